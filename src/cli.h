@@ -1,0 +1,17 @@
+/* The subcommands: each parses its own options, calls the core and prints.
+ * They return an exit status (CLI_EXIT_*) and never exit themselves. */
+#ifndef SDSFHIR_CLI_H
+#define SDSFHIR_CLI_H
+
+enum {
+	CLI_EXIT_OK = 0,	/* everything worked */
+	CLI_EXIT_PARTIAL = 1,	/* done, but some inputs or files had errors (reported) */
+	CLI_EXIT_USAGE = 2,	/* bad command line */
+	CLI_EXIT_FATAL = 4	/* cannot work at all: no DICOM dictionary, out of memory, output failed */
+};
+
+/* argv[0] is the subcommand name. */
+int cli_scan(int argc, char **argv);
+int cli_tags(int argc, char **argv);
+
+#endif

@@ -1,0 +1,941 @@
+#include "config.h"
+
+#include "dataset.h"
+#include "intern.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_DEPTH 32		/* folder levels below a sample folder */
+
+struct filter {			/* which part of a dataset an input asked for */
+	char *subject;		/* NULL: the whole dataset */
+	char *sample;		/* NULL: the whole subject */
+};
+
+struct dsin {			/* one dataset named by the inputs */
+	char *path;		/* realpath */
+	struct filter *filters;
+	size_t nfilters;
+	int whole;
+};
+
+struct scan {
+	struct dataset_tree *tree;
+	struct dataset_node **files;	/* every file to read */
+	size_t nfiles, capfiles;
+	atomic_size_t next, done;
+	pthread_mutex_t lock;
+	const struct dataset_scan_opts *opts;
+	int oom;
+};
+
+struct ancestor {		/* folders above the one being walked, for loop detection */
+	const struct ancestor *up;
+	dev_t dev;
+	ino_t ino;
+};
+
+const char *dataset_kind_name(int kind)
+{
+	static const char *const names[] = {"root", "dataset", "subject", "study", "series",
+					    "instance", "file", "metadata"};
+	return kind >= 0 && kind <= DATASET_META ? names[kind] : "?";
+}
+
+static const char *str(struct scan *s, const char *text)
+{
+	uint32_t id = intern_add(s->tree->pool, text);
+	if (!id) {
+		s->oom = 1;
+		return "";
+	}
+	return intern_get(s->tree->pool, id);
+}
+
+static void msg(struct scan *s, struct dataset_node *n, int level, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	struct dataset_msg *m = intern_alloc(s->tree->pool, sizeof *m);
+	if (!m) {
+		s->oom = 1;
+		return;
+	}
+	m->level = level;
+	m->text = str(s, buf);
+	struct dataset_msg **tail = &n->msgs;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = m;
+	if (level == DATASET_ERROR)
+		n->flags |= DATASET_NODE_ERROR;
+}
+
+static struct dataset_node *node(struct scan *s, struct dataset_node *parent, int kind, const char *name)
+{
+	struct dataset_node *n = intern_alloc(s->tree->pool, sizeof *n);
+	if (!n) {
+		s->oom = 1;
+		return NULL;
+	}
+	n->kind = (uint8_t)kind;
+	n->name = str(s, name);
+	n->parent = parent;
+	if (parent) {		/* prepend; children are sorted at the end */
+		n->next = parent->child;
+		parent->child = n;
+	}
+	return n;
+}
+
+int dataset_natcmp(const char *a, const char *b)
+{
+	while (*a && *b) {
+		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+			while (*a == '0')
+				a++;
+			while (*b == '0')
+				b++;
+			size_t la = 0, lb = 0;
+			while (isdigit((unsigned char)a[la]))
+				la++;
+			while (isdigit((unsigned char)b[lb]))
+				lb++;
+			if (la != lb)
+				return la < lb ? -1 : 1;
+			int c = strncmp(a, b, la);
+			if (c)
+				return c;
+			a += la;
+			b += lb;
+		} else {
+			if (*a != *b)
+				return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+			a++;
+			b++;
+		}
+	}
+	return *a ? 1 : *b ? -1 : 0;
+}
+
+const char *dataset_tag(const struct dataset_tree *tree, const struct dataset_node *n, enum dicom_tag t)
+{
+	if (!n || !n->tags || (int)t < 0 || t >= DICOM_TAG_COUNT)
+		return NULL;
+	return intern_get(tree->pool, n->tags[t]);
+}
+
+struct dataset_node *dataset_ancestor(const struct dataset_node *n, enum dataset_kind kind)
+{
+	for (; n; n = n->parent)
+		if (n->kind == kind)
+			return (struct dataset_node *)n;
+	return NULL;
+}
+
+const char *dataset_first_msg(const struct dataset_node *n, int level)
+{
+	for (const struct dataset_msg *m = n->msgs; m; m = m->next)
+		if (m->level == level)
+			return m->text;
+	return NULL;
+}
+
+int dataset_node_path(const struct dataset_node *n, char *buf, size_t len)
+{
+	const struct dataset_node *ds = dataset_ancestor(n, DATASET_DATASET);
+	const struct dataset_node *sub = dataset_ancestor(n, DATASET_SUBJECT);
+	int r;
+	if (!ds)
+		r = n->kind == DATASET_FILE ? snprintf(buf, len, "%s", n->name) : -1;
+	else if (n->kind == DATASET_DATASET)
+		r = snprintf(buf, len, "%s", ds->path);
+	else if (n->kind == DATASET_SUBJECT)
+		r = snprintf(buf, len, "%s/primary/%s", ds->path, sub->name);
+	else if ((n->kind == DATASET_INSTANCE || n->kind == DATASET_FILE) && sub)
+		r = snprintf(buf, len, "%s/primary/%s/%s", ds->path, sub->name, n->name);
+	else if (n->kind == DATASET_FILE || n->kind == DATASET_META)
+		r = snprintf(buf, len, "%s/%s", ds->path, n->name);
+	else
+		r = -1;
+	return r < 0 || (size_t)r >= len ? -1 : 0;
+}
+
+/* ---- inputs ---- */
+
+static int is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int has_primary(const char *path)
+{
+	char p[PATH_MAX];
+	return snprintf(p, sizeof p, "%s/primary", path) < (int)sizeof p && is_dir(p);
+}
+
+static const char *base(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	return b && b[1] ? b + 1 : path;
+}
+
+static char *dirname_dup(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	if (!b)
+		return strdup(".");
+	if (b == path)
+		return strdup("/");
+	return strndup(path, (size_t)(b - path));
+}
+
+static struct dsin *dsin_get(struct dsin **list, size_t *n, const char *path)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*list)[i].path, path) == 0)
+			return &(*list)[i];
+	struct dsin *l = realloc(*list, (*n + 1) * sizeof *l);
+	if (!l)
+		return NULL;
+	*list = l;
+	struct dsin *d = &l[(*n)++];
+	memset(d, 0, sizeof *d);
+	d->path = strdup(path);
+	return d->path ? d : NULL;
+}
+
+static int dsin_filter(struct dsin *d, const char *subject, const char *sample)
+{
+	if (!subject) {
+		d->whole = 1;
+		return 0;
+	}
+	struct filter *f = realloc(d->filters, (d->nfilters + 1) * sizeof *f);
+	if (!f)
+		return -1;
+	d->filters = f;
+	f[d->nfilters].subject = strdup(subject);
+	f[d->nfilters].sample = sample ? strdup(sample) : NULL;
+	d->nfilters++;
+	return 0;
+}
+
+/* Does the dataset's filter take this subject (and, if sample is not NULL, this sample)? */
+static int wanted(const struct dsin *d, const char *subject, const char *sample)
+{
+	if (d->whole)
+		return 1;
+	for (size_t i = 0; i < d->nfilters; i++) {
+		if (strcmp(d->filters[i].subject, subject) != 0)
+			continue;
+		if (!sample || !d->filters[i].sample || strcmp(d->filters[i].sample, sample) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void input_error(struct scan *s, const char *input, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	struct dataset_node *n = node(s, s->tree->root, DATASET_FILE, input);
+	if (n)
+		msg(s, n, DATASET_ERROR, "%s", buf);
+}
+
+/* Work out which dataset (and which part of it) an input path names. */
+static void classify(struct scan *s, const char *input, struct dsin **list, size_t *n)
+{
+	char real[PATH_MAX];
+	struct stat st;
+	if (stat(input, &st) != 0) {
+		input_error(s, input, "%s", strerror(errno));
+		return;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		input_error(s, input, "not a folder: give a dataset, primary/, subject or sample folder");
+		return;
+	}
+	if (!realpath(input, real)) {
+		input_error(s, input, "%s", strerror(errno));
+		return;
+	}
+	char *parent = dirname_dup(real), *grand = parent ? dirname_dup(parent) : NULL;
+	char *great = grand ? dirname_dup(grand) : NULL;
+	struct dsin *d = NULL;
+	int bad = !great;
+	if (bad) {
+		s->oom = 1;
+	} else if (has_primary(real)) {
+		bad = !(d = dsin_get(list, n, real)) || dsin_filter(d, NULL, NULL);
+	} else if (strcmp(base(real), "primary") == 0) {
+		bad = !(d = dsin_get(list, n, parent)) || dsin_filter(d, NULL, NULL);
+	} else if (strcmp(base(parent), "primary") == 0) {
+		bad = !(d = dsin_get(list, n, grand)) || dsin_filter(d, base(real), NULL);
+	} else if (strcmp(base(grand), "primary") == 0) {
+		bad = !(d = dsin_get(list, n, great)) || dsin_filter(d, base(parent), base(real));
+	} else {
+		DIR *dir = opendir(real);
+		int found = 0;
+		struct dirent *e;
+		char **names = NULL;
+		size_t nn = 0;
+		while (dir && (e = readdir(dir))) {
+			char p[PATH_MAX];
+			if (e->d_name[0] == '.' ||
+			    snprintf(p, sizeof p, "%s/%s", real, e->d_name) >= (int)sizeof p || !has_primary(p))
+				continue;
+			char **nl = realloc(names, (nn + 1) * sizeof *nl);
+			if (!nl || !(nl[nn] = strdup(p))) {
+				free(nl ? nl : names);
+				names = NULL;
+				nn = 0;
+				s->oom = 1;
+				break;
+			}
+			names = nl;
+			nn++;
+		}
+		if (dir)
+			closedir(dir);
+		for (size_t i = 0; i < nn; i++) {
+			if ((d = dsin_get(list, n, names[i])) && dsin_filter(d, NULL, NULL) == 0)
+				found++;
+			free(names[i]);
+		}
+		free(names);
+		if (!dir)
+			input_error(s, input, "cannot open folder: %s", strerror(errno));
+		else if (!found)
+			input_error(s, input, "not an SDS dataset: no primary/ folder in it or in its "
+				    "sub-folders, and it is not a primary/, subject or sample folder");
+	}
+	if (bad && !s->oom)
+		s->oom = 1;
+	free(parent);
+	free(grand);
+	free(great);
+}
+
+/* ---- walking ---- */
+
+static int add_file(struct scan *s, struct dataset_node *n)
+{
+	if (s->nfiles == s->capfiles) {
+		size_t cap = s->capfiles ? s->capfiles * 2 : 1024;
+		struct dataset_node **f = realloc(s->files, cap * sizeof *f);
+		if (!f) {
+			s->oom = 1;
+			return -1;
+		}
+		s->files = f;
+		s->capfiles = cap;
+	}
+	s->files[s->nfiles++] = n;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return dataset_natcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The entries of a folder, without . and .., in natural order. Caller frees each and the array. */
+static char **list_dir(const char *path, size_t *count, int *err)
+{
+	DIR *d = opendir(path);
+	*count = 0;
+	*err = 0;
+	if (!d) {
+		*err = errno;
+		return NULL;
+	}
+	char **names = NULL;
+	size_t cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (*count == cap) {
+			cap = cap ? cap * 2 : 16;
+			char **nn = realloc(names, cap * sizeof *nn);
+			if (!nn)
+				goto oom;
+			names = nn;
+		}
+		if (!(names[*count] = strdup(e->d_name)))
+			goto oom;
+		(*count)++;
+	}
+	closedir(d);
+	qsort(names, *count, sizeof *names, cmp_str);
+	return names;
+oom:
+	closedir(d);
+	for (size_t i = 0; i < *count; i++)
+		free(names[i]);
+	free(names);
+	*count = 0;
+	*err = ENOMEM;
+	return NULL;
+}
+
+static void free_list(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+static int looped(const struct ancestor *up, const struct stat *st)
+{
+	for (; up; up = up->up)
+		if (up->dev == st->st_dev && up->ino == st->st_ino)
+			return 1;
+	return 0;
+}
+
+/* Walk a folder below a subject (a sample, or deeper); files become pending nodes of subject. */
+static void walk(struct scan *s, struct dataset_node *subject, const char *dir, const char *rel,
+		 const struct ancestor *up, int depth)
+{
+	size_t n;
+	int err;
+	char **names = list_dir(dir, &n, &err);
+	if (!names && err) {
+		struct dataset_node *f = node(s, subject, DATASET_FILE, rel);
+		if (f)
+			msg(s, f, DATASET_ERROR, "cannot read folder: %s", strerror(err));
+		return;
+	}
+	for (size_t i = 0; i < n && !s->oom; i++) {
+		char path[PATH_MAX], r[PATH_MAX];
+		struct stat st;
+		int lp = snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		int lr = *rel ? snprintf(r, sizeof r, "%s/%s", rel, names[i]) : snprintf(r, sizeof r, "%s", names[i]);
+		if (lp >= (int)sizeof path || lr >= (int)sizeof r) {
+			struct dataset_node *f = node(s, subject, DATASET_FILE, names[i]);
+			if (f)
+				msg(s, f, DATASET_ERROR, "path longer than %d bytes: not read", PATH_MAX);
+			continue;
+		}
+		if (stat(path, &st) != 0) {
+			struct dataset_node *f = node(s, subject, DATASET_FILE, r);
+			int e = errno;
+			struct stat lst;
+			if (f && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode))
+				msg(s, f, DATASET_ERROR, e == ELOOP ? "symbolic link loop" :
+				    "broken symbolic link: %s", strerror(e));
+			else if (f)
+				msg(s, f, DATASET_ERROR, "%s", strerror(e));
+			continue;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			struct ancestor a = {up, st.st_dev, st.st_ino};
+			if (looped(up, &st)) {
+				struct dataset_node *f = node(s, subject, DATASET_FILE, r);
+				if (f)
+					msg(s, f, DATASET_ERROR, "symbolic link loop: leads back to a folder above it");
+			} else if (depth >= MAX_DEPTH) {
+				struct dataset_node *f = node(s, subject, DATASET_FILE, r);
+				if (f)
+					msg(s, f, DATASET_ERROR, "folders nested deeper than %d levels: not read", MAX_DEPTH);
+			} else {
+				walk(s, subject, path, r, &a, depth + 1);
+			}
+		} else if (S_ISREG(st.st_mode)) {
+			struct dataset_node *f = node(s, subject, DATASET_FILE, r);
+			if (f)
+				add_file(s, f);
+		} else {
+			struct dataset_node *f = node(s, subject, DATASET_FILE, r);
+			if (f) {
+				msg(s, f, DATASET_WARNING, "not a regular file: ignored");
+				f->flags |= DATASET_NODE_SKIPPED;
+			}
+		}
+	}
+	free_list(names, n);
+}
+
+static int is_meta_name(const char *name)
+{
+	static const char *const prefixes[] = {"dataset_description.", "subjects.", "samples."};
+	for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+		if (strncasecmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+			return 1;
+	return 0;
+}
+
+static void scan_dataset(struct scan *s, const struct dsin *in)
+{
+	struct dataset_node *ds = node(s, s->tree->root, DATASET_DATASET, base(in->path));
+	if (!ds)
+		return;
+	ds->path = str(s, in->path);
+	size_t n;
+	int err;
+	char **names = list_dir(in->path, &n, &err);
+	for (size_t i = 0; i < n; i++)
+		if (is_meta_name(names[i]))
+			node(s, ds, DATASET_META, names[i]);
+	free_list(names, n);
+
+	char primary[PATH_MAX];
+	snprintf(primary, sizeof primary, "%s/primary", in->path);
+	struct stat pst;
+	if (stat(primary, &pst) != 0) {
+		msg(s, ds, DATASET_ERROR, "cannot read primary/: %s", strerror(errno));
+		return;
+	}
+	struct ancestor top = {NULL, pst.st_dev, pst.st_ino};
+	names = list_dir(primary, &n, &err);
+	if (!names && err) {
+		msg(s, ds, DATASET_ERROR, "cannot read primary/: %s", strerror(err));
+		return;
+	}
+	size_t nsub = 0;
+	for (size_t i = 0; i < n && !s->oom; i++) {
+		char path[PATH_MAX];
+		struct stat st;
+		if (!wanted(in, names[i], NULL))
+			continue;
+		if (snprintf(path, sizeof path, "%s/%s", primary, names[i]) >= (int)sizeof path)
+			continue;
+		if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			struct dataset_node *f = node(s, ds, DATASET_FILE, names[i]);
+			if (f) {
+				msg(s, f, DATASET_WARNING, "in primary/ but not a subject folder: ignored");
+				f->flags |= DATASET_NODE_SKIPPED;
+			}
+			continue;
+		}
+		struct dataset_node *sub = node(s, ds, DATASET_SUBJECT, names[i]);
+		if (!sub)
+			break;
+		nsub++;
+		if (strncmp(names[i], "sub-", 4) != 0)
+			msg(s, sub, DATASET_WARNING, "subject folder name does not start with 'sub-' (SDS)");
+		struct ancestor a = {&top, st.st_dev, st.st_ino};
+		size_t m;
+		char **samples = list_dir(path, &m, &err);
+		if (!samples && err) {
+			msg(s, sub, DATASET_ERROR, "cannot read subject folder: %s", strerror(err));
+			continue;
+		}
+		for (size_t j = 0; j < m && !s->oom; j++) {
+			char sp[PATH_MAX];
+			struct stat sst;
+			if (snprintf(sp, sizeof sp, "%s/%s", path, samples[j]) >= (int)sizeof sp)
+				continue;
+			int dir = stat(sp, &sst) == 0 && S_ISDIR(sst.st_mode);
+			if (!wanted(in, names[i], dir ? samples[j] : ""))
+				continue;
+			if (dir) {
+				struct ancestor b = {&a, sst.st_dev, sst.st_ino};
+				if (looped(&a, &sst)) {
+					struct dataset_node *f = node(s, sub, DATASET_FILE, samples[j]);
+					if (f)
+						msg(s, f, DATASET_ERROR, "symbolic link loop: leads back to a folder above it");
+				} else {
+					walk(s, sub, sp, samples[j], &b, 1);
+				}
+			} else {
+				/* files straight in the subject folder: read them, outside any sample */
+				char one[PATH_MAX];
+				snprintf(one, sizeof one, "%s", samples[j]);
+				struct dataset_node *f = node(s, sub, DATASET_FILE, one);
+				if (f && stat(sp, &sst) == 0 && S_ISREG(sst.st_mode))
+					add_file(s, f);
+				else if (f)
+					msg(s, f, DATASET_ERROR, "%s", strerror(errno ? errno : ENOENT));
+			}
+		}
+		free_list(samples, m);
+	}
+	free_list(names, n);
+	if (!nsub && in->whole)
+		msg(s, ds, DATASET_WARNING, "primary/ holds no subject folders");
+	else if (!nsub)
+		msg(s, ds, DATASET_ERROR, "the subject or sample folder named on the command line was not found");
+}
+
+/* ---- reading ---- */
+
+static void read_one(struct scan *s, struct dataset_node *f, struct dicom_header *h)
+{
+	char path[PATH_MAX], err[512];
+	int st;
+	if (dataset_node_path(f, path, sizeof path) < 0) {
+		st = DICOM_ERR_IO;
+		snprintf(err, sizeof err, "path too long");
+	} else {
+		st = dicom_read_header(path, h, err, sizeof err);
+	}
+	pthread_mutex_lock(&s->lock);
+	if (st == DICOM_OK) {
+		uint32_t *tags = intern_alloc(s->tree->pool, DICOM_TAG_COUNT * sizeof *tags);
+		if (!tags) {
+			s->oom = 1;
+		} else {
+			for (int t = 0; t < DICOM_TAG_COUNT; t++) {
+				const char *v = dicom_header_get(h, (enum dicom_tag)t);
+				tags[t] = v ? intern_add(s->tree->pool, v) : 0;
+			}
+			f->tags = tags;
+		}
+		if (h->warning[0])
+			msg(s, f, DATASET_WARNING, "%s", h->warning);
+		static const enum dicom_tag required[] = {DICOM_STUDY_UID, DICOM_SERIES_UID,
+							  DICOM_SOP_INSTANCE_UID, DICOM_SOP_CLASS_UID};
+		for (size_t i = 0; tags && i < sizeof required / sizeof *required; i++) {
+			const char *v = intern_get(s->tree->pool, tags[required[i]]);
+			if (!v || !*v) {
+				const struct dicom_tag_info *ti = &dicom_tag_table[required[i]];
+				msg(s, f, DATASET_ERROR, "%s %s (%04X,%04X)", v ? "empty" : "missing",
+				    ti->name, ti->group, ti->element);
+			}
+		}
+		if (!(f->flags & DATASET_NODE_ERROR))
+			f->kind = DATASET_INSTANCE;
+	} else if (st == DICOM_SKIP_DICOMDIR) {
+		msg(s, f, DATASET_WARNING, "%s", err);
+		f->flags |= DATASET_NODE_SKIPPED;
+	} else {
+		msg(s, f, DATASET_ERROR, "%s", err);
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void *worker(void *arg)
+{
+	struct scan *s = arg;
+	struct dicom_header *h = malloc(sizeof *h);
+	if (!h)
+		return NULL;
+	for (;;) {
+		size_t i = atomic_fetch_add(&s->next, 1);
+		if (i >= s->nfiles)
+			break;
+		read_one(s, s->files[i], h);
+		size_t done = atomic_fetch_add(&s->done, 1) + 1;
+		if (s->opts && s->opts->progress && (done % 256 == 0 || done == s->nfiles))
+			s->opts->progress(s->opts->ctx, done, s->nfiles);
+	}
+	free(h);
+	return NULL;
+}
+
+static void read_all(struct scan *s)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int n = s->opts && s->opts->threads > 0 ? s->opts->threads : (int)(ncpu > 0 ? ncpu : 1);
+	if (n > 16)
+		n = 16;
+	if ((size_t)n > s->nfiles)
+		n = s->nfiles ? (int)s->nfiles : 1;
+	pthread_t tid[16];
+	int started = 0;
+	for (int i = 1; i < n; i++)
+		if (pthread_create(&tid[started], NULL, worker, s) == 0)
+			started++;
+	worker(s);
+	for (int i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+}
+
+/* ---- grouping, sorting, counting ---- */
+
+static const char *sample_of(struct scan *s, const char *rel)
+{
+	const char *slash = strchr(rel, '/');
+	if (!slash)
+		return "";
+	uint32_t id = intern_addn(s->tree->pool, rel, (size_t)(slash - rel));
+	return id ? intern_get(s->tree->pool, id) : "";
+}
+
+static struct dataset_node *find_child(struct dataset_node *p, int kind, uint32_t *tags, enum dicom_tag t,
+				       struct dataset_node *hint)
+{
+	if (hint && hint->parent == p && hint->kind == kind && hint->tags[t] == tags[t])
+		return hint;
+	for (struct dataset_node *c = p->child; c; c = c->next)
+		if (c->kind == kind && c->tags && c->tags[t] == tags[t])
+			return c;
+	return NULL;
+}
+
+/* Regroup the pending files of a subject into studies and series. */
+static void group_subject(struct scan *s, struct dataset_node *sub)
+{
+	struct dataset_node *pending = sub->child, *series = NULL;
+	sub->child = NULL;
+	for (struct dataset_node *f = pending, *next; f; f = next) {
+		next = f->next;
+		struct dataset_node *parent = sub, *study = NULL;
+		if (f->tags && f->tags[DICOM_STUDY_UID] && *intern_get(s->tree->pool, f->tags[DICOM_STUDY_UID])) {
+			study = find_child(sub, DATASET_STUDY, f->tags, DICOM_STUDY_UID, series ? series->parent : NULL);
+			if (!study && (study = node(s, sub, DATASET_STUDY,
+						    intern_get(s->tree->pool, f->tags[DICOM_STUDY_UID]))))
+				study->tags = f->tags;
+			parent = study ? study : sub;
+		}
+		if (study && f->tags[DICOM_SERIES_UID] && *intern_get(s->tree->pool, f->tags[DICOM_SERIES_UID])) {
+			const char *sample = sample_of(s, f->name);
+			struct dataset_node *se = find_child(study, DATASET_SERIES, f->tags, DICOM_SERIES_UID, series);
+			if (!se && (se = node(s, study, DATASET_SERIES, sample)))
+				se->tags = f->tags;
+			else if (se && strcmp(se->name, sample) != 0 && !dataset_first_msg(se, DATASET_WARNING))
+				msg(s, se, DATASET_WARNING, "series is split over sample folders '%s' and '%s'",
+				    se->name, sample);
+			if (se) {
+				series = se;
+				parent = se;
+			}
+		}
+		f->parent = parent;
+		f->next = parent->child;
+		parent->child = f;
+	}
+	size_t nstudies = 0;
+	for (struct dataset_node *st = sub->child; st; st = st->next) {
+		if (st->kind != DATASET_STUDY)
+			continue;
+		nstudies++;
+		/* a sample folder that holds several series */
+		for (struct dataset_node *a = st->child; a; a = a->next) {
+			if (a->kind != DATASET_SERIES)
+				continue;
+			size_t same = 0;
+			for (struct dataset_node *b = st->child; b; b = b->next)
+				same += b->kind == DATASET_SERIES && strcmp(a->name, b->name) == 0;
+			if (same > 1)
+				msg(s, a, DATASET_WARNING, "sample folder '%s' holds %zu series; this is one of them "
+				    "(SeriesInstanceUID %s)", *a->name ? a->name : "(none)", same,
+				    intern_get(s->tree->pool, a->tags[DICOM_SERIES_UID]));
+			if (!*a->name)
+				msg(s, a, DATASET_WARNING, "DICOM files lie straight in the subject folder, "
+				    "not in a sample folder");
+		}
+	}
+	if (nstudies > 1)
+		msg(s, sub, DATASET_WARNING, "subject folder holds %zu studies (different StudyInstanceUIDs)", nstudies);
+	if (nstudies == 0 && !sub->msgs)
+		msg(s, sub, DATASET_WARNING, "no DICOM instances in this subject folder");
+}
+
+static long num(struct scan *s, const struct dataset_node *n, enum dicom_tag t, int *ok)
+{
+	const char *v = n->tags ? intern_get(s->tree->pool, n->tags[t]) : NULL;
+	char *end;
+	*ok = 0;
+	if (!v || !*v)
+		return 0;
+	long x = strtol(v, &end, 10);
+	*ok = *end == '\0';
+	return x;
+}
+
+static struct scan *cmp_scan;	/* qsort has no context argument; sorting is single-threaded */
+
+static int rank(const struct dataset_node *n)
+{
+	switch (n->kind) {
+	case DATASET_META: return 0;
+	case DATASET_DATASET: case DATASET_SUBJECT: case DATASET_STUDY:
+	case DATASET_SERIES: case DATASET_INSTANCE: return 1;
+	default: return 2;
+	}
+}
+
+static int cmp_nodes(const void *pa, const void *pb)
+{
+	const struct dataset_node *a = *(struct dataset_node *const *)pa, *b = *(struct dataset_node *const *)pb;
+	struct scan *s = cmp_scan;
+	int ra = rank(a), rb = rank(b), c, oka, okb;
+	if (ra != rb)
+		return ra - rb;
+	if (a->kind == DATASET_STUDY && b->kind == DATASET_STUDY) {
+		static const enum dicom_tag keys[] = {DICOM_STUDY_DATE, DICOM_STUDY_TIME, DICOM_STUDY_UID};
+		for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+			const char *x = intern_get(s->tree->pool, a->tags[keys[i]]);
+			const char *y = intern_get(s->tree->pool, b->tags[keys[i]]);
+			if ((c = strcmp(x ? x : "", y ? y : "")) != 0)
+				return c;
+		}
+	} else if (a->kind == DATASET_SERIES && b->kind == DATASET_SERIES) {
+		if ((c = dataset_natcmp(a->name, b->name)) != 0)
+			return c;
+		long x = num(s, a, DICOM_SERIES_NUMBER, &oka), y = num(s, b, DICOM_SERIES_NUMBER, &okb);
+		if (oka != okb || x != y)
+			return oka != okb ? okb - oka : x < y ? -1 : 1;
+		return strcmp(intern_get(s->tree->pool, a->tags[DICOM_SERIES_UID]),
+			      intern_get(s->tree->pool, b->tags[DICOM_SERIES_UID]));
+	} else if (a->kind == DATASET_INSTANCE && b->kind == DATASET_INSTANCE) {
+		long x = num(s, a, DICOM_INSTANCE_NUMBER, &oka), y = num(s, b, DICOM_INSTANCE_NUMBER, &okb);
+		if (oka != okb || x != y)
+			return oka != okb ? okb - oka : x < y ? -1 : 1;
+	}
+	if ((c = dataset_natcmp(a->name, b->name)) != 0)
+		return c;
+	return strcmp(a->name, b->name);
+}
+
+static void finish(struct scan *s, struct dataset_node *n, struct dataset_node ***buf, size_t *cap)
+{
+	size_t k = 0;
+	for (struct dataset_node *c = n->child; c; c = c->next)
+		k++;
+	if (k > *cap) {
+		struct dataset_node **b = realloc(*buf, k * sizeof *b);
+		if (!b) {
+			s->oom = 1;
+			return;
+		}
+		*buf = b;
+		*cap = k;
+	}
+	k = 0;
+	for (struct dataset_node *c = n->child; c; c = c->next)
+		(*buf)[k++] = c;
+	cmp_scan = s;
+	qsort(*buf, k, sizeof **buf, cmp_nodes);
+	n->child = NULL;
+	while (k--) {
+		(*buf)[k]->next = n->child;
+		n->child = (*buf)[k];
+		n->nchildren++;
+	}
+	n->ninstances = n->kind == DATASET_INSTANCE;
+	n->nerrors = n->nwarnings = 0;
+	for (struct dataset_msg *m = n->msgs; m; m = m->next)
+		*(m->level == DATASET_ERROR ? &n->nerrors : &n->nwarnings) += 1;
+	for (struct dataset_node *c = n->child; c; c = c->next) {
+		finish(s, c, buf, cap);
+		n->ninstances += c->ninstances;
+		n->nerrors += c->nerrors;
+		n->nwarnings += c->nwarnings;
+	}
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void check_duplicates(struct scan *s, struct dataset_node *se)
+{
+	/* duplicate SOP Instance UIDs within one series */
+	size_t n = 0;
+	for (struct dataset_node *c = se->child; c; c = c->next)
+		n += c->kind == DATASET_INSTANCE;
+	if (n < 2)
+		return;
+	uint32_t *ids = malloc(n * sizeof *ids);
+	if (!ids)
+		return;
+	n = 0;
+	for (struct dataset_node *c = se->child; c; c = c->next)
+		if (c->kind == DATASET_INSTANCE)
+			ids[n++] = c->tags[DICOM_SOP_INSTANCE_UID];
+	qsort(ids, n, sizeof *ids, cmp_u32);
+	size_t dup = 0;
+	for (size_t i = 1; i < n; i++)
+		dup += ids[i] == ids[i - 1];
+	free(ids);
+	if (dup)
+		msg(s, se, DATASET_WARNING, "%zu file(s) repeat a SOP Instance UID of this series", dup);
+}
+
+
+struct dataset_tree *dataset_scan(const char *const *paths, size_t npaths,
+				  const struct dataset_scan_opts *opts, char *err, size_t errlen)
+{
+	if (dicom_init(err, errlen) != DICOM_OK)
+		return NULL;
+	struct scan s;
+	memset(&s, 0, sizeof s);
+	s.opts = opts;
+	pthread_mutex_init(&s.lock, NULL);
+	struct dataset_tree *tree = calloc(1, sizeof *tree);
+	if (!tree || !(tree->pool = intern_new())) {
+		free(tree);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s.tree = tree;
+	tree->root = node(&s, NULL, DATASET_ROOT, "");
+
+	struct dsin *ins = NULL;
+	size_t nins = 0;
+	for (size_t i = 0; i < npaths && !s.oom; i++)
+		classify(&s, paths[i], &ins, &nins);
+	for (size_t i = 0; i < nins && !s.oom; i++)
+		scan_dataset(&s, &ins[i]);
+	for (size_t i = 0; i < nins; i++) {
+		for (size_t j = 0; j < ins[i].nfilters; j++) {
+			free(ins[i].filters[j].subject);
+			free(ins[i].filters[j].sample);
+		}
+		free(ins[i].filters);
+		free(ins[i].path);
+	}
+	free(ins);
+
+	if (!s.oom)
+		read_all(&s);
+	tree->nfiles = s.nfiles;
+	free(s.files);
+	for (struct dataset_node *ds = tree->root->child; ds && !s.oom; ds = ds->next)
+		for (struct dataset_node *sub = ds->child; sub; sub = sub->next)
+			if (sub->kind == DATASET_SUBJECT)
+				group_subject(&s, sub);
+	for (struct dataset_node *ds = tree->root->child; ds && !s.oom; ds = ds->next)
+		for (struct dataset_node *sub = ds->child; sub; sub = sub->next)
+			for (struct dataset_node *st = sub->child; st; st = st->next)
+				for (struct dataset_node *se = st->child; se; se = se->next)
+					if (se->kind == DATASET_SERIES)
+						check_duplicates(&s, se);
+	struct dataset_node **buf = NULL;
+	size_t cap = 0;
+	if (!s.oom)
+		finish(&s, tree->root, &buf, &cap);
+	free(buf);
+	pthread_mutex_destroy(&s.lock);
+	if (s.oom) {
+		dataset_free(&tree);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	return tree;
+}
+
+void dataset_free(struct dataset_tree **tree)
+{
+	if (!*tree)
+		return;
+	intern_free(&(*tree)->pool);
+	free(*tree);
+	*tree = NULL;
+}

@@ -1,0 +1,95 @@
+/* The model: SDS datasets read from disk, grouped as
+ * dataset -> subject -> study -> series -> instance, with errors and warnings on the nodes.
+ * Core module: no curses. */
+#ifndef SDSFHIR_DATASET_H
+#define SDSFHIR_DATASET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dicom.h"
+
+struct intern;
+
+enum dataset_kind {
+	DATASET_ROOT,		/* the inputs; its children are datasets and unusable inputs */
+	DATASET_DATASET,	/* a folder holding primary/ */
+	DATASET_SUBJECT,	/* a folder in primary/ */
+	DATASET_STUDY,		/* one StudyInstanceUID within a subject */
+	DATASET_SERIES,		/* one SeriesInstanceUID within a study; named after its sample folder */
+	DATASET_INSTANCE,	/* a DICOM file that was read */
+	DATASET_FILE,		/* a file or folder that is not an instance, with the reason */
+	DATASET_META		/* an SDS metadata file of a dataset (dataset_description, subjects, samples) */
+};
+
+enum dataset_level { DATASET_WARNING, DATASET_ERROR };
+
+struct dataset_msg {
+	struct dataset_msg *next;
+	int level;		/* enum dataset_level */
+	const char *text;	/* borrowed from the tree */
+};
+
+enum {
+	DATASET_NODE_ERROR = 1,		/* the node could not be read; msgs holds why */
+	DATASET_NODE_SKIPPED = 2,	/* readable, but not an instance (DICOMDIR, stray file) */
+	DATASET_NODE_MARKED = 4		/* marked by the user */
+};
+
+struct dataset_node {
+	struct dataset_node *parent, *child, *next;
+	const char *name;	/* dataset, subject: folder name; study: StudyInstanceUID;
+				   series: sample folder; instance, file: path below the subject folder
+				   (below the dataset for files outside subjects; the input for root errors) */
+	const char *path;	/* dataset: its folder (absolute); NULL for other kinds */
+	struct dataset_msg *msgs;	/* errors and warnings about this node, in order found */
+	uint32_t *tags;		/* instance: DICOM_TAG_COUNT string ids, 0 when absent;
+				   study, series: those of their first instance; else NULL */
+	uint32_t ninstances;	/* instances in the subtree */
+	uint32_t nerrors;	/* error messages in the subtree */
+	uint32_t nwarnings;	/* warning messages in the subtree */
+	uint32_t nchildren;	/* direct children */
+	uint8_t kind;		/* enum dataset_kind */
+	uint8_t flags;		/* DATASET_NODE_* */
+};
+
+struct dataset_tree {
+	struct dataset_node *root;
+	struct intern *pool;	/* every string and node of the tree lives here */
+	size_t nfiles;		/* files read */
+};
+
+struct dataset_scan_opts {
+	int threads;		/* reader threads; 0: one per online CPU */
+	void (*progress)(void *ctx, size_t done, size_t total);	/* optional, from the scanning thread */
+	void *ctx;
+};
+
+/* Scan the given paths: dataset roots, folders of datasets, primary/, subject or sample
+ * folders, in any mix. Problems with a path or a file become nodes with errors; NULL
+ * (with err filled) only when nothing can be done at all (out of memory, no DICOM
+ * dictionary). Caller frees with dataset_free. Never writes to disk. */
+struct dataset_tree *dataset_scan(const char *const *paths, size_t npaths,
+				  const struct dataset_scan_opts *opts, char *err, size_t errlen);
+void dataset_free(struct dataset_tree **tree);
+
+/* The value of tag t on node n (instance, series or study): borrowed, NULL if absent. */
+const char *dataset_tag(const struct dataset_tree *tree, const struct dataset_node *n, enum dicom_tag t);
+
+/* The file-system path of a dataset, subject, instance or file node into buf.
+ * Returns 0, or -1 when it does not fit or the node has no path. */
+int dataset_node_path(const struct dataset_node *n, char *buf, size_t len);
+
+/* The ancestor of n of the given kind, or NULL. Borrowed. */
+struct dataset_node *dataset_ancestor(const struct dataset_node *n, enum dataset_kind kind);
+
+/* The display name of a kind: "dataset", "subject", ... */
+const char *dataset_kind_name(int kind);
+
+/* Natural order of two names: digit runs compare by value ("sam-2" < "sam-10"). */
+int dataset_natcmp(const char *a, const char *b);
+
+/* First message of the given level on n (not its subtree), or NULL. Borrowed. */
+const char *dataset_first_msg(const struct dataset_node *n, int level);
+
+#endif

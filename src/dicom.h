@@ -1,0 +1,68 @@
+/* Plain C interface to DICOM header reading (implemented with dcmtk in dicom_dcmtk.cc).
+ * No function here throws, allocates on the caller's behalf or writes to stderr. */
+#ifndef SDSFHIR_DICOM_H
+#define SDSFHIR_DICOM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum dicom_tag {
+#define DICOM_TAG(id, g, e, kw, name) DICOM_##id,
+#include "dicom_tags.def"
+#undef DICOM_TAG
+	DICOM_TAG_COUNT
+};
+
+struct dicom_tag_info {
+	uint16_t group, element;
+	const char *keyword;	/* PS3.6 keyword, e.g. "StudyInstanceUID" */
+	const char *name;	/* PS3.6 name, e.g. "Study Instance UID" */
+};
+
+/* Indexed by enum dicom_tag. */
+extern const struct dicom_tag_info dicom_tag_table[DICOM_TAG_COUNT];
+
+enum dicom_status {
+	DICOM_OK = 0,
+	DICOM_ERR_IO,		/* cannot open or read the file */
+	DICOM_ERR_NOT_DICOM,	/* content is not DICOM (empty, text, JSON, ...) */
+	DICOM_ERR_TRUNCATED,	/* file ends inside the header */
+	DICOM_ERR_PARSE,	/* DICOM, but the header cannot be parsed */
+	DICOM_SKIP_DICOMDIR,	/* a valid DICOMDIR: DICOM, but not an instance */
+	DICOM_ERR_INTERNAL	/* dictionary missing, out of memory, ... */
+};
+
+#define DICOM_VALUES_MAX 6144
+
+/* Values of one file's header, UTF-8, trailing padding removed. Fixed size: no allocation. */
+struct dicom_header {
+	uint16_t off[DICOM_TAG_COUNT];	/* 1 + offset of the value in buf; 0: tag absent */
+	uint16_t used;			/* bytes of buf in use */
+	char buf[DICOM_VALUES_MAX];
+	char xfer_name[64];		/* transfer syntax name, e.g. "JPEG Lossless" */
+	char warning[256];		/* non-fatal problem (character set), "" if none */
+};
+
+/* Load the data dictionary and silence dcmtk's logger. Call once before any
+ * other function; returns DICOM_OK or DICOM_ERR_INTERNAL with a message. */
+int dicom_init(char *err, size_t errlen);
+
+/* Read the header of path (stopping before Pixel Data) into *out. Thread-safe.
+ * Returns a dicom_status; on failure err holds a one-line reason. */
+int dicom_read_header(const char *path, struct dicom_header *out, char *err, size_t errlen);
+
+/* The value of tag t: borrowed from h, NULL when the tag is absent. */
+const char *dicom_header_get(const struct dicom_header *h, enum dicom_tag t);
+
+/* Map a Body Part Examined defined term (PS3.16 Annex L, CID 4031) to SNOMED CT.
+ * Fills code and display; returns 1 when mapped, 0 when the term is unknown. */
+int dicom_bodypart_map(const char *term, char *code, size_t codelen, char *display, size_t displaylen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

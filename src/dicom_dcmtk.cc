@@ -1,0 +1,292 @@
+// The only C++ file: DICOM header reading and the CID 4031 body part mapping with dcmtk,
+// behind the plain C interface of dicom.h. Every entry point catches all exceptions.
+#include "dicom.h"
+
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdict.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcistrmf.h>
+#include <dcmtk/dcmdata/dcmetinf.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmdata/dcxfer.h>
+#include <dcmtk/dcmsr/cmr/cid4031e.h>
+#include <dcmtk/oflog/oflog.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+extern "C" const struct dicom_tag_info dicom_tag_table[DICOM_TAG_COUNT] = {
+#define DICOM_TAG(id, g, e, kw, name) {g, e, kw, name},
+#include "dicom_tags.def"
+#undef DICOM_TAG
+};
+
+static void seterr(char *err, size_t errlen, const char *fmt, const char *a = "", const char *b = "")
+{
+	if (err && errlen)
+		snprintf(err, errlen, fmt, a, b);
+}
+
+extern "C" int dicom_init(char *err, size_t errlen)
+{
+	try {
+		OFLog::configure(OFLogger::OFF_LOG_LEVEL);
+		if (!dcmDataDict.isDictionaryLoaded()) {
+			const char *env = getenv("DCMDICTPATH");
+			seterr(err, errlen, "the DICOM data dictionary could not be loaded from %s "
+			       "(install Debian package libdcmtk17, or set DCMDICTPATH to its dicom.dic)",
+			       env && *env ? env : DCM_DICT_DEFAULT_PATH);
+			return DICOM_ERR_INTERNAL;
+		}
+		return DICOM_OK;
+	} catch (...) {
+		seterr(err, errlen, "dcmtk failed to initialise");
+		return DICOM_ERR_INTERNAL;
+	}
+}
+
+/* Sniff the first bytes: a DICM magic after the preamble (or at the start, with no
+ * preamble: *skip is then set to 4), or a dataset or meta header that starts straight
+ * away with group 0002 or 0008 in either byte order. */
+static int sniff(const char *path, long *skip, char *err, size_t errlen)
+{
+	*skip = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		seterr(err, errlen, "cannot open: %s", strerror(errno));
+		return DICOM_ERR_IO;
+	}
+	unsigned char b[132];
+	ssize_t n = 0, r;
+	while (n < (ssize_t)sizeof b && (r = read(fd, b + n, sizeof b - n)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			seterr(err, errlen, "cannot read: %s", strerror(errno));
+			close(fd);
+			return DICOM_ERR_IO;
+		}
+		n += r;
+	}
+	close(fd);
+	if (n == 0) {
+		seterr(err, errlen, "not DICOM: empty file");
+		return DICOM_ERR_NOT_DICOM;
+	}
+	if (n == 132 && memcmp(b + 128, "DICM", 4) == 0)
+		return DICOM_OK;
+	if (n >= 4 && memcmp(b, "DICM", 4) == 0) {
+		*skip = 4;
+		return DICOM_OK;
+	}
+	if (n >= 8) {
+		unsigned le = b[0] | b[1] << 8, be = b[0] << 8 | b[1];
+		if (le == 0x0002 || le == 0x0008 || be == 0x0002 || be == 0x0008)
+			return DICOM_OK;
+	}
+	size_t text = 0;
+	for (ssize_t i = 0; i < n; i++)
+		if (b[i] == '\n' || b[i] == '\r' || b[i] == '\t' || (b[i] >= 0x20 && b[i] != 0x7f))
+			text++;
+	size_t i = 0;
+	while (i < (size_t)n && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t'))
+		i++;
+	if (text == (size_t)n && i < (size_t)n && (b[i] == '{' || b[i] == '['))
+		seterr(err, errlen, "not DICOM: JSON text");
+	else if (text == (size_t)n)
+		seterr(err, errlen, "not DICOM: text file");
+	else
+		seterr(err, errlen, "not DICOM: no DICM marker at byte 128 and no DICOM element at the start");
+	return DICOM_ERR_NOT_DICOM;
+}
+
+/* Make s valid UTF-8 in place (invalid bytes are read as Latin-1, which may grow the
+ * string; the result is cut to cap) and strip control characters and trailing blanks. */
+static void clean_utf8(OFString &s, bool *had_invalid)
+{
+	OFString out;
+	const unsigned char *p = (const unsigned char *)s.c_str();
+	size_t n = s.length();
+	for (size_t i = 0; i < n;) {
+		unsigned c = p[i];
+		size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+		bool ok = len > 0 && i + len <= n && !(len == 2 && c < 0xc2);
+		for (size_t k = 1; ok && k < len; k++)
+			ok = (p[i + k] & 0xc0) == 0x80;
+		if (ok && len == 1) {
+			out += (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+			i++;
+		} else if (ok) {
+			out.append((const char *)p + i, len);
+			i += len;
+		} else {
+			*had_invalid = true;
+			out += (char)(0xc0 | c >> 6);
+			out += (char)(0x80 | (c & 0x3f));
+			i++;
+		}
+	}
+	size_t end = out.length();
+	while (end > 0 && (out[end - 1] == ' ' || out[end - 1] == '\0'))
+		end--;
+	size_t start = 0;
+	while (start < end && out[start] == ' ')
+		start++;
+	s = out.substr(start, end - start);
+}
+
+static int read_header(const char *path, struct dicom_header *out, char *err, size_t errlen)
+{
+	memset(out->off, 0, sizeof out->off);
+	out->used = 0;
+	out->xfer_name[0] = '\0';
+	out->warning[0] = '\0';
+
+	long skip;
+	int st = sniff(path, &skip, err, errlen);
+	if (st != DICOM_OK)
+		return st;
+
+	DcmFileFormat ff;
+	/* Elements longer than 4 KiB stay on disk; parsing stops before Pixel Data. */
+	OFCondition cond;
+	if (skip == 0) {
+		cond = ff.loadFileUntilTag(path, EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect, DCM_PixelData);
+	} else {		/* "DICM" with no preamble before it: dcmtk wants none of it */
+		DcmInputFileStream in(path, skip);
+		cond = in.status();
+		if (cond.good()) {
+			ff.transferInit();
+			cond = ff.readUntilTag(in, EXS_Unknown, EGL_noChange, 4096, DCM_PixelData);
+			ff.transferEnd();
+		}
+	}
+	if (cond.bad()) {
+		if (cond == EC_StreamNotifyClient || cond == EC_PrematureSequDelimitationItem ||
+		    strstr(cond.text(), "end of stream") || strstr(cond.text(), "Premature"))
+			seterr(err, errlen, "truncated DICOM header: %s", cond.text());
+		else
+			seterr(err, errlen, "cannot parse DICOM header: %s", cond.text());
+		return (cond == EC_StreamNotifyClient || strstr(cond.text(), "end of stream") ||
+		        strstr(cond.text(), "Premature")) ? DICOM_ERR_TRUNCATED : DICOM_ERR_PARSE;
+	}
+	DcmMetaInfo *meta = ff.getMetaInfo();
+	DcmDataset *ds = ff.getDataset();
+	if (!ds) {
+		seterr(err, errlen, "cannot parse DICOM header: no dataset");
+		return DICOM_ERR_PARSE;
+	}
+	OFString sopclass;
+	if (meta && meta->findAndGetOFString(DCM_MediaStorageSOPClassUID, sopclass).good() &&
+	    sopclass == UID_MediaStorageDirectoryStorage) {
+		seterr(err, errlen, "DICOMDIR (media directory), not an image instance");
+		return DICOM_SKIP_DICOMDIR;
+	}
+	if (ds->card() == 0) {
+		seterr(err, errlen, "not DICOM: no data elements could be read");
+		return DICOM_ERR_NOT_DICOM;
+	}
+
+	OFString xfer;
+	E_TransferSyntax xs = ds->getOriginalXfer();
+	if (!(meta && meta->findAndGetOFString(DCM_TransferSyntaxUID, xfer).good() && !xfer.empty())) {
+		xfer = DcmXfer(xs).getXferID();
+	}
+	{
+		DcmXfer dx(xfer.c_str());
+		snprintf(out->xfer_name, sizeof out->xfer_name, "%s",
+		         dx.getXfer() != EXS_Unknown ? dx.getXferName() : "unknown transfer syntax");
+	}
+
+	OFString charset;
+	bool has_charset = ds->findAndGetOFStringArray(DCM_SpecificCharacterSet, charset).good();
+	bool charset_failed = false;
+	if (has_charset) {
+		OFString cs = charset;
+		bool dummy = false;
+		clean_utf8(cs, &dummy);
+		if (!cs.empty() && cs != "ISO_IR 192" && cs != "ISO_IR 6" && cs != "ISO 2022 IR 6") {
+			OFCondition cc = ds->convertToUTF8();
+			if (cc.bad()) {
+				charset_failed = true;
+				snprintf(out->warning, sizeof out->warning,
+				         "cannot convert from Specific Character Set '%s' (%s): "
+				         "non-ASCII bytes read as Latin-1", cs.c_str(), cc.text());
+			}
+		}
+	}
+
+	bool invalid = false;
+	for (int t = 0; t < DICOM_TAG_COUNT; t++) {
+		OFString v;
+		DcmTagKey key(dicom_tag_table[t].group, dicom_tag_table[t].element);
+		bool found;
+		if (t == DICOM_SPECIFIC_CHARSET) {
+			found = has_charset;
+			v = charset;
+		} else if (t == DICOM_TRANSFER_SYNTAX) {
+			found = true;
+			v = xfer;
+		} else {
+			found = ds->findAndGetOFStringArray(key, v).good();
+		}
+		if (!found)
+			continue;
+		clean_utf8(v, &invalid);
+		size_t len = v.length();
+		if (out->used + len + 1 > DICOM_VALUES_MAX)
+			len = out->used + 1 < DICOM_VALUES_MAX ? DICOM_VALUES_MAX - out->used - 1 : 0;
+		if (out->used + 1 > DICOM_VALUES_MAX)
+			break;
+		memcpy(out->buf + out->used, v.c_str(), len);
+		out->buf[out->used + len] = '\0';
+		out->off[t] = (uint16_t)(out->used + 1);
+		out->used = (uint16_t)(out->used + len + 1);
+	}
+	if (invalid && !charset_failed)
+		snprintf(out->warning, sizeof out->warning, "values are not valid in Specific Character Set '%s': "
+		         "non-ASCII bytes read as Latin-1", has_charset ? charset.c_str() : "ISO_IR 6 (default)");
+	return DICOM_OK;
+}
+
+extern "C" int dicom_read_header(const char *path, struct dicom_header *out, char *err, size_t errlen)
+{
+	try {
+		return read_header(path, out, err, errlen);
+	} catch (const std::bad_alloc &) {
+		seterr(err, errlen, "out of memory reading DICOM header");
+	} catch (...) {
+		seterr(err, errlen, "internal error reading DICOM header");
+	}
+	return DICOM_ERR_INTERNAL;
+}
+
+extern "C" const char *dicom_header_get(const struct dicom_header *h, enum dicom_tag t)
+{
+	if ((int)t < 0 || t >= DICOM_TAG_COUNT || h->off[t] == 0)
+		return NULL;
+	return h->buf + h->off[t] - 1;
+}
+
+extern "C" int dicom_bodypart_map(const char *term, char *code, size_t codelen, char *display, size_t displaylen)
+{
+	try {
+		if (!term || !*term)
+			return 0;
+		OFString t(term);
+		for (size_t i = 0; i < t.length(); i++)
+			t[i] = (char)toupper((unsigned char)t[i]);
+		DSRCodedEntryValue v = CID4031e_CommonAnatomicRegions::mapBodyPartExamined(t);
+		if (v.isEmpty() || !v.isValid())
+			return 0;
+		snprintf(code, codelen, "%s", v.getCodeValue().c_str());
+		snprintf(display, displaylen, "%s", v.getCodeMeaning().c_str());
+		return 1;
+	} catch (...) {
+		return 0;
+	}
+}
