@@ -41,7 +41,12 @@ static void print_counts(FILE *out, const struct dataset_node *n)
 	size_t c[DATASET_META + 1] = {0};
 	count_kinds(n, c);
 	const char *sep = "";
+	if (n->kind == DATASET_ROOT) {
+		plural(out, c[DATASET_DATASET], "dataset", "datasets");
+		sep = ", ";
+	}
 	if (n->kind < DATASET_SUBJECT) {
+		fputs(sep, out);
 		plural(out, c[DATASET_SUBJECT], "subject", "subjects");
 		sep = ", ";
 	}
