@@ -34,7 +34,7 @@ int main(void)
 	ok(intern_get(p, a) == first, "strings never move");
 	snprintf(buf, sizeof buf, "uid.%d", 123456);
 	ok(strcmp(intern_get(p, intern_add(p, buf)), buf) == 0, "lookup after growth finds the old id");
-	is_int(intern_count(p), 200000 + 4, "count of distinct strings");
+	is_int(intern_count(p), 200000 + 3, "count of distinct strings (\"MR\" again via intern_addn is no new one)");
 
 	char *m = intern_alloc(p, 100);
 	int zero = 1;
