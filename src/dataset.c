@@ -387,7 +387,8 @@ static char **list_dir(const char *path, size_t *count, int *err)
 		(*count)++;
 	}
 	closedir(d);
-	qsort(names, *count, sizeof *names, cmp_str);
+	if (*count > 1)
+		qsort(names, *count, sizeof *names, cmp_str);
 	return names;
 oom:
 	closedir(d);
@@ -819,7 +820,8 @@ static void finish(struct scan *s, struct dataset_node *n, struct dataset_node *
 	for (struct dataset_node *c = n->child; c; c = c->next)
 		(*buf)[k++] = c;
 	cmp_scan = s;
-	qsort(*buf, k, sizeof **buf, cmp_nodes);
+	if (k > 1)
+		qsort(*buf, k, sizeof **buf, cmp_nodes);
 	n->child = NULL;
 	while (k--) {
 		(*buf)[k]->next = n->child;
