@@ -1,0 +1,77 @@
+#!/bin/sh
+# Benchmark of `sdsfhir scan` (a benchmark, not a test: it prints figures and ratios).
+#   bench/scan.sh [BENCH_DIR]     default BENCH_DIR: /tmp/sdsfhir-bench (about 2.6 GB)
+# Large set: 2,000 MR instances of about 1 MB (speed). Small set: 100,000 instances (memory).
+# References, on the same files in the same run: the tutorial's approach (Debian's
+# python3-pydicom, dcmread of every file) and dcmdump started once per file.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+SDSFHIR=${SDSFHIR:-$here/../build/sdsfhir}
+B=${1:-/tmp/sdsfhir-bench}
+PY=/usr/bin/python3
+[ -x "$SDSFHIR" ] || { echo "bench: build first (./bootstrap build), or set SDSFHIR" >&2; exit 1; }
+mkdir -p "$B"
+
+gen() {	# name subjects samples instances pixel-bytes
+	[ -f "$B/$1/.done" ] && return 0
+	rm -rf "$B/$1"
+	echo "generating $1 ($(($2 * $3 * $4)) files)..."
+	"$PY" "$here/gen-dataset.py" "$B/$1" "$2" "$3" "$4" "$5" >/dev/null
+	touch "$B/$1/.done"
+}
+gen large 20 5 20 1048576
+gen small 100 10 100 4096
+gen tiny 1 1 1 4096
+
+# measure CMD...: sets secs and kb (peak RSS)
+measure() {
+	/usr/bin/time -f '%e %M' -o "$B/.time" "$@" >/dev/null 2>"$B/.err" || { cat "$B/.err" >&2; exit 1; }
+	read -r secs kb <"$B/.time"
+}
+drop() { sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null; }
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }'; }
+
+N=2000
+L="$B/large/bench_dataset"
+echo "== speed: $N instances of $(du -sh "$L" | cut -f1) in all, $(nproc) cores"
+if drop; then
+	measure "$SDSFHIR" scan "$L"; cold=$(rate $N "$secs")
+	echo "sdsfhir scan, cold cache:  $cold files/s  (${secs} s)"
+else
+	cold=""; echo "sdsfhir scan, cold cache:  not measured (cannot drop the page cache here)"
+fi
+measure "$SDSFHIR" scan "$L"
+measure "$SDSFHIR" scan "$L"; warm=$(rate $N "$secs"); warm_s=$secs
+echo "sdsfhir scan, warm cache:  $warm files/s  (${secs} s, peak ${kb} KB)"
+measure "$SDSFHIR" scan -j 1 "$L"; one=$(rate $N "$secs")
+echo "sdsfhir scan -j 1, warm:   $one files/s  (one reader thread)"
+
+cat >"$B/pydicom_scan.py" <<'PY'
+import sys, pathlib, pydicom
+n = 0
+for f in sorted(pathlib.Path(sys.argv[1]).rglob("*.dcm")):
+    ds = pydicom.dcmread(f)
+    _ = (ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID, ds.get("InstanceNumber"))
+    n += 1
+print(n)
+PY
+measure "$PY" "$B/pydicom_scan.py" "$L"; py=$(rate $N "$secs")
+echo "pydicom dcmread, warm:     $py files/s  (${secs} s, peak ${kb} KB)"
+ls "$L"/primary/sub-1/sam-*/*.dcm | head -n 200 >"$B/.subset"
+measure sh -c "xargs -n1 dcmdump <'$B/.subset'"; dd=$(rate 200 "$secs")
+echo "dcmdump per file, warm:    $dd files/s  (200 files, ${secs} s)"
+echo "ratio sdsfhir/pydicom (warm):         $(ratio "$warm" "$py")x   (target >= 10x)"
+echo "ratio sdsfhir/dcmdump-per-file (warm): $(ratio "$warm" "$dd")x"
+echo "ratio 2 threads / 1 thread:            $(ratio "$warm" "$one")x"
+echo "warm rate vs 5,000 files/s target:     $(ratio "$warm" 5000)x"
+
+S="$B/small/bench_dataset"
+echo "== memory: 100,000 small instances"
+measure "$SDSFHIR" scan "$B/tiny/bench_dataset"; base=$kb
+measure "$SDSFHIR" scan "$S"; big=$kb
+measure "$SDSFHIR" scan "$S"
+echo "sdsfhir scan, warm:  $(rate 100000 "$secs") files/s  (${secs} s)"
+echo "peak RSS: ${big} KB for 100,000 instances, ${base} KB for 1 (base)"
+per=$(awk -v a="$big" -v b="$base" 'BEGIN { printf "%.0f", (a - b) * 1024 / 100000 }')
+echo "memory per instance beyond the base: $per bytes  (target <= 512)"
