@@ -47,6 +47,7 @@ like "reason under it" "$out" "error: not DICOM: text file"
 like "empty file reason" "$out" "error: not DICOM: empty file"
 like "missing input reported" "$out" "missing"
 like "good instances still counted" "$out" "30 instances, 3 errors"
+is "dcmtk's logger is silent: nothing on stderr" "$err" ""
 run "$SDSFHIR" scan --json "$D"
 is "JSON lists the bad file" "$(jq -r '.datasets[1].subjects[0].files | map(.path + ": " + .error) | join("; ")' "$TMP/.stdout")" \
 	"sam-1/empty.dcm: not DICOM: empty file; sam-1/notes.dcm: not DICOM: text file"
