@@ -86,8 +86,8 @@ series() {
 	seriesdesc=$6
 	laterality=""
 	[ -z "$7" ] || laterality="(0020,0060) CS [$7]"
-	hh=${time%????}
-	stime=$(printf '%02d%02d00' "$((1$hh - 100))" "$((10 + 7 * $3))")
+	hh=${time%????}; mm=${time#??}; mm=${mm%??}
+	stime=$(printf '%02d%02d00' "$((1$hh - 100))" "$((1$mm - 100 + 5 * $3))")
 	ninseries=$4
 	i=1
 	while [ "$i" -le "$4" ]; do

