@@ -6,7 +6,14 @@ set -u
 tap_n=0
 tap_failed=0
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/sdsfhir-test.XXXXXX")
-trap 'chmod -R u+rwx "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
+server_pid=""
+cleanup() {
+	[ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null
+	chmod -R u+rwx "$TMP" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
 
 # pass|fail with a description
 tap() {
@@ -65,4 +72,83 @@ done_testing() {
 sample_data() {
 	cp -R "$top_srcdir/data" "$TMP/data"
 	chmod -R u+w "$TMP/data"
+}
+
+# mkdcm OUT [LINE...]: a real DICOM file written by dump2dcm from a base MR header, with
+# lines "(gggg,eeee) VR value" replacing the base line of that tag (or added), "-(gggg,eeee)" removing it.
+mkdcm() {
+	out=$1; shift
+	mkdir -p "$(dirname "$out")"
+	cat >"$TMP/.base.dump" <<'DUMP'
+(0002,0010) UI =LittleEndianExplicit
+(0008,0005) CS [ISO_IR 192]
+(0008,0016) UI =MRImageStorage
+(0008,0018) UI [1.2.826.0.1.3680043.10.99.1.1.1]
+(0008,0020) DA [20240301]
+(0008,0030) TM [083000]
+(0008,0060) CS [MR]
+(0008,1030) LO [MRI TEST]
+(0008,103e) LO [T1]
+(0010,0010) PN [Test^Person]
+(0010,0020) LO [TEST-001]
+(0010,0030) DA [19800101]
+(0010,0040) CS [M]
+(0018,0015) CS [BREAST]
+(0020,000d) UI [1.2.826.0.1.3680043.10.99.1]
+(0020,000e) UI [1.2.826.0.1.3680043.10.99.1.1]
+(0020,0011) IS [1]
+(0020,0013) IS [1]
+(0028,0002) US 1
+(0028,0004) CS [MONOCHROME2]
+(0028,0010) US 2
+(0028,0011) US 2
+(0028,0100) US 16
+(0028,0101) US 12
+(0028,0102) US 11
+(0028,0103) US 0
+(7fe0,0010) OW 0001\0002\0003\0004
+DUMP
+	cp "$TMP/.base.dump" "$TMP/.dump"
+	for line in "$@"; do
+		tag=$(printf '%s' "$line" | sed 's/^-//' | cut -c1-11)
+		grep -v -i -F "$tag" "$TMP/.dump" >"$TMP/.dump2" || true
+		mv "$TMP/.dump2" "$TMP/.dump"
+		case $line in -*) ;; *) printf '%s\n' "$line" >>"$TMP/.dump" ;; esac
+	done
+	dump2dcm -q "$TMP/.dump" "$out"
+}
+
+# fhir_server_start [ARGS...]: the test FHIR server on a free loopback port; sets FHIR (base URL).
+fhir_server_start() {
+	rm -f "$TMP/port"
+	NODE_PATH=${FHIR_NODE_MODULES:-} ${NODE:-node} "$top_srcdir/tests/fhir-server/server.js" \
+		--port-file "$TMP/port" "$@" >"$TMP/server.log" 2>&1 &
+	server_pid=$!
+	i=0
+	while [ ! -s "$TMP/port" ]; do
+		if ! kill -0 "$server_pid" 2>/dev/null || [ $i -gt 600 ]; then
+			sed 's/^/# /' "$TMP/server.log"
+			echo "Bail out! the test FHIR server did not start"
+			exit 1
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	FHIR=http://127.0.0.1:$(cat "$TMP/port")/fhir
+	ADMIN=http://127.0.0.1:$(cat "$TMP/port")/admin
+}
+
+# fhir_post FILE [PATH]: POST a JSON file; sets $status and the body in $TMP/.resp
+fhir_post() {
+	status=$(curl -s -o "$TMP/.resp" -w '%{http_code}' -X POST -H 'Content-Type: application/fhir+json' \
+		--data-binary @"$1" "$FHIR${2:-}")
+}
+
+# fhir_count TYPE [QUERY]: how many TYPE resources the server holds (_summary=count)
+fhir_count() {
+	curl -s "$FHIR/$1?${2:+$2&}_summary=count" | jq -r .total
+}
+
+fhir_reset() {
+	curl -s -X POST "$ADMIN/reset" >/dev/null
 }

@@ -9,7 +9,7 @@ check "core library exists" test -s "$CORE_LIB"
 syms=$(${NM:-nm} -u "$CORE_LIB" 2>/dev/null | grep -E ' (initscr|newterm|wrefresh|endwin|getch|wgetch|newwin|mvwaddstr|doupdate)$' || true)
 is "core library needs no curses symbol" "$syms" ""
 # the unit tests are linked without ncurses and run: their link line has no curses
-for t in test_intern test_dicom test_dataset; do
+for t in test_intern test_dicom test_dataset test_fhir; do
 	bin="$top_builddir/tests/unit/$t"
 	check "$t is built" test -x "$bin"
 	libs=$(ldd "$bin" 2>/dev/null | grep -c curses)

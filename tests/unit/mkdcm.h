@@ -45,7 +45,7 @@ static const char *const mkdcm_base[] = {
 /* Write path from the template. overrides: NULL-terminated lines "(gggg,eeee) VR value"
  * replacing the template line of that tag or added, or "-(gggg,eeee)" removing it.
  * opts: extra dump2dcm options ("" for none). Returns 0 on success. */
-static int mkdcm(const char *path, const char *const *overrides, const char *opts)
+__attribute__((unused)) static int mkdcm(const char *path, const char *const *overrides, const char *opts)
 {
 	char dump[4200];
 	snprintf(dump, sizeof dump, "%s.dump", path);
@@ -77,7 +77,7 @@ static int mkdcm(const char *path, const char *const *overrides, const char *opt
 /* Run a shell command; 0 on success. */
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #include <stdarg.h>
-static int sh(const char *fmt, ...)
+__attribute__((unused)) static int sh(const char *fmt, ...)
 {
 	char cmd[9000];
 	va_list ap;
@@ -88,7 +88,7 @@ static int sh(const char *fmt, ...)
 }
 
 /* A fresh temporary folder; caller removes it with rm_rf. */
-static char *mktemp_dir(void)
+__attribute__((unused)) static char *mktemp_dir(void)
 {
 	static char dir[256];
 	const char *t = getenv("TMPDIR");
@@ -96,12 +96,12 @@ static char *mktemp_dir(void)
 	return mkdtemp(dir);
 }
 
-static void rm_rf(const char *dir)
+__attribute__((unused)) static void rm_rf(const char *dir)
 {
 	sh("chmod -R u+rwx '%s' 2>/dev/null; rm -rf '%s'", dir, dir);
 }
 
-static void write_text(const char *path, const char *text)
+__attribute__((unused)) static void write_text(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
 	if (f) {

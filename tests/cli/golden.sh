@@ -1,0 +1,59 @@
+#!/bin/sh
+# The FHIR generated for the sample data equals the golden files in tests/golden, which were
+# checked by hand against the mapping (see sdsfhir(1)). To update them after a deliberate change:
+#   sdsfhir fhir --zone America/New_York data > tests/golden/sample-bundle.json   (and so on)
+. "$top_srcdir/tests/lib.sh"
+G=$top_srcdir/tests/golden
+D=$top_srcdir/data
+
+run "$SDSFHIR" fhir --zone America/New_York "$D"
+is "fhir of the sample data exits 0" "$rc" 0
+printf '%s\n' "$out" >"$TMP/bundle.json"
+check "Bundle equals tests/golden/sample-bundle.json" diff -u "$G/sample-bundle.json" "$TMP/bundle.json"
+is "no warnings for the sample data" "$err" ""
+
+run "$SDSFHIR" fhir --resource patient "$D/sparc_fhir_heart_dataset/primary/sub-Linman-heart-1"
+printf '%s\n' "$out" >"$TMP/p.json"
+check "--resource patient equals tests/golden/patient-linman.json" diff -u "$G/patient-linman.json" "$TMP/p.json"
+run "$SDSFHIR" fhir --resource study --zone America/New_York "$D/sparc_fhir_heart_dataset/primary/sub-Aniyah-heart-1"
+printf '%s\n' "$out" >"$TMP/s.json"
+check "--resource study equals tests/golden/study-aniyah-heart.json" diff -u "$G/study-aniyah-heart.json" "$TMP/s.json"
+
+# the mapping, asserted on the output itself
+b=$TMP/bundle.json
+is "type transaction" "$(jq -r .type "$b")" "transaction"
+is "2 Patients (conditional create), 4 ImagingStudies (conditional update)" \
+	"$(jq -c '[.entry[] | .request.method + " " + .resource.resourceType] | group_by(.) | map(.[0] + " x" + (length | tostring))' "$b")" \
+	'["POST Patient x2","PUT ImagingStudy x4"]'
+is "ifNoneExist on the patient identifier" "$(jq -r '.entry[0].request.ifNoneExist' "$b")" \
+	"identifier=urn:sparc_patient:issuer:bioresearch-institute|SPARC-P001"
+is "identifier systems in the tutorial's order" \
+	"$(jq -r '[.entry[2].resource.identifier[].system] | join(" ")' "$b")" "urn:dicom:uid urn:sparc_study:uid urn:sparc_dataset:uid"
+is "Aniyah's studies in both datasets point at one Patient" \
+	"$(jq -r '[.entry[] | select(.resource.resourceType == "ImagingStudy") | .resource.subject.reference] | .[0] == .[2] and .[1] == .[3] and .[0] != .[1]' "$b")" "true"
+is "subject references are fullUrls of Patient entries" \
+	"$(jq -r '([.entry[] | select(.resource.resourceType == "Patient") | .fullUrl]) as $p | [.entry[].resource.subject.reference // empty | IN($p[])] | all' "$b")" "true"
+is "no brithDate anywhere" "$(grep -c brithDate "$b")" 0
+is "every instance has a sopClass" "$(jq '[.. | objects | select(has("sopClass") | not) | select(has("uid") and (has("modality") | not) and (has("series") | not))] | length' "$b")" 0
+is "numberOfInstances equals the instances listed" \
+	"$(jq '[.entry[].resource | select(.resourceType == "ImagingStudy") | .numberOfInstances == ([.series[].instance[]] | length) and .numberOfSeries == (.series | length)] | all' "$b")" "true"
+is "dataset identifier the same on every run" \
+	"$("$SDSFHIR" fhir "$D" | jq -r '.entry[2].resource.identifier[2].value')" "urn:uid:sparc_fhir_breast_dataset-780b4af4-710a-53f4-8787-58d0424c1f69"
+
+# zones: the machine's by default
+run env TZ=Asia/Kolkata "$SDSFHIR" fhir --resource study "$D/sparc_fhir_heart_dataset/primary/sub-Aniyah-heart-1"
+is "default zone is the machine's" "$(printf '%s' "$out" | jq -r .started)" "2023-06-01T09:15:00+05:30"
+run "$SDSFHIR" fhir --resource study --zone +01:00 "$D/sparc_fhir_heart_dataset/primary/sub-Aniyah-heart-1"
+is "--zone +01:00" "$(printf '%s' "$out" | jq -r .started)" "2023-06-01T09:15:00+01:00"
+run env SDSFHIR_ZONE=Z "$SDSFHIR" fhir --resource study "$D/sparc_fhir_heart_dataset/primary/sub-Aniyah-heart-1"
+is "SDSFHIR_ZONE=Z" "$(printf '%s' "$out" | jq -r .started)" "2023-06-01T09:15:00Z"
+run "$SDSFHIR" fhir --resource study --zone +01:00 "$D/sparc_fhir_breast_dataset/primary/sub-Aniyah-breast-1"
+is "the offset tag wins over --zone" "$(printf '%s' "$out" | jq -r .started)" "2023-05-12T10:32:15-04:00"
+run "$SDSFHIR" fhir --zone Mars/Base "$D"
+is "unknown zone: exit 2" "$rc" 2
+run "$SDSFHIR" fhir --resource banana "$D"
+is "bad --resource: exit 2" "$rc" 2
+run "$SDSFHIR" fhir --resource patient --patient-system urn:example:pid "$D/sparc_fhir_heart_dataset/primary/sub-Linman-heart-1"
+is "--patient-system is not used when the header names an issuer" "$(printf '%s' "$out" | jq -r '.identifier[0].system')" \
+	"urn:sparc_patient:issuer:bioresearch-institute"
+done_testing
