@@ -35,7 +35,8 @@ check "one reader thread gives the same JSON" cmp -s "$TMP/.stdout" "$TMP/j2"
 # a subject folder and a sample folder of another dataset
 run "$SDSFHIR" scan "$D/sparc_fhir_breast_dataset/primary/sub-Linman-breast-1" "$D/sparc_fhir_heart_dataset/primary/sub-Aniyah-heart-1/sam-2"
 is "subject and sample inputs exit 0" "$rc" 0
-like "subject input: only that subject" "$out" "^total: 2 datasets, 2 subjects, 2 studies, 3 series, 9 instances$"
+like "subject input: only that subject" "$out" "^total: 2 datasets, 2 subjects, 2 studies, 3 series, 9 instances, 2 warnings$"
+like "a partial study: the count tags disagree, as a warning" "$out" "warning: Number of Study Related Instances \\(0020,1208\\) says 6, 3 found"
 
 # bad files and paths
 printf 'hello\n' >"$D/sparc_fhir_heart_dataset/primary/sub-Aniyah-heart-1/sam-1/notes.dcm"
