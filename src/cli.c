@@ -3,9 +3,13 @@
 #include "cli.h"
 #include "dataset.h"
 #include "dicom.h"
+#include "actions.h"
+#include "client.h"
 #include "fhir.h"
+#include "settings.h"
 #include "intern.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -544,5 +548,516 @@ int cli_fhir(int argc, char **argv)
 	dataset_free(&t);
 	if (fflush(stdout) != 0)
 		rc = CLI_EXIT_FATAL;
+	return rc;
+}
+
+/* ---- server commands: patient, push, bodysite, search ---- */
+
+enum { OPT_SERVER = 256, OPT_TOKEN_FILE, OPT_NETRC, OPT_NETRC_FILE, OPT_OAUTH_URL, OPT_OAUTH_ID, OPT_OAUTH_SECRET,
+       OPT_CACERT, OPT_INSECURE, OPT_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_RETRIES, OPT_CONFIG, OPT_BATCH, OPT_CODE,
+       OPT_DISPLAY, OPT_JSON, OPT_TABLE, OPT_ALL, OPT_PATIENT, OPT_BODYSITE, OPT_IDENTIFIER, OPT_DATASET, OPT_ZONE,
+       OPT_PSYS };
+
+struct server_cmd {
+	struct settings set;
+	const char *config;
+	int verbose, jobs;
+	const char *code, *display;
+	int json, all;
+	const char *shorthand, *shorthand_value;
+};
+
+static void log_stderr(void *ctx, const char *method, const char *url, long status, long ms, const char *text)
+{
+	(void)ctx;
+	if (status)
+		fprintf(stderr, "sdsfhir: %s %s -> %ld (%ld ms)%s%s\n", method, url, status, ms, text ? ": " : "", text ? text : "");
+	else
+		fprintf(stderr, "sdsfhir: %s %s -> no reply (%ld ms): %s\n", method, url, ms, text ? text : "");
+}
+
+/* Parse the options of a server command; returns the index of the first operand, or -1. */
+static int parse_server(int argc, char **argv, const char *cmd, struct server_cmd *sc)
+{
+	static const struct option longopts[] = {
+		{"server", required_argument, NULL, OPT_SERVER}, {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+		{"netrc", no_argument, NULL, OPT_NETRC}, {"netrc-file", required_argument, NULL, OPT_NETRC_FILE},
+		{"oauth-token-url", required_argument, NULL, OPT_OAUTH_URL},
+		{"oauth-client-id", required_argument, NULL, OPT_OAUTH_ID},
+		{"oauth-secret-file", required_argument, NULL, OPT_OAUTH_SECRET},
+		{"cacert", required_argument, NULL, OPT_CACERT}, {"insecure", no_argument, NULL, OPT_INSECURE},
+		{"timeout", required_argument, NULL, OPT_TIMEOUT},
+		{"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+		{"retries", required_argument, NULL, OPT_RETRIES}, {"config", required_argument, NULL, OPT_CONFIG},
+		{"batch", required_argument, NULL, OPT_BATCH}, {"code", required_argument, NULL, OPT_CODE},
+		{"display", required_argument, NULL, OPT_DISPLAY}, {"json", no_argument, NULL, OPT_JSON},
+		{"table", no_argument, NULL, OPT_TABLE}, {"all", no_argument, NULL, OPT_ALL},
+		{"patient", required_argument, NULL, OPT_PATIENT}, {"bodysite", required_argument, NULL, OPT_BODYSITE},
+		{"identifier", required_argument, NULL, OPT_IDENTIFIER}, {"dataset", required_argument, NULL, OPT_DATASET},
+		{"zone", required_argument, NULL, OPT_ZONE}, {"patient-system", required_argument, NULL, OPT_PSYS},
+		{"verbose", no_argument, NULL, 'v'}, {"jobs", required_argument, NULL, 'j'},
+		{"token", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0}};
+	/* which command takes which of its own options */
+	int is_push = !strcmp(cmd, "push"), is_bs = !strcmp(cmd, "bodysite"), is_search = !strcmp(cmd, "search");
+	struct { const char *key; const char *value; } sets[32];
+	size_t nsets = 0;
+	char err[512];
+	int c;
+	settings_init(&sc->set);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+vj:", longopts, NULL)) != -1) {
+		const char *key = NULL;
+		int own_ok = 1;
+		switch (c) {
+		case OPT_SERVER: key = "server"; break;
+		case OPT_TOKEN_FILE: key = "token_file"; break;
+		case OPT_NETRC: key = "netrc"; optarg = (char *)"yes"; break;
+		case OPT_NETRC_FILE: key = "netrc_file"; break;
+		case OPT_OAUTH_URL: key = "oauth_token_url"; break;
+		case OPT_OAUTH_ID: key = "oauth_client_id"; break;
+		case OPT_OAUTH_SECRET: key = "oauth_client_secret_file"; break;
+		case OPT_CACERT: key = "cacert"; break;
+		case OPT_INSECURE: key = "insecure"; optarg = (char *)"yes"; break;
+		case OPT_TIMEOUT: key = "timeout"; break;
+		case OPT_CONNECT_TIMEOUT: key = "connect_timeout"; break;
+		case OPT_RETRIES: key = "retries"; break;
+		case OPT_ZONE: key = "zone"; break;
+		case OPT_PSYS: key = "patient_system"; break;
+		case OPT_BATCH: key = "batch"; own_ok = is_push; break;
+		case OPT_CONFIG: sc->config = optarg; break;
+		case OPT_CODE: sc->code = optarg; own_ok = is_bs; break;
+		case OPT_DISPLAY: sc->display = optarg; own_ok = is_bs; break;
+		case OPT_JSON: sc->json = 1; own_ok = is_search; break;
+		case OPT_TABLE: sc->json = 0; own_ok = is_search; break;
+		case OPT_ALL: sc->all = 1; own_ok = is_search; break;
+		case OPT_PATIENT: case OPT_BODYSITE: case OPT_IDENTIFIER: case OPT_DATASET:
+			own_ok = is_search;
+			sc->shorthand = c == OPT_PATIENT ? "patient" : c == OPT_BODYSITE ? "bodysite" :
+					c == OPT_IDENTIFIER ? "identifier" : "dataset";
+			sc->shorthand_value = optarg;
+			break;
+		case 'v': sc->verbose = 1; break;
+		case 'j': sc->jobs = atoi(optarg); break;
+		case 'T':
+			usage_error(cmd, "a token is never taken on the command line: set SDSFHIR_TOKEN or use --token-file");
+			return -1;
+		default: {
+			char text[160];
+			snprintf(text, sizeof text, "unknown option or missing value '%s'", argv[optind - 1]);
+			usage_error(cmd, text);
+			return -1;
+		}
+		}
+		if (!own_ok) {
+			char text[160];
+			snprintf(text, sizeof text, "option '%s' is not for %s", argv[optind - 1], cmd);
+			usage_error(cmd, text);
+			return -1;
+		}
+		if (key && nsets < sizeof sets / sizeof *sets)
+			sets[nsets].key = key, sets[nsets++].value = optarg;
+	}
+	if (settings_load_file(&sc->set, sc->config, err, sizeof err) < 0 || settings_from_env(&sc->set, err, sizeof err) < 0) {
+		usage_error(cmd, err);
+		return -1;
+	}
+	for (size_t i = 0; i < nsets; i++) {
+		if (settings_set(&sc->set, sets[i].key, sets[i].value, err, sizeof err) < 0) {
+			usage_error(cmd, err);
+			return -1;
+		}
+	}
+	return optind;
+}
+
+static int exit_for(int client_status)
+{
+	switch (client_status) {
+	case CLIENT_OK: return CLI_EXIT_OK;
+	case CLIENT_ERR_UNREACHABLE: return CLI_EXIT_UNREACHABLE;
+	case CLIENT_ERR_AUTH: return CLI_EXIT_AUTH;
+	case CLIENT_ERR_HTTP: return CLI_EXIT_SERVER;
+	default: return CLI_EXIT_FATAL;
+	}
+}
+
+/* Connect: client and the /metadata check. NULL with *rc set on failure. */
+static struct client *connect_server(struct server_cmd *sc, int *rc)
+{
+	struct client_opts co;
+	char err[1024];
+	if (settings_client_opts(&sc->set, &co, err, sizeof err) < 0) {
+		fprintf(stderr, "sdsfhir: %s\n", err);
+		*rc = CLI_EXIT_USAGE;
+		return NULL;
+	}
+	if (sc->verbose)
+		co.log = log_stderr;
+	struct client *c = client_new(&co, err, sizeof err);
+	if (!c) {
+		fprintf(stderr, "sdsfhir: %s\n", err);
+		*rc = CLI_EXIT_USAGE;
+		return NULL;
+	}
+	int m = client_check_metadata(c, err, sizeof err);
+	if (m < 0) {
+		fprintf(stderr, "sdsfhir: %s\n", err);
+		*rc = exit_for(-m);
+		client_free(&c);
+		return NULL;
+	}
+	if (m > 0)
+		fprintf(stderr, "sdsfhir: warning: %s\n", err);
+	return c;
+}
+
+static void print_item(void *ctx, const struct actions_item *it)
+{
+	(void)ctx;
+	char w[1024] = "";
+	if (it->node)
+		where(it->node, w, sizeof w);
+	printf("%-9s %s%s%s\n", actions_outcome_name(it->outcome), it->text ? it->text : "", *w ? "  " : "", w);
+}
+
+/* patient, push and bodysite: scan, connect, run the action, report. */
+static int run_action(int argc, char **argv, const char *cmd)
+{
+	struct server_cmd sc = {0};
+	int first = parse_server(argc, argv, cmd, &sc), rc = CLI_EXIT_OK;
+	if (first < 0) {
+		settings_clear(&sc.set);
+		return CLI_EXIT_USAGE;
+	}
+	const char *zone = set_zone(sc.set.zone);
+	if (!zone) {
+		settings_clear(&sc.set);
+		return usage_error(cmd, "--zone takes local, Z, +hh:mm, -hh:mm or a time zone name");
+	}
+	if (first >= argc) {
+		settings_clear(&sc.set);
+		return usage_error(cmd, "give at least one dataset, primary/, subject or sample folder");
+	}
+	char code[64] = "", display[256] = "";
+	if (sc.code && fhir_bodysite_lookup(sc.code, code, sizeof code, display, sizeof display) < 0) {
+		settings_clear(&sc.set);
+		return usage_error(cmd, "--code takes a SNOMED CT code or a CID 4031 body part (breast, heart...)");
+	}
+	if (sc.display)
+		snprintf(display, sizeof display, "%s", sc.display);
+	char err[512];
+	struct dataset_scan_opts so = {.threads = sc.jobs};
+	struct dataset_tree *t = dataset_scan((const char *const *)argv + first, (size_t)(argc - first), &so, err, sizeof err);
+	if (!t) {
+		fprintf(stderr, "sdsfhir: %s\n", err);
+		settings_clear(&sc.set);
+		return CLI_EXIT_FATAL;
+	}
+	size_t errors = report_msgs(t->root);
+	size_t n = 0;
+	const struct dataset_node **studies = dataset_collect(t->root, DATASET_STUDY, &n);
+	struct client *c = n ? connect_server(&sc, &rc) : NULL;
+	if (!n) {
+		fprintf(stderr, "sdsfhir: no study found under the given paths\n");
+		rc = CLI_EXIT_PARTIAL;
+	}
+	if (c) {
+		size_t warnings = 0;
+		struct fhir_opts fo = {.patient_system = sc.set.patient_system, .zone = zone, .warn = warn_stderr,
+				       .ctx = &warnings};
+		struct actions_ctx a = {.tree = t, .client = c, .fopts = &fo, .batch = sc.set.batch, .item = print_item};
+		struct actions_summary sum = {0};
+		if (!strcmp(cmd, "patient"))
+			actions_patients(&a, studies, n, &sum);
+		else if (!strcmp(cmd, "push"))
+			actions_push(&a, studies, n, &sum);
+		else
+			actions_bodysite(&a, studies, n, sc.code ? code : NULL, sc.code ? display : NULL, &sum);
+		printf("%s: ", cmd);
+		const char *sep = "";
+		for (int o = 0; o <= ACTIONS_FAILED; o++) {
+			if (sum.count[o]) {
+				printf("%s%zu %s", sep, sum.count[o], actions_outcome_name(o));
+				sep = ", ";
+			}
+		}
+		printf("%s%zu request%s to %s\n", *sep ? "; " : "", sum.requests, sum.requests == 1 ? "" : "s", client_base(c));
+		if (sum.error[0])
+			fprintf(stderr, "sdsfhir: %s\n", sum.error);
+		if (sum.status != CLIENT_OK)
+			rc = exit_for(sum.status) == CLI_EXIT_SERVER && (sum.count[ACTIONS_CREATED] || sum.count[ACTIONS_UPDATED] ||
+			     sum.count[ACTIONS_EXISTED] || sum.count[ACTIONS_UNCHANGED]) ? CLI_EXIT_PARTIAL : exit_for(sum.status);
+		else if (sum.count[ACTIONS_FAILED] || sum.count[ACTIONS_NOT_FOUND] || errors)
+			rc = CLI_EXIT_PARTIAL;
+		client_free(&c);
+	}
+	free(studies);
+	dataset_free(&t);
+	settings_clear(&sc.set);
+	fflush(stdout);
+	return rc;
+}
+
+int cli_patient(int argc, char **argv)
+{
+	return run_action(argc, argv, "patient");
+}
+
+int cli_push(int argc, char **argv)
+{
+	return run_action(argc, argv, "push");
+}
+
+int cli_bodysite(int argc, char **argv)
+{
+	return run_action(argc, argv, "bodysite");
+}
+
+/* ---- search output ---- */
+
+static const char *jstr(json_object *o, const char *path)
+{
+	/* path: "a.b" through objects, "a[0]" for the first array element */
+	char key[64];
+	while (o && *path) {
+		size_t n = strcspn(path, ".[");
+		snprintf(key, sizeof key, "%.*s", (int)n, path);
+		if (!json_object_object_get_ex(o, key, &o))
+			return NULL;
+		path += n;
+		if (*path == '[') {
+			if (!json_object_is_type(o, json_type_array) || json_object_array_length(o) == 0)
+				return NULL;
+			o = json_object_array_get_idx(o, 0);
+			path += 3;
+		}
+		if (*path == '.')
+			path++;
+	}
+	return o && !json_object_is_type(o, json_type_object) && !json_object_is_type(o, json_type_array)
+		       ? json_object_get_string(o) : NULL;
+}
+
+static size_t text_width(const char *s)
+{
+	size_t w = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		w += (*p & 0xc0) != 0x80;	/* code points; good enough for names */
+	return w;
+}
+
+struct table {
+	size_t ncols, nrows;
+	const char *head[8];
+	char **cells;		/* nrows * ncols */
+};
+
+static void table_add(struct table *t, char **row)
+{
+	char **c = realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof *c);
+	if (!c)
+		return;
+	t->cells = c;
+	for (size_t i = 0; i < t->ncols; i++)
+		c[t->nrows * t->ncols + i] = strdup(row[i] && *row[i] ? row[i] : "-");
+	t->nrows++;
+}
+
+static void table_print(struct table *t)
+{
+	size_t w[8] = {0};
+	for (size_t i = 0; i < t->ncols; i++) {
+		w[i] = text_width(t->head[i]);
+		for (size_t r = 0; r < t->nrows; r++)
+			if (t->cells[r * t->ncols + i] && text_width(t->cells[r * t->ncols + i]) > w[i])
+				w[i] = text_width(t->cells[r * t->ncols + i]);
+	}
+	for (size_t r = 0; r <= t->nrows; r++) {
+		for (size_t i = 0; i < t->ncols; i++) {
+			const char *s = r == 0 ? t->head[i] : t->cells[(r - 1) * t->ncols + i];
+			s = s ? s : "";
+			if (i + 1 < t->ncols)
+				printf("%s%*s  ", s, (int)(w[i] - text_width(s)), "");
+			else
+				printf("%s\n", s);
+		}
+	}
+	for (size_t i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+}
+
+/* The SPARC name in an identifier value "urn:uid:<name>-<uuid or uid>". */
+static void sparc_name(const char *v, char *out, size_t len, int strip_uuid)
+{
+	if (!v) {
+		snprintf(out, len, "-");
+		return;
+	}
+	if (strncmp(v, "urn:uid:", 8) == 0)
+		v += 8;
+	size_t n = strlen(v);
+	if (strip_uuid && n > 37 && v[n - 37] == '-')
+		n -= 37;
+	snprintf(out, len, "%.*s", (int)n, v);
+}
+
+static const char *identifier_value(json_object *res, const char *system)
+{
+	json_object *ids;
+	if (!json_object_object_get_ex(res, "identifier", &ids) || !json_object_is_type(ids, json_type_array))
+		return NULL;
+	for (size_t i = 0; i < json_object_array_length(ids); i++) {
+		json_object *id = json_object_array_get_idx(ids, i);
+		const char *s = jstr(id, "system");
+		if (s && strcmp(s, system) == 0)
+			return jstr(id, "value");
+	}
+	return NULL;
+}
+
+static void human_name(json_object *p, char *out, size_t len)
+{
+	const char *family = jstr(p, "name[0].family"), *given = jstr(p, "name[0].given[0]");
+	snprintf(out, len, "%s%s%s", given ? given : "", given && family ? " " : "", family ? family : "");
+}
+
+static void print_studies(json_object *matches, json_object *included, const char *shorthand)
+{
+	struct table t = {7, 0, {"ID", "PATIENT", "STARTED", "SERIES", "BODY SITES", "DATASET", "SPARC STUDY"}, NULL};
+	json_object *datasets = json_object_new_object();
+	for (size_t i = 0; i < json_object_array_length(matches); i++) {
+		json_object *s = json_object_array_get_idx(matches, i), *series;
+		char patient[256] = "", sites[512] = "", nseries[16] = "", ds[256], st[256];
+		const char *ref = jstr(s, "subject.reference");
+		for (size_t k = 0; ref && k < json_object_array_length(included); k++) {
+			json_object *p = json_object_array_get_idx(included, k);
+			char pref[300];
+			snprintf(pref, sizeof pref, "%s/%s", jstr(p, "resourceType"), jstr(p, "id"));
+			if (strcmp(pref, ref) == 0 || (strstr(ref, pref) && ref[strlen(ref) - strlen(pref) - 1] == '/'))
+				human_name(p, patient, sizeof patient);
+		}
+		if (!*patient)
+			snprintf(patient, sizeof patient, "%s", ref ? ref : "-");
+		if (json_object_object_get_ex(s, "series", &series) && json_object_is_type(series, json_type_array)) {
+			snprintf(nseries, sizeof nseries, "%zu", json_object_array_length(series));
+			for (size_t k = 0; k < json_object_array_length(series); k++) {
+				const char *d = jstr(json_object_array_get_idx(series, k), "bodySite.display");
+				const char *c = jstr(json_object_array_get_idx(series, k), "bodySite.code");
+				const char *x = d ? d : c;
+				if (x && !strstr(sites, x))
+					snprintf(sites + strlen(sites), sizeof sites - strlen(sites), "%s%s", *sites ? "," : "", x);
+			}
+		}
+		sparc_name(identifier_value(s, FHIR_SYS_SPARC_DATASET), ds, sizeof ds, 1);
+		sparc_name(identifier_value(s, FHIR_SYS_SPARC_STUDY), st, sizeof st, 0);
+		json_object_object_add(datasets, ds, NULL);
+		char *row[7] = {(char *)jstr(s, "id"), patient, (char *)jstr(s, "started"), nseries, sites, ds, st};
+		table_add(&t, row);
+	}
+	table_print(&t);
+	if (shorthand && !strcmp(shorthand, "patient") && json_object_array_length(matches)) {
+		printf("datasets:");
+		json_object_object_foreach(datasets, k, v) {
+			(void)v;
+			printf(" %s", k);
+		}
+		putchar('\n');
+	}
+	json_object_put(datasets);
+}
+
+static void print_resources(json_object *matches)
+{
+	int patients = 1;
+	for (size_t i = 0; i < json_object_array_length(matches); i++)
+		patients &= !strcmp(jstr(json_object_array_get_idx(matches, i), "resourceType") ?: "", "Patient");
+	struct table t = {patients ? 5 : 3, 0, {"ID", "NAME", "GENDER", "BIRTH DATE", "IDENTIFIER"}, NULL};
+	if (!patients)
+		t.head[0] = "TYPE", t.head[1] = "ID", t.head[2] = "LAST UPDATED";
+	for (size_t i = 0; i < json_object_array_length(matches); i++) {
+		json_object *r = json_object_array_get_idx(matches, i);
+		char name[256], ident[600];
+		if (patients) {
+			human_name(r, name, sizeof name);
+			snprintf(ident, sizeof ident, "%s|%s", jstr(r, "identifier[0].system") ?: "",
+				 jstr(r, "identifier[0].value") ?: "");
+			char *row[5] = {(char *)jstr(r, "id"), name, (char *)jstr(r, "gender"), (char *)jstr(r, "birthDate"), ident};
+			table_add(&t, row);
+		} else {
+			char *row[3] = {(char *)jstr(r, "resourceType"), (char *)jstr(r, "id"), (char *)jstr(r, "meta.lastUpdated")};
+			table_add(&t, row);
+		}
+	}
+	table_print(&t);
+}
+
+int cli_search(int argc, char **argv)
+{
+	struct server_cmd sc = {0};
+	int first = parse_server(argc, argv, "search", &sc), rc = CLI_EXIT_OK;
+	if (first < 0) {
+		settings_clear(&sc.set);
+		return CLI_EXIT_USAGE;
+	}
+	char query[4096], err[1024];
+	if (sc.shorthand && first < argc) {
+		settings_clear(&sc.set);
+		return usage_error("search", "give a query or a shorthand (--patient, --bodysite...), not both");
+	}
+	if (sc.shorthand) {
+		if (actions_search_query(sc.shorthand, sc.shorthand_value, query, sizeof query, err, sizeof err) < 0) {
+			settings_clear(&sc.set);
+			return usage_error("search", err);
+		}
+	} else if (first + 1 == argc && strchr(argv[first], '?') != argv[first] && isupper((unsigned char)argv[first][0])) {
+		snprintf(query, sizeof query, "%s", argv[first]);
+	} else {
+		settings_clear(&sc.set);
+		return usage_error("search", "give one query such as 'ImagingStudy?bodysite=76752008', or a shorthand");
+	}
+	struct client *c = connect_server(&sc, &rc);
+	if (!c) {
+		settings_clear(&sc.set);
+		return rc;
+	}
+	struct actions_ctx a = {.client = c};
+	struct actions_summary sum = {0};
+	json_object *matches = NULL, *included = NULL;
+	long total;
+	int more;
+	int st = actions_search(&a, query, sc.all, &matches, &included, &total, &more, &sum);
+	if (st != CLIENT_OK) {
+		fprintf(stderr, "sdsfhir: %s\n", sum.error);
+		rc = exit_for(st);
+	} else if (sc.json) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "query", json_object_new_string(query));
+		json_object_object_add(o, "total", total >= 0 ? json_object_new_int64(total) : NULL);
+		json_object_object_add(o, "more", json_object_new_boolean(more));
+		json_object_object_add(o, "matches", json_object_get(matches));
+		json_object_object_add(o, "included", json_object_get(included));
+		if (print_json(o) < 0)
+			rc = CLI_EXIT_FATAL;
+	} else {
+		size_t n = json_object_array_length(matches);
+		int studies = n > 0;
+		for (size_t i = 0; i < n; i++)
+			studies &= !strcmp(jstr(json_object_array_get_idx(matches, i), "resourceType") ?: "", "ImagingStudy");
+		if (studies)
+			print_studies(matches, included, sc.shorthand);
+		else if (n)
+			print_resources(matches);
+		if (total >= 0)
+			printf("%zu shown of %ld%s\n", n, total, more ? " (more pages: --all)" : "");
+		else
+			printf("%zu shown%s\n", n, more ? " (more pages: --all)" : "");
+	}
+	json_object_put(matches);
+	json_object_put(included);
+	client_free(&c);
+	settings_clear(&sc.set);
+	fflush(stdout);
 	return rc;
 }

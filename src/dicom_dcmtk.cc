@@ -35,6 +35,8 @@ extern "C" int dicom_init(char *err, size_t errlen)
 {
 	try {
 		OFLog::configure(OFLogger::OFF_LOG_LEVEL);
+		CID4031_CommonAnatomicRegions::initialize();	/* before any thread uses it */
+		(void)CID4031e_CommonAnatomicRegions::mapBodyPartExamined("BREAST");
 		if (!dcmDataDict.isDictionaryLoaded()) {
 			const char *env = getenv("DCMDICTPATH");
 			seterr(err, errlen, "the DICOM data dictionary could not be loaded from %s "
@@ -288,5 +290,25 @@ extern "C" int dicom_bodypart_map(const char *term, char *code, size_t codelen, 
 		return 1;
 	} catch (...) {
 		return 0;
+	}
+}
+
+extern "C" int dicom_cid4031_count(void)
+{
+	return (int)CID4031_CommonAnatomicRegions::Zygoma + 1;
+}
+
+extern "C" int dicom_cid4031_get(int i, char *code, size_t codelen, char *display, size_t displaylen)
+{
+	try {
+		if (i < 0 || i > (int)CID4031_CommonAnatomicRegions::Zygoma)
+			return -1;
+		DSRCodedEntryValue v = CID4031_CommonAnatomicRegions::getCodedEntry(
+			(CID4031_CommonAnatomicRegions::EnumType)i);
+		snprintf(code, codelen, "%s", v.getCodeValue().c_str());
+		snprintf(display, displaylen, "%s", v.getCodeMeaning().c_str());
+		return 0;
+	} catch (...) {
+		return -1;
 	}
 }

@@ -83,8 +83,7 @@ static long unsigned_value(const char *s)
 	return *end || v < 0 || v > 2147483647L ? -1 : v;
 }
 
-/* Percent-encode s for a URL query value; '|' is kept when keep_bar. */
-static void query_escape(const char *s, char *out, size_t len, int keep_bar)
+void fhir_query_escape(const char *s, char *out, size_t len, int keep_bar)
 {
 	size_t k = 0;
 	for (; *s && k + 4 < len; s++) {
@@ -310,6 +309,31 @@ void fhir_uuid5(const char *name, char out[37])
 		 md[13], md[14], md[15]);
 }
 
+int fhir_bodysite_lookup(const char *q, char *code, size_t codelen, char *display, size_t displaylen)
+{
+	char c[64], d[256];
+	if (!q || !*q)
+		return -1;
+	if (digits(q, strlen(q))) {
+		snprintf(code, codelen, "%s", q);
+		display[0] = '\0';
+		for (int i = 0; i < dicom_cid4031_count(); i++)
+			if (dicom_cid4031_get(i, c, sizeof c, d, sizeof d) == 0 && strcmp(c, q) == 0)
+				snprintf(display, displaylen, "%s", d);
+		return 0;
+	}
+	if (dicom_bodypart_map(q, code, codelen, display, displaylen))
+		return 0;
+	for (int i = 0; i < dicom_cid4031_count(); i++) {
+		if (dicom_cid4031_get(i, c, sizeof c, d, sizeof d) == 0 && strcasecmp(d, q) == 0) {
+			snprintf(code, codelen, "%s", c);
+			snprintf(display, displaylen, "%s", d);
+			return 0;
+		}
+	}
+	return -1;
+}
+
 /* ---- Patient ---- */
 
 #define TAG(n, t) dataset_tag(tree, (n), DICOM_##t)
@@ -450,7 +474,7 @@ json_object *fhir_patient_build(const struct dataset_tree *tree, const struct da
 void fhir_study_search(const char *study_uid, char *out, size_t len)
 {
 	char esc[256];
-	query_escape(study_uid, esc, sizeof esc, 0);
+	fhir_query_escape(study_uid, esc, sizeof esc, 0);
 	snprintf(out, len, "ImagingStudy?identifier=" FHIR_SYS_DICOM_UID "|urn:oid:%s", esc);
 }
 
@@ -658,8 +682,8 @@ json_object *fhir_bundle_build(const struct dataset_tree *tree, const struct dat
 		if (!json_object_object_get_ex(seen, key, NULL)) {
 			json_object_object_add(seen, key, NULL);
 			char cond[1300], es[600], ev[600];
-			query_escape(system, es, sizeof es, 0);
-			query_escape(value, ev, sizeof ev, 0);
+			fhir_query_escape(system, es, sizeof es, 0);
+			fhir_query_escape(value, ev, sizeof ev, 0);
 			snprintf(cond, sizeof cond, "identifier=%s|%s", es, ev);
 			json_object_array_add(entries, entry(full, fhir_patient_build(tree, studies[i], opts), "POST",
 							     "Patient", cond));

@@ -59,6 +59,14 @@ void fhir_uuid5(const char *name, char out[37]);
 int fhir_patient_identifier(const struct dataset_tree *t, const struct dataset_node *study,
 			    const struct fhir_opts *opts, char *system, size_t slen, char *value, size_t vlen);
 
+/* Percent-encode s for a URL query value (unreserved characters, ':' and '/' kept; '|'
+ * kept when keep_bar). out is always terminated; a value too long is cut. */
+void fhir_query_escape(const char *s, char *out, size_t len, int keep_bar);
+
+/* A body site given as a SNOMED CT code, a Body Part Examined term (BREAST) or a CID 4031
+ * name (Breast): its code and display (display "" for a code outside CID 4031). 0, or -1. */
+int fhir_bodysite_lookup(const char *q, char *code, size_t codelen, char *display, size_t displaylen);
+
 /* ---- resources ---- */
 
 /* The Patient of a study, or NULL on out of memory. */

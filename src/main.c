@@ -17,6 +17,17 @@ static const char usage[] =
 	"  tags [--json] FILE...               print the DICOM tags sdsfhir reads\n"
 	"  fhir [--resource patient|study] [--zone Z] [--patient-system URI] PATH...\n"
 	"                                      print the FHIR transaction Bundle (or resources)\n"
+	"  patient PATH...                     create the Patients on the server (conditional create)\n"
+	"  push [--batch N] PATH...            push studies with their Patients (transactions)\n"
+	"  bodysite [--code CODE [--display T]] PATH...\n"
+	"                                      set series bodySite on studies already pushed\n"
+	"  search [--json|--table] [--all] QUERY | --patient NAME | --bodysite CODE|NAME\n"
+	"         | --identifier VALUE | --dataset NAME\n"
+	"\n"
+	"Server options: --server URL, --token-file FILE (or SDSFHIR_TOKEN), --netrc,\n"
+	"  --netrc-file F, --oauth-token-url URL, --oauth-client-id ID, --oauth-secret-file F\n"
+	"  (or SDSFHIR_CLIENT_SECRET), --cacert F, --insecure, --timeout S,\n"
+	"  --connect-timeout S, --retries N, --config FILE, -v (log requests)\n"
 	"\n"
 	"PATH is a dataset folder (holding primary/), a folder of datasets, a primary/,\n"
 	"subject or sample folder.\n"
@@ -25,8 +36,9 @@ static const char usage[] =
 	"  -h, --help      show this help and exit\n"
 	"  -V, --version   show the version and exit\n"
 	"\n"
-	"Exit status: 0 ok, 1 some inputs or files had errors, 2 usage error,\n"
-	"4 cannot work at all. See sdsfhir(1).\n";
+	"Exit status: 0 ok, 1 partly done (some items failed), 2 usage error, 3 the server\n"
+	"refused, 4 cannot work at all, 5 cannot reach the server, 6 credentials refused.\n"
+	"See sdsfhir(1).\n";
 
 static const struct {
 	const char *name;
@@ -35,6 +47,10 @@ static const struct {
 	{"scan", cli_scan},
 	{"tags", cli_tags},
 	{"fhir", cli_fhir},
+	{"patient", cli_patient},
+	{"push", cli_push},
+	{"bodysite", cli_bodysite},
+	{"search", cli_search},
 };
 
 int main(int argc, char **argv)

@@ -9,8 +9,13 @@
 //   paging links                    self/next/previous on searchsets, with _count and _offset
 //   unknown search parameters       refused with 400
 //   POST /admin/reset               empties the store (tests call it between cases)
-//   POST /admin/fault               injects faults: {"status":500,"count":1} or {"delayMs":3000,"count":1}
+//   POST /admin/fault               injects faults: {"status":500,"count":1} or {"delayMs":3000,"count":1},
+//                                   {"status":429,"retryAfter":1,"count":2}, {"path":"/Patient",...} to match
+//   GET /admin/stats                requests served and the headers of the last one
+//   POST /oauth/token               OAuth2 client credentials (with --oauth-client ID --oauth-secret FILE)
+//   POST /admin/expire-tokens       forgets issued OAuth2 tokens (the next request gets 401)
 // Usage: node server.js [--port N] [--port-file FILE] [--token TOKEN_FILE]
+//                       [--oauth-client ID --oauth-secret SECRET_FILE]
 //   --port 0 (default) takes a free port; the port is printed as "listening <port>" and written
 //   to --port-file. With --token, every /fhir request needs "Authorization: Bearer <file content>".
 'use strict';
@@ -127,6 +132,11 @@ const router = new FhirRouter();
 let requests = 0;
 let faults = [];
 const token = opt('--token') ? fs.readFileSync(opt('--token'), 'utf8').trim() : null;
+const oauthClient = opt('--oauth-client');
+const oauthSecret = opt('--oauth-secret') ? fs.readFileSync(opt('--oauth-secret'), 'utf8').trim() : null;
+let oauthTokens = new Set();
+let tokenCount = 0;
+let lastHeaders = {};
 
 // Search parameters that do not depend on the resource type.
 const COMMON_PARAMS = new Set([
@@ -146,8 +156,6 @@ function checkSearchParams(resourceType, url) {
 }
 
 function capabilityStatement(base) {
-  const types = Object.keys(core.getSearchParameters ? {} : {});
-  void types;
   const resources = ['Patient', 'ImagingStudy', 'Practitioner', 'Organization', 'Endpoint'].map((type) => ({
     type,
     interaction: ['read', 'vread', 'update', 'create', 'delete', 'search-type', 'history-instance'].map((code) => ({ code })),
@@ -212,24 +220,41 @@ async function handle(req, res, body) {
     return send(res, 200, { ok: true, faults: faults.length });
   }
   if (url.pathname === '/admin/stats' && req.method === 'GET') {
-    return send(res, 200, { requests });
+    return send(res, 200, { requests, tokensIssued: tokenCount, lastHeaders });
+  }
+  if (url.pathname === '/admin/expire-tokens' && req.method === 'POST') {
+    oauthTokens = new Set();
+    return send(res, 200, { ok: true });
+  }
+  if (url.pathname === '/oauth/token' && req.method === 'POST') {
+    const form = new URLSearchParams(body);
+    if (form.get('grant_type') !== 'client_credentials' || form.get('client_id') !== oauthClient ||
+        form.get('client_secret') !== oauthSecret) {
+      res.writeHead(401, { 'Content-Type': 'application/json' });
+      return res.end(JSON.stringify({ error: 'invalid_client' }));
+    }
+    const t = `tok-${++tokenCount}-${Math.random().toString(36).slice(2)}`;
+    oauthTokens.add(t);
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    return res.end(JSON.stringify({ access_token: t, token_type: 'Bearer', expires_in: 3600 }));
   }
   if (!url.pathname.startsWith(BASE_PATH)) {
     return send(res, 404, core.notFound);
   }
-  if (token !== null && req.headers.authorization !== `Bearer ${token}`) {
+  lastHeaders = { ...req.headers };
+  const bearer = (req.headers.authorization || '').replace(/^Bearer /, '');
+  if ((token !== null && bearer !== token) || (oauthClient && !oauthTokens.has(bearer))) {
     return send(res, 401, core.unauthorized, { 'WWW-Authenticate': 'Bearer' });
   }
-  const fault = faults[0];
+  const fault = faults.find((f) => !f.path || url.pathname.slice(BASE_PATH.length).startsWith(f.path));
   if (fault) {
-    if (--fault.count <= 0) faults.shift();
+    if (--fault.count <= 0) faults.splice(faults.indexOf(fault), 1);
     if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault.status) {
       const oo = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: `injected fault ${fault.status}` }] };
       return send(res, fault.status, oo, fault.retryAfter ? { 'Retry-After': String(fault.retryAfter) } : {});
     }
   }
-
   const path = url.pathname.slice(BASE_PATH.length) || '/';
   if (path === '/metadata' && req.method === 'GET') {
     return send(res, 200, capabilityStatement(base));

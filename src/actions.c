@@ -1,0 +1,524 @@
+#include "config.h"
+
+#include "actions.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *actions_outcome_name(int outcome)
+{
+	static const char *const names[] = {"created", "existed", "updated", "unchanged", "not on the server", "failed"};
+	return outcome >= 0 && outcome <= ACTIONS_FAILED ? names[outcome] : "?";
+}
+
+static void item(const struct actions_ctx *a, struct actions_summary *sum, const struct dataset_node *n,
+		 const char *type, int outcome, const char *id, const char *text)
+{
+	sum->count[outcome]++;
+	if (a->item) {
+		struct actions_item it = {n, type, outcome, id, text};
+		a->item(a->ctx, &it);
+	}
+}
+
+/* Note a client failure in the summary; the worst kind wins (unreachable > auth > http). */
+static void failed(struct actions_summary *sum, int status, const char *err)
+{
+	static const int rank[] = {[CLIENT_OK] = 0, [CLIENT_ERR_HTTP] = 1, [CLIENT_ERR_LOCAL] = 2,
+				   [CLIENT_ERR_CANCELLED] = 3, [CLIENT_ERR_AUTH] = 4, [CLIENT_ERR_UNREACHABLE] = 5};
+	if (rank[status] > rank[sum->status])
+		sum->status = status;
+	if (!sum->error[0])
+		snprintf(sum->error, sizeof sum->error, "%s", err);
+}
+
+/* Whole-run failures: no point in going on. */
+static int fatal(int status)
+{
+	return status == CLIENT_ERR_UNREACHABLE || status == CLIENT_ERR_AUTH || status == CLIENT_ERR_CANCELLED ||
+	       status == CLIENT_ERR_LOCAL;
+}
+
+static int request(const struct actions_ctx *a, struct actions_summary *sum, const char *method, const char *path,
+		   json_object *body, const char *if_match, const char *if_none_exist, int idempotent,
+		   struct client_response *r, char *err, size_t errlen)
+{
+	int st = client_request(a->client, method, path, body, if_match, if_none_exist, idempotent, r, err, errlen);
+	sum->requests += (size_t)(r->attempts ? r->attempts : 1);
+	return st;
+}
+
+static const char *str_of(json_object *o, const char *key)
+{
+	json_object *v;
+	return o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v) : NULL;
+}
+
+/* The id of a written resource: from the body, else from a Location "Type/id[/_history/v]". */
+static void id_of(json_object *resource, const char *location, char *out, size_t len)
+{
+	const char *id = str_of(resource, "id");
+	out[0] = '\0';
+	if (id) {
+		snprintf(out, len, "%s", id);
+		return;
+	}
+	if (!location || !*location)
+		return;
+	const char *h = strstr(location, "/_history");
+	size_t end = h ? (size_t)(h - location) : strlen(location);
+	size_t start = end;
+	while (start > 0 && location[start - 1] != '/')
+		start--;
+	snprintf(out, len, "%.*s", (int)(end - start), location + start);
+}
+
+static void progress(const struct actions_ctx *a, size_t done, size_t total)
+{
+	if (a->progress)
+		a->progress(a->ctx, done, total);
+}
+
+static int cancelled(const struct actions_ctx *a)
+{
+	return a->cancel && *a->cancel;
+}
+
+/* ---- patients ---- */
+
+void actions_patients(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
+		      struct actions_summary *sum)
+{
+	json_object *seen = json_object_new_object();
+	for (size_t i = 0; i < n && !cancelled(a); i++) {
+		char sys[512], val[512], key[1030], es[600], ev[600], cond[1300], err[1500], id[128];
+		fhir_patient_identifier(a->tree, studies[i], a->fopts, sys, sizeof sys, val, sizeof val);
+		snprintf(key, sizeof key, "%s|%s", sys, val);
+		progress(a, i, n);
+		if (json_object_object_get_ex(seen, key, NULL))
+			continue;
+		json_object_object_add(seen, key, NULL);
+		fhir_query_escape(sys, es, sizeof es, 0);
+		fhir_query_escape(val, ev, sizeof ev, 0);
+		snprintf(cond, sizeof cond, "identifier=%s|%s", es, ev);
+		json_object *p = fhir_patient_build(a->tree, studies[i], a->fopts);
+		struct client_response r;
+		int st = request(a, sum, "POST", "Patient", p, NULL, cond, 1, &r, err, sizeof err);
+		json_object_put(p);
+		if (st == CLIENT_OK) {
+			id_of(r.body, r.location, id, sizeof id);
+			char text[1200];
+			int created = r.status == 201;
+			snprintf(text, sizeof text, "Patient/%s (%s)", id, key);
+			item(a, sum, studies[i], "Patient", created ? ACTIONS_CREATED : ACTIONS_EXISTED, id, text);
+		} else {
+			failed(sum, st, err);
+			item(a, sum, studies[i], "Patient", ACTIONS_FAILED, NULL, err);
+		}
+		client_response_clear(&r);
+		if (fatal(st))
+			break;
+	}
+	progress(a, n, n);
+	json_object_put(seen);
+}
+
+/* ---- push ---- */
+
+static long status_code(json_object *entry)
+{
+	json_object *resp, *st;
+	if (!json_object_object_get_ex(entry, "response", &resp) || !json_object_object_get_ex(resp, "status", &st))
+		return 0;
+	return strtol(json_object_get_string(st), NULL, 10);
+}
+
+/* Send one Bundle for studies[0..n); on a refusal of several, split. Returns a client_status. */
+static int push_batch(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
+		      struct actions_summary *sum, size_t *done, size_t total)
+{
+	if (cancelled(a))
+		return CLIENT_ERR_CANCELLED;
+	size_t skipped = 0;
+	json_object *b = fhir_bundle_build(a->tree, studies, n, a->fopts, &skipped);
+	json_object *entries;
+	json_object_object_get_ex(b, "entry", &entries);
+	size_t nentries = json_object_array_length(entries);
+	if (skipped) {	/* studies that cannot be expressed: report them, push the others */
+		for (size_t i = 0; i < n; i++) {
+			char url[400];
+			int in = 0;
+			fhir_study_search(studies[i]->name, url, sizeof url);
+			for (size_t k = 0; k < nentries && !in; k++) {
+				json_object *req;
+				json_object_object_get_ex(json_object_array_get_idx(entries, k), "request", &req);
+				in = str_of(req, "url") && strcmp(str_of(req, "url"), url) == 0;
+			}
+			if (!in) {
+				char err[512];
+				json_object *st = fhir_study_build(a->tree, studies[i], NULL, a->fopts, err, sizeof err);
+				json_object_put(st);
+				item(a, sum, studies[i], "ImagingStudy", ACTIONS_FAILED, NULL, err);
+				(*done)++;
+			}
+		}
+	}
+	if (nentries == 0) {
+		json_object_put(b);
+		return CLIENT_OK;
+	}
+	struct client_response r;
+	char err[1500];
+	int st = request(a, sum, "POST", "", b, NULL, NULL, 1, &r, err, sizeof err);
+	if (st != CLIENT_OK)
+		json_object_put(b);
+	if (st == CLIENT_ERR_HTTP && n > 1 && r.status >= 400 && r.status < 500) {
+		client_response_clear(&r);	/* too large, or one bad study: halve */
+		size_t half = n / 2;
+		int s1 = push_batch(a, studies, half, sum, done, total);
+		if (fatal(s1))
+			return s1;
+		return push_batch(a, studies + half, n - half, sum, done, total);
+	}
+	if (st != CLIENT_OK) {
+		failed(sum, st, err);
+		for (size_t i = 0; i < n; i++) {
+			char text[1700];
+			snprintf(text, sizeof text, "%s", err);
+			item(a, sum, studies[i], "ImagingStudy", ACTIONS_FAILED, NULL, text);
+			(*done)++;
+		}
+		client_response_clear(&r);
+		progress(a, *done, total);
+		return st;
+	}
+	/* transaction-response: entries in the order sent */
+	json_object *rent = NULL;
+	json_object_object_get_ex(r.body, "entry", &rent);
+	size_t si = 0;
+	for (size_t k = 0; k < nentries; k++) {
+		json_object *sent = json_object_array_get_idx(entries, k), *res, *got = rent ? json_object_array_get_idx(rent, k) : NULL;
+		json_object_object_get_ex(sent, "resource", &res);
+		const char *type = str_of(res, "resourceType");
+		long code = got ? status_code(got) : 0;
+		json_object *gres = NULL, *gresp = NULL;
+		if (got) {
+			json_object_object_get_ex(got, "resource", &gres);
+			json_object_object_get_ex(got, "response", &gresp);
+		}
+		char id[128], text[1200];
+		id_of(gres, str_of(gresp, "location"), id, sizeof id);
+		if (strcmp(type, "Patient") == 0) {	/* reported, not counted: counts are of studies */
+			if (code == 201 && a->item) {
+				snprintf(text, sizeof text, "Patient/%s", id);
+				struct actions_item it = {NULL, "Patient", ACTIONS_CREATED, id, text};
+				a->item(a->ctx, &it);
+			}
+			continue;
+		}
+		/* the study of this entry: the next one that was not skipped */
+		char url[400];
+		json_object *req;
+		json_object_object_get_ex(sent, "request", &req);
+		while (si < n) {
+			fhir_study_search(studies[si]->name, url, sizeof url);
+			if (strcmp(url, str_of(req, "url")) == 0)
+				break;
+			si++;
+		}
+		const struct dataset_node *sn = si < n ? studies[si] : studies[0];
+		int out = code == 201 ? ACTIONS_CREATED : code >= 200 && code < 300 ? ACTIONS_UPDATED : ACTIONS_FAILED;
+		snprintf(text, sizeof text, "ImagingStudy/%s", id);
+		item(a, sum, sn, "ImagingStudy", out, id, text);
+		(*done)++;
+		si++;
+	}
+	json_object_put(b);
+	client_response_clear(&r);
+	progress(a, *done, total);
+	return CLIENT_OK;
+}
+
+void actions_push(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
+		  struct actions_summary *sum)
+{
+	size_t batch = a->batch > 0 ? (size_t)a->batch : 4, done = 0;
+	progress(a, 0, n);
+	for (size_t i = 0; i < n; i += batch) {
+		size_t k = n - i < batch ? n - i : batch;
+		int st = push_batch(a, studies + i, k, sum, &done, n);
+		if (fatal(st)) {
+			for (size_t j = i + k; j < n; j++)
+				item(a, sum, studies[j], "ImagingStudy", ACTIONS_FAILED, NULL, "not sent");
+			if (st == CLIENT_ERR_CANCELLED)
+				failed(sum, st, "cancelled");
+			break;
+		}
+	}
+}
+
+/* ---- bodySite ---- */
+
+/* Set bodySite on the series of resource r; returns how many changed, or -1 with err. */
+static int apply_bodysite(const struct actions_ctx *a, const struct dataset_node *study, json_object *r,
+			  const char *code, const char *display, char *err, size_t errlen)
+{
+	json_object *series;
+	int changed = 0;
+	if (!json_object_object_get_ex(r, "series", &series) || !json_object_is_type(series, json_type_array)) {
+		snprintf(err, errlen, "the server's ImagingStudy has no series");
+		return -1;
+	}
+	for (size_t i = 0; i < json_object_array_length(series); i++) {
+		json_object *s = json_object_array_get_idx(series, i);
+		const char *uid = str_of(s, "uid");
+		char c[64], d[256];
+		if (code) {
+			snprintf(c, sizeof c, "%s", code);
+			snprintf(d, sizeof d, "%s", display ? display : "");
+		} else {
+			const char *bp = NULL;	/* Body Part Examined of the local series with that UID */
+			for (const struct dataset_node *se = study->child; se && !bp; se = se->next)
+				if (se->kind == DATASET_SERIES && uid && strcmp(dataset_tag(a->tree, se, DICOM_SERIES_UID), uid) == 0)
+					bp = dataset_tag(a->tree, se, DICOM_BODY_PART);
+			if (!bp || !*bp || !dicom_bodypart_map(bp, c, sizeof c, d, sizeof d)) {
+				snprintf(err, errlen, "series %s: %s: give --code", uid ? uid : "?",
+					 bp && *bp ? "its Body Part Examined has no SNOMED CT code in CID 4031"
+						   : "no Body Part Examined in the local files");
+				return -1;
+			}
+		}
+		json_object *old;
+		if (json_object_object_get_ex(s, "bodySite", &old) && str_of(old, "code") &&
+		    strcmp(str_of(old, "code"), c) == 0 && strcmp(str_of(old, "system") ? str_of(old, "system") : "", FHIR_SYS_SNOMED) == 0)
+			continue;
+		json_object *cd = json_object_new_object();
+		json_object_object_add(cd, "system", json_object_new_string(FHIR_SYS_SNOMED));
+		json_object_object_add(cd, "code", json_object_new_string(c));
+		if (*d)
+			json_object_object_add(cd, "display", json_object_new_string(d));
+		json_object_object_add(s, "bodySite", cd);
+		changed++;
+	}
+	return changed;
+}
+
+static json_object *first_match(json_object *bundle, size_t *count)
+{
+	json_object *entries, *found = NULL;
+	*count = 0;
+	if (!json_object_object_get_ex(bundle, "entry", &entries))
+		return NULL;
+	for (size_t i = 0; i < json_object_array_length(entries); i++) {
+		json_object *e = json_object_array_get_idx(entries, i), *res, *search;
+		if (json_object_object_get_ex(e, "search", &search) && str_of(search, "mode") &&
+		    strcmp(str_of(search, "mode"), "match") != 0)
+			continue;
+		if (json_object_object_get_ex(e, "resource", &res)) {
+			if (!found)
+				found = res;
+			(*count)++;
+		}
+	}
+	return found;
+}
+
+static void bodysite_one(const struct actions_ctx *a, const struct dataset_node *study, const char *code,
+			 const char *display, struct actions_summary *sum, int *stop)
+{
+	char url[400], err[1500], text[1700], id[128], path[300], etag[160];
+	fhir_study_search(study->name, url, sizeof url);
+	struct client_response r;
+	int st = request(a, sum, "GET", url, NULL, NULL, NULL, 1, &r, err, sizeof err);
+	if (st != CLIENT_OK) {
+		failed(sum, st, err);
+		item(a, sum, study, "ImagingStudy", ACTIONS_FAILED, NULL, err);
+		*stop = fatal(st);
+		client_response_clear(&r);
+		return;
+	}
+	size_t count;
+	json_object *res = first_match(r.body, &count);
+	if (!res || count > 1) {
+		snprintf(text, sizeof text, count > 1 ? "%zu ImagingStudies carry this StudyInstanceUID: not changed"
+						      : "not on the server (push it first)", count);
+		item(a, sum, study, "ImagingStudy", count > 1 ? ACTIONS_FAILED : ACTIONS_NOT_FOUND, NULL, text);
+		client_response_clear(&r);
+		return;
+	}
+	res = json_object_get(res);
+	client_response_clear(&r);
+	for (int attempt = 0;; attempt++) {
+		id_of(res, NULL, id, sizeof id);
+		int changed = apply_bodysite(a, study, res, code, display, err, sizeof err);
+		if (changed <= 0) {
+			snprintf(text, sizeof text, "ImagingStudy/%s: %s", id, changed < 0 ? err : "bodySite already set");
+			item(a, sum, study, "ImagingStudy", changed < 0 ? ACTIONS_FAILED : ACTIONS_UNCHANGED, id, text);
+			break;
+		}
+		json_object *meta, *vid = NULL;
+		etag[0] = '\0';
+		if (json_object_object_get_ex(res, "meta", &meta) && json_object_object_get_ex(meta, "versionId", &vid))
+			snprintf(etag, sizeof etag, "W/\"%s\"", json_object_get_string(vid));
+		snprintf(path, sizeof path, "ImagingStudy/%s", id);
+		st = request(a, sum, "PUT", path, res, etag[0] ? etag : NULL, NULL, 1, &r, err, sizeof err);
+		if (st == CLIENT_OK) {
+			snprintf(text, sizeof text, "ImagingStudy/%s: bodySite set on %d series", id, changed);
+			item(a, sum, study, "ImagingStudy", ACTIONS_UPDATED, id, text);
+			client_response_clear(&r);
+			break;
+		}
+		if (r.status == 412 && attempt == 0) {	/* changed meanwhile: re-read, re-apply, once */
+			client_response_clear(&r);
+			st = request(a, sum, "GET", path, NULL, NULL, NULL, 1, &r, err, sizeof err);
+			if (st == CLIENT_OK) {
+				json_object_put(res);
+				res = r.body;
+				r.body = NULL;
+				client_response_clear(&r);
+				continue;
+			}
+		}
+		failed(sum, st, err);
+		snprintf(text, sizeof text, "%s%s", r.status == 412 ? "changed on the server twice meanwhile: " : "", err);
+		item(a, sum, study, "ImagingStudy", ACTIONS_FAILED, id, text);
+		*stop = fatal(st);
+		client_response_clear(&r);
+		break;
+	}
+	json_object_put(res);
+}
+
+void actions_bodysite(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
+		      const char *code, const char *display, struct actions_summary *sum)
+{
+	int stop = 0;
+	for (size_t i = 0; i < n && !stop; i++) {
+		if (cancelled(a)) {
+			failed(sum, CLIENT_ERR_CANCELLED, "cancelled");
+			break;
+		}
+		progress(a, i, n);
+		bodysite_one(a, studies[i], code, display, sum, &stop);
+	}
+	progress(a, n, n);
+}
+
+/* ---- search ---- */
+
+int actions_search_query(const char *kind, const char *value, char *out, size_t len, char *err, size_t errlen)
+{
+	char esc[1200];
+	if (!value || !*value) {
+		snprintf(err, errlen, "--%s needs a value", kind);
+		return -1;
+	}
+	if (strcmp(kind, "patient") == 0) {
+		fhir_query_escape(value, esc, sizeof esc, 0);
+		snprintf(out, len, "ImagingStudy?subject:Patient.name=%s&_include=ImagingStudy:subject", esc);
+	} else if (strcmp(kind, "bodysite") == 0) {
+		char code[64], display[256];
+		if (fhir_bodysite_lookup(value, code, sizeof code, display, sizeof display) < 0) {
+			snprintf(err, errlen, "'%s' is neither a SNOMED CT code nor a body part of DICOM CID 4031", value);
+			return -1;
+		}
+		snprintf(out, len, "ImagingStudy?bodysite=" FHIR_SYS_SNOMED "|%s&_include=ImagingStudy:subject", code);
+	} else if (strcmp(kind, "identifier") == 0) {
+		fhir_query_escape(value, esc, sizeof esc, 1);
+		snprintf(out, len, "ImagingStudy?identifier=%s&_include=ImagingStudy:subject", esc);
+	} else if (strcmp(kind, "dataset") == 0) {
+		char name[600], uuid[37];
+		snprintf(name, sizeof name, "urn:sparc_dataset:%s", value);
+		fhir_uuid5(name, uuid);
+		snprintf(name, sizeof name, "urn:uid:%s-%s", value, uuid);
+		fhir_query_escape(name, esc, sizeof esc, 0);
+		snprintf(out, len, "ImagingStudy?identifier=" FHIR_SYS_SPARC_DATASET "|%s&_include=ImagingStudy:subject", esc);
+	} else {
+		snprintf(err, errlen, "unknown search shorthand '%s'", kind);
+		return -1;
+	}
+	return 0;
+}
+
+int actions_search(const struct actions_ctx *a, const char *query, int all, json_object **matches,
+		   json_object **included, long *total, int *more, struct actions_summary *sum)
+{
+	*matches = json_object_new_array();
+	*included = json_object_new_array();
+	*total = -1;
+	*more = 0;
+	char *next = strdup(query), err[1500];
+	int st = CLIENT_OK, pages = 0;
+	json_object *seen = json_object_new_object();	/* Type/id of includes already kept */
+	while (next && !cancelled(a)) {
+		struct client_response r;
+		st = request(a, sum, "GET", next, NULL, NULL, NULL, 1, &r, err, sizeof err);
+		free(next);
+		next = NULL;
+		if (st != CLIENT_OK) {
+			failed(sum, st, err);
+			client_response_clear(&r);
+			break;
+		}
+		json_object *v, *entries, *links;
+		if (!json_object_object_get_ex(r.body, "resourceType", &v) || strcmp(json_object_get_string(v), "Bundle") != 0) {
+			snprintf(err, sizeof err, "the server's reply to a search is not a Bundle");
+			failed(sum, CLIENT_ERR_HTTP, err);
+			st = CLIENT_ERR_HTTP;
+			client_response_clear(&r);
+			break;
+		}
+		if (json_object_object_get_ex(r.body, "total", &v))
+			*total = json_object_get_int64(v);
+		if (json_object_object_get_ex(r.body, "entry", &entries)) {
+			for (size_t i = 0; i < json_object_array_length(entries); i++) {
+				json_object *e = json_object_array_get_idx(entries, i), *res, *search;
+				if (!json_object_object_get_ex(e, "resource", &res))
+					continue;
+				const char *mode = json_object_object_get_ex(e, "search", &search) ? str_of(search, "mode") : NULL;
+				if (mode && strcmp(mode, "include") == 0) {
+					char key[300];
+					snprintf(key, sizeof key, "%s/%s", str_of(res, "resourceType"), str_of(res, "id"));
+					if (json_object_object_get_ex(seen, key, NULL))
+						continue;
+					json_object_object_add(seen, key, NULL);
+					json_object_array_add(*included, json_object_get(res));
+				} else if (!mode || strcmp(mode, "match") == 0) {
+					json_object_array_add(*matches, json_object_get(res));
+				}
+			}
+		}
+		pages++;
+		if (json_object_object_get_ex(r.body, "link", &links) && json_object_is_type(links, json_type_array)) {
+			for (size_t i = 0; i < json_object_array_length(links); i++) {
+				json_object *l = json_object_array_get_idx(links, i);
+				if (str_of(l, "relation") && strcmp(str_of(l, "relation"), "next") == 0 && str_of(l, "url"))
+					next = strdup(str_of(l, "url"));
+			}
+		}
+		client_response_clear(&r);
+		if (next && !all) {
+			*more = 1;
+			free(next);
+			next = NULL;
+		}
+		if (next && pages >= 10000) {	/* a server that pages forever */
+			snprintf(err, sizeof err, "stopped after %d pages: the server keeps sending next links", pages);
+			failed(sum, CLIENT_ERR_HTTP, err);
+			st = CLIENT_ERR_HTTP;
+			free(next);
+			next = NULL;
+		}
+		progress(a, (size_t)json_object_array_length(*matches), *total > 0 ? (size_t)*total : 0);
+	}
+	free(next);
+	json_object_put(seen);
+	if (cancelled(a) && st == CLIENT_OK) {
+		st = CLIENT_ERR_CANCELLED;
+		failed(sum, st, "cancelled");
+	}
+	return st;
+}

@@ -1,0 +1,81 @@
+/* The server actions, shared by the subcommands and the UI: create patients, push studies,
+ * set bodySite, search. Core module: no curses. Each action reports every item through
+ * the callbacks and returns a summary; none prints or exits. */
+#ifndef SDSFHIR_ACTIONS_H
+#define SDSFHIR_ACTIONS_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "client.h"
+#include "dataset.h"
+#include "fhir.h"
+
+enum actions_outcome {
+	ACTIONS_CREATED,	/* a new resource */
+	ACTIONS_EXISTED,	/* already there, left alone (conditional create) */
+	ACTIONS_UPDATED,	/* written over the server's version */
+	ACTIONS_UNCHANGED,	/* nothing to write */
+	ACTIONS_NOT_FOUND,	/* not on the server */
+	ACTIONS_FAILED		/* refused or not sent; text says why */
+};
+
+struct actions_item {
+	const struct dataset_node *node;	/* the study (borrowed) */
+	const char *type;			/* "Patient" or "ImagingStudy" */
+	int outcome;				/* enum actions_outcome */
+	const char *id;				/* server id, or NULL (borrowed, valid during the call) */
+	const char *text;			/* what happened, for people (borrowed) */
+};
+
+struct actions_ctx {
+	const struct dataset_tree *tree;
+	struct client *client;
+	const struct fhir_opts *fopts;
+	int batch;				/* push: studies per request; 0: 4 */
+	void (*item)(void *ctx, const struct actions_item *it);		/* each result; may be NULL */
+	void (*progress)(void *ctx, size_t done, size_t total);		/* may be NULL */
+	void *ctx;
+	volatile int *cancel;			/* checked between requests */
+};
+
+struct actions_summary {
+	size_t count[ACTIONS_FAILED + 1];	/* items by outcome */
+	size_t requests;			/* HTTP requests made, retries included */
+	int status;				/* worst client_status met (CLIENT_OK when none) */
+	char error[2048];			/* the first error, "" when none */
+};
+
+/* Conditional create of the Patients of studies[0..n) (each person once). */
+void actions_patients(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
+		      struct actions_summary *sum);
+
+/* Push studies[0..n), each with its Patient, in transaction Bundles of up to a->batch
+ * studies. A refused Bundle of several studies is split in two and retried, down to
+ * the one study that fails, which is reported with the server's OperationOutcome. */
+void actions_push(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
+		  struct actions_summary *sum);
+
+/* Set series[].bodySite of studies already on the server: code (with display, may be
+ * NULL) for every series, or, when code is NULL, the CID 4031 mapping of each series'
+ * Body Part Examined. One read and one versioned update per study; on 412 one re-read
+ * and retry. A study not on the server is reported NOT_FOUND, never created. */
+void actions_bodysite(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
+		      const char *code, const char *display, struct actions_summary *sum);
+
+/* Run a search ("Type?params", relative to the base): the matching resources (search mode
+ * "match") go into *matches and included ones into *included (new arrays, caller puts
+ * them); *total is the server's total or -1. Follows next links while all is set, else
+ * reads the first page; *more is set when pages remain. Returns a client_status. */
+int actions_search(const struct actions_ctx *a, const char *query, int all, json_object **matches,
+		   json_object **included, long *total, int *more, struct actions_summary *sum);
+
+/* The query of a search shorthand: kind "patient" (a name), "bodysite" (SNOMED CT code, or a
+ * name through CID 4031), "identifier", "dataset" (a dataset folder name). 0, or -1 with err. */
+int actions_search_query(const char *kind, const char *value, char *out, size_t len, char *err, size_t errlen);
+
+/* The display name of an outcome: "created", "existed", ... */
+const char *actions_outcome_name(int outcome);
+
+#endif

@@ -1,0 +1,562 @@
+#include "config.h"
+
+#include "client.h"
+
+#include <curl/curl.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct buf {
+	char *data;
+	size_t len, cap;
+	int overflow;
+};
+
+struct client {
+	struct client_opts o;
+	char *strings[8];	/* copies of the option strings */
+	char *base;		/* ends in '/' */
+	char *token;		/* bearer or OAuth2 access token */
+	CURL *curl;
+	char ua[96];
+	int metadata_done;
+};
+
+#define BODY_MAX (256u << 20)	/* refuse replies larger than 256 MiB */
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+	struct buf *b = ud;
+	size_t len = size * n;
+	if (b->len + len + 1 > BODY_MAX) {
+		b->overflow = 1;
+		return 0;
+	}
+	if (b->len + len + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 16384;
+		while (cap < b->len + len + 1)
+			cap *= 2;
+		char *d = realloc(b->data, cap);
+		if (!d)
+			return 0;
+		b->data = d;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, p, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+	return len;
+}
+
+struct hdrs {
+	struct client_response *resp;
+	long retry_after;	/* seconds, -1 when absent */
+};
+
+static void header_value(const char *line, size_t len, const char *name, char *out, size_t outlen)
+{
+	size_t n = strlen(name);
+	if (len <= n || strncasecmp(line, name, n) != 0 || line[n] != ':')
+		return;
+	const char *v = line + n + 1;
+	size_t vl = len - n - 1;
+	while (vl && (*v == ' ' || *v == '\t'))
+		v++, vl--;
+	while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+		vl--;
+	snprintf(out, outlen, "%.*s", (int)vl, v);
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+	struct hdrs *h = ud;
+	size_t len = size * n;
+	char ra[32] = "";
+	if (len > 5 && strncmp(p, "HTTP/", 5) == 0) {	/* a new response (after 100 Continue): forget the old */
+		h->resp->etag[0] = h->resp->location[0] = '\0';
+		h->retry_after = -1;
+	}
+	header_value(p, len, "ETag", h->resp->etag, sizeof h->resp->etag);
+	header_value(p, len, "Location", h->resp->location, sizeof h->resp->location);
+	if (!h->resp->location[0])
+		header_value(p, len, "Content-Location", h->resp->location, sizeof h->resp->location);
+	header_value(p, len, "Retry-After", ra, sizeof ra);
+	if (ra[0] && isdigit((unsigned char)ra[0]))
+		h->retry_after = strtol(ra, NULL, 10);
+	return len;
+}
+
+static char *dup_opt(struct client *c, int i, const char *s)
+{
+	if (!s)
+		return NULL;
+	c->strings[i] = strdup(s);
+	return c->strings[i];
+}
+
+struct client *client_new(const struct client_opts *opts, char *err, size_t errlen)
+{
+	static int global;
+	if (!global) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			snprintf(err, errlen, "libcurl failed to initialise");
+			return NULL;
+		}
+		global = 1;
+	}
+	struct client *c = calloc(1, sizeof *c);
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->o = *opts;
+	const char *server = opts->server && *opts->server ? opts->server : CLIENT_DEFAULT_SERVER;
+	if (strncmp(server, "http://", 7) != 0 && strncmp(server, "https://", 8) != 0) {
+		snprintf(err, errlen, "server URL must start with http:// or https://: %s", server);
+		client_free(&c);
+		return NULL;
+	}
+	const char *host = strstr(server, "://") + 3;
+	const char *at = strchr(host, '@'), *slash = strchr(host, '/');
+	if (at && (!slash || at < slash)) {
+		snprintf(err, errlen, "the server URL holds credentials: put them in a netrc file (--netrc) instead");
+		client_free(&c);
+		return NULL;
+	}
+	size_t n = strlen(server);
+	c->base = malloc(n + 2);
+	if (c->base)
+		snprintf(c->base, n + 2, "%s%s", server, server[n - 1] == '/' ? "" : "/");
+	c->o.server = c->base;
+	c->o.netrc_file = dup_opt(c, 0, opts->netrc_file);
+	c->o.oauth_token_url = dup_opt(c, 1, opts->oauth_token_url);
+	c->o.oauth_client_id = dup_opt(c, 2, opts->oauth_client_id);
+	c->o.oauth_client_secret = dup_opt(c, 3, opts->oauth_client_secret);
+	c->o.cacert = dup_opt(c, 4, opts->cacert);
+	c->o.token = NULL;
+	if (opts->token)
+		c->token = strdup(opts->token);
+	if (!c->o.connect_timeout_ms)
+		c->o.connect_timeout_ms = 10000;
+	if (!c->o.timeout_ms)
+		c->o.timeout_ms = 60000;
+	if (c->o.retries < 0)
+		c->o.retries = 3;
+	if (!c->o.retry_wait_max_ms)
+		c->o.retry_wait_max_ms = 30000;
+	snprintf(c->ua, sizeof c->ua, "sdsfhir/%s libcurl/%s", PACKAGE_VERSION,
+		 curl_version_info(CURLVERSION_NOW)->version);
+	c->curl = curl_easy_init();
+	if (!c->base || !c->curl || (opts->auth == CLIENT_AUTH_BEARER && !c->token)) {
+		snprintf(err, errlen, "out of memory");
+		client_free(&c);
+		return NULL;
+	}
+	if (opts->auth == CLIENT_AUTH_OAUTH2 && (!c->o.oauth_token_url || !c->o.oauth_client_id || !c->o.oauth_client_secret)) {
+		snprintf(err, errlen, "OAuth2 needs a token URL, a client id and a client secret");
+		client_free(&c);
+		return NULL;
+	}
+	return c;
+}
+
+void client_free(struct client **cp)
+{
+	struct client *c = *cp;
+	if (!c)
+		return;
+	if (c->curl)
+		curl_easy_cleanup(c->curl);
+	for (size_t i = 0; i < sizeof c->strings / sizeof *c->strings; i++) {
+		if (c->strings[i]) {
+			explicit_bzero(c->strings[i], strlen(c->strings[i]));
+			free(c->strings[i]);
+		}
+	}
+	if (c->token) {
+		explicit_bzero(c->token, strlen(c->token));
+		free(c->token);
+	}
+	free(c->base);
+	free(c);
+	*cp = NULL;
+}
+
+const char *client_base(const struct client *c)
+{
+	return c->base;
+}
+
+void client_response_clear(struct client_response *r)
+{
+	if (r->body)
+		json_object_put(r->body);
+	memset(r, 0, sizeof *r);
+}
+
+const char *client_outcome_text(json_object *o, char *buf, size_t len)
+{
+	json_object *rt, *issues;
+	buf[0] = '\0';
+	if (!o || !json_object_object_get_ex(o, "resourceType", &rt) ||
+	    strcmp(json_object_get_string(rt), "OperationOutcome") != 0 ||
+	    !json_object_object_get_ex(o, "issue", &issues) || !json_object_is_type(issues, json_type_array))
+		return buf;
+	size_t k = 0;
+	for (size_t i = 0; i < json_object_array_length(issues); i++) {
+		json_object *is = json_object_array_get_idx(issues, i), *v, *d, *ex;
+		const char *text = NULL;
+		if (json_object_object_get_ex(is, "diagnostics", &v))
+			text = json_object_get_string(v);
+		else if (json_object_object_get_ex(is, "details", &d) && json_object_object_get_ex(d, "text", &v))
+			text = json_object_get_string(v);
+		else if (json_object_object_get_ex(is, "code", &v))
+			text = json_object_get_string(v);
+		if (!text)
+			continue;
+		const char *where = NULL;
+		if (json_object_object_get_ex(is, "expression", &ex) && json_object_is_type(ex, json_type_array) &&
+		    json_object_array_length(ex) > 0)
+			where = json_object_get_string(json_object_array_get_idx(ex, 0));
+		int w = snprintf(buf + k, len - k, "%s%s%s%s%s", k ? "; " : "", text, where ? " (at " : "",
+				 where ? where : "", where ? ")" : "");
+		if (w < 0 || (size_t)w >= len - k)
+			break;
+		k += (size_t)w;
+	}
+	return buf;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Sleep ms in slices, returning early (-1) when cancelled. */
+static int wait_ms(struct client *c, long ms)
+{
+	while (ms > 0) {
+		if (c->o.cancel && *c->o.cancel)
+			return -1;
+		long slice = ms > 100 ? 100 : ms;
+		struct timespec ts = {slice / 1000, (slice % 1000) * 1000000L};
+		nanosleep(&ts, NULL);
+		ms -= slice;
+	}
+	return 0;
+}
+
+static void log_exchange(struct client *c, const char *method, const char *url, long status, long ms, const char *text)
+{
+	if (c->o.log)
+		c->o.log(c->o.ctx, method, url, status, ms, text && *text ? text : NULL);
+}
+
+/* A text for a body that is not an OperationOutcome: its start, printable. */
+static void body_snippet(const struct buf *b, char *out, size_t len)
+{
+	size_t k = 0;
+	for (size_t i = 0; b->data && i < b->len && k + 1 < len && k < 200; i++)
+		out[k++] = isprint((unsigned char)b->data[i]) ? b->data[i] : ' ';
+	out[k] = '\0';
+}
+
+static int fetch_token(struct client *c, char *err, size_t errlen)
+{
+	CURL *h = curl_easy_init();
+	if (!h) {
+		snprintf(err, errlen, "out of memory");
+		return CLIENT_ERR_LOCAL;
+	}
+	char *id = curl_easy_escape(h, c->o.oauth_client_id, 0), *sec = curl_easy_escape(h, c->o.oauth_client_secret, 0);
+	size_t flen = (id ? strlen(id) : 0) + (sec ? strlen(sec) : 0) + 80;
+	char *form = malloc(flen);
+	struct buf b = {0};
+	int st = CLIENT_ERR_LOCAL;
+	if (!id || !sec || !form) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	snprintf(form, flen, "grant_type=client_credentials&client_id=%s&client_secret=%s", id, sec);
+	struct curl_slist *hd = curl_slist_append(NULL, "Accept: application/json");
+	char ebuf[CURL_ERROR_SIZE] = "";
+	curl_easy_setopt(h, CURLOPT_URL, c->o.oauth_token_url);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, form);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, c->ua);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_timeout_ms);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->o.timeout_ms);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (c->o.cacert)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->o.cacert);
+	if (c->o.insecure) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	long t0 = now_ms(), status = 0;
+	CURLcode rc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(hd);
+	explicit_bzero(form, strlen(form));
+	log_exchange(c, "POST", c->o.oauth_token_url, status, now_ms() - t0, rc == CURLE_OK ? NULL : ebuf);
+	if (rc != CURLE_OK) {
+		snprintf(err, errlen, "cannot reach the OAuth2 token URL %s: %s", c->o.oauth_token_url,
+			 ebuf[0] ? ebuf : curl_easy_strerror(rc));
+		st = CLIENT_ERR_UNREACHABLE;
+		goto out;
+	}
+	json_object *j = b.data ? json_tokener_parse(b.data) : NULL, *tok;
+	if (status / 100 != 2 || !j || !json_object_object_get_ex(j, "access_token", &tok) ||
+	    !json_object_is_type(tok, json_type_string)) {
+		snprintf(err, errlen, "the OAuth2 token URL %s refused the client credentials (HTTP %ld)",
+			 c->o.oauth_token_url, status);
+		st = CLIENT_ERR_AUTH;
+	} else {
+		if (c->token) {
+			explicit_bzero(c->token, strlen(c->token));
+			free(c->token);
+		}
+		c->token = strdup(json_object_get_string(tok));
+		st = c->token ? CLIENT_OK : CLIENT_ERR_LOCAL;
+	}
+	json_object_put(j);
+out:
+	if (b.data) {
+		explicit_bzero(b.data, b.len);
+		free(b.data);
+	}
+	free(form);
+	curl_free(id);
+	curl_free(sec);
+	curl_easy_cleanup(h);
+	return st;
+}
+
+static int is_unreachable(CURLcode rc)
+{
+	return rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY ||
+	       rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+	       rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_GOT_NOTHING || rc == CURLE_SEND_ERROR ||
+	       rc == CURLE_RECV_ERROR || rc == CURLE_UNSUPPORTED_PROTOCOL;
+}
+
+int client_request(struct client *c, const char *method, const char *path, json_object *body,
+		   const char *if_match, const char *if_none_exist, int idempotent,
+		   struct client_response *resp, char *err, size_t errlen)
+{
+	memset(resp, 0, sizeof *resp);
+	err[0] = '\0';
+	char *url;
+	if (strncmp(path, "http://", 7) == 0 || strncmp(path, "https://", 8) == 0) {
+		if (strncmp(path, c->base, strlen(c->base)) != 0 &&
+		    strncmp(path, c->base, strlen(c->base) - 1) != 0) {	/* never send credentials elsewhere */
+			snprintf(err, errlen, "the server sent a link outside %s: not followed", c->base);
+			return CLIENT_ERR_HTTP;
+		}
+		url = strdup(path);
+	} else {
+		size_t n = strlen(c->base) + strlen(path) + 1;
+		url = malloc(n);
+		if (url)
+			snprintf(url, n, "%s%s", c->base, path[0] == '/' ? path + 1 : path);
+	}
+	const char *payload = body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
+									  JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
+	if (!url) {
+		snprintf(err, errlen, "out of memory");
+		return CLIENT_ERR_LOCAL;
+	}
+	if (c->o.auth == CLIENT_AUTH_OAUTH2 && !c->token) {
+		int st = fetch_token(c, err, errlen);
+		if (st != CLIENT_OK) {
+			free(url);
+			return st;
+		}
+	}
+	int renewed = 0, st = CLIENT_ERR_LOCAL;
+	for (int attempt = 0;; attempt++) {
+		if (c->o.cancel && *c->o.cancel) {
+			snprintf(err, errlen, "cancelled");
+			st = CLIENT_ERR_CANCELLED;
+			break;
+		}
+		struct buf b = {0};
+		struct hdrs h = {resp, -1};
+		struct curl_slist *hd = NULL;
+		char line[4200], ebuf[CURL_ERROR_SIZE] = "";
+		hd = curl_slist_append(hd, "Accept: application/fhir+json");
+		hd = curl_slist_append(hd, "Prefer: return=representation");
+		if (payload)
+			hd = curl_slist_append(hd, "Content-Type: application/fhir+json; charset=utf-8");
+		if (c->token && (c->o.auth == CLIENT_AUTH_BEARER || c->o.auth == CLIENT_AUTH_OAUTH2)) {
+			snprintf(line, sizeof line, "Authorization: Bearer %s", c->token);
+			hd = curl_slist_append(hd, line);
+			explicit_bzero(line, sizeof line);
+		}
+		if (if_match) {
+			snprintf(line, sizeof line, "If-Match: %s", if_match);
+			hd = curl_slist_append(hd, line);
+		}
+		if (if_none_exist) {
+			snprintf(line, sizeof line, "If-None-Exist: %s", if_none_exist);
+			hd = curl_slist_append(hd, line);
+		}
+		CURL *e = c->curl;
+		curl_easy_reset(e);
+		curl_easy_setopt(e, CURLOPT_URL, url);
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, hd);
+		curl_easy_setopt(e, CURLOPT_USERAGENT, c->ua);
+		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+		curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_timeout_ms);
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->o.timeout_ms);
+		curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+		curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
+		curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(e, CURLOPT_HEADERDATA, &h);
+		curl_easy_setopt(e, CURLOPT_ERRORBUFFER, ebuf);
+		if (c->o.cacert)
+			curl_easy_setopt(e, CURLOPT_CAINFO, c->o.cacert);
+		if (c->o.insecure) {
+			curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+			curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+		}
+		if (c->o.auth == CLIENT_AUTH_NETRC) {
+			curl_easy_setopt(e, CURLOPT_NETRC, (long)CURL_NETRC_REQUIRED);
+			if (c->o.netrc_file)
+				curl_easy_setopt(e, CURLOPT_NETRC_FILE, c->o.netrc_file);
+		}
+		if (strcmp(method, "GET") == 0) {
+			curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+		} else {
+			curl_easy_setopt(e, CURLOPT_POSTFIELDS, payload ? payload : "");
+			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)(payload ? strlen(payload) : 0));
+			if (strcmp(method, "POST") != 0)
+				curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+		}
+		long t0 = now_ms();
+		CURLcode rc = curl_easy_perform(e);
+		long ms = now_ms() - t0, status = 0;
+		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+		curl_slist_free_all(hd);
+		resp->attempts = attempt + 1;
+		resp->status = rc == CURLE_OK ? status : 0;
+
+		int retry = 0;
+		long wait = 500L << (attempt < 6 ? attempt : 6);
+		if (rc != CURLE_OK) {
+			const char *why = b.overflow ? "reply larger than 256 MiB" : ebuf[0] ? ebuf : curl_easy_strerror(rc);
+			log_exchange(c, method, url, 0, ms, why);
+			if (rc == CURLE_OPERATION_TIMEDOUT && idempotent && attempt < c->o.retries) {
+				retry = 1;
+			} else {
+				snprintf(err, errlen, "%s %s: %s%s", is_unreachable(rc) ? "cannot reach" : "request to",
+					 c->base, why, rc == CURLE_OPERATION_TIMEDOUT ? " (time-out)" : "");
+				st = is_unreachable(rc) ? CLIENT_ERR_UNREACHABLE : CLIENT_ERR_LOCAL;
+			}
+		} else {
+			json_object *j = NULL;
+			if (b.data && b.len) {
+				enum json_tokener_error je;
+				j = json_tokener_parse_verbose(b.data, &je);
+			}
+			char oo[1024];
+			client_outcome_text(j, oo, sizeof oo);
+			if (!oo[0] && status >= 400)
+				body_snippet(&b, oo, sizeof oo);
+			log_exchange(c, method, url, status, ms, status >= 400 ? oo : NULL);
+			if (status >= 200 && status < 300) {
+				if (b.len && !j && strcmp(method, "HEAD") != 0) {
+					snprintf(err, errlen, "HTTP %ld from %s: the reply is not valid JSON", status, c->base);
+					st = CLIENT_ERR_HTTP;
+				} else {
+					resp->body = j;
+					j = NULL;
+					st = CLIENT_OK;
+				}
+			} else if (status == 401 && c->o.auth == CLIENT_AUTH_OAUTH2 && !renewed) {
+				renewed = 1;	/* the token expired: renew once */
+				int t = fetch_token(c, err, errlen);
+				if (t != CLIENT_OK) {
+					st = t;
+				} else {
+					retry = 1;
+					wait = 0;
+					attempt--;
+				}
+			} else if ((status == 429 || status >= 500) && idempotent && attempt < c->o.retries) {
+				retry = 1;
+				if (h.retry_after >= 0)
+					wait = h.retry_after * 1000L;
+			} else {
+				if (status == 401 || status == 403)
+					snprintf(err, errlen, "HTTP %ld from %s: %s%s", status, c->base,
+						 oo[0] ? oo : status == 401 ? "authentication required" : "forbidden",
+						 c->o.auth == CLIENT_AUTH_NONE ? " (no credentials were sent: see SDSFHIR_TOKEN, "
+										 "--token-file, --netrc)"
+									       : " (the credentials were refused)");
+				else
+					snprintf(err, errlen, "HTTP %ld: %s", status, oo[0] ? oo : "(no details)");
+				resp->body = j;
+				j = NULL;
+				st = status == 401 || status == 403 ? CLIENT_ERR_AUTH : CLIENT_ERR_HTTP;
+			}
+			if (j)
+				json_object_put(j);
+		}
+		free(b.data);
+		if (!retry)
+			break;
+		if (resp->body) {
+			json_object_put(resp->body);
+			resp->body = NULL;
+		}
+		if (wait > c->o.retry_wait_max_ms)
+			wait = c->o.retry_wait_max_ms;
+		if (wait_ms(c, wait) < 0) {
+			snprintf(err, errlen, "cancelled");
+			st = CLIENT_ERR_CANCELLED;
+			break;
+		}
+	}
+	free(url);
+	return st;
+}
+
+int client_check_metadata(struct client *c, char *warn, size_t warnlen)
+{
+	warn[0] = '\0';
+	struct client_response r;
+	char err[1024];
+	int st = client_request(c, "GET", "metadata", NULL, NULL, NULL, 1, &r, err, sizeof err);
+	c->metadata_done = 1;
+	if (st != CLIENT_OK) {
+		snprintf(warn, warnlen, "%s", err);
+		client_response_clear(&r);
+		return -st;
+	}
+	json_object *rt, *v;
+	int ret = 0;
+	if (!json_object_object_get_ex(r.body, "resourceType", &rt) ||
+	    strcmp(json_object_get_string(rt), "CapabilityStatement") != 0) {
+		snprintf(warn, warnlen, "%smetadata is not a CapabilityStatement: is this a FHIR server?", c->base);
+		ret = 1;
+	} else if (!json_object_object_get_ex(r.body, "fhirVersion", &v) ||
+		   strncmp(json_object_get_string(v), "4.0.", 4) != 0) {
+		snprintf(warn, warnlen, "%s speaks FHIR %s, not R4 (4.0.x): resources may be refused", c->base,
+			 v ? json_object_get_string(v) : "(version not given)");
+		ret = 1;
+	}
+	client_response_clear(&r);
+	return ret;
+}

@@ -1,0 +1,267 @@
+#include "config.h"
+
+#include "settings.h"
+
+#include <ctype.h>
+#include <stddef.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void settings_init(struct settings *s)
+{
+	memset(s, 0, sizeof *s);
+	s->retries = -1;
+}
+
+static void wipe(char **p)
+{
+	if (*p) {
+		explicit_bzero(*p, strlen(*p));
+		free(*p);
+		*p = NULL;
+	}
+}
+
+void settings_clear(struct settings *s)
+{
+	char **all[] = {&s->server, &s->token_file, &s->netrc_file, &s->oauth_token_url, &s->oauth_client_id,
+			&s->oauth_secret_file, &s->cacert, &s->zone, &s->patient_system, &s->config_path,
+			&s->token, &s->oauth_secret};
+	for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+		wipe(all[i]);
+}
+
+static int set_str(char **dst, const char *v)
+{
+	char *n = strdup(v);
+	if (!n)
+		return -1;
+	free(*dst);
+	*dst = n;
+	return 0;
+}
+
+static int yes_no(const char *v, int *out)
+{
+	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "on"))
+		return *out = 1, 0;
+	if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcmp(v, "0") || !strcasecmp(v, "off"))
+		return *out = 0, 0;
+	return -1;
+}
+
+static int seconds(const char *v, long *ms)
+{
+	char *end;
+	double d = strtod(v, &end);
+	if (end == v || *end || d <= 0 || d > 86400)
+		return -1;
+	*ms = (long)(d * 1000);
+	return 0;
+}
+
+int settings_set(struct settings *s, const char *key, const char *v, char *err, size_t errlen)
+{
+	static const struct { const char *key; size_t off; } strs[] = {
+		{"server", offsetof(struct settings, server)},
+		{"token_file", offsetof(struct settings, token_file)},
+		{"netrc_file", offsetof(struct settings, netrc_file)},
+		{"oauth_token_url", offsetof(struct settings, oauth_token_url)},
+		{"oauth_client_id", offsetof(struct settings, oauth_client_id)},
+		{"oauth_client_secret_file", offsetof(struct settings, oauth_secret_file)},
+		{"cacert", offsetof(struct settings, cacert)},
+		{"zone", offsetof(struct settings, zone)},
+		{"patient_system", offsetof(struct settings, patient_system)},
+	};
+	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
+		if (strcmp(key, strs[i].key) == 0) {
+			if (set_str((char **)((char *)s + strs[i].off), v) < 0) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			if (strcmp(key, "netrc_file") == 0)
+				s->netrc = 1;
+			return 0;
+		}
+	}
+	int bad = 0;
+	if (strcmp(key, "netrc") == 0)
+		bad = yes_no(v, &s->netrc);
+	else if (strcmp(key, "insecure") == 0)
+		bad = yes_no(v, &s->insecure);
+	else if (strcmp(key, "connect_timeout") == 0)
+		bad = seconds(v, &s->connect_timeout_ms);
+	else if (strcmp(key, "timeout") == 0)
+		bad = seconds(v, &s->timeout_ms);
+	else if (strcmp(key, "retries") == 0 || strcmp(key, "batch") == 0) {
+		char *end;
+		long n = strtol(v, &end, 10);
+		int max = strcmp(key, "retries") == 0 ? 10 : 1000;
+		bad = end == v || *end || n < (key[0] == 'r' ? 0 : 1) || n > max;
+		if (!bad)
+			*(key[0] == 'r' ? &s->retries : &s->batch) = (int)n;
+	} else {
+		snprintf(err, errlen, "unknown setting '%s'", key);
+		return -1;
+	}
+	if (bad)
+		snprintf(err, errlen, "bad value for %s: '%s'", key, v);
+	return bad ? -1 : 0;
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+int settings_load_file(struct settings *s, const char *path, char *err, size_t errlen)
+{
+	char def[4096];
+	int optional = !path;
+	if (!path) {
+		const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+		if (xdg && *xdg)
+			snprintf(def, sizeof def, "%s/sdsfhir/config", xdg);
+		else if (home && *home)
+			snprintf(def, sizeof def, "%s/.config/sdsfhir/config", home);
+		else
+			return 0;
+		path = def;
+	}
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		if (optional && errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "config file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	char line[4096];
+	int n = 0, rc = 0;
+	while (fgets(line, sizeof line, f)) {
+		n++;
+		char *l = trim(line);
+		if (!*l || *l == '#')
+			continue;
+		char *eq = strchr(l, '=');
+		if (!eq) {
+			snprintf(err, errlen, "config file %s, line %d: expected key = value", path, n);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		char e[256];
+		if (settings_set(s, trim(l), trim(eq + 1), e, sizeof e) < 0) {
+			snprintf(err, errlen, "config file %s, line %d: %s", path, n, e);
+			rc = -1;
+			break;
+		}
+	}
+	fclose(f);
+	if (rc == 0)
+		set_str(&s->config_path, path);
+	return rc;
+}
+
+int settings_from_env(struct settings *s, char *err, size_t errlen)
+{
+	static const struct { const char *env, *key; } map[] = {
+		{"SDSFHIR_SERVER", "server"}, {"SDSFHIR_TOKEN_FILE", "token_file"}, {"SDSFHIR_ZONE", "zone"},
+		{"SDSFHIR_PATIENT_SYSTEM", "patient_system"}, {"SDSFHIR_OAUTH_TOKEN_URL", "oauth_token_url"},
+		{"SDSFHIR_OAUTH_CLIENT_ID", "oauth_client_id"}, {"SDSFHIR_CACERT", "cacert"},
+	};
+	for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
+		const char *v = getenv(map[i].env);
+		char e[256];
+		if (v && *v && settings_set(s, map[i].key, v, e, sizeof e) < 0) {
+			snprintf(err, errlen, "%s: %s", map[i].env, e);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The first line of a secret file. Caller wipes and frees. */
+static char *read_secret(const char *path, const char *what, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s file %s: %s", what, path, strerror(errno));
+		return NULL;
+	}
+	char buf[8192];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *t = trim(buf);
+	t[strcspn(t, "\r\n")] = '\0';
+	char *out = *t ? strdup(t) : NULL;
+	explicit_bzero(buf, sizeof buf);
+	if (!out)
+		snprintf(err, errlen, "%s file %s is empty", what, path);
+	return out;
+}
+
+int settings_client_opts(struct settings *s, struct client_opts *o, char *err, size_t errlen)
+{
+	memset(o, 0, sizeof *o);
+	o->server = s->server;
+	o->cacert = s->cacert;
+	o->insecure = s->insecure;
+	o->connect_timeout_ms = s->connect_timeout_ms;
+	o->timeout_ms = s->timeout_ms;
+	o->retries = s->retries;
+	o->auth = CLIENT_AUTH_NONE;
+	wipe(&s->token);
+	wipe(&s->oauth_secret);
+	const char *env_token = getenv("SDSFHIR_TOKEN");
+	if (s->oauth_token_url || s->oauth_client_id) {
+		const char *env_secret = getenv("SDSFHIR_CLIENT_SECRET");
+		if (!s->oauth_token_url || !s->oauth_client_id) {
+			snprintf(err, errlen, "OAuth2 needs both oauth_token_url and oauth_client_id");
+			return -1;
+		}
+		if (s->oauth_secret_file)
+			s->oauth_secret = read_secret(s->oauth_secret_file, "OAuth2 client secret", err, errlen);
+		else if (env_secret && *env_secret)
+			s->oauth_secret = strdup(env_secret);
+		else
+			snprintf(err, errlen, "OAuth2 needs a client secret: set SDSFHIR_CLIENT_SECRET or oauth_client_secret_file");
+		if (!s->oauth_secret)
+			return -1;
+		o->auth = CLIENT_AUTH_OAUTH2;
+		o->oauth_token_url = s->oauth_token_url;
+		o->oauth_client_id = s->oauth_client_id;
+		o->oauth_client_secret = s->oauth_secret;
+	} else if (s->token_file || (env_token && *env_token)) {
+		s->token = s->token_file ? read_secret(s->token_file, "token", err, errlen) : strdup(env_token);
+		if (!s->token)
+			return -1;
+		o->auth = CLIENT_AUTH_BEARER;
+		o->token = s->token;
+	} else if (s->netrc) {
+		o->auth = CLIENT_AUTH_NETRC;
+		o->netrc_file = s->netrc_file;
+	}
+	return 0;
+}
+
+const char *settings_auth_name(const struct settings *s)
+{
+	if (s->oauth_token_url)
+		return "OAuth2 client credentials";
+	if (s->token_file)
+		return "bearer token (file)";
+	if (getenv("SDSFHIR_TOKEN") && *getenv("SDSFHIR_TOKEN"))
+		return "bearer token (SDSFHIR_TOKEN)";
+	if (s->netrc)
+		return "basic (netrc)";
+	return "none";
+}

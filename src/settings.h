@@ -1,0 +1,53 @@
+/* Connection and mapping settings from defaults, the config file, the environment and
+ * options, in that order of precedence (last wins). Core module: no curses. */
+#ifndef SDSFHIR_SETTINGS_H
+#define SDSFHIR_SETTINGS_H
+
+#include <stddef.h>
+
+#include "client.h"
+
+struct settings {
+	char *server;			/* base URL */
+	char *token_file;		/* file holding a bearer token */
+	int netrc;			/* 1: Basic auth from netrc */
+	char *netrc_file;
+	char *oauth_token_url, *oauth_client_id, *oauth_secret_file;
+	char *cacert;
+	int insecure;
+	long connect_timeout_ms, timeout_ms;
+	int retries;
+	int batch;			/* studies per push request; 0: default */
+	char *zone, *patient_system;
+	char *config_path;		/* the config file read, or NULL */
+	/* secrets loaded by settings_client_opts; wiped by settings_clear */
+	char *token, *oauth_secret;
+};
+
+/* Defaults. */
+void settings_init(struct settings *s);
+void settings_clear(struct settings *s);
+
+/* Set one key ("server", "token_file", "netrc", "netrc_file", "oauth_token_url",
+ * "oauth_client_id", "oauth_client_secret_file", "cacert", "insecure", "connect_timeout",
+ * "timeout", "retries", "batch", "zone", "patient_system"). Times are seconds.
+ * 0, or -1 with err for an unknown key or a bad value. */
+int settings_set(struct settings *s, const char *key, const char *value, char *err, size_t errlen);
+
+/* Read "key = value" lines ('#' comments) from path, or from $XDG_CONFIG_HOME/sdsfhir/config
+ * (~/.config/sdsfhir/config) when path is NULL; a missing default file is no error. */
+int settings_load_file(struct settings *s, const char *path, char *err, size_t errlen);
+
+/* Apply SDSFHIR_SERVER, SDSFHIR_TOKEN_FILE, SDSFHIR_ZONE, SDSFHIR_PATIENT_SYSTEM,
+ * SDSFHIR_OAUTH_TOKEN_URL, SDSFHIR_OAUTH_CLIENT_ID, SDSFHIR_CACERT. */
+int settings_from_env(struct settings *s, char *err, size_t errlen);
+
+/* Fill client options (pointing into s): the auth mode follows from what is set; a token
+ * comes from --token-file/token_file, else SDSFHIR_TOKEN; an OAuth2 secret from
+ * SDSFHIR_CLIENT_SECRET or oauth_client_secret_file. 0, or -1 with err (never a secret). */
+int settings_client_opts(struct settings *s, struct client_opts *o, char *err, size_t errlen);
+
+/* A one-line description of the auth mode for status lines: "none", "bearer token (file)". */
+const char *settings_auth_name(const struct settings *s);
+
+#endif
