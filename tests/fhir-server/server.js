@@ -15,7 +15,8 @@
 //   POST /oauth/token               OAuth2 client credentials (with --oauth-client ID --oauth-secret FILE)
 //   POST /admin/expire-tokens       forgets issued OAuth2 tokens (the next request gets 401)
 // Usage: node server.js [--port N] [--port-file FILE] [--token TOKEN_FILE]
-//                       [--oauth-client ID --oauth-secret SECRET_FILE]
+//                       [--oauth-client ID --oauth-secret SECRET_FILE [--oauth-token-uses N]]
+//   With --oauth-token-uses, a token stops working after N requests (the client must renew it).
 //   --port 0 (default) takes a free port; the port is printed as "listening <port>" and written
 //   to --port-file. With --token, every /fhir request needs "Authorization: Bearer <file content>".
 'use strict';
@@ -134,7 +135,8 @@ let faults = [];
 const token = opt('--token') ? fs.readFileSync(opt('--token'), 'utf8').trim() : null;
 const oauthClient = opt('--oauth-client');
 const oauthSecret = opt('--oauth-secret') ? fs.readFileSync(opt('--oauth-secret'), 'utf8').trim() : null;
-let oauthTokens = new Set();
+const tokenUses = Number(opt('--oauth-token-uses', '0'));
+let oauthTokens = new Map(); // token -> requests left (Infinity when unlimited)
 let tokenCount = 0;
 let lastHeaders = {};
 
@@ -223,7 +225,7 @@ async function handle(req, res, body) {
     return send(res, 200, { requests, tokensIssued: tokenCount, lastHeaders });
   }
   if (url.pathname === '/admin/expire-tokens' && req.method === 'POST') {
-    oauthTokens = new Set();
+    oauthTokens = new Map();
     return send(res, 200, { ok: true });
   }
   if (url.pathname === '/oauth/token' && req.method === 'POST') {
@@ -234,7 +236,7 @@ async function handle(req, res, body) {
       return res.end(JSON.stringify({ error: 'invalid_client' }));
     }
     const t = `tok-${++tokenCount}-${Math.random().toString(36).slice(2)}`;
-    oauthTokens.add(t);
+    oauthTokens.set(t, tokenUses > 0 ? tokenUses : Infinity);
     res.writeHead(200, { 'Content-Type': 'application/json' });
     return res.end(JSON.stringify({ access_token: t, token_type: 'Bearer', expires_in: 3600 }));
   }
@@ -243,9 +245,10 @@ async function handle(req, res, body) {
   }
   lastHeaders = { ...req.headers };
   const bearer = (req.headers.authorization || '').replace(/^Bearer /, '');
-  if ((token !== null && bearer !== token) || (oauthClient && !oauthTokens.has(bearer))) {
+  if ((token !== null && bearer !== token) || (oauthClient && !(oauthTokens.get(bearer) > 0))) {
     return send(res, 401, core.unauthorized, { 'WWW-Authenticate': 'Bearer' });
   }
+  if (oauthClient) oauthTokens.set(bearer, oauthTokens.get(bearer) - 1);
   const fault = faults.find((f) => !f.path || url.pathname.slice(BASE_PATH.length).startsWith(f.path));
   if (fault) {
     if (--fault.count <= 0) faults.splice(faults.indexOf(fault), 1);
