@@ -10,7 +10,8 @@
 //   unknown search parameters       refused with 400
 //   POST /admin/reset               empties the store (tests call it between cases)
 //   POST /admin/fault               injects faults: {"status":500,"count":1} or {"delayMs":3000,"count":1},
-//                                   {"status":429,"retryAfter":1,"count":2}, {"path":"/Patient",...} to match
+//                                   {"status":429,"retryAfter":1,"count":2}; "path" (a prefix under /fhir) and
+//                                   "method" limit which requests it hits
 //   GET /admin/stats                requests served and the headers of the last one
 //   POST /oauth/token               OAuth2 client credentials (with --oauth-client ID --oauth-secret FILE)
 //   POST /admin/expire-tokens       forgets issued OAuth2 tokens (the next request gets 401)
@@ -249,7 +250,8 @@ async function handle(req, res, body) {
     return send(res, 401, core.unauthorized, { 'WWW-Authenticate': 'Bearer' });
   }
   if (oauthClient) oauthTokens.set(bearer, oauthTokens.get(bearer) - 1);
-  const fault = faults.find((f) => !f.path || url.pathname.slice(BASE_PATH.length).startsWith(f.path));
+  const fault = faults.find((f) => (!f.path || url.pathname.slice(BASE_PATH.length).startsWith(f.path)) &&
+    (!f.method || f.method === req.method));
   if (fault) {
     if (--fault.count <= 0) faults.splice(faults.indexOf(fault), 1);
     if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
