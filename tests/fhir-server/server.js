@@ -73,13 +73,19 @@ function literalReferences(value, out = []) {
   return out;
 }
 
+// MemoryRepository with what a real server has: validation and reference checks on every
+// write (createResourceSync is the one path all writes take), all-or-nothing transactions
+// (a journal of the writes, undone on failure), and an index of identifiers so that
+// conditional creates and updates do not scan every resource.
 class TestRepository extends MemoryRepository {
   constructor() {
     super();
     this.txDepth = 0;
+    this.journal = null;
+    this.index = new Map(); // "Type|system|value" and "Type|*|value" -> Set of ids
   }
 
-  async check(resource) {
+  checkSync(resource) {
     const issues = core.validateResource(resource);
     const errors = issues.filter((i) => i.severity === 'error');
     if (errors.length) {
@@ -87,25 +93,80 @@ class TestRepository extends MemoryRepository {
     }
     for (const ref of literalReferences(resource)) {
       const [type, id] = ref.split('/');
-      try {
-        await super.readResource(type, id);
-      } catch {
+      if (!this.resources.get(type)?.has(id)) {
         throw outcomeError('invalid', `Invalid reference: ${ref} does not exist`, 400);
       }
     }
   }
 
-  async createResource(resource, options, update) {
-    await this.check(resource);
-    return super.createResource(resource, options, update);
+  indexKeys(resource) {
+    const keys = [];
+    for (const id of resource?.identifier || []) {
+      if (id.value === undefined) continue;
+      keys.push(`${resource.resourceType}|${id.system ?? ''}|${id.value}`, `${resource.resourceType}|*|${id.value}`);
+    }
+    return keys;
   }
 
-  async updateResource(resource, options) {
-    await this.check(resource);
-    return super.updateResource(resource, options);
+  reindex(type, id, before, after) {
+    for (const k of this.indexKeys(before)) this.index.get(k)?.delete(id);
+    for (const k of this.indexKeys(after)) {
+      if (!this.index.has(k)) this.index.set(k, new Set());
+      this.index.get(k).add(id);
+    }
   }
 
-  // All or nothing: the outermost transaction restores a snapshot when it fails.
+  remember(type, id) {
+    if (!this.journal) return;
+    const prev = this.resources.get(type)?.get(id);
+    const hist = this.history.get(type)?.get(id);
+    this.journal.push({ type, id, prev, historyLength: hist ? hist.length : 0 });
+  }
+
+  createResourceSync(resource, options, update) {
+    this.checkSync(resource);
+    const type = resource.resourceType;
+    const prevId = resource.id;
+    if (prevId) this.remember(type, prevId);
+    const before = prevId ? this.resources.get(type)?.get(prevId) : undefined;
+    const result = super.createResourceSync(resource, options, update);
+    if (!prevId) this.journal?.push({ type, id: result.id, prev: undefined, historyLength: 0 });
+    this.reindex(type, result.id, before, result);
+    return result;
+  }
+
+  async deleteResource(type, id, options) {
+    this.remember(type, id);
+    const before = this.resources.get(type)?.get(id);
+    await super.deleteResource(type, id, options);
+    this.reindex(type, id, before, undefined);
+  }
+
+  clear() {
+    super.clear();
+    this.index = new Map();
+  }
+
+  // identifier=system|value and identifier=value through the index; the rest as the engine does it
+  searchSync(request) {
+    const f = request.filters;
+    if (f && f.length === 1 && f[0].code === 'identifier' && f[0].operator === core.Operator.EQUALS &&
+        typeof f[0].value === 'string' && !f[0].value.includes(',') && !f[0].value.startsWith('|') &&
+        !request.sortRules?.length) {
+      const v = f[0].value;
+      const bar = v.indexOf('|');
+      const key = bar < 0 ? `${request.resourceType}|*|${v}` : `${request.resourceType}|${v.slice(0, bar)}|${v.slice(bar + 1)}`;
+      const store = this.resources.get(request.resourceType) ?? new Map();
+      const found = [...(this.index.get(key) ?? [])].map((id) => store.get(id)).filter(Boolean);
+      let entry = found.map((r) => ({ search: { mode: 'match' }, resource: core.deepClone(r) }));
+      if (request.offset !== undefined) entry = entry.slice(request.offset);
+      if (request.count !== undefined) entry = entry.slice(0, request.count);
+      return { resourceType: 'Bundle', type: 'searchset', entry: entry.length ? entry : undefined, total: found.length };
+    }
+    return super.searchSync(request);
+  }
+
+  // All or nothing: the outermost transaction undoes its journal when it fails.
   async withTransaction(callback) {
     if (this.txDepth > 0) {
       this.txDepth++;
@@ -115,15 +176,23 @@ class TestRepository extends MemoryRepository {
         this.txDepth--;
       }
     }
-    const snapshot = structuredClone({ resources: this.resources, history: this.history });
+    this.journal = [];
     this.txDepth++;
     try {
       return await callback(this);
     } catch (err) {
-      this.resources = snapshot.resources;
-      this.history = snapshot.history;
+      for (const j of this.journal.reverse()) {
+        const now = this.resources.get(j.type)?.get(j.id);
+        if (j.prev === undefined) this.resources.get(j.type)?.delete(j.id);
+        else this.resources.get(j.type).set(j.id, j.prev);
+        const hist = this.history.get(j.type)?.get(j.id);
+        if (hist) hist.length = j.historyLength;
+        if (hist && hist.length === 0) this.history.get(j.type).delete(j.id);
+        this.reindex(j.type, j.id, now, j.prev);
+      }
       throw err;
     } finally {
+      this.journal = null;
       this.txDepth--;
     }
   }

@@ -40,6 +40,16 @@ fhir_post "$TMP/tx.json"
 is "failing transaction: 400" "$status" 400
 is "rolled back: no Patient added" "$(fhir_count Patient)" "$before"
 
+# a conditional create is validated too
+cat >"$TMP/txc.json" <<'J'
+{"resourceType":"Bundle","type":"transaction","entry":[
+ {"resource":{"resourceType":"Patient","identifier":[{"system":"urn:t","value":"3"}],"brithDate":"2000-01-01"},
+  "request":{"method":"POST","url":"Patient","ifNoneExist":"identifier=urn:t|3"}}]}
+J
+fhir_post "$TMP/txc.json"
+is "conditional create with brithDate: 400" "$status" 400
+is "and nothing written" "$(fhir_count Patient)" "$before"
+
 # more than 8 conditional entries: refused, as by Medplum's server
 {
 	printf '{"resourceType":"Bundle","type":"transaction","entry":['
