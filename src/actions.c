@@ -9,7 +9,8 @@
 
 const char *actions_outcome_name(int outcome)
 {
-	static const char *const names[] = {"created", "existed", "updated", "unchanged", "not on the server", "failed"};
+	static const char *const names[] = {"created", "existed", "updated", "unchanged", "not on the server", "same",
+					    "different", "failed"};
 	return outcome >= 0 && outcome <= ACTIONS_FAILED ? names[outcome] : "?";
 }
 
@@ -18,7 +19,7 @@ static void item(const struct actions_ctx *a, struct actions_summary *sum, const
 {
 	sum->count[outcome]++;
 	if (a->item) {
-		struct actions_item it = {n, type, outcome, id, text};
+		struct actions_item it = {n, type, outcome, id, text, NULL};
 		a->item(a->ctx, &it);
 	}
 }
@@ -214,7 +215,7 @@ static int push_batch(const struct actions_ctx *a, const struct dataset_node *co
 		if (strcmp(type, "Patient") == 0) {	/* reported, not counted: counts are of studies */
 			if (code == 201 && a->item) {
 				snprintf(text, sizeof text, "Patient/%s", id);
-				struct actions_item it = {NULL, "Patient", ACTIONS_CREATED, id, text};
+				struct actions_item it = {NULL, "Patient", ACTIONS_CREATED, id, text, NULL};
 				a->item(a->ctx, &it);
 			}
 			continue;
@@ -403,6 +404,51 @@ void actions_bodysite(const struct actions_ctx *a, const struct dataset_node *co
 		}
 		progress(a, i, n);
 		bodysite_one(a, studies[i], code, display, sum, &stop);
+	}
+	progress(a, n, n);
+}
+
+/* ---- compare ---- */
+
+void actions_compare(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
+		     struct actions_summary *sum)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (cancelled(a)) {
+			failed(sum, CLIENT_ERR_CANCELLED, "cancelled");
+			break;
+		}
+		progress(a, i, n);
+		char url[400], err[1500], id[128], text[2048];
+		fhir_study_search(studies[i]->name, url, sizeof url);
+		struct client_response r;
+		int st = request(a, sum, "GET", url, NULL, NULL, NULL, 1, &r, err, sizeof err);
+		if (st != CLIENT_OK) {
+			failed(sum, st, err);
+			item(a, sum, studies[i], "ImagingStudy", ACTIONS_FAILED, NULL, err);
+			client_response_clear(&r);
+			if (fatal(st))
+				break;
+			continue;
+		}
+		size_t count;
+		json_object *res = first_match(r.body, &count);
+		if (!res) {
+			item(a, sum, studies[i], "ImagingStudy", ACTIONS_NOT_FOUND, NULL, "not on the server");
+		} else {
+			id_of(res, NULL, id, sizeof id);
+			json_object *mine = fhir_study_build(a->tree, studies[i], NULL, a->fopts, err, sizeof err);
+			char diff[1500] = "";
+			int d = mine ? fhir_diff(mine, res, diff, sizeof diff) : -1;
+			snprintf(text, sizeof text, "ImagingStudy/%s%s%s", id, d ? ": " : "", d > 0 ? diff : d < 0 ? err : "");
+			sum->count[d ? ACTIONS_DIFFERENT : ACTIONS_SAME]++;
+			if (a->item) {
+				struct actions_item it = {studies[i], "ImagingStudy", d ? ACTIONS_DIFFERENT : ACTIONS_SAME, id, text, res};
+				a->item(a->ctx, &it);
+			}
+			json_object_put(mine);
+		}
+		client_response_clear(&r);
 	}
 	progress(a, n, n);
 }

@@ -18,6 +18,8 @@ enum actions_outcome {
 	ACTIONS_UPDATED,	/* written over the server's version */
 	ACTIONS_UNCHANGED,	/* nothing to write */
 	ACTIONS_NOT_FOUND,	/* not on the server */
+	ACTIONS_SAME,		/* on the server as generated (compare) */
+	ACTIONS_DIFFERENT,	/* on the server, but not as generated (compare) */
 	ACTIONS_FAILED		/* refused or not sent; text says why */
 };
 
@@ -27,6 +29,7 @@ struct actions_item {
 	int outcome;				/* enum actions_outcome */
 	const char *id;				/* server id, or NULL (borrowed, valid during the call) */
 	const char *text;			/* what happened, for people (borrowed) */
+	json_object *resource;			/* compare: the server's resource, or NULL (borrowed) */
 };
 
 struct actions_ctx {
@@ -63,6 +66,11 @@ void actions_push(const struct actions_ctx *a, const struct dataset_node *const 
  * and retry. A study not on the server is reported NOT_FOUND, never created. */
 void actions_bodysite(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
 		      const char *code, const char *display, struct actions_summary *sum);
+
+/* Compare studies[0..n) with what the server has: SAME, DIFFERENT (the text lists the
+ * differences) or NOT_FOUND per study; one read each. */
+void actions_compare(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
+		     struct actions_summary *sum);
 
 /* Run a search ("Type?params", relative to the base): the matching resources (search mode
  * "match") go into *matches and included ones into *included (new arrays, caller puts

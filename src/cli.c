@@ -718,7 +718,8 @@ static void print_item(void *ctx, const struct actions_item *it)
 	char w[1024] = "";
 	if (it->node)
 		where(it->node, w, sizeof w);
-	printf("%-9s %s%s%s\n", actions_outcome_name(it->outcome), it->text ? it->text : "", *w ? "  " : "", w);
+	const char *text = it->text && strcmp(it->text, actions_outcome_name(it->outcome)) ? it->text : "";
+	printf("%-9s %s%s%s\n", actions_outcome_name(it->outcome), text, *w && *text ? "  " : "", w);
 }
 
 /* patient, push and bodysite: scan, connect, run the action, report. */
@@ -772,6 +773,8 @@ static int run_action(int argc, char **argv, const char *cmd)
 			actions_patients(&a, studies, n, &sum);
 		else if (!strcmp(cmd, "push"))
 			actions_push(&a, studies, n, &sum);
+		else if (!strcmp(cmd, "status"))
+			actions_compare(&a, studies, n, &sum);
 		else
 			actions_bodysite(&a, studies, n, sc.code ? code : NULL, sc.code ? display : NULL, &sum);
 		printf("%s: ", cmd);
@@ -788,7 +791,7 @@ static int run_action(int argc, char **argv, const char *cmd)
 		if (sum.status != CLIENT_OK)
 			rc = exit_for(sum.status) == CLI_EXIT_SERVER && (sum.count[ACTIONS_CREATED] || sum.count[ACTIONS_UPDATED] ||
 			     sum.count[ACTIONS_EXISTED] || sum.count[ACTIONS_UNCHANGED]) ? CLI_EXIT_PARTIAL : exit_for(sum.status);
-		else if (sum.count[ACTIONS_FAILED] || sum.count[ACTIONS_NOT_FOUND] || errors)
+		else if (sum.count[ACTIONS_FAILED] || sum.count[ACTIONS_NOT_FOUND] || sum.count[ACTIONS_DIFFERENT] || errors)
 			rc = CLI_EXIT_PARTIAL;
 		client_free(&c);
 	}
@@ -812,6 +815,11 @@ int cli_push(int argc, char **argv)
 int cli_bodysite(int argc, char **argv)
 {
 	return run_action(argc, argv, "bodysite");
+}
+
+int cli_status(int argc, char **argv)
+{
+	return run_action(argc, argv, "status");
 }
 
 /* ---- search output ---- */

@@ -21,5 +21,6 @@ int cli_patient(int argc, char **argv);
 int cli_push(int argc, char **argv);
 int cli_bodysite(int argc, char **argv);
 int cli_search(int argc, char **argv);
+int cli_status(int argc, char **argv);
 
 #endif

@@ -33,7 +33,15 @@ struct dataset_msg {
 enum {
 	DATASET_NODE_ERROR = 1,		/* the node could not be read; msgs holds why */
 	DATASET_NODE_SKIPPED = 2,	/* readable, but not an instance (DICOMDIR, stray file) */
-	DATASET_NODE_MARKED = 4		/* marked by the user */
+	DATASET_NODE_MARKED = 4,	/* marked by the user */
+	DATASET_NODE_OPEN = 8		/* expanded in the tree view */
+};
+
+enum dataset_server {		/* a study's state on the server, as last seen */
+	DATASET_SERVER_UNKNOWN,
+	DATASET_SERVER_ABSENT,
+	DATASET_SERVER_SAME,
+	DATASET_SERVER_DIFFERENT
 };
 
 struct dataset_node {
@@ -51,6 +59,7 @@ struct dataset_node {
 	uint32_t nchildren;	/* direct children */
 	uint8_t kind;		/* enum dataset_kind */
 	uint8_t flags;		/* DATASET_NODE_* */
+	uint8_t server;		/* study: enum dataset_server */
 };
 
 struct dataset_tree {

@@ -702,3 +702,70 @@ json_object *fhir_bundle_build(const struct dataset_tree *tree, const struct dat
 	json_object_object_add(b, "entry", entries);
 	return b;
 }
+
+/* ---- comparing ---- */
+
+static void short_json(json_object *o, char *out, size_t len)
+{
+	const char *s = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : "(none)";
+	size_t n = strlen(s);
+	if (n > 60)
+		snprintf(out, len, "%.57s...", s);
+	else
+		snprintf(out, len, "%s", s);
+}
+
+static void diff_rec(json_object *a, json_object *b, char *path, size_t plen, int *count, char *out, size_t len,
+		     int top)
+{
+	size_t pl = strlen(path);
+	if (json_object_is_type(a, json_type_object) && json_object_is_type(b, json_type_object)) {
+		json_object_object_foreach(a, k, va) {
+			if (top && (!strcmp(k, "id") || !strcmp(k, "meta") || !strcmp(k, "text") || !strcmp(k, "subject")))
+				continue;
+			json_object *vb = NULL;
+			json_object_object_get_ex(b, k, &vb);
+			snprintf(path + pl, plen - pl, "%s%s", pl ? "." : "", k);
+			diff_rec(va, vb, path, plen, count, out, len, 0);
+			path[pl] = '\0';
+		}
+		json_object_object_foreach(b, k2, vb2) {
+			if (top && (!strcmp(k2, "id") || !strcmp(k2, "meta") || !strcmp(k2, "text") || !strcmp(k2, "subject")))
+				continue;
+			if (!json_object_object_get_ex(a, k2, NULL)) {
+				snprintf(path + pl, plen - pl, "%s%s", pl ? "." : "", k2);
+				diff_rec(NULL, vb2, path, plen, count, out, len, 0);
+				path[pl] = '\0';
+			}
+		}
+		return;
+	}
+	if (json_object_is_type(a, json_type_array) && json_object_is_type(b, json_type_array) &&
+	    json_object_array_length(a) == json_object_array_length(b)) {
+		for (size_t i = 0; i < json_object_array_length(a); i++) {
+			snprintf(path + pl, plen - pl, "[%zu]", i);
+			diff_rec(json_object_array_get_idx(a, i), json_object_array_get_idx(b, i), path, plen, count, out,
+				 len, 0);
+			path[pl] = '\0';
+		}
+		return;
+	}
+	if (a && b && json_object_equal(a, b))
+		return;
+	char x[64], y[64];
+	short_json(a, x, sizeof x);
+	short_json(b, y, sizeof y);
+	size_t used = strlen(out);
+	if (used + 1 < len)
+		snprintf(out + used, len - used, "%s%s: here %s, server %s", used ? "; " : "", path, x, y);
+	(*count)++;
+}
+
+int fhir_diff(json_object *mine, json_object *server, char *out, size_t len)
+{
+	char path[512] = "";
+	int count = 0;
+	out[0] = '\0';
+	diff_rec(mine, server, path, sizeof path, &count, out, len, 1);
+	return count;
+}

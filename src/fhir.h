@@ -86,6 +86,11 @@ json_object *fhir_study_build(const struct dataset_tree *t, const struct dataset
 json_object *fhir_bundle_build(const struct dataset_tree *t, const struct dataset_node *const *studies, size_t n,
 			       const struct fhir_opts *opts, size_t *skipped);
 
+/* Compare a generated resource with the server's copy, ignoring id, meta, text and subject
+ * (server-assigned). 0 when equal; else the number of differences, described in out as
+ * "path: here X, server Y; ..." (cut to len). Object keys compare in any order. */
+int fhir_diff(json_object *mine, json_object *server, char *out, size_t len);
+
 /* The conditional URL that finds a study on a server: "ImagingStudy?identifier=urn:dicom:uid|urn:oid:<uid>". */
 void fhir_study_search(const char *study_uid, char *out, size_t len);
 

@@ -21,6 +21,7 @@ static const char usage[] =
 	"  push [--batch N] PATH...            push studies with their Patients (transactions)\n"
 	"  bodysite [--code CODE [--display T]] PATH...\n"
 	"                                      set series bodySite on studies already pushed\n"
+	"  status PATH...                      compare the studies with the server's copies\n"
 	"  search [--json|--table] [--all] QUERY | --patient NAME | --bodysite CODE|NAME\n"
 	"         | --identifier VALUE | --dataset NAME\n"
 	"\n"
@@ -51,6 +52,7 @@ static const struct {
 	{"push", cli_push},
 	{"bodysite", cli_bodysite},
 	{"search", cli_search},
+	{"status", cli_status},
 };
 
 int main(int argc, char **argv)
