@@ -490,12 +490,12 @@ int actions_search_query(const char *kind, const char *value, char *out, size_t 
 }
 
 int actions_search(const struct actions_ctx *a, const char *query, int all, json_object **matches,
-		   json_object **included, long *total, int *more, struct actions_summary *sum)
+		   json_object **included, long *total, char **more, struct actions_summary *sum)
 {
 	*matches = json_object_new_array();
 	*included = json_object_new_array();
 	*total = -1;
-	*more = 0;
+	*more = NULL;
 	char *next = strdup(query), err[1500];
 	int st = CLIENT_OK, pages = 0;
 	json_object *seen = json_object_new_object();	/* Type/id of includes already kept */
@@ -547,8 +547,7 @@ int actions_search(const struct actions_ctx *a, const char *query, int all, json
 		}
 		client_response_clear(&r);
 		if (next && !all) {
-			*more = 1;
-			free(next);
+			*more = next;
 			next = NULL;
 		}
 		if (next && pages >= 10000) {	/* a server that pages forever */

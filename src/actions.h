@@ -72,12 +72,13 @@ void actions_bodysite(const struct actions_ctx *a, const struct dataset_node *co
 void actions_compare(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
 		     struct actions_summary *sum);
 
-/* Run a search ("Type?params", relative to the base): the matching resources (search mode
- * "match") go into *matches and included ones into *included (new arrays, caller puts
- * them); *total is the server's total or -1. Follows next links while all is set, else
- * reads the first page; *more is set when pages remain. Returns a client_status. */
+/* Run a search ("Type?params" relative to the base, or a next link): the matching resources
+ * (search mode "match") go into *matches and included ones into *included (new arrays,
+ * caller puts them); *total is the server's total or -1. Follows next links while all is
+ * set, else reads one page and sets *next to the next link (caller frees), or NULL when
+ * none remains. Returns a client_status. */
 int actions_search(const struct actions_ctx *a, const char *query, int all, json_object **matches,
-		   json_object **included, long *total, int *more, struct actions_summary *sum);
+		   json_object **included, long *total, char **next, struct actions_summary *sum);
 
 /* The query of a search shorthand: kind "patient" (a name), "bodysite" (SNOMED CT code, or a
  * name through CID 4031), "identifier", "dataset" (a dataset folder name). 0, or -1 with err. */

@@ -1034,8 +1034,10 @@ int cli_search(int argc, char **argv)
 	struct actions_summary sum = {0};
 	json_object *matches = NULL, *included = NULL;
 	long total;
-	int more;
-	int st = actions_search(&a, query, sc.all, &matches, &included, &total, &more, &sum);
+	char *next = NULL;
+	int st = actions_search(&a, query, sc.all, &matches, &included, &total, &next, &sum);
+	int more = next != NULL;
+	free(next);
 	if (st != CLIENT_OK) {
 		fprintf(stderr, "sdsfhir: %s\n", sum.error);
 		rc = exit_for(st);

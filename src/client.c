@@ -185,6 +185,13 @@ void client_free(struct client **cp)
 	*cp = NULL;
 }
 
+void client_set_log(struct client *c, void (*log)(void *ctx, const char *method, const char *url, long status,
+						  long ms, const char *text), void *ctx)
+{
+	c->o.log = log;
+	c->o.ctx = ctx;
+}
+
 const char *client_base(const struct client *c)
 {
 	return c->base;

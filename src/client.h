@@ -53,6 +53,10 @@ struct client;
 struct client *client_new(const struct client_opts *opts, char *err, size_t errlen);
 void client_free(struct client **c);
 
+/* Replace the log callback (and its context) of opts. */
+void client_set_log(struct client *c, void (*log)(void *ctx, const char *method, const char *url, long status,
+						  long ms, const char *text), void *ctx);
+
 /* The base URL, ending in '/'. Borrowed. */
 const char *client_base(const struct client *c);
 

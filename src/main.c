@@ -1,13 +1,15 @@
 #include "config.h"
 
 #include "cli.h"
+#include "ui.h"
 
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char usage[] =
-	"Usage: sdsfhir [OPTION]... [PATH]...\n"
+	"Usage: sdsfhir [SERVER-OPTION]... [PATH]...     the terminal UI (PATH: default .)\n"
 	"       sdsfhir COMMAND [OPTION]... ARG...\n"
 	"Describe SPARC SDS MRI datasets as FHIR R4 resources.\n"
 	"\n"
@@ -41,6 +43,23 @@ static const char usage[] =
 	"refused, 4 cannot work at all, 5 cannot reach the server, 6 credentials refused.\n"
 	"See sdsfhir(1).\n";
 
+/* The keys of the UI, from src/keys.def: as text, or as the man page's KEYS section. */
+static int help_keys(int man)
+{
+	static const struct { const char *keys, *help; } table[] = {
+#define KEY_ACTION(id, keys, k1, k2, k3, help) {keys, help},
+#include "keys.def"
+#undef KEY_ACTION
+	};
+	for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
+		if (man)
+			printf(".TP\n.B %s\n%s.\n", table[i].keys, table[i].help);
+		else
+			printf("%-18s %s\n", table[i].keys, table[i].help);
+	}
+	return CLI_EXIT_OK;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -58,17 +77,24 @@ static const struct {
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
-	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		fputs(usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		fputs(usage, stdout);
+		return CLI_EXIT_OK;
 	}
+	if (argc >= 2 && strncmp(argv[1], "--help-keys", 11) == 0)
+		return help_keys(strcmp(argv[1], "--help-keys=man") == 0);
 	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("sdsfhir %s\n", PACKAGE_VERSION);
 		return CLI_EXIT_OK;
 	}
-	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "sdsfhir: unknown command '%s'\nTry 'sdsfhir --help'.\n", argv[1]);
-	return CLI_EXIT_USAGE;
+	for (size_t i = 1; argc >= 2 && i < sizeof commands / sizeof *commands + 1; i++)
+		if (strcmp(argv[1], commands[i - 1].name) == 0)
+			return commands[i - 1].run(argc - 1, argv + 1);
+	struct stat st;
+	if (argc >= 2 && argv[1][0] != '-' && stat(argv[1], &st) != 0) {
+		fprintf(stderr, "sdsfhir: '%s' is neither a command nor a folder\nTry 'sdsfhir --help'.\n", argv[1]);
+		return CLI_EXIT_USAGE;
+	}
+	/* no command: the UI on the paths given (default: this folder) */
+	return ui_main(argc, argv);
 }

@@ -1,0 +1,983 @@
+#include "config.h"
+
+#include "ui.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <getopt.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <wchar.h>
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* ---- lines ---- */
+
+void ui_lines_add(struct ui_lines *l, int attr, void *data, const char *fmt, ...)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		char **t = realloc(l->text, cap * sizeof *t);
+		int *a = t ? realloc(l->attr, cap * sizeof *a) : NULL;
+		void **d = a ? realloc(l->data, cap * sizeof *d) : NULL;
+		if (t)
+			l->text = t;
+		if (a)
+			l->attr = a;
+		if (!d)
+			return;
+		l->data = d;
+		l->cap = cap;
+	}
+	char *s = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return;
+	l->text[l->n] = s;
+	l->attr[l->n] = attr;
+	l->data[l->n] = data;
+	l->n++;
+}
+
+void ui_lines_clear(struct ui_lines *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->text[i]);
+	free(l->text);
+	free(l->attr);
+	free(l->data);
+	memset(l, 0, sizeof *l);
+}
+
+/* ---- drawing helpers ---- */
+
+size_t ui_text_width(const char *s)
+{
+	mbstate_t st;
+	memset(&st, 0, sizeof st);
+	size_t w = 0;
+	while (*s) {
+		wchar_t wc;
+		size_t n = mbrtowc(&wc, s, MB_CUR_MAX, &st);
+		if (n == (size_t)-1 || n == (size_t)-2) {
+			memset(&st, 0, sizeof st);
+			s++;
+			w++;
+			continue;
+		}
+		int cw = wcwidth(wc);
+		w += cw > 0 ? (size_t)cw : 0;
+		s += n ? n : 1;
+	}
+	return w;
+}
+
+/* Draw s at (y, x) in at most w columns, padding with blanks. */
+void ui_put(int y, int x, int w, const char *s, int attr)
+{
+	if (w <= 0)
+		return;
+	attrset(attr);
+	move(y, x);
+	mbstate_t st;
+	memset(&st, 0, sizeof st);
+	int used = 0;
+	while (s && *s && used < w) {
+		wchar_t wc;
+		size_t n = mbrtowc(&wc, s, MB_CUR_MAX, &st);
+		if (n == (size_t)-1 || n == (size_t)-2) {
+			memset(&st, 0, sizeof st);
+			wc = L'?';
+			n = 1;
+		}
+		int cw = wcwidth(wc);
+		if (wc == L'\t')
+			wc = L' ', cw = 1;
+		if (cw < 0)
+			wc = L'?', cw = 1;
+		if (used + cw > w)
+			break;
+		wchar_t buf[2] = {wc, 0};
+		addnwstr(buf, 1);
+		used += cw;
+		s += n ? n : 1;
+	}
+	for (; used < w; used++)
+		addch(' ');
+	attrset(A_NORMAL);
+}
+
+int ui_attr(struct ui *u, int a)
+{
+	static const int mono[UI_ATTR_COUNT] = {
+		[UI_ATTR_NORMAL] = A_NORMAL, [UI_ATTR_TITLE] = A_REVERSE, [UI_ATTR_ERROR] = A_BOLD,
+		[UI_ATTR_WARNING] = A_BOLD, [UI_ATTR_KEY] = A_BOLD, [UI_ATTR_STRING] = A_NORMAL,
+		[UI_ATTR_NUMBER] = A_NORMAL, [UI_ATTR_MARK] = A_BOLD, [UI_ATTR_SAME] = A_NORMAL,
+		[UI_ATTR_DIFFERENT] = A_BOLD, [UI_ATTR_ABSENT] = A_DIM, [UI_ATTR_DIM] = A_DIM,
+		[UI_ATTR_SELECTED] = A_REVERSE, [UI_ATTR_BAR] = A_REVERSE};
+	if (!u->color || a == UI_ATTR_SELECTED || a == UI_ATTR_TITLE || a == UI_ATTR_BAR)
+		return mono[a];
+	switch (a) {
+	case UI_ATTR_ERROR: return COLOR_PAIR(1) | A_BOLD;
+	case UI_ATTR_WARNING: case UI_ATTR_DIFFERENT: return COLOR_PAIR(2);
+	case UI_ATTR_KEY: return COLOR_PAIR(3);
+	case UI_ATTR_STRING: case UI_ATTR_SAME: return COLOR_PAIR(4);
+	case UI_ATTR_NUMBER: return COLOR_PAIR(5);
+	case UI_ATTR_MARK: return COLOR_PAIR(2) | A_BOLD;
+	default: return mono[a];
+	}
+}
+
+void ui_status(struct ui *u, int attr, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(u->status, sizeof u->status, fmt, ap);
+	va_end(ap);
+	u->status_attr = attr;
+}
+
+void ui_log(struct ui *u, int attr, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	ui_lines_add(&u->log, attr, NULL, "%s", buf);
+}
+
+const struct ui_server_copy *ui_server_copy(struct ui *u, const struct dataset_node *study)
+{
+	for (size_t i = 0; i < u->ncopies; i++)
+		if (u->copies[i].node == study)
+			return &u->copies[i];
+	return NULL;
+}
+
+static void keep_copy(struct ui *u, const struct dataset_node *study, json_object *res, const char *diff)
+{
+	struct ui_server_copy *c = (struct ui_server_copy *)ui_server_copy(u, study);
+	if (!c) {
+		struct ui_server_copy *n = realloc(u->copies, (u->ncopies + 1) * sizeof *n);
+		if (!n) {
+			json_object_put(res);
+			return;
+		}
+		u->copies = n;
+		c = &n[u->ncopies++];
+		memset(c, 0, sizeof *c);
+		c->node = study;
+	}
+	json_object_put(c->resource);
+	free(c->diff);
+	c->resource = res;
+	c->diff = diff ? strdup(diff) : NULL;
+}
+
+/* ---- jobs ---- */
+
+static void job_event(struct ui_job *j, struct dataset_node *node, int outcome, const char *text, json_object *res)
+{
+	struct ui_event *e = calloc(1, sizeof *e);
+	if (!e)
+		return;
+	e->node = node;
+	e->outcome = outcome;
+	e->text = strdup(text ? text : "");
+	e->resource = res ? json_object_get(res) : NULL;
+	pthread_mutex_lock(&j->lock);
+	if (j->last)
+		j->last->next = e;
+	else
+		j->events = e;
+	j->last = e;
+	pthread_mutex_unlock(&j->lock);
+}
+
+static void job_item(void *ctx, const struct actions_item *it)
+{
+	struct ui_job *j = ctx;
+	char text[2200];
+	snprintf(text, sizeof text, "%-9s %s", actions_outcome_name(it->outcome), it->text ? it->text : "");
+	json_object *copy = NULL;
+	if (it->resource)
+		json_object_deep_copy(it->resource, &copy, NULL);
+	job_event(j, (struct dataset_node *)it->node, it->outcome, text, copy);
+	json_object_put(copy);
+}
+
+static void job_progress(void *ctx, size_t done, size_t total)
+{
+	struct ui_job *j = ctx;
+	atomic_store(&j->progress, done);
+	atomic_store(&j->total, total);
+}
+
+static void job_log(void *ctx, const char *method, const char *url, long status, long ms, const char *text)
+{
+	char line[2400];
+	if (status)
+		snprintf(line, sizeof line, "%s %s -> %ld (%ld ms)%s%s", method, url, status, ms, text ? ": " : "", text ? text : "");
+	else
+		snprintf(line, sizeof line, "%s %s -> no reply (%ld ms): %s", method, url, ms, text ? text : "");
+	job_event(ctx, NULL, -1, line, NULL);
+}
+
+static void job_warn(void *ctx, const struct dataset_node *n, const char *text)
+{
+	(void)n;
+	char line[1200];
+	snprintf(line, sizeof line, "warning: %s", text);
+	job_event(ctx, NULL, -2, line, NULL);
+}
+
+struct job_arg {
+	struct ui *u;
+	struct ui_job *j;
+};
+
+static void *job_run(void *arg)
+{
+	struct job_arg *ja = arg;
+	struct ui *u = ja->u;
+	struct ui_job *j = ja->j;
+	free(ja);
+	if (j->kind == UI_JOB_SCAN) {
+		struct dataset_scan_opts so = {.threads = 0, .progress = job_progress, .ctx = j};
+		j->tree = dataset_scan((const char *const *)j->paths, j->npaths, &so, j->scan_err, sizeof j->scan_err);
+		atomic_store(&j->done, 1);
+		return NULL;
+	}
+	client_set_log(u->client, job_log, j);
+	if (!u->metadata_checked) {
+		int m = client_check_metadata(u->client, j->metadata_warning, sizeof j->metadata_warning);
+		if (m < 0) {
+			snprintf(j->sum.error, sizeof j->sum.error, "%s", j->metadata_warning);
+			j->sum.status = -m;
+			j->metadata_warning[0] = '\0';
+			atomic_store(&j->done, 1);
+			return NULL;
+		}
+	}
+	struct fhir_opts fo = u->fopts;
+	fo.warn = job_warn;
+	fo.ctx = j;
+	struct actions_ctx a = {.tree = u->tree, .client = u->client, .fopts = &fo, .batch = u->set.batch,
+				.item = job_item, .progress = job_progress, .ctx = j, .cancel = &j->cancel};
+	switch (j->kind) {
+	case UI_JOB_PATIENT: actions_patients(&a, j->studies, j->nstudies, &j->sum); break;
+	case UI_JOB_PUSH: actions_push(&a, j->studies, j->nstudies, &j->sum); break;
+	case UI_JOB_BODYSITE: actions_bodysite(&a, j->studies, j->nstudies, j->code, j->display, &j->sum); break;
+	case UI_JOB_COMPARE: actions_compare(&a, j->studies, j->nstudies, &j->sum); break;
+	case UI_JOB_SEARCH:
+		actions_search(&a, j->query, 0, &j->matches, &j->included, &j->total_found, &j->next, &j->sum);
+		break;
+	default: break;
+	}
+	atomic_store(&j->done, 1);
+	return NULL;
+}
+
+static const char *job_name(int kind)
+{
+	static const char *const names[] = {"scan", "create patients", "push", "bodySite", "refresh", "search"};
+	return names[kind];
+}
+
+int ui_job_start(struct ui *u, int kind, const struct dataset_node **studies, size_t n, const char *code,
+		 const char *display, const char *query)
+{
+	if (u->job) {
+		ui_status(u, UI_ATTR_WARNING, "%s is still running (Esc cancels it)", job_name(u->job->kind));
+		free(studies);
+		return -1;
+	}
+	if (kind != UI_JOB_SCAN && !u->client) {
+		ui_status(u, UI_ATTR_ERROR, "no server connection: %s", u->client_err);
+		free(studies);
+		return -1;
+	}
+	struct ui_job *j = calloc(1, sizeof *j);
+	struct job_arg *ja = malloc(sizeof *ja);
+	if (!j || !ja) {
+		free(j);
+		free(ja);
+		free(studies);
+		return -1;
+	}
+	pthread_mutex_init(&j->lock, NULL);
+	j->kind = kind;
+	j->studies = studies;
+	j->nstudies = n;
+	j->code = code ? strdup(code) : NULL;
+	j->display = display ? strdup(display) : NULL;
+	j->query = query ? strdup(query) : NULL;
+	j->paths = u->paths;
+	j->npaths = u->npaths;
+	j->total_found = -1;
+	j->started_ms = now_ms();
+	ja->u = u;
+	ja->j = j;
+	if (pthread_create(&j->thread, NULL, job_run, ja) != 0) {
+		ui_status(u, UI_ATTR_ERROR, "cannot start a thread");
+		free(ja);
+		free(j->code);
+		free(j->display);
+		free(j->query);
+		free(studies);
+		free(j);
+		return -1;
+	}
+	u->job = j;
+	ui_status(u, UI_ATTR_NORMAL, "%s: started", job_name(kind));
+	return 0;
+}
+
+/* Take the job's events; when it is done, its results. Returns what to redraw. */
+static int job_poll(struct ui *u)
+{
+	struct ui_job *j = u->job;
+	if (!j)
+		return 0;
+	int redraw = UI_DRAW_STATUS;
+	pthread_mutex_lock(&j->lock);
+	struct ui_event *e = j->events;
+	j->events = j->last = NULL;
+	pthread_mutex_unlock(&j->lock);
+	while (e) {
+		struct ui_event *next = e->next;
+		int attr = e->outcome == ACTIONS_FAILED ? UI_ATTR_ERROR : e->outcome == -2 ? UI_ATTR_WARNING : UI_ATTR_NORMAL;
+		char where[512] = "";
+		if (e->node) {
+			const struct dataset_node *ds = dataset_ancestor(e->node, DATASET_DATASET);
+			const struct dataset_node *sub = dataset_ancestor(e->node, DATASET_SUBJECT);
+			snprintf(where, sizeof where, "  %s/%s", ds ? ds->name : "", sub ? sub->name : "");
+		}
+		ui_log(u, attr, "%s%s", e->text, where);
+		if (e->node && e->node->kind == DATASET_STUDY) {
+			switch (e->outcome) {
+			case ACTIONS_NOT_FOUND: e->node->server = DATASET_SERVER_ABSENT; break;
+			case ACTIONS_SAME: e->node->server = DATASET_SERVER_SAME; break;
+			case ACTIONS_DIFFERENT: e->node->server = DATASET_SERVER_DIFFERENT; break;
+			case ACTIONS_CREATED: case ACTIONS_UPDATED:
+				if (j->kind == UI_JOB_PUSH)
+					e->node->server = DATASET_SERVER_SAME;
+				else if (j->kind == UI_JOB_BODYSITE)
+					e->node->server = DATASET_SERVER_DIFFERENT;	/* refresh tells */
+				break;
+			default: break;
+			}
+			if (e->resource) {
+				const char *colon = strstr(e->text, ": ");
+				keep_copy(u, e->node, json_object_get(e->resource), e->outcome == ACTIONS_DIFFERENT && colon ? colon + 2 : NULL);
+			}
+			redraw |= UI_DRAW_TREE | UI_DRAW_DETAIL;
+		}
+		if (attr == UI_ATTR_ERROR)
+			ui_status(u, UI_ATTR_ERROR, "%s", e->text);
+		json_object_put(e->resource);
+		free(e->text);
+		free(e);
+		e = next;
+	}
+	if (!atomic_load(&j->done))
+		return redraw;
+	pthread_join(j->thread, NULL);
+	u->job = NULL;
+	if (j->metadata_warning[0]) {
+		ui_log(u, UI_ATTR_WARNING, "warning: %s", j->metadata_warning);
+	}
+	if (j->kind != UI_JOB_SCAN && j->sum.status != CLIENT_ERR_UNREACHABLE && j->sum.status != CLIENT_ERR_AUTH)
+		u->metadata_checked = 1;
+	long secs = (now_ms() - j->started_ms) / 1000;
+	if (j->kind == UI_JOB_SCAN) {
+		if (!j->tree) {
+			ui_status(u, UI_ATTR_ERROR, "scan failed: %s", j->scan_err);
+		} else {
+			u->tree = j->tree;
+			for (struct dataset_node *ds = u->tree->root->child; ds; ds = ds->next) {
+				ds->flags |= DATASET_NODE_OPEN;
+				int small = u->tree->nfiles <= 2000;
+				for (struct dataset_node *s = ds->child; s && small; s = s->next)
+					s->flags |= DATASET_NODE_OPEN;
+			}
+			ui_status(u, u->tree->root->nerrors ? UI_ATTR_WARNING : UI_ATTR_NORMAL,
+				  "scanned %zu files: %u instances, %u errors, %u warnings (%ld s)", u->tree->nfiles,
+				  u->tree->root->ninstances, u->tree->root->nerrors, u->tree->root->nwarnings, secs);
+			ui_tree_rebuild(u);
+		}
+		redraw = UI_DRAW_ALL;
+	} else if (j->kind == UI_JOB_SEARCH) {
+		if (j->sum.status != CLIENT_OK) {
+			ui_status(u, UI_ATTR_ERROR, "search: %s", j->sum.error);
+			json_object_put(j->matches);
+			json_object_put(j->included);
+		} else {
+			int appending = j->append && u->matches;
+			if (appending) {
+				for (size_t i = 0; i < json_object_array_length(j->matches); i++)
+					json_object_array_add(u->matches, json_object_get(json_object_array_get_idx(j->matches, i)));
+				for (size_t i = 0; i < json_object_array_length(j->included); i++)
+					json_object_array_add(u->included, json_object_get(json_object_array_get_idx(j->included, i)));
+				json_object_put(j->matches);
+				json_object_put(j->included);
+			} else {
+				json_object_put(u->matches);
+				json_object_put(u->included);
+				u->matches = j->matches;
+				u->included = j->included;
+			}
+			u->total_found = j->total_found;
+			free(u->next);
+			u->next = j->next;
+			j->next = NULL;
+			ui_results_open(u);	/* keeps the cursor when the results are already open */
+			ui_status(u, UI_ATTR_NORMAL, "search: %zu shown%s%ld%s", json_object_array_length(u->matches),
+				  u->total_found >= 0 ? " of " : "", u->total_found >= 0 ? u->total_found : 0L,
+				  u->next ? " (more as you scroll)" : "");
+		}
+		free(j->next);
+		redraw = UI_DRAW_ALL;
+	} else {
+		char counts[512] = "";
+		for (int o = 0; o <= ACTIONS_FAILED; o++)
+			if (j->sum.count[o])
+				snprintf(counts + strlen(counts), sizeof counts - strlen(counts), "%s%zu %s",
+					 *counts ? ", " : "", j->sum.count[o], actions_outcome_name(o));
+		if (j->sum.status != CLIENT_OK)
+			ui_status(u, UI_ATTR_ERROR, "%s: %s%s%s", job_name(j->kind), j->sum.error, *counts ? " | " : "", counts);
+		else
+			ui_status(u, j->sum.count[ACTIONS_FAILED] ? UI_ATTR_ERROR : UI_ATTR_NORMAL, "%s: %s; %zu requests (%ld s)",
+				  job_name(j->kind), *counts ? counts : "nothing to do", j->sum.requests, secs);
+		ui_log(u, UI_ATTR_DIM, "%s", u->status);
+		redraw = UI_DRAW_ALL;
+	}
+	free(j->studies);
+	free(j->code);
+	free(j->display);
+	free(j->query);
+	pthread_mutex_destroy(&j->lock);
+	free(j);
+	u->dnode = NULL;	/* detail lines may show server state */
+	return redraw;
+}
+
+/* ---- layout and drawing ---- */
+
+static int tree_width(struct ui *u)
+{
+	int w = u->cols * 45 / 100;
+	return w < 30 ? (u->cols < 60 ? u->cols / 2 : 30) : w;
+}
+
+static void draw_progress(struct ui *u, int y)
+{
+	struct ui_job *j = u->job;
+	size_t done = atomic_load(&j->progress), total = atomic_load(&j->total);
+	long el = now_ms() - j->started_ms;
+	char left[64] = "";
+	if (total && done && done < total) {
+		long rest = (long)((double)el * (double)(total - done) / (double)done / 1000.0);
+		snprintf(left, sizeof left, ", %ld:%02ld left", rest / 60, rest % 60);
+	}
+	char text[256];
+	if (j->kind == UI_JOB_SCAN && !total)
+		snprintf(text, sizeof text, " scan: listing folders...  (Esc: cancel)");
+	else
+		snprintf(text, sizeof text, " %s: %zu/%zu%s  (Esc: cancel)", job_name(j->kind), done, total, left);
+	int barw = u->cols / 3;
+	int filled = total ? (int)((double)barw * (double)done / (double)total) : 0;
+	char bar[512];
+	int k = 0;
+	bar[k++] = '[';
+	for (int i = 0; i < barw && k < (int)sizeof bar - 3; i++)
+		bar[k++] = i < filled ? '#' : '.';
+	bar[k++] = ']';
+	bar[k] = '\0';
+	ui_put(y, 0, barw + 2, bar, ui_attr(u, UI_ATTR_KEY));
+	ui_put(y, barw + 2, u->cols - barw - 2, text, ui_attr(u, UI_ATTR_NORMAL));
+}
+
+static void draw(struct ui *u, int what)
+{
+	getmaxyx(stdscr, u->lines, u->cols);
+	if (u->lines < 5 || u->cols < 20) {
+		erase();
+		ui_put(0, 0, u->cols, "sdsfhir: window too small", A_NORMAL);
+		wnoutrefresh(stdscr);
+		doupdate();
+		return;
+	}
+	int h = u->lines - 3, tw = tree_width(u);
+	if (what & UI_DRAW_STATUS || what == UI_DRAW_ALL) {
+		char title[512];
+		snprintf(title, sizeof title, " sdsfhir %s | %s | auth: %s%s", PACKAGE_VERSION,
+			 u->client ? client_base(u->client) : "no server", settings_auth_name(&u->set),
+			 u->view == UI_VIEW_TAGS ? " | Tags" : u->view == UI_VIEW_FHIR ? " | FHIR" : " | Server");
+		ui_put(0, 0, u->cols, title, ui_attr(u, UI_ATTR_TITLE));
+		if (u->job)
+			draw_progress(u, u->lines - 2);
+		else
+			ui_put(u->lines - 2, 0, u->cols, u->status, ui_attr(u, u->status_attr));
+		const char *hint = u->overlay ? " Esc close  j/k move  Enter open  q close" :
+				   " q quit  ? help  Space mark  c patient  p push  b bodySite  s search  r refresh"
+				   "  L log  v view  / filter";
+		ui_put(u->lines - 1, 0, u->cols, hint, ui_attr(u, UI_ATTR_BAR));
+	}
+	if (u->overlay) {
+		ui_list_draw(u, 1, 0, h, u->cols);
+	} else {
+		if (what & UI_DRAW_TREE)
+			ui_tree_draw(u, 1, 0, h, tw);
+		for (int y = 1; y <= h; y++)
+			ui_put(y, tw, 1, "|", ui_attr(u, UI_ATTR_DIM));
+		if (what & (UI_DRAW_DETAIL | UI_DRAW_TREE)) {
+			ui_detail_update(u);
+			ui_detail_draw(u, 1, tw + 1, h, u->cols - tw - 1);
+		}
+	}
+	wnoutrefresh(stdscr);
+	doupdate();
+}
+
+/* ---- keys ---- */
+
+static int action_of(int key)
+{
+	static const int keys[][3] = {
+#define KEY_ACTION(id, names, k1, k2, k3, help) {k1, k2, k3},
+#include "keys.def"
+#undef KEY_ACTION
+	};
+	if (key == KEY_ENTER || key == '\r')
+		key = '\n';
+	for (int a = 0; a < ACT_COUNT; a++)
+		for (int k = 0; k < 3; k++)
+			if (keys[a][k] && keys[a][k] == key)
+				return a;
+	return ACT_NONE;
+}
+
+static const struct dataset_node **targets_or_warn(struct ui *u, size_t *n)
+{
+	const struct dataset_node **s = ui_tree_targets(u, n);
+	if (!*n)
+		ui_status(u, UI_ATTR_WARNING, "no study under the cursor (mark subjects or studies with Space)");
+	return s;
+}
+
+static int dispatch(struct ui *u, int key)
+{
+	int action = action_of(key);
+	if (key == KEY_RESIZE)
+		return UI_DRAW_ALL;
+	if (u->overlay)
+		return ui_list_action(u, action, key) | UI_DRAW_STATUS;
+	if (action == ACT_NONE)
+		return 0;
+	size_t n;
+	const struct dataset_node **s;
+	switch (action) {
+	case ACT_QUIT:
+		return UI_EXIT;
+	case ACT_HELP:
+		ui_help_open(u);
+		return UI_DRAW_ALL;
+	case ACT_LOG:
+		ui_list_open(u, UI_OV_LOG, "Log: requests, results and warnings (newest last)");
+		u->lcur = u->list.n ? u->list.n - 1 : 0;
+		return UI_DRAW_ALL;
+	case ACT_CANCEL:
+		if (u->job) {
+			u->job->cancel = 1;
+			ui_status(u, UI_ATTR_WARNING, "cancelling after the current request...");
+		}
+		return UI_DRAW_STATUS;
+	case ACT_SWITCH_PANE:
+		u->focus = !u->focus;
+		return UI_DRAW_ALL;
+	case ACT_VIEW_NEXT: case ACT_VIEW_TAGS: case ACT_VIEW_FHIR: case ACT_VIEW_SERVER:
+		u->view = action == ACT_VIEW_NEXT ? (u->view + 1) % 3 : action - ACT_VIEW_TAGS;
+		u->dtop = 0;
+		return UI_DRAW_ALL;
+	case ACT_FILTER:
+		ui_list_open(u, UI_OV_FILTER, "Filter the tree (Enter: apply, empty: no filter)");
+		snprintf(u->input, sizeof u->input, "%s", u->filter);
+		u->input_len = strlen(u->input);
+		return UI_DRAW_ALL;
+	case ACT_CREATE_PATIENT:
+		s = targets_or_warn(u, &n);
+		if (n)
+			ui_job_start(u, UI_JOB_PATIENT, s, n, NULL, NULL, NULL);
+		else
+			free(s);
+		return UI_DRAW_ALL;
+	case ACT_PUSH: {
+		s = targets_or_warn(u, &n);
+		if (!n) {
+			free(s);
+			return UI_DRAW_STATUS;
+		}
+		size_t inst = 0;
+		for (size_t i = 0; i < n; i++)
+			inst += s[i]->ninstances;
+		free(s);
+		char title[600];
+		snprintf(title, sizeof title, "Push %zu stud%s (%zu instances) to %s ? y: push, n or Esc: no", n,
+			 n == 1 ? "y" : "ies", inst, u->client ? client_base(u->client) : "(no server)");
+		ui_list_open(u, UI_OV_CONFIRM, title);
+		u->confirm_job = UI_JOB_PUSH;
+		return UI_DRAW_ALL;
+	}
+	case ACT_BODYSITE:
+		s = targets_or_warn(u, &n);
+		free(s);
+		if (n)
+			ui_picker_open(u);
+		return UI_DRAW_ALL;
+	case ACT_SEARCH:
+		ui_search_open(u);
+		return UI_DRAW_ALL;
+	case ACT_REFRESH:
+		if (!u->tree)
+			return 0;
+		s = dataset_collect(u->tree->root, DATASET_STUDY, &n);
+		if (n)
+			ui_job_start(u, UI_JOB_COMPARE, s, n, NULL, NULL, NULL);
+		else
+			free(s);
+		return UI_DRAW_ALL;
+	default:
+		break;
+	}
+	return u->focus ? ui_detail_action(u, action) : ui_tree_action(u, action);
+}
+
+/* ---- script mode (tests): keys from a file, screen dumps ---- */
+
+static void dump_screen(struct ui *u, const char *path)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	if (!f)
+		return;
+	for (int y = 0; y < u->lines; y++) {
+		wchar_t line[1024];
+		int n = mvinnwstr(y, 0, line, u->cols < 1023 ? u->cols : 1023);
+		if (n < 0)
+			n = 0;
+		line[n] = 0;
+		char out[4096];
+		size_t m = wcstombs(out, line, sizeof out - 1);
+		if (m == (size_t)-1)
+			m = 0;
+		out[m] = '\0';
+		while (m && out[m - 1] == ' ')
+			out[--m] = '\0';
+		fprintf(f, "%s\n", out);
+	}
+	if (f != stdout)
+		fclose(f);
+}
+
+static int key_named(const char *name)
+{
+	static const struct { const char *name; int key; } named[] = {
+		{"<Enter>", '\n'}, {"<Esc>", 27}, {"<Tab>", '\t'}, {"<Space>", ' '}, {"<Up>", KEY_UP},
+		{"<Down>", KEY_DOWN}, {"<Left>", KEY_LEFT}, {"<Right>", KEY_RIGHT}, {"<PgUp>", KEY_PPAGE},
+		{"<PgDn>", KEY_NPAGE}, {"<Home>", KEY_HOME}, {"<End>", KEY_END}, {"<BS>", KEY_BACKSPACE},
+		{"<C-c>", 3}};
+	for (size_t i = 0; i < sizeof named / sizeof *named; i++)
+		if (strcmp(name, named[i].name) == 0)
+			return named[i].key;
+	return -1;
+}
+
+static void wait_job(struct ui *u, int *redraw)
+{
+	while (u->job) {
+		struct timespec ts = {0, 20 * 1000000L};
+		nanosleep(&ts, NULL);
+		*redraw |= job_poll(u);
+	}
+}
+
+/* Run the script; returns 1 when it asked to quit. */
+static int run_script(struct ui *u, FILE *f)
+{
+	char line[1024];
+	int redraw = UI_DRAW_ALL;
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		char *l = line;
+		while (*l == ' ')
+			l++;
+		if (!*l || *l == '#')
+			continue;
+		redraw |= job_poll(u);
+		if (strncmp(l, ":wait", 5) == 0) {
+			wait_job(u, &redraw);
+		} else if (strncmp(l, ":dump ", 6) == 0) {
+			wait_job(u, &redraw);
+			draw(u, UI_DRAW_ALL);
+			redraw = 0;
+			dump_screen(u, l + 6);
+		} else if (strncmp(l, ":resize ", 8) == 0) {
+			int w, h;
+			if (sscanf(l + 8, "%dx%d", &w, &h) == 2)
+				resizeterm(h, w);
+			redraw = UI_DRAW_ALL;
+		} else if (strncmp(l, ":type ", 6) == 0) {
+			for (const char *c = l + 6; *c; c++)
+				redraw |= dispatch(u, (unsigned char)*c);
+		} else {
+			for (char *tok = strtok(l, " "); tok; tok = strtok(NULL, " ")) {
+				int k = tok[0] == '<' ? key_named(tok) : (unsigned char)tok[0];
+				if (k < 0)
+					continue;
+				redraw |= dispatch(u, k);
+				if (redraw & UI_EXIT)
+					return 1;
+			}
+		}
+		if (redraw & UI_EXIT)
+			return 1;
+		if (redraw) {
+			draw(u, redraw);
+			redraw = 0;
+		}
+	}
+	return 0;
+}
+
+/* ---- setup ---- */
+
+static int parse_args(struct ui *u, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"server", required_argument, NULL, 's'}, {"token-file", required_argument, NULL, 't'},
+		{"netrc", no_argument, NULL, 'n'}, {"netrc-file", required_argument, NULL, 'N'},
+		{"oauth-token-url", required_argument, NULL, 'o'}, {"oauth-client-id", required_argument, NULL, 'i'},
+		{"oauth-secret-file", required_argument, NULL, 'S'}, {"cacert", required_argument, NULL, 'c'},
+		{"insecure", no_argument, NULL, 'k'}, {"timeout", required_argument, NULL, 'T'},
+		{"connect-timeout", required_argument, NULL, 'C'}, {"retries", required_argument, NULL, 'r'},
+		{"config", required_argument, NULL, 'f'}, {"zone", required_argument, NULL, 'z'},
+		{"patient-system", required_argument, NULL, 'p'}, {"batch", required_argument, NULL, 'b'},
+		{NULL, 0, NULL, 0}};
+	static const char *const keys[128] = {['s'] = "server", ['t'] = "token_file", ['n'] = "netrc",
+		['N'] = "netrc_file", ['o'] = "oauth_token_url", ['i'] = "oauth_client_id",
+		['S'] = "oauth_client_secret_file", ['c'] = "cacert", ['k'] = "insecure", ['T'] = "timeout",
+		['C'] = "connect_timeout", ['r'] = "retries", ['z'] = "zone", ['p'] = "patient_system", ['b'] = "batch"};
+	const char *config = NULL;
+	struct { const char *k, *v; } sets[32];
+	int nsets = 0, c;
+	char err[1024];
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		if (c == 'f') {
+			config = optarg;
+		} else if (c > 0 && c < 128 && keys[c] && nsets < 32) {
+			sets[nsets].k = keys[c];
+			sets[nsets++].v = c == 'n' || c == 'k' ? "yes" : optarg;
+		} else {
+			fprintf(stderr, "sdsfhir: unknown option or missing value '%s'\nTry 'sdsfhir --help'.\n", argv[optind - 1]);
+			return -1;
+		}
+	}
+	settings_init(&u->set);
+	if (settings_load_file(&u->set, config, err, sizeof err) < 0 || settings_from_env(&u->set, err, sizeof err) < 0) {
+		fprintf(stderr, "sdsfhir: %s\n", err);
+		return -1;
+	}
+	for (int i = 0; i < nsets; i++) {
+		if (settings_set(&u->set, sets[i].k, sets[i].v, err, sizeof err) < 0) {
+			fprintf(stderr, "sdsfhir: %s\n", err);
+			return -1;
+		}
+	}
+	return optind;
+}
+
+static void cleanup(struct ui *u)
+{
+	if (u->job) {
+		u->job->cancel = 1;
+		int redraw = 0;
+		wait_job(u, &redraw);
+	}
+	ui_lines_clear(&u->detail);
+	ui_lines_clear(&u->list);
+	ui_lines_clear(&u->log);
+	for (size_t i = 0; i < u->ncopies; i++) {
+		json_object_put(u->copies[i].resource);
+		free(u->copies[i].diff);
+	}
+	free(u->copies);
+	json_object_put(u->matches);
+	json_object_put(u->included);
+	free(u->next);
+	free(u->rows);
+	dataset_free(&u->tree);
+	client_free(&u->client);
+	settings_clear(&u->set);
+}
+
+int ui_main(int argc, char **argv)
+{
+	struct ui u;
+	memset(&u, 0, sizeof u);
+	int first = parse_args(&u, argc, argv);
+	if (first < 0)
+		return 2;
+	static char *dot[] = {"."};
+	u.paths = first < argc ? argv + first : dot;
+	u.npaths = first < argc ? (size_t)(argc - first) : 1;
+	u.fopts.patient_system = u.set.patient_system;
+	u.fopts.zone = "local";
+	if (u.set.zone && *u.set.zone) {
+		if (fhir_zone_valid(u.set.zone)) {
+			u.fopts.zone = u.set.zone;
+		} else {
+			setenv("TZ", u.set.zone, 1);
+			tzset();
+		}
+	}
+	struct client_opts co;
+	if (settings_client_opts(&u.set, &co, u.client_err, sizeof u.client_err) == 0) {
+		u.client = client_new(&co, u.client_err, sizeof u.client_err);
+	}
+
+	const char *script = getenv("SDSFHIR_SCRIPT");
+	FILE *sf = NULL, *devnull_in = NULL, *devnull_out = NULL;
+	SCREEN *scr = NULL;
+	if (script && *script) {
+		sf = fopen(script, "r");
+		if (!sf) {
+			fprintf(stderr, "sdsfhir: SDSFHIR_SCRIPT %s: %s\n", script, strerror(errno));
+			cleanup(&u);
+			return 2;
+		}
+		const char *term = getenv("TERM");
+		devnull_in = fopen("/dev/null", "r");
+		devnull_out = fopen("/dev/null", "w");
+		int w = 80, h = 24;
+		const char *size = getenv("SDSFHIR_SIZE");
+		if (size)
+			sscanf(size, "%dx%d", &w, &h);
+		char lines[16], cols[16];
+		snprintf(lines, sizeof lines, "%d", h);
+		snprintf(cols, sizeof cols, "%d", w);
+		setenv("LINES", lines, 1);
+		setenv("COLUMNS", cols, 1);
+		scr = newterm(term && *term && strcmp(term, "dumb") ? term : "xterm", devnull_out, devnull_in);
+		if (!scr) {
+			scr = newterm("xterm", devnull_out, devnull_in);
+		}
+		u.script = 1;
+	} else {
+		if (!isatty(0) || !isatty(1)) {
+			fprintf(stderr, "sdsfhir: the UI needs a terminal (or use a subcommand: sdsfhir --help)\n");
+			cleanup(&u);
+			return 2;
+		}
+		initscr();
+	}
+	if (script && !scr) {
+		fprintf(stderr, "sdsfhir: cannot set up the terminal for the script\n");
+		cleanup(&u);
+		return 2;
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	raw();
+	noecho();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	set_escdelay(25);
+	timeout(100);
+	const char *nc = getenv("NO_COLOR");
+	u.color = has_colors() && !(nc && *nc);
+	if (u.color) {
+		start_color();
+		use_default_colors();
+		init_pair(1, COLOR_RED, -1);
+		init_pair(2, COLOR_YELLOW, -1);
+		init_pair(3, COLOR_CYAN, -1);
+		init_pair(4, COLOR_GREEN, -1);
+		init_pair(5, COLOR_MAGENTA, -1);
+	}
+	if (!u.client)
+		ui_log(&u, UI_ATTR_ERROR, "no server connection: %s", u.client_err);
+	long t0 = now_ms();
+	ui_job_start(&u, UI_JOB_SCAN, NULL, 0, NULL, NULL, NULL);
+	draw(&u, UI_DRAW_ALL);
+	u.first_draw_ms = now_ms() - t0;
+	const char *timing = getenv("SDSFHIR_TIMING");
+	FILE *tf = timing && *timing ? fopen(timing, "w") : NULL;
+	if (tf)
+		fprintf(tf, "first-draw-ms %ld\n", u.first_draw_ms);
+
+	int rc = 0;
+	if (sf) {
+		run_script(&u, sf);
+		fclose(sf);
+	} else {
+		int redraw = 0;
+		while (!got_signal) {
+			int key = getch();
+			long k0 = now_ms();
+			if (key == 3)	/* Ctrl-C in raw mode */
+				break;
+			if (key != ERR)
+				redraw |= dispatch(&u, key);
+			redraw |= job_poll(&u);
+			if (redraw & UI_EXIT)
+				break;
+			if (redraw) {
+				draw(&u, redraw);
+				redraw = 0;
+			}
+			if (tf && key != ERR)
+				fprintf(tf, "key %d ms %ld\n", key, now_ms() - k0);
+		}
+	}
+	if (tf)
+		fclose(tf);
+	endwin();
+	if (scr)
+		delscreen(scr);
+	if (devnull_in)
+		fclose(devnull_in);
+	if (devnull_out)
+		fclose(devnull_out);
+	cleanup(&u);
+	if (got_signal)
+		rc = 128 + got_signal;
+	return rc;
+}

@@ -1,0 +1,195 @@
+/* The terminal UI. Only ui*.c files include curses. Handlers return what must be redrawn
+ * (UI_DRAW_* flags); only the main loop in ui.c draws. */
+#ifndef SDSFHIR_UI_H
+#define SDSFHIR_UI_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "actions.h"
+#include "client.h"
+#include "dataset.h"
+#include "fhir.h"
+#include "settings.h"
+
+enum {
+	UI_DRAW_TREE = 1,
+	UI_DRAW_DETAIL = 2,
+	UI_DRAW_STATUS = 4,
+	UI_DRAW_OVERLAY = 8,
+	UI_DRAW_ALL = 15,
+	UI_EXIT = 0x100
+};
+
+enum ui_action {
+#define KEY_ACTION(id, keys, k1, k2, k3, help) ACT_##id,
+#include "keys.def"
+#undef KEY_ACTION
+	ACT_COUNT,
+	ACT_NONE = -1
+};
+
+enum ui_view { UI_VIEW_TAGS, UI_VIEW_FHIR, UI_VIEW_SERVER };
+
+enum ui_overlay { UI_OV_NONE, UI_OV_HELP, UI_OV_LOG, UI_OV_RESULTS, UI_OV_JSON, UI_OV_PICKER, UI_OV_SEARCH,
+		  UI_OV_CONFIRM, UI_OV_FILTER };
+
+enum ui_job_kind { UI_JOB_SCAN, UI_JOB_PATIENT, UI_JOB_PUSH, UI_JOB_BODYSITE, UI_JOB_COMPARE, UI_JOB_SEARCH };
+
+struct ui_row {
+	struct dataset_node *node;
+	int depth;
+};
+
+struct ui_lines {		/* a growable list of text lines with an attribute each */
+	char **text;
+	int *attr;		/* UI_ATTR_* */
+	void **data;		/* per line, borrowed (results: json, picker: code) */
+	size_t n, cap;
+};
+
+enum { UI_ATTR_NORMAL, UI_ATTR_TITLE, UI_ATTR_ERROR, UI_ATTR_WARNING, UI_ATTR_KEY, UI_ATTR_STRING, UI_ATTR_NUMBER,
+       UI_ATTR_MARK, UI_ATTR_SAME, UI_ATTR_DIFFERENT, UI_ATTR_ABSENT, UI_ATTR_DIM, UI_ATTR_SELECTED, UI_ATTR_BAR,
+       UI_ATTR_COUNT };
+
+struct ui_event {		/* from the job thread to the main loop */
+	struct ui_event *next;
+	struct dataset_node *node;	/* a study, or NULL */
+	int outcome;			/* enum actions_outcome, or -1 for a log line */
+	char *text;
+	json_object *resource;		/* owned */
+};
+
+struct ui_job {
+	int kind;			/* enum ui_job_kind */
+	pthread_t thread;
+	atomic_int done;
+	volatile int cancel;
+	atomic_size_t progress, total;
+	long started_ms;
+	/* inputs */
+	const struct dataset_node **studies;
+	size_t nstudies;
+	char *code, *display, *query;
+	char **paths;
+	size_t npaths;
+	/* outputs */
+	pthread_mutex_t lock;
+	struct ui_event *events, *last;
+	struct actions_summary sum;
+	struct dataset_tree *tree;	/* scan */
+	char scan_err[512];
+	json_object *matches, *included;	/* search */
+	long total_found;
+	char *next;			/* search: next page URL */
+	int append;			/* search: add to the results shown */
+	char metadata_warning[1024];
+};
+
+struct ui_server_copy {		/* what the server had for a study, from the last compare */
+	const struct dataset_node *node;
+	json_object *resource;
+	char *diff;
+};
+
+struct ui {
+	struct dataset_tree *tree;
+	char **paths;
+	size_t npaths;
+	struct settings set;
+	struct client *client;
+	char client_err[1024];
+	int metadata_checked;
+	struct fhir_opts fopts;
+
+	/* tree pane */
+	struct ui_row *rows;
+	size_t nrows, rowcap, cur, top;
+	char filter[128];
+	int focus;			/* 0 tree, 1 detail */
+
+	/* detail pane */
+	int view;
+	struct ui_lines detail;
+	size_t dtop;
+	const struct dataset_node *dnode;	/* node the detail lines are for */
+	int dview;
+
+	/* overlays */
+	int overlay;
+	char ov_title[256];
+	struct ui_lines list;
+	size_t lcur, ltop;
+	char input[512];
+	size_t input_len;
+	int confirm_job;		/* job a confirmation starts */
+	json_object *shown;		/* JSON overlay: the resource shown (borrowed from results) */
+	const struct dataset_node *jump;	/* JSON overlay: local study it matches */
+
+	/* search results */
+	json_object *matches, *included;
+	long total_found;
+	char *next;
+
+	/* server copies */
+	struct ui_server_copy *copies;
+	size_t ncopies;
+
+	/* status, log */
+	char status[512];
+	int status_attr;
+	struct ui_lines log;
+
+	struct ui_job *job;
+	int lines, cols;		/* screen size at last layout */
+	int color;
+	int script;			/* running a script: no terminal input */
+	long first_draw_ms;
+};
+
+/* Entry point: sdsfhir [options] [PATH...]. Returns an exit status. */
+int ui_main(int argc, char **argv);
+
+/* ui_lines */
+void ui_lines_add(struct ui_lines *l, int attr, void *data, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void ui_lines_clear(struct ui_lines *l);
+
+/* ui_tree.c */
+void ui_tree_rebuild(struct ui *u);
+void ui_tree_draw(struct ui *u, int y, int x, int h, int w);
+int ui_tree_action(struct ui *u, int action);
+struct dataset_node *ui_tree_node(struct ui *u);
+void ui_tree_select(struct ui *u, const struct dataset_node *n);
+const struct dataset_node *ui_tree_study(const struct dataset_node *n);
+const struct dataset_node **ui_tree_targets(struct ui *u, size_t *n);
+
+/* ui_detail.c */
+void ui_detail_update(struct ui *u);
+void ui_detail_draw(struct ui *u, int y, int x, int h, int w);
+int ui_detail_action(struct ui *u, int action);
+void ui_json_lines(struct ui_lines *l, json_object *o);
+
+/* ui_list.c: overlays */
+void ui_list_open(struct ui *u, int overlay, const char *title);
+void ui_list_draw(struct ui *u, int y, int x, int h, int w);
+int ui_list_action(struct ui *u, int action, int key);
+void ui_help_open(struct ui *u);
+void ui_picker_open(struct ui *u);
+void ui_search_open(struct ui *u);
+void ui_results_open(struct ui *u);
+void ui_picker_filter(struct ui *u);
+
+/* ui.c helpers for the other ui files */
+void ui_put(int y, int x, int w, const char *s, int attr);
+int ui_attr(struct ui *u, int attr);
+void ui_status(struct ui *u, int attr, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void ui_log(struct ui *u, int attr, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int ui_job_start(struct ui *u, int kind, const struct dataset_node **studies, size_t n, const char *code,
+		 const char *display, const char *query);
+const struct ui_server_copy *ui_server_copy(struct ui *u, const struct dataset_node *study);
+size_t ui_text_width(const char *s);
+
+#endif

@@ -1,0 +1,287 @@
+/* The detail pane: Tags (DICOM values, counts, warnings), FHIR (the generated resources) and
+ * Server (the server's copy and what differs). */
+#include "config.h"
+
+#include "ui.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define JSON_LINE UI_ATTR_COUNT	/* marks a line of JSON, coloured by its parts */
+
+void ui_json_lines(struct ui_lines *l, json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+							 JSON_C_TO_STRING_NOSLASHESCAPE | JSON_C_TO_STRING_PRETTY_TAB);
+	while (s && *s) {
+		size_t n = strcspn(s, "\n");
+		char line[2048];
+		size_t k = 0;
+		for (size_t i = 0; i < n && k + 3 < sizeof line; i++) {	/* tabs to two spaces */
+			if (s[i] == '\t') {
+				line[k++] = ' ';
+				line[k++] = ' ';
+			} else {
+				line[k++] = s[i];
+			}
+		}
+		line[k] = '\0';
+		ui_lines_add(l, JSON_LINE, NULL, "%s", line);
+		s += n;
+		if (*s)
+			s++;
+	}
+}
+
+static void messages(struct ui_lines *l, const struct dataset_node *n, int depth)
+{
+	for (const struct dataset_msg *m = n->msgs; m; m = m->next)
+		ui_lines_add(l, m->level == DATASET_ERROR ? UI_ATTR_ERROR : UI_ATTR_WARNING, NULL, "%s %s: %s",
+			     m->level == DATASET_ERROR ? "!" : "~", n->kind == DATASET_STUDY ? "study" : n->name, m->text);
+	if (depth < 3)
+		for (const struct dataset_node *c = n->child; c; c = c->next)
+			messages(l, c, depth + 1);
+}
+
+static void tags(struct ui *u, const struct dataset_node *n)
+{
+	struct ui_lines *l = &u->detail;
+	char path[4096];
+	if (n->kind == DATASET_INSTANCE && dataset_node_path(n, path, sizeof path) == 0) {
+		struct dicom_header *h = malloc(sizeof *h);
+		char err[512];
+		ui_lines_add(l, UI_ATTR_TITLE, NULL, "%s", path);
+		if (h && dicom_read_header(path, h, err, sizeof err) == DICOM_OK) {
+			for (int t = 0; t < DICOM_TAG_COUNT; t++) {
+				const struct dicom_tag_info *ti = &dicom_tag_table[t];
+				const char *v = dicom_header_get(h, (enum dicom_tag)t);
+				ui_lines_add(l, v ? UI_ATTR_NORMAL : UI_ATTR_DIM, NULL, "(%04X,%04X) %-26s %s%s%s", ti->group,
+					     ti->element, ti->keyword, v ? v : "(absent)", t == DICOM_TRANSFER_SYNTAX ? "  " : "",
+					     t == DICOM_TRANSFER_SYNTAX ? h->xfer_name : "");
+			}
+			if (h->warning[0])
+				ui_lines_add(l, UI_ATTR_WARNING, NULL, "~ %s", h->warning);
+		} else {
+			ui_lines_add(l, UI_ATTR_ERROR, NULL, "! %s", h ? err : "out of memory");
+		}
+		free(h);
+		messages(l, n, 3);
+		return;
+	}
+	switch (n->kind) {
+	case DATASET_DATASET:
+		ui_lines_add(l, UI_ATTR_TITLE, NULL, "dataset %s", n->name);
+		ui_lines_add(l, UI_ATTR_NORMAL, NULL, "path: %s", n->path);
+		for (const struct dataset_node *c = n->child; c; c = c->next)
+			if (c->kind == DATASET_META)
+				ui_lines_add(l, UI_ATTR_NORMAL, NULL, "SDS metadata: %s", c->name);
+		break;
+	case DATASET_SUBJECT:
+		ui_lines_add(l, UI_ATTR_TITLE, NULL, "subject %s", n->name);
+		break;
+	case DATASET_FILE:
+		ui_lines_add(l, UI_ATTR_TITLE, NULL, "%s", n->name);
+		if (dataset_node_path(n, path, sizeof path) == 0)
+			ui_lines_add(l, UI_ATTR_NORMAL, NULL, "path: %s", path);
+		break;
+	default:
+		ui_lines_add(l, UI_ATTR_TITLE, NULL, "%s %s", dataset_kind_name(n->kind), *n->name ? n->name : "(no sample)");
+		break;
+	}
+	const struct dataset_node *src = n->tags ? n : ui_tree_study(n);
+	if (src && src->tags) {
+		ui_lines_add(l, UI_ATTR_DIM, NULL, "shared tags (first instance):");
+		static const enum dicom_tag shown[] = {
+			DICOM_PATIENT_NAME, DICOM_PATIENT_ID, DICOM_ISSUER_PATIENT_ID, DICOM_PATIENT_BIRTH_DATE,
+			DICOM_PATIENT_SEX, DICOM_PATIENT_AGE, DICOM_STUDY_UID, DICOM_STUDY_DATE, DICOM_STUDY_TIME,
+			DICOM_TIMEZONE_OFFSET, DICOM_STUDY_DESCRIPTION, DICOM_ACCESSION_NUMBER, DICOM_NUM_STUDY_SERIES,
+			DICOM_NUM_STUDY_INST, DICOM_SERIES_UID, DICOM_SERIES_NUMBER, DICOM_SERIES_DESCRIPTION,
+			DICOM_MODALITY, DICOM_BODY_PART, DICOM_LATERALITY, DICOM_CONTRAST_AGENT, DICOM_NUM_SERIES_INST,
+			DICOM_SPECIFIC_CHARSET};
+		for (size_t i = 0; i < sizeof shown / sizeof *shown; i++) {
+			if (n->kind == DATASET_STUDY || n->kind == DATASET_SUBJECT) {
+				if (shown[i] == DICOM_SERIES_UID || shown[i] == DICOM_SERIES_NUMBER ||
+				    shown[i] == DICOM_SERIES_DESCRIPTION || shown[i] == DICOM_NUM_SERIES_INST ||
+				    shown[i] == DICOM_LATERALITY)
+					continue;
+			}
+			const char *v = dataset_tag(u->tree, src, shown[i]);
+			ui_lines_add(l, v ? UI_ATTR_NORMAL : UI_ATTR_DIM, NULL, "%-26s %s", dicom_tag_table[shown[i]].keyword,
+				     v ? v : "(absent)");
+		}
+	}
+	if (n->kind != DATASET_FILE) {
+		size_t studies = 0, series = 0;
+		const struct dataset_node **s = dataset_collect(n, DATASET_STUDY, &studies);
+		free(s);
+		s = dataset_collect(n, DATASET_SERIES, &series);
+		free(s);
+		ui_lines_add(l, UI_ATTR_NORMAL, NULL, "found: %zu stud%s, %zu series, %u instances, %u errors, %u warnings",
+			     studies, studies == 1 ? "y" : "ies", series, n->ninstances, n->nerrors, n->nwarnings);
+	}
+	messages(l, n, 0);
+}
+
+static void warn_lines(void *ctx, const struct dataset_node *n, const char *text)
+{
+	(void)n;
+	ui_lines_add(ctx, UI_ATTR_WARNING, NULL, "~ %s", text);
+}
+
+static void fhir(struct ui *u, const struct dataset_node *n)
+{
+	const struct dataset_node *st = ui_tree_study(n);
+	struct ui_lines *l = &u->detail;
+	if (!st) {
+		ui_lines_add(l, UI_ATTR_DIM, NULL, "Move to a study, a subject with one study, or below, to see its FHIR.");
+		return;
+	}
+	struct ui_lines warns = {0};
+	struct fhir_opts fo = u->fopts;
+	fo.warn = warn_lines;
+	fo.ctx = &warns;
+	char err[512];
+	json_object *p = fhir_patient_build(u->tree, st, &fo);
+	json_object *s = fhir_study_build(u->tree, st, NULL, &fo, err, sizeof err);
+	for (size_t i = 0; i < warns.n; i++)
+		ui_lines_add(l, UI_ATTR_WARNING, NULL, "%s", warns.text[i]);
+	ui_lines_clear(&warns);
+	ui_lines_add(l, UI_ATTR_TITLE, NULL, "Patient");
+	if (p)
+		ui_json_lines(l, p);
+	ui_lines_add(l, UI_ATTR_TITLE, NULL, "ImagingStudy");
+	if (s)
+		ui_json_lines(l, s);
+	else
+		ui_lines_add(l, UI_ATTR_ERROR, NULL, "! %s", err);
+	json_object_put(p);
+	json_object_put(s);
+}
+
+static void server(struct ui *u, const struct dataset_node *n)
+{
+	const struct dataset_node *st = ui_tree_study(n);
+	struct ui_lines *l = &u->detail;
+	if (!st) {
+		ui_lines_add(l, UI_ATTR_DIM, NULL, "Move to a study to see the server's copy.");
+		return;
+	}
+	const struct ui_server_copy *c = ui_server_copy(u, st);
+	switch (st->server) {
+	case DATASET_SERVER_UNKNOWN:
+		ui_lines_add(l, UI_ATTR_DIM, NULL, "Server state not known yet: r reads it.");
+		return;
+	case DATASET_SERVER_ABSENT:
+		ui_lines_add(l, UI_ATTR_WARNING, NULL, "Not on the server (p pushes it).");
+		return;
+	case DATASET_SERVER_SAME:
+		ui_lines_add(l, UI_ATTR_SAME, NULL, "On the server, the same as generated.");
+		break;
+	default:
+		ui_lines_add(l, UI_ATTR_DIFFERENT, NULL, "On the server, but different%s",
+			     c && c->diff ? ":" : " (r reads it again).");
+		if (c && c->diff) {
+			for (const char *d = c->diff; *d;) {	/* one difference a line */
+				size_t k = strcspn(d, ";");
+				ui_lines_add(l, UI_ATTR_DIFFERENT, NULL, "  %.*s", (int)k, d);
+				d += k;
+				while (*d == ';' || *d == ' ')
+					d++;
+			}
+		}
+		break;
+	}
+	if (c && c->resource) {
+		ui_lines_add(l, UI_ATTR_TITLE, NULL, "ImagingStudy on the server");
+		ui_json_lines(l, c->resource);
+	}
+}
+
+void ui_detail_update(struct ui *u)
+{
+	const struct dataset_node *n = ui_tree_node(u);
+	if (n == u->dnode && u->dview == u->view && u->detail.n)
+		return;
+	ui_lines_clear(&u->detail);
+	if (n != u->dnode)
+		u->dtop = 0;
+	u->dnode = n;
+	u->dview = u->view;
+	if (!n)
+		return;
+	if (u->view == UI_VIEW_TAGS)
+		tags(u, n);
+	else if (u->view == UI_VIEW_FHIR)
+		fhir(u, n);
+	else
+		server(u, n);
+}
+
+/* A JSON line in colours: keys, strings, numbers. */
+static void json_draw(struct ui *u, int y, int x, int w, const char *s)
+{
+	ui_put(y, x, w, s, ui_attr(u, UI_ATTR_NORMAL));
+	const char *q = strchr(s, '"');
+	if (!q)
+		return;
+	size_t col = ui_text_width("") + (size_t)(q - s);
+	const char *end = strchr(q + 1, '"');
+	if (!end)
+		return;
+	char part[1024];
+	int is_key = end[1] == ':';
+	snprintf(part, sizeof part, "%.*s", (int)(end - q + 1), q);
+	if ((int)col < w)
+		ui_put(y, x + (int)col, (int)ui_text_width(part) < w - (int)col ? (int)ui_text_width(part) : w - (int)col,
+		       part, ui_attr(u, is_key ? UI_ATTR_KEY : UI_ATTR_STRING));
+	if (is_key) {
+		const char *v = end + 2;
+		while (*v == ' ')
+			v++;
+		size_t vcol = col + ui_text_width(part) + (size_t)(v - end - 1);
+		int attr = *v == '"' ? UI_ATTR_STRING : (*v == '-' || (*v >= '0' && *v <= '9')) ? UI_ATTR_NUMBER : -1;
+		if (attr >= 0 && (int)vcol < w)
+			ui_put(y, x + (int)vcol, w - (int)vcol, v, ui_attr(u, attr));
+	}
+}
+
+void ui_detail_draw(struct ui *u, int y, int x, int h, int w)
+{
+	struct ui_lines *l = &u->detail;
+	if (l->n && u->dtop >= l->n)
+		u->dtop = l->n - 1;
+	for (int i = 0; i < h; i++) {
+		size_t k = u->dtop + (size_t)i;
+		if (k >= l->n) {
+			ui_put(y + i, x, w, "", A_NORMAL);
+			continue;
+		}
+		if (l->attr[k] == JSON_LINE)
+			json_draw(u, y + i, x, w, l->text[k]);
+		else
+			ui_put(y + i, x, w, l->text[k], ui_attr(u, l->attr[k]));
+	}
+	if (u->focus && l->n > (size_t)h) {	/* where we are */
+		char pos[32];
+		snprintf(pos, sizeof pos, " %zu/%zu ", u->dtop + 1, l->n);
+		ui_put(y, x + w - (int)strlen(pos), (int)strlen(pos), pos, ui_attr(u, UI_ATTR_BAR));
+	}
+}
+
+int ui_detail_action(struct ui *u, int action)
+{
+	size_t n = u->detail.n, page = u->lines > 4 ? (size_t)u->lines - 4 : 1;
+	switch (action) {
+	case ACT_MOVE_DOWN: if (u->dtop + 1 < n) u->dtop++; break;
+	case ACT_MOVE_UP: if (u->dtop) u->dtop--; break;
+	case ACT_PAGE_DOWN: u->dtop = u->dtop + page < n ? u->dtop + page : (n ? n - 1 : 0); break;
+	case ACT_PAGE_UP: u->dtop = u->dtop > page ? u->dtop - page : 0; break;
+	case ACT_FIRST: u->dtop = 0; break;
+	case ACT_LAST: u->dtop = n > page ? n - page : 0; break;
+	case ACT_CLOSE: u->focus = 0; break;
+	default: return 0;
+	}
+	return UI_DRAW_DETAIL | UI_DRAW_TREE;
+}

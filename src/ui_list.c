@@ -1,0 +1,433 @@
+/* Overlays over the panes: help, log, search prompt and results, a resource's JSON, the
+ * bodySite picker, the tree filter and confirmations. */
+#include "config.h"
+
+#include "ui.h"
+
+#include <ctype.h>
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum { PICK_MAPPING = 1, PICK_TYPED, PICK_ENTRY };
+
+static int has_input(int overlay)
+{
+	return overlay == UI_OV_PICKER || overlay == UI_OV_SEARCH || overlay == UI_OV_FILTER;
+}
+
+void ui_list_open(struct ui *u, int overlay, const char *title)
+{
+	int same = u->overlay == overlay;
+	u->overlay = overlay;
+	snprintf(u->ov_title, sizeof u->ov_title, "%s", title);
+	if (overlay == UI_OV_LOG) {	/* the log list is the log itself */
+		u->lcur = u->ltop = 0;
+		return;
+	}
+	ui_lines_clear(&u->list);
+	if (!same) {
+		u->lcur = u->ltop = 0;
+		u->input[0] = '\0';
+		u->input_len = 0;
+	}
+}
+
+static struct ui_lines *items(struct ui *u)
+{
+	return u->overlay == UI_OV_LOG ? &u->log : &u->list;
+}
+
+void ui_help_open(struct ui *u)
+{
+	static const struct { const char *keys, *help; } table[] = {
+#define KEY_ACTION(id, keys, k1, k2, k3, help) {keys, help},
+#include "keys.def"
+#undef KEY_ACTION
+	};
+	ui_list_open(u, UI_OV_HELP, "Keys (q or Esc closes)");
+	for (size_t i = 0; i < sizeof table / sizeof *table; i++)
+		ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "%-18s %s", table[i].keys, table[i].help);
+	ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "%s", "");
+	ui_lines_add(&u->list, UI_ATTR_TITLE, NULL, "Marks in the tree");
+	ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "*   marked                !   an error below (the detail pane says which)");
+	ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "-   study not on the server");
+	ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "=   on the server, the same as generated");
+	ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "~   on the server, different (view 3 shows how)");
+}
+
+/* ---- bodySite picker ---- */
+
+void ui_picker_filter(struct ui *u)
+{
+	ui_lines_clear(&u->list);
+	const char *q = u->input;
+	const struct dataset_node *st = ui_tree_study(ui_tree_node(u));
+	if (!*q) {
+		const char *bp = NULL;
+		for (const struct dataset_node *se = st ? st->child : NULL; se && !bp; se = se->next)
+			if (se->kind == DATASET_SERIES)
+				bp = dataset_tag(u->tree, se, DICOM_BODY_PART);
+		char code[64] = "", disp[256] = "";
+		if (bp && *bp && dicom_bodypart_map(bp, code, sizeof code, disp, sizeof disp))
+			ui_lines_add(&u->list, UI_ATTR_KEY, (void *)PICK_MAPPING,
+				     "Body Part Examined of each series (CID 4031): %s -> %s %s", bp, code, disp);
+		else
+			ui_lines_add(&u->list, UI_ATTR_DIM, (void *)PICK_MAPPING,
+				     "Body Part Examined of each series (CID 4031)%s%s%s", bp && *bp ? ": " : ": none here",
+				     bp && *bp ? bp : "", bp && *bp ? " has no code" : "");
+	}
+	int digits = *q != '\0';
+	for (const char *c = q; *c; c++)
+		digits &= isdigit((unsigned char)*c) != 0;
+	if (digits)
+		ui_lines_add(&u->list, UI_ATTR_KEY, (void *)PICK_TYPED, "%s  (SNOMED CT code, as typed)", q);
+	for (int i = 0; i < dicom_cid4031_count(); i++) {
+		char code[64], disp[256];
+		if (dicom_cid4031_get(i, code, sizeof code, disp, sizeof disp) == 0 &&
+		    (!*q || strcasestr(disp, q) || strstr(code, q)))
+			ui_lines_add(&u->list, UI_ATTR_NORMAL, (void *)PICK_ENTRY, "%s  %s", code, disp);
+	}
+	if (u->lcur >= u->list.n)
+		u->lcur = u->list.n ? u->list.n - 1 : 0;
+}
+
+void ui_picker_open(struct ui *u)
+{
+	size_t n;
+	const struct dataset_node **s = ui_tree_targets(u, &n);
+	free(s);
+	char title[256];
+	snprintf(title, sizeof title, "bodySite for %zu stud%s: type to search DICOM CID 4031, or a SNOMED CT code; Enter applies",
+		 n, n == 1 ? "y" : "ies");
+	ui_list_open(u, UI_OV_PICKER, title);
+	ui_picker_filter(u);
+}
+
+static int picker_apply(struct ui *u)
+{
+	if (u->lcur >= u->list.n)
+		return 0;
+	intptr_t kind = (intptr_t)u->list.data[u->lcur];
+	char code[64] = "", disp[256] = "";
+	const char *t = u->list.text[u->lcur];
+	if (kind != PICK_MAPPING) {
+		sscanf(t, "%63s", code);
+		const char *d = strstr(t, "  ");
+		if (kind == PICK_ENTRY && d)
+			snprintf(disp, sizeof disp, "%s", d + 2);
+		else
+			fhir_bodysite_lookup(code, code, sizeof code, disp, sizeof disp);
+	}
+	size_t n;
+	const struct dataset_node **s = ui_tree_targets(u, &n);
+	u->overlay = UI_OV_NONE;
+	if (n)
+		ui_job_start(u, UI_JOB_BODYSITE, s, n, kind == PICK_MAPPING ? NULL : code,
+			     kind == PICK_MAPPING || !*disp ? NULL : disp, NULL);
+	else
+		free(s);
+	return UI_DRAW_ALL;
+}
+
+/* ---- search ---- */
+
+void ui_search_open(struct ui *u)
+{
+	ui_list_open(u, UI_OV_SEARCH, "Search: type a Type?params query, or pick a ready one (Up/Down); Enter runs it");
+	const struct dataset_node *st = ui_tree_study(ui_tree_node(u));
+	if (!st || !u->tree)
+		return;
+	char q[1024], esc[600];
+	const char *pn = dataset_tag(u->tree, st, DICOM_PATIENT_NAME);
+	char name[256] = "";
+	json_object *hn = fhir_name(pn);
+	json_object *given;
+	if (hn && json_object_object_get_ex(hn, "given", &given))
+		snprintf(name, sizeof name, "%s", json_object_get_string(json_object_array_get_idx(given, 0)));
+	else if (hn && json_object_object_get_ex(hn, "family", &given))
+		snprintf(name, sizeof name, "%s", json_object_get_string(given));
+	json_object_put(hn);
+	if (*name) {
+		fhir_query_escape(name, esc, sizeof esc, 0);
+		snprintf(q, sizeof q, "ImagingStudy?subject:Patient.name=%s&_include=ImagingStudy:subject", esc);
+		ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "%s", q);
+	}
+	const char *bp = NULL;
+	for (const struct dataset_node *se = st->child; se && !bp; se = se->next)
+		if (se->kind == DATASET_SERIES)
+			bp = dataset_tag(u->tree, se, DICOM_BODY_PART);
+	char code[64], disp[256];
+	if (bp && dicom_bodypart_map(bp, code, sizeof code, disp, sizeof disp))
+		ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "ImagingStudy?bodysite=%s&_include=ImagingStudy:subject", code);
+	fhir_study_search(st->name, q, sizeof q);
+	ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "%s&_include=ImagingStudy:subject", q);
+	if (*name) {
+		fhir_query_escape(name, esc, sizeof esc, 0);
+		ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "Patient?name=%s", esc);
+	}
+}
+
+static const struct dataset_node *local_study(struct ui *u, json_object *res)
+{
+	json_object *ids;
+	if (!u->tree || !json_object_object_get_ex(res, "identifier", &ids) || !json_object_is_type(ids, json_type_array))
+		return NULL;
+	for (size_t i = 0; i < json_object_array_length(ids); i++) {
+		json_object *id = json_object_array_get_idx(ids, i), *sys, *val;
+		if (!json_object_object_get_ex(id, "system", &sys) || strcmp(json_object_get_string(sys), FHIR_SYS_DICOM_UID) ||
+		    !json_object_object_get_ex(id, "value", &val) || strncmp(json_object_get_string(val), "urn:oid:", 8))
+			continue;
+		const char *uid = json_object_get_string(val) + 8;
+		size_t n;
+		const struct dataset_node **all = dataset_collect(u->tree->root, DATASET_STUDY, &n), *found = NULL;
+		for (size_t k = 0; k < n && !found; k++)
+			if (strcmp(all[k]->name, uid) == 0)
+				found = all[k];
+		free(all);
+		return found;
+	}
+	return NULL;
+}
+
+static const char *jget(json_object *o, const char *k)
+{
+	json_object *v;
+	return o && json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : NULL;
+}
+
+void ui_results_open(struct ui *u)
+{
+	size_t keep = u->overlay == UI_OV_RESULTS ? u->lcur : 0;
+	char title[256];
+	snprintf(title, sizeof title, "Results: %zu%s%ld (Enter: the resource's JSON; -> marks a local study)",
+		 json_object_array_length(u->matches), u->total_found >= 0 ? " of " : "",
+		 u->total_found >= 0 ? u->total_found : 0L);
+	ui_list_open(u, UI_OV_RESULTS, title);
+	for (size_t i = 0; i < json_object_array_length(u->matches); i++) {
+		json_object *r = json_object_array_get_idx(u->matches, i), *subj, *series;
+		const char *type = jget(r, "resourceType");
+		const struct dataset_node *local = local_study(u, r);
+		char who[256] = "", sites[256] = "";
+		if (json_object_object_get_ex(r, "subject", &subj)) {
+			const char *ref = jget(subj, "reference");
+			for (size_t k = 0; ref && k < json_object_array_length(u->included); k++) {
+				json_object *p = json_object_array_get_idx(u->included, k), *names, *given;
+				char pref[300];
+				snprintf(pref, sizeof pref, "Patient/%s", jget(p, "id") ?: "");
+				if (strcmp(pref, ref) || !json_object_object_get_ex(p, "name", &names))
+					continue;
+				json_object *nm = json_object_array_get_idx(names, 0);
+				snprintf(who, sizeof who, "%s %s", json_object_object_get_ex(nm, "given", &given) ?
+					 json_object_get_string(json_object_array_get_idx(given, 0)) : "", jget(nm, "family") ?: "");
+			}
+		}
+		if (json_object_object_get_ex(r, "series", &series))
+			for (size_t k = 0; k < json_object_array_length(series); k++) {
+				json_object *bs;
+				if (json_object_object_get_ex(json_object_array_get_idx(series, k), "bodySite", &bs) &&
+				    jget(bs, "display") && !strstr(sites, jget(bs, "display")))
+					snprintf(sites + strlen(sites), sizeof sites - strlen(sites), "%s%s", *sites ? "," : "",
+						 jget(bs, "display"));
+			}
+		if (type && !strcmp(type, "ImagingStudy"))
+			ui_lines_add(&u->list, UI_ATTR_NORMAL, r, "%s %s  %s  %s  %s  %s", local ? "->" : "  ", jget(r, "id") ?: "-",
+				     *who ? who : "-", jget(r, "started") ?: "-", *sites ? sites : "-",
+				     local ? dataset_ancestor(local, DATASET_SUBJECT)->name : "");
+		else if (type && !strcmp(type, "Patient"))
+			ui_lines_add(&u->list, UI_ATTR_NORMAL, r, "   Patient/%s  %s", jget(r, "id") ?: "-",
+				     json_object_to_json_string_ext(json_object_object_get(r, "name"), JSON_C_TO_STRING_PLAIN));
+		else
+			ui_lines_add(&u->list, UI_ATTR_NORMAL, r, "   %s/%s", type ?: "?", jget(r, "id") ?: "-");
+	}
+	if (!json_object_array_length(u->matches))
+		ui_lines_add(&u->list, UI_ATTR_DIM, NULL, "(nothing found)");
+	if (u->next)
+		ui_lines_add(&u->list, UI_ATTR_DIM, NULL, "(more: move down to load the next page)");
+	u->lcur = keep < u->list.n ? keep : 0;
+}
+
+static void json_open(struct ui *u, json_object *r)
+{
+	char title[300];
+	u->shown = r;
+	u->jump = local_study(u, r);
+	snprintf(title, sizeof title, "%s/%s%s", jget(r, "resourceType") ?: "?", jget(r, "id") ?: "-",
+		 u->jump ? "  (Enter: go to the local study; q: back to the results)" : "  (q: back to the results)");
+	u->overlay = UI_OV_JSON;
+	snprintf(u->ov_title, sizeof u->ov_title, "%s", title);
+	ui_lines_clear(&u->list);
+	ui_json_lines(&u->list, r);
+	u->lcur = u->ltop = 0;
+}
+
+/* ---- drawing ---- */
+
+void ui_list_draw(struct ui *u, int y, int x, int h, int w)
+{
+	struct ui_lines *l = items(u);
+	ui_put(y, x, w, u->ov_title, ui_attr(u, UI_ATTR_TITLE));
+	int row = y + 1, rows = h - 1;
+	if (has_input(u->overlay)) {
+		char line[600];
+		snprintf(line, sizeof line, "> %s_", u->input);
+		ui_put(row++, x, w, line, ui_attr(u, UI_ATTR_KEY));
+		rows--;
+	}
+	if (u->lcur < u->ltop)
+		u->ltop = u->lcur;
+	if (u->lcur >= u->ltop + (size_t)rows)
+		u->ltop = u->lcur - (size_t)rows + 1;
+	int selectable = u->overlay != UI_OV_HELP && u->overlay != UI_OV_CONFIRM;
+	for (int i = 0; i < rows; i++) {
+		size_t k = u->ltop + (size_t)i;
+		if (k >= l->n) {
+			ui_put(row + i, x, w, "", A_NORMAL);
+			continue;
+		}
+		int a = k == u->lcur && selectable ? ui_attr(u, UI_ATTR_SELECTED) : ui_attr(u, l->attr[k] < UI_ATTR_COUNT ? l->attr[k] : UI_ATTR_NORMAL);
+		ui_put(row + i, x, w, l->text[k], a);
+	}
+}
+
+/* ---- keys ---- */
+
+static int close_overlay(struct ui *u)
+{
+	if (u->overlay == UI_OV_JSON && u->matches) {
+		ui_results_open(u);
+		return UI_DRAW_ALL;
+	}
+	u->overlay = UI_OV_NONE;
+	return UI_DRAW_ALL;
+}
+
+static int input_key(struct ui *u, int key)
+{
+	if (key == KEY_BACKSPACE || key == 127 || key == 8) {
+		while (u->input_len > 0) {	/* one UTF-8 character */
+			unsigned char c = (unsigned char)u->input[--u->input_len];
+			if ((c & 0xc0) != 0x80)
+				break;
+		}
+		u->input[u->input_len] = '\0';
+		return 1;
+	}
+	if (key == 21) {	/* Ctrl-U */
+		u->input_len = 0;
+		u->input[0] = '\0';
+		return 1;
+	}
+	if (key >= 32 && key < 256 && key != 127 && u->input_len + 1 < sizeof u->input) {
+		u->input[u->input_len++] = (char)key;
+		u->input[u->input_len] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+static int list_move(struct ui *u, int action)
+{
+	size_t n = items(u)->n, page = u->lines > 6 ? (size_t)u->lines - 6 : 1;
+	switch (action) {
+	case ACT_MOVE_DOWN: if (u->lcur + 1 < n) u->lcur++; break;
+	case ACT_MOVE_UP: if (u->lcur) u->lcur--; break;
+	case ACT_PAGE_DOWN: u->lcur = u->lcur + page < n ? u->lcur + page : (n ? n - 1 : 0); break;
+	case ACT_PAGE_UP: u->lcur = u->lcur > page ? u->lcur - page : 0; break;
+	case ACT_FIRST: u->lcur = 0; break;
+	case ACT_LAST: u->lcur = n ? n - 1 : 0; break;
+	default: return 0;
+	}
+	if (u->overlay == UI_OV_HELP || u->overlay == UI_OV_JSON || u->overlay == UI_OV_CONFIRM)
+		u->ltop = u->lcur;	/* plain text: scroll */
+	if (u->overlay == UI_OV_RESULTS && u->next && n && u->lcur + 1 >= n && !u->job) {
+		char *q = strdup(u->next);	/* the last line: load the next page */
+		if (q && ui_job_start(u, UI_JOB_SEARCH, NULL, 0, NULL, NULL, q) == 0)
+			u->job->append = 1;
+		free(q);
+	}
+	return UI_DRAW_OVERLAY;
+}
+
+int ui_list_action(struct ui *u, int action, int key)
+{
+	if (u->overlay == UI_OV_CONFIRM) {
+		int job = u->confirm_job;
+		u->overlay = UI_OV_NONE;
+		if (key == 'y' || key == 'Y') {
+			size_t n;
+			const struct dataset_node **s = ui_tree_targets(u, &n);
+			if (n)
+				ui_job_start(u, job, s, n, NULL, NULL, NULL);
+			else
+				free(s);
+		} else {
+			ui_status(u, UI_ATTR_NORMAL, "not pushed");
+		}
+		return UI_DRAW_ALL;
+	}
+	if (action == ACT_CANCEL || (action == ACT_QUIT && !has_input(u->overlay)))
+		return close_overlay(u);
+	if (has_input(u->overlay)) {
+		if (key == KEY_UP || key == KEY_DOWN || key == KEY_NPAGE || key == KEY_PPAGE) {
+			list_move(u, action);
+			if (u->overlay == UI_OV_SEARCH && u->lcur < u->list.n) {
+				snprintf(u->input, sizeof u->input, "%s", u->list.text[u->lcur]);
+				u->input_len = strlen(u->input);
+			}
+			return UI_DRAW_OVERLAY;
+		}
+		if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+			if (u->overlay == UI_OV_FILTER) {
+				snprintf(u->filter, sizeof u->filter, "%s", u->input);
+				u->overlay = UI_OV_NONE;
+				ui_tree_rebuild(u);
+				for (size_t i = 0; u->filter[0] && i < u->nrows; i++)
+					if (strcasestr(u->rows[i].node->name, u->filter)) {
+						u->cur = i;
+						break;
+					}
+				ui_status(u, UI_ATTR_NORMAL, u->filter[0] ? "filter: %s (n, N: next, previous)" : "%s",
+					  u->filter[0] ? u->filter : "no filter");
+				return UI_DRAW_ALL;
+			}
+			if (u->overlay == UI_OV_PICKER)
+				return picker_apply(u);
+			const char *q = u->input_len ? u->input : u->lcur < u->list.n ? u->list.text[u->lcur] : "";
+			if (!*q)
+				return 0;
+			char query[600];
+			snprintf(query, sizeof query, "%s", q);
+			u->overlay = UI_OV_NONE;
+			free(u->next);
+			u->next = NULL;
+			ui_job_start(u, UI_JOB_SEARCH, NULL, 0, NULL, NULL, query);
+			return UI_DRAW_ALL;
+		}
+		if (input_key(u, key)) {
+			if (u->overlay == UI_OV_PICKER) {
+				u->lcur = 0;
+				ui_picker_filter(u);
+			}
+			return UI_DRAW_OVERLAY;
+		}
+		return 0;
+	}
+	if (action == ACT_OPEN) {
+		if (u->overlay == UI_OV_RESULTS && u->lcur < u->list.n && u->list.data[u->lcur]) {
+			json_open(u, u->list.data[u->lcur]);
+			return UI_DRAW_ALL;
+		}
+		if (u->overlay == UI_OV_JSON && u->jump) {
+			u->overlay = UI_OV_NONE;
+			ui_tree_select(u, u->jump);
+			u->view = UI_VIEW_SERVER;
+			ui_status(u, UI_ATTR_NORMAL, "the local study of the search result");
+			return UI_DRAW_ALL;
+		}
+		return 0;
+	}
+	return list_move(u, action);
+}

@@ -1,0 +1,306 @@
+/* The tree pane: datasets, subjects, studies (a level only when a subject has several),
+ * series, instances and unreadable files, with marks, errors and server state. */
+#include "config.h"
+
+#include "ui.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* The study a node stands for: itself, its ancestor study, or a subject's only study. */
+const struct dataset_node *ui_tree_study(const struct dataset_node *n)
+{
+	if (!n)
+		return NULL;
+	const struct dataset_node *st = dataset_ancestor(n, DATASET_STUDY);
+	if (st)
+		return st;
+	if (n->kind == DATASET_SUBJECT) {
+		const struct dataset_node *only = NULL;
+		for (const struct dataset_node *c = n->child; c; c = c->next) {
+			if (c->kind == DATASET_STUDY) {
+				if (only)
+					return NULL;
+				only = c;
+			}
+		}
+		return only;
+	}
+	return NULL;
+}
+
+static int single_study(const struct dataset_node *sub)
+{
+	int k = 0;
+	for (const struct dataset_node *c = sub->child; c; c = c->next)
+		k += c->kind == DATASET_STUDY;
+	return k == 1;
+}
+
+static int matches(const struct ui *u, const struct dataset_node *n)
+{
+	return u->filter[0] && strcasestr(n->name, u->filter) != NULL;
+}
+
+static int subtree_matches(const struct ui *u, const struct dataset_node *n)
+{
+	if (matches(u, n))
+		return 1;
+	for (const struct dataset_node *c = n->child; c; c = c->next)
+		if (subtree_matches(u, c))
+			return 1;
+	return 0;
+}
+
+static void add_row(struct ui *u, struct dataset_node *n, int depth)
+{
+	if (u->nrows == u->rowcap) {
+		size_t cap = u->rowcap ? u->rowcap * 2 : 256;
+		struct ui_row *r = realloc(u->rows, cap * sizeof *r);
+		if (!r)
+			return;
+		u->rows = r;
+		u->rowcap = cap;
+	}
+	u->rows[u->nrows].node = n;
+	u->rows[u->nrows].depth = depth;
+	u->nrows++;
+}
+
+static void add_children(struct ui *u, struct dataset_node *n, int depth)
+{
+	for (struct dataset_node *c = n->child; c; c = c->next) {
+		if (c->kind == DATASET_META)
+			continue;
+		if (u->filter[0] && !subtree_matches(u, c))
+			continue;
+		if (c->kind == DATASET_STUDY && n->kind == DATASET_SUBJECT && single_study(n)) {
+			add_children(u, c, depth);	/* the study level only when there are several */
+			continue;
+		}
+		add_row(u, c, depth);
+		if ((c->flags & DATASET_NODE_OPEN) || (u->filter[0] && !matches(u, c)))
+			add_children(u, c, depth + 1);
+	}
+}
+
+void ui_tree_rebuild(struct ui *u)
+{
+	struct dataset_node *keep = u->nrows && u->cur < u->nrows ? u->rows[u->cur].node : NULL;
+	u->nrows = 0;
+	if (u->tree)
+		add_children(u, u->tree->root, 0);
+	u->cur = 0;
+	for (size_t i = 0; keep && i < u->nrows; i++)
+		if (u->rows[i].node == keep)
+			u->cur = i;
+	if (u->cur >= u->nrows)
+		u->cur = u->nrows ? u->nrows - 1 : 0;
+}
+
+struct dataset_node *ui_tree_node(struct ui *u)
+{
+	return u->nrows && u->cur < u->nrows ? u->rows[u->cur].node : NULL;
+}
+
+void ui_tree_select(struct ui *u, const struct dataset_node *n)
+{
+	for (const struct dataset_node *p = n->parent; p; p = p->parent)
+		((struct dataset_node *)p)->flags |= DATASET_NODE_OPEN;
+	u->filter[0] = '\0';
+	ui_tree_rebuild(u);
+	for (size_t i = 0; i < u->nrows; i++) {
+		if (u->rows[i].node == n || (n->kind == DATASET_STUDY && u->rows[i].node == n->parent &&
+					      single_study(n->parent))) {
+			u->cur = i;
+			break;
+		}
+	}
+}
+
+static char state_char(const struct dataset_node *study)
+{
+	if (!study)
+		return ' ';
+	switch (study->server) {
+	case DATASET_SERVER_ABSENT: return '-';
+	case DATASET_SERVER_SAME: return '=';
+	case DATASET_SERVER_DIFFERENT: return '~';
+	default: return ' ';
+	}
+}
+
+static void label(const struct ui *u, const struct dataset_node *n, char *buf, size_t len)
+{
+	const struct dataset_tree *t = u->tree;
+	const char *base;
+	switch (n->kind) {
+	case DATASET_DATASET:
+		snprintf(buf, len, "%s (%u instances)", n->name, n->ninstances);
+		break;
+	case DATASET_SUBJECT:
+		snprintf(buf, len, "%s (%u)", n->name, n->ninstances);
+		break;
+	case DATASET_STUDY: {
+		const char *d = dataset_tag(t, n, DICOM_STUDY_DATE), *desc = dataset_tag(t, n, DICOM_STUDY_DESCRIPTION);
+		snprintf(buf, len, "study %s %s (%u)", d && *d ? d : "-", desc && *desc ? desc : n->name, n->ninstances);
+		break;
+	}
+	case DATASET_SERIES: {
+		const char *num = dataset_tag(t, n, DICOM_SERIES_NUMBER), *desc = dataset_tag(t, n, DICOM_SERIES_DESCRIPTION);
+		snprintf(buf, len, "%s #%s %s (%u)", *n->name ? n->name : "(no sample)", num ? num : "-",
+			 desc ? desc : "", n->ninstances);
+		break;
+	}
+	case DATASET_INSTANCE:
+		base = strrchr(n->name, '/');
+		snprintf(buf, len, "%s #%s", base ? base + 1 : n->name, dataset_tag(t, n, DICOM_INSTANCE_NUMBER) ?: "-");
+		break;
+	default:
+		snprintf(buf, len, "%s", n->name);
+		break;
+	}
+}
+
+void ui_tree_draw(struct ui *u, int y, int x, int h, int w)
+{
+	if (!u->tree) {
+		for (int i = 0; i < h; i++)
+			ui_put(y + i, x, w, i == 0 ? (u->job ? " scanning..." : " nothing to show") : "", A_NORMAL);
+		return;
+	}
+	if (u->cur < u->top)
+		u->top = u->cur;
+	if (u->cur >= u->top + (size_t)h)
+		u->top = u->cur - (size_t)h + 1;
+	for (int i = 0; i < h; i++) {
+		size_t r = u->top + (size_t)i;
+		if (r >= u->nrows) {
+			ui_put(y + i, x, w, i == 0 && !u->nrows ? (u->filter[0] ? " no match" : " no dataset") : "", A_NORMAL);
+			continue;
+		}
+		const struct dataset_node *n = u->rows[r].node;
+		const struct dataset_node *st = n->kind == DATASET_STUDY || (n->kind == DATASET_SUBJECT && single_study(n))
+							? ui_tree_study(n) : NULL;
+		char text[1024], lab[800];
+		label(u, n, lab, sizeof lab);
+		int open = n->child && n->kind != DATASET_INSTANCE && n->kind != DATASET_FILE;
+		snprintf(text, sizeof text, "%c%c%c%*s%s %s", (n->flags & DATASET_NODE_MARKED) ? '*' : ' ',
+			 n->nerrors ? '!' : ' ', state_char(st), u->rows[r].depth * 2, "",
+			 open ? ((n->flags & DATASET_NODE_OPEN) ? "v" : ">") : " ", lab);
+		int attr = (n->flags & DATASET_NODE_ERROR) ? UI_ATTR_ERROR : n->kind == DATASET_FILE ? UI_ATTR_DIM :
+			   (n->flags & DATASET_NODE_MARKED) ? UI_ATTR_MARK : UI_ATTR_NORMAL;
+		int a = ui_attr(u, attr);
+		if (r == u->cur)
+			a = u->focus ? (int)(ui_attr(u, UI_ATTR_SELECTED) | (int)A_DIM) : ui_attr(u, UI_ATTR_SELECTED);
+		ui_put(y + i, x, w, text, a);
+	}
+}
+
+/* The studies an action applies to: the marked ones, else the one under the cursor (all of a
+ * subject's, dataset's). Caller frees the array. */
+const struct dataset_node **ui_tree_targets(struct ui *u, size_t *n)
+{
+	*n = 0;
+	if (!u->tree)
+		return NULL;
+	size_t all = 0;
+	const struct dataset_node **studies = dataset_collect(u->tree->root, DATASET_STUDY, &all);
+	size_t k = 0;
+	for (size_t i = 0; i < all; i++) {
+		const struct dataset_node *s = studies[i];
+		if ((s->flags & DATASET_NODE_MARKED) || (s->parent && (s->parent->flags & DATASET_NODE_MARKED)))
+			studies[k++] = s;
+	}
+	if (k) {
+		*n = k;
+		return studies;
+	}
+	free(studies);
+	struct dataset_node *cur = ui_tree_node(u);
+	if (!cur)
+		return NULL;
+	const struct dataset_node *st = dataset_ancestor(cur, DATASET_STUDY);
+	return st ? dataset_collect(st, DATASET_STUDY, n) : dataset_collect(cur, DATASET_STUDY, n);
+}
+
+static size_t find_match(struct ui *u, int dir)
+{
+	for (size_t k = 1; k <= u->nrows; k++) {
+		size_t i = (u->cur + (dir > 0 ? k : u->nrows - k)) % u->nrows;
+		if (matches(u, u->rows[i].node))
+			return i;
+	}
+	return u->cur;
+}
+
+int ui_tree_action(struct ui *u, int action)
+{
+	if (!u->tree || !u->nrows)
+		return 0;
+	struct dataset_node *n = ui_tree_node(u);
+	int page = u->lines > 4 ? u->lines - 4 : 1;
+	switch (action) {
+	case ACT_MOVE_DOWN:
+		if (u->cur + 1 < u->nrows)
+			u->cur++;
+		break;
+	case ACT_MOVE_UP:
+		if (u->cur > 0)
+			u->cur--;
+		break;
+	case ACT_PAGE_DOWN:
+		u->cur = u->cur + (size_t)page < u->nrows ? u->cur + (size_t)page : u->nrows - 1;
+		break;
+	case ACT_PAGE_UP:
+		u->cur = u->cur > (size_t)page ? u->cur - (size_t)page : 0;
+		break;
+	case ACT_FIRST:
+		u->cur = 0;
+		break;
+	case ACT_LAST:
+		u->cur = u->nrows - 1;
+		break;
+	case ACT_OPEN:
+		if (n->child && !(n->flags & DATASET_NODE_OPEN)) {
+			n->flags |= DATASET_NODE_OPEN;
+			ui_tree_rebuild(u);
+		} else if (n->kind == DATASET_INSTANCE || n->kind == DATASET_FILE || (n->flags & DATASET_NODE_OPEN)) {
+			u->focus = 1;	/* nothing to open: read the detail */
+		}
+		break;
+	case ACT_CLOSE:
+		if (n->flags & DATASET_NODE_OPEN && n->child) {
+			n->flags &= (uint8_t)~DATASET_NODE_OPEN;
+			ui_tree_rebuild(u);
+		} else {
+			int d = u->rows[u->cur].depth;
+			while (u->cur > 0 && u->rows[u->cur].depth >= d && d > 0)
+				u->cur--;
+		}
+		break;
+	case ACT_MARK:
+		if (n->kind == DATASET_SUBJECT || n->kind == DATASET_STUDY) {
+			n->flags ^= DATASET_NODE_MARKED;
+			if (u->cur + 1 < u->nrows)
+				u->cur++;
+		} else {
+			ui_status(u, UI_ATTR_WARNING, "only subjects and studies can be marked");
+		}
+		return UI_DRAW_ALL;
+	case ACT_NEXT_MATCH:
+	case ACT_PREV_MATCH:
+		if (!u->filter[0]) {
+			ui_status(u, UI_ATTR_WARNING, "no filter: / sets one");
+			return UI_DRAW_STATUS;
+		}
+		u->cur = find_match(u, action == ACT_NEXT_MATCH ? 1 : -1);
+		break;
+	default:
+		return 0;
+	}
+	return UI_DRAW_TREE | UI_DRAW_DETAIL | UI_DRAW_STATUS;
+}
