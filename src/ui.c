@@ -195,6 +195,16 @@ static void keep_copy(struct ui *u, const struct dataset_node *study, json_objec
 	c->diff = diff ? strdup(diff) : NULL;
 }
 
+void ui_server_keep(struct ui *u, const struct dataset_node *study, json_object *res)
+{
+	char err[512], diff[1500] = "";
+	json_object *mine = fhir_study_build(u->tree, study, NULL, &u->fopts, err, sizeof err);
+	int d = mine ? fhir_diff(mine, res, diff, sizeof diff) : 1;
+	json_object_put(mine);
+	((struct dataset_node *)study)->server = d ? DATASET_SERVER_DIFFERENT : DATASET_SERVER_SAME;
+	keep_copy(u, study, json_object_get(res), d ? diff : NULL);
+}
+
 /* ---- jobs ---- */
 
 static void job_event(struct ui_job *j, struct dataset_node *node, int outcome, const char *text, json_object *res)

@@ -190,6 +190,8 @@ void ui_log(struct ui *u, int attr, const char *fmt, ...) __attribute__((format(
 int ui_job_start(struct ui *u, int kind, const struct dataset_node **studies, size_t n, const char *code,
 		 const char *display, const char *query);
 const struct ui_server_copy *ui_server_copy(struct ui *u, const struct dataset_node *study);
+/* Record res (borrowed) as the server's copy of study, and its state from a comparison. */
+void ui_server_keep(struct ui *u, const struct dataset_node *study, json_object *res);
 size_t ui_text_width(const char *s);
 
 #endif

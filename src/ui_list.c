@@ -233,9 +233,9 @@ void ui_results_open(struct ui *u)
 						 jget(bs, "display"));
 			}
 		if (type && !strcmp(type, "ImagingStudy"))
-			ui_lines_add(&u->list, UI_ATTR_NORMAL, r, "%s %s  %s  %s  %s  %s", local ? "->" : "  ", jget(r, "id") ?: "-",
-				     *who ? who : "-", jget(r, "started") ?: "-", *sites ? sites : "-",
-				     local ? dataset_ancestor(local, DATASET_SUBJECT)->name : "");
+			ui_lines_add(&u->list, UI_ATTR_NORMAL, r, "%s %-22s %-16s %-25s %-12s %s", local ? "->" : "  ",
+				     local ? dataset_ancestor(local, DATASET_SUBJECT)->name : "(not here)", *who ? who : "-",
+				     jget(r, "started") ?: "-", *sites ? sites : "-", jget(r, "id") ?: "-");
 		else if (type && !strcmp(type, "Patient"))
 			ui_lines_add(&u->list, UI_ATTR_NORMAL, r, "   Patient/%s  %s", jget(r, "id") ?: "-",
 				     json_object_to_json_string_ext(json_object_object_get(r, "name"), JSON_C_TO_STRING_PLAIN));
@@ -422,6 +422,7 @@ int ui_list_action(struct ui *u, int action, int key)
 		}
 		if (u->overlay == UI_OV_JSON && u->jump) {
 			u->overlay = UI_OV_NONE;
+			ui_server_keep(u, u->jump, u->shown);
 			ui_tree_select(u, u->jump);
 			u->view = UI_VIEW_SERVER;
 			ui_status(u, UI_ATTR_NORMAL, "the local study of the search result");

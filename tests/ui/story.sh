@@ -1,0 +1,143 @@
+#!/bin/sh
+# The tutorial's story in the UI: the real binary, keys from a script (SDSFHIR_SCRIPT),
+# screens dumped as text, and the server's state checked after.
+. "$top_srcdir/tests/lib.sh"
+fhir_server_start
+export SDSFHIR_SERVER="$FHIR" XDG_CONFIG_HOME="$TMP/config" TZ=UTC
+sample_data
+# the tutorial adds bodySite after the push: start from headers without Body Part Examined
+find "$TMP/data" -name '*.dcm' -exec dcmodify -nb -q -ea "(0018,0015)" {} +
+D=$TMP/data
+S=$TMP/screens
+mkdir -p "$S"
+
+ui() {	# ui SCRIPT-TEXT: run the UI on the sample data with these keys
+	printf '%s\n' "$1" >"$TMP/script"
+	SDSFHIR_SCRIPT="$TMP/script" SDSFHIR_SIZE=${SIZE:-100x30} "$SDSFHIR" "$D/sparc_fhir_breast_dataset" \
+		"$D/sparc_fhir_heart_dataset" >"$TMP/ui.out" 2>&1
+	rc=$?
+}
+screen() { cat "$S/$1"; }
+
+# tree rows at 100x30: 1 breast, 2 sub-Aniyah-breast-1, 3-5 its samples, 6 sub-Linman-breast-1, 7-8,
+# 9 heart, 10 sub-Aniyah-heart-1, 11-12, 13 sub-Linman-heart-1, 14-16
+ui ":wait
+:dump $S/open
+j
+:dump $S/aniyah-tags
+2
+:dump $S/aniyah-fhir
+<Tab> G
+:dump $S/aniyah-fhir-end
+<Tab> 1
+c
+:wait
+:dump $S/patient
+p
+:dump $S/confirm
+y
+:wait
+:dump $S/pushed
+q"
+is "UI exits 0" "$rc" 0
+like "both datasets in the tree" "$(screen open)" "v sparc_fhir_breast_dataset .*
+.*v sparc_fhir_heart_dataset"
+like "subjects with instance counts" "$(screen open)" "sub-Aniyah-breast-1 \(9\)"
+like "samples under the subject (one study: no study level)" "$(screen open)" "> sam-3 #3 DCE SUB BILATERAL \(3\)"
+like "scan result in the status line" "$(screen open)" "scanned 30 files: 30 instances, 0 errors"
+like "Aniyah's tags: name" "$(screen aniyah-tags)" "PatientName +Brown\^Aniyah"
+like "Aniyah's tags: study date" "$(screen aniyah-tags)" "StudyDate +20230512"
+like "FHIR view: the Patient" "$(screen aniyah-fhir)" '"resourceType": "Patient"'
+like "FHIR view: no body part, so a warning" "$(screen aniyah-fhir)" "no Body Part Examined: no bodySite"
+like "FHIR view scrolled to the end: the ImagingStudy's instances" "$(screen aniyah-fhir-end)" '"code": "urn:oid:1\.2\.840\.10008\.5\.1\.4\.1\.1\.4'
+like "c: her Patient created" "$(screen patient)" "create patients: 1 created; 1 requests"
+like "p: the confirmation says how many studies and instances, and where" "$(screen confirm)" "Push 1 study \(9 instances\) to $FHIR/ \? y: push"
+like "y: pushed" "$(screen pushed)" "push: 1 created; 1 requests"
+like "the study is marked as on the server, the same" "$(screen pushed)" "^ +=  v sub-Aniyah-breast-1|^  =  v sub-Aniyah-breast-1"
+is "server: one Patient" "$(fhir_count Patient)" 1
+is "server: one ImagingStudy" "$(fhir_count ImagingStudy)" 1
+
+# mark both of Linman's studies and push them
+J12="j j j j j j j j j j j j"
+ui ":wait
+g j j j j j <Space>
+:dump $S/marked
+g $J12 <Space>
+p
+:dump $S/confirm2
+y
+:wait
+:dump $S/pushed2
+q"
+like "Space marks the subject" "$(screen marked)" "^\* .*sub-Linman-breast-1"
+like "two studies to push" "$(screen confirm2)" "Push 2 studies \(15 instances\)"
+like "both pushed" "$(screen pushed2)" "push: 2 created; 1 requests"
+is "server: 2 Patients (Aniyah once)" "$(fhir_count Patient)" 2
+is "server: 3 ImagingStudies" "$(fhir_count ImagingStudy)" 3
+
+# the last study, then bodySite for all: breast and heart by name through CID 4031
+ui ":wait
+g j j j j j j j j j
+p y
+:wait
+g j <Space>
+g j j j j j <Space>
+b
+:type breast
+:dump $S/picker
+<Enter>
+:wait
+:dump $S/bs-breast
+g j <Space>
+g j j j j j <Space>
+g j j j j j j j j j <Space>
+g $J12 <Space>
+b
+:type heart
+<Enter>
+:wait
+:dump $S/bs-heart
+r
+:wait
+g j 3
+:dump $S/server-view
+q"
+like "picker: CID 4031 searched by name" "$(screen picker)" "76752008  Breast"
+like "bodySite on the two breast studies" "$(screen bs-breast)" "bodySite: 2 updated; 4 requests"
+like "bodySite on the two heart studies" "$(screen bs-heart)" "bodySite: 2 updated; 4 requests"
+like "server view: the study is on the server and differs from the local headers (no body part)" "$(screen server-view)" "On the server, but different"
+like "server view: what differs" "$(screen server-view)" "bodySite"
+is "server: 4 ImagingStudies" "$(fhir_count ImagingStudy)" 4
+is "server: breast studies by bodysite" "$(fhir_count ImagingStudy bodysite=76752008)" 2
+is "server: heart studies by bodysite" "$(fhir_count ImagingStudy bodysite=80891009)" 2
+
+# search: only breast studies; Aniyah's studies across datasets (ready query)
+ui ":wait
+s
+:type ImagingStudy?bodysite=76752008&_include=ImagingStudy:subject
+<Enter>
+:wait
+:dump $S/search-breast
+<Enter>
+:dump $S/result-json
+<Enter>
+:dump $S/jumped
+s
+:dump $S/ready
+<Enter>
+:wait
+:dump $S/search-aniyah
+q q"
+like "results: two" "$(screen search-breast)" "Results: 2 of 2"
+like "results: Aniyah's breast study, local" "$(screen search-breast)" "-> sub-Aniyah-breast-1 +Aniyah Brown +2023-05-12T10:32:15-04:00 +Breast"
+like "results: Linman's breast study, local" "$(screen search-breast)" "-> sub-Linman-breast-1 +Linman Zhang +2023-05-19T14:10:00-04:00 +Breast"
+unlike "results: no heart study" "$(screen search-breast)" "Heart"
+like "Enter: the result's JSON" "$(screen result-json)" '"resourceType": "ImagingStudy"'
+like "the JSON says it is a local study" "$(screen result-json)" "Enter: go to the local study"
+like "Enter again: jumps to the study in the tree, server view" "$(screen jumped)" "On the server, but different"
+like "... with the cursor on it" "$(screen jumped)" "Server state|bodySite|v sub-Aniyah-breast-1"
+like "ready queries for the node under the cursor" "$(screen ready)" "ImagingStudy\?subject:Patient\.name=Aniyah&_include=ImagingStudy:subject"
+like "ready query: her studies across datasets" "$(screen search-aniyah)" "Results: 2 of 2"
+like "one in the breast dataset" "$(screen search-aniyah)" "-> sub-Aniyah-breast-1 +Aniyah Brown"
+like "one in the heart dataset" "$(screen search-aniyah)" "-> sub-Aniyah-heart-1 +Aniyah Brown"
+done_testing
