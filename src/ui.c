@@ -765,9 +765,15 @@ static int run_script(struct ui *u, FILE *f)
 				int k = tok[0] == '<' ? key_named(tok) : (unsigned char)tok[0];
 				if (k < 0)
 					continue;
-				redraw |= dispatch(u, k);
+				long k0 = now_ms();
+				redraw |= dispatch(u, k) | job_poll(u);
 				if (redraw & UI_EXIT)
 					return 1;
+				if (u->timing) {	/* each key answered: handled and drawn */
+					draw(u, redraw);
+					redraw = 0;
+					fprintf(u->timing, "key %d ms %ld%s\n", k, now_ms() - k0, u->job ? " busy" : "");
+				}
 			}
 		}
 		if (redraw & UI_EXIT)
@@ -855,6 +861,7 @@ static void cleanup(struct ui *u)
 
 int ui_main(int argc, char **argv)
 {
+	long t0 = now_ms();	/* the first screen is timed from here */
 	struct ui u;
 	memset(&u, 0, sizeof u);
 	int first = parse_args(&u, argc, argv);
@@ -944,7 +951,6 @@ int ui_main(int argc, char **argv)
 	}
 	if (!u.client)
 		ui_log(&u, UI_ATTR_ERROR, "no server connection: %s", u.client_err);
-	long t0 = now_ms();
 	ui_job_start(&u, UI_JOB_SCAN, NULL, 0, NULL, NULL, NULL);
 	draw(&u, UI_DRAW_ALL);
 	u.first_draw_ms = now_ms() - t0;
@@ -952,6 +958,7 @@ int ui_main(int argc, char **argv)
 	FILE *tf = timing && *timing ? fopen(timing, "w") : NULL;
 	if (tf)
 		fprintf(tf, "first-draw-ms %ld\n", u.first_draw_ms);
+	u.timing = tf;
 
 	int rc = 0;
 	if (sf) {
@@ -974,7 +981,7 @@ int ui_main(int argc, char **argv)
 				redraw = 0;
 			}
 			if (tf && key != ERR)
-				fprintf(tf, "key %d ms %ld\n", key, now_ms() - k0);
+				fprintf(tf, "key %d ms %ld%s\n", key, now_ms() - k0, u.job ? " busy" : "");
 		}
 	}
 	if (tf)

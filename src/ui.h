@@ -148,6 +148,7 @@ struct ui {
 	int color;
 	int script;			/* running a script: no terminal input */
 	long first_draw_ms;
+	void *timing;			/* FILE * of SDSFHIR_TIMING, or NULL */
 };
 
 /* Entry point: sdsfhir [options] [PATH...]. Returns an exit status. */
