@@ -752,6 +752,10 @@ static int run_script(struct ui *u, FILE *f)
 			draw(u, UI_DRAW_ALL);
 			redraw = 0;
 			dump_screen(u, l + 6);
+		} else if (strncmp(l, ":sleep ", 7) == 0) {
+			long ms = strtol(l + 7, NULL, 10);
+			struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+			nanosleep(&ts, NULL);
 		} else if (strncmp(l, ":resize ", 8) == 0) {
 			int w, h;
 			if (sscanf(l + 8, "%dx%d", &w, &h) == 2)

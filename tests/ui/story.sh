@@ -140,4 +140,38 @@ like "ready queries for the node under the cursor" "$(screen ready)" "ImagingStu
 like "ready query: her studies across datasets" "$(screen search-aniyah)" "Results: 2 of 2"
 like "one in the breast dataset" "$(screen search-aniyah)" "-> sub-Aniyah-breast-1 +Aniyah Brown"
 like "one in the heart dataset" "$(screen search-aniyah)" "-> sub-Aniyah-heart-1 +Aniyah Brown"
+# more pages load as you scroll
+ui ":wait
+s
+:type ImagingStudy?_count=1
+<Enter>
+:wait
+:dump $S/page1
+j
+:wait
+:dump $S/page2
+q q"
+like "first page: one result and a note that there is more" "$(screen page1)" "Results: 1 of 4"
+like "... (more: move down)" "$(screen page1)" "more: move down to load the next page"
+like "moving down loaded the next page" "$(screen page2)" "Results: 2 of 4"
+
+# Esc cancels a long push after the current request: nothing half-written
+curl -s -X POST -d '{"delayMs":1500,"count":10,"method":"POST"}' "$ADMIN/fault" >/dev/null
+before=$(fhir_count ImagingStudy)
+SIZE=100x30
+printf ':wait\ng j <Space> g j j j j j j j j j <Space>\np y\n:sleep 700\n<Esc>\n:wait\n:dump %s\nq\n' "$S/cancel" >"$TMP/script"
+SDSFHIR_SCRIPT="$TMP/script" SDSFHIR_SIZE=100x30 "$SDSFHIR" --batch 1 "$D/sparc_fhir_breast_dataset" "$D/sparc_fhir_heart_dataset" >/dev/null 2>&1
+like "Esc: the push stops after the current request" "$(screen cancel)" "push: cancelled \| 1 updated"
+is "Esc: the study of the request under way is written whole, the rest not sent" "$(fhir_count ImagingStudy)" "$before"
+curl -s -X POST "$ADMIN/reset" >/dev/null
+
+# errors show in the tree and the detail pane
+printf 'not an image\n' >"$D/sparc_fhir_breast_dataset/primary/sub-Linman-breast-1/sam-1/notes.dcm"
+ui ":wait
+g j j j j j
+:dump $S/errors
+q"
+like "a subject with an unreadable file is flagged !" "$(screen errors)" "^ ! .*sub-Linman-breast-1"
+like "the detail pane says what and why" "$(screen errors)" "! sam-1/notes\.dcm: not DICOM: text file"
+like "the status line counts it" "$(screen errors)" "1 errors"
 done_testing
