@@ -69,6 +69,20 @@ void ui_lines_clear(struct ui_lines *l)
 	memset(l, 0, sizeof *l);
 }
 
+int ui_move(size_t *pos, size_t n, size_t page, int action)
+{
+	size_t last = n ? n - 1 : 0;
+	switch (action) {
+	case ACT_MOVE_DOWN: *pos = *pos < last ? *pos + 1 : last; return 1;
+	case ACT_MOVE_UP: *pos = *pos ? *pos - 1 : 0; return 1;
+	case ACT_PAGE_DOWN: *pos = *pos + page < last ? *pos + page : last; return 1;
+	case ACT_PAGE_UP: *pos = *pos > page ? *pos - page : 0; return 1;
+	case ACT_FIRST: *pos = 0; return 1;
+	case ACT_LAST: *pos = last; return 1;
+	default: return 0;
+	}
+}
+
 /* ---- drawing helpers ---- */
 
 size_t ui_text_width(const char *s)

@@ -194,5 +194,7 @@ const struct ui_server_copy *ui_server_copy(struct ui *u, const struct dataset_n
 /* Record res (borrowed) as the server's copy of study, and its state from a comparison. */
 void ui_server_keep(struct ui *u, const struct dataset_node *study, json_object *res);
 size_t ui_text_width(const char *s);
+/* Move *pos among n lines for a movement action (a page is page lines); 1 if it was one. */
+int ui_move(size_t *pos, size_t n, size_t page, int action);
 
 #endif

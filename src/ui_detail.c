@@ -273,15 +273,11 @@ void ui_detail_draw(struct ui *u, int y, int x, int h, int w)
 int ui_detail_action(struct ui *u, int action)
 {
 	size_t n = u->detail.n, page = u->lines > 4 ? (size_t)u->lines - 4 : 1;
-	switch (action) {
-	case ACT_MOVE_DOWN: if (u->dtop + 1 < n) u->dtop++; break;
-	case ACT_MOVE_UP: if (u->dtop) u->dtop--; break;
-	case ACT_PAGE_DOWN: u->dtop = u->dtop + page < n ? u->dtop + page : (n ? n - 1 : 0); break;
-	case ACT_PAGE_UP: u->dtop = u->dtop > page ? u->dtop - page : 0; break;
-	case ACT_FIRST: u->dtop = 0; break;
-	case ACT_LAST: u->dtop = n > page ? n - page : 0; break;
-	case ACT_CLOSE: u->focus = 0; break;
-	default: return 0;
-	}
+	if (action == ACT_CLOSE)
+		u->focus = 0;
+	else if (action == ACT_LAST)	/* the last page, not the last line alone */
+		u->dtop = n > page ? n - page : 0;
+	else if (!ui_move(&u->dtop, n, page, action))
+		return 0;
 	return UI_DRAW_DETAIL | UI_DRAW_TREE;
 }

@@ -331,15 +331,8 @@ static int input_key(struct ui *u, int key)
 static int list_move(struct ui *u, int action)
 {
 	size_t n = items(u)->n, page = u->lines > 6 ? (size_t)u->lines - 6 : 1;
-	switch (action) {
-	case ACT_MOVE_DOWN: if (u->lcur + 1 < n) u->lcur++; break;
-	case ACT_MOVE_UP: if (u->lcur) u->lcur--; break;
-	case ACT_PAGE_DOWN: u->lcur = u->lcur + page < n ? u->lcur + page : (n ? n - 1 : 0); break;
-	case ACT_PAGE_UP: u->lcur = u->lcur > page ? u->lcur - page : 0; break;
-	case ACT_FIRST: u->lcur = 0; break;
-	case ACT_LAST: u->lcur = n ? n - 1 : 0; break;
-	default: return 0;
-	}
+	if (!ui_move(&u->lcur, n, page, action))
+		return 0;
 	if (u->overlay == UI_OV_HELP || u->overlay == UI_OV_JSON || u->overlay == UI_OV_CONFIRM)
 		u->ltop = u->lcur;	/* plain text: scroll */
 	if (u->overlay == UI_OV_RESULTS && u->next && n && u->lcur + 1 >= n && !u->job) {

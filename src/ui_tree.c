@@ -243,27 +243,9 @@ int ui_tree_action(struct ui *u, int action)
 		return 0;
 	struct dataset_node *n = ui_tree_node(u);
 	int page = u->lines > 4 ? u->lines - 4 : 1;
+	if (ui_move(&u->cur, u->nrows, (size_t)page, action))
+		return UI_DRAW_TREE | UI_DRAW_DETAIL | UI_DRAW_STATUS;
 	switch (action) {
-	case ACT_MOVE_DOWN:
-		if (u->cur + 1 < u->nrows)
-			u->cur++;
-		break;
-	case ACT_MOVE_UP:
-		if (u->cur > 0)
-			u->cur--;
-		break;
-	case ACT_PAGE_DOWN:
-		u->cur = u->cur + (size_t)page < u->nrows ? u->cur + (size_t)page : u->nrows - 1;
-		break;
-	case ACT_PAGE_UP:
-		u->cur = u->cur > (size_t)page ? u->cur - (size_t)page : 0;
-		break;
-	case ACT_FIRST:
-		u->cur = 0;
-		break;
-	case ACT_LAST:
-		u->cur = u->nrows - 1;
-		break;
 	case ACT_OPEN:
 		if (n->child && !(n->flags & DATASET_NODE_OPEN)) {
 			n->flags |= DATASET_NODE_OPEN;

@@ -170,8 +170,21 @@ printf 'not an image\n' >"$D/sparc_fhir_breast_dataset/primary/sub-Linman-breast
 ui ":wait
 g j j j j j
 :dump $S/errors
+/
+:type Linman
+<Enter>
+:dump $S/filter
+n
+:dump $S/filter-next
+h
+:dump $S/closed
 q"
 like "a subject with an unreadable file is flagged !" "$(screen errors)" "^ ! .*sub-Linman-breast-1"
 like "the detail pane says what and why" "$(screen errors)" "! sam-1/notes\.dcm: not DICOM: text file"
 like "the status line counts it" "$(screen errors)" "1 errors"
+like "/ filters the tree: Linman's subjects" "$(screen filter)" "sub-Linman-breast-1"
+unlike "/ filters the tree: not Aniyah's" "$(screen filter)" "sub-Aniyah"
+like "the filter in the status line" "$(screen filter)" "filter: Linman \(n, N: next, previous\)"
+like "n: the next match is Linman's heart subject (its tags)" "$(screen filter-next)" "StudyDescription +MRI HEART"
+unlike "h on a subject of the filtered tree keeps the filter" "$(screen closed)" "sub-Aniyah"
 done_testing
