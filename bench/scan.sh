@@ -36,15 +36,15 @@ N=2000
 L="$B/large/bench_dataset"
 echo "== speed: $N instances of $(du -sh "$L" | cut -f1) in all, $(nproc) cores"
 if drop; then
-	measure "$SDSFHIR" scan "$L"; cold=$(rate $N "$secs")
+	measure "$SDSFHIR" scan --no-cache "$L"; cold=$(rate $N "$secs")
 	echo "sdsfhir scan, cold cache:  $cold files/s  (${secs} s)"
 else
 	cold=""; echo "sdsfhir scan, cold cache:  not measured (cannot drop the page cache here)"
 fi
-measure "$SDSFHIR" scan "$L"
-measure "$SDSFHIR" scan "$L"; warm=$(rate $N "$secs"); warm_s=$secs
+measure "$SDSFHIR" scan --no-cache "$L"
+measure "$SDSFHIR" scan --no-cache "$L"; warm=$(rate $N "$secs"); warm_s=$secs
 echo "sdsfhir scan, warm cache:  $warm files/s  (${secs} s, peak ${kb} KB)"
-measure "$SDSFHIR" scan -j 1 "$L"; one=$(rate $N "$secs")
+measure "$SDSFHIR" scan --no-cache -j 1 "$L"; one=$(rate $N "$secs")
 echo "sdsfhir scan -j 1, warm:   $one files/s  (one reader thread)"
 
 cat >"$B/pydicom_scan.py" <<'PY'
@@ -68,10 +68,21 @@ echo "warm rate vs 5,000 files/s target:     $(ratio "$warm" 5000)x"
 
 S="$B/small/bench_dataset"
 echo "== memory: 100,000 small instances"
-measure "$SDSFHIR" scan "$B/tiny/bench_dataset"; base=$kb
-measure "$SDSFHIR" scan "$S"; big=$kb
-measure "$SDSFHIR" scan "$S"
+measure "$SDSFHIR" scan --no-cache "$B/tiny/bench_dataset"; base=$kb
+measure "$SDSFHIR" scan --no-cache "$S"; big=$kb
+measure "$SDSFHIR" scan --no-cache "$S"; secs_nocache=$secs
 echo "sdsfhir scan, warm:  $(rate 100000 "$secs") files/s  (${secs} s)"
 echo "peak RSS: ${big} KB for 100,000 instances, ${base} KB for 1 (base)"
 per=$(awk -v a="$big" -v b="$base" 'BEGIN { printf "%.0f", (a - b) * 1024 / 100000 }')
 echo "memory per instance beyond the base: $per bytes  (target <= 512)"
+
+echo "== scan cache: 100,000 small instances (XDG_CACHE_HOME=$B/xdg-cache)"
+rm -rf "$B/xdg-cache"
+export XDG_CACHE_HOME="$B/xdg-cache"
+measure "$SDSFHIR" scan "$S"; c1=$secs
+echo "first scan, writing the cache:   ${secs} s"
+measure "$SDSFHIR" scan "$S"; c2=$secs; ckb=$kb
+echo "reopening, unchanged (warm):     ${secs} s, peak ${kb} KB  (target < 1 s for the full tree)"
+drop && { measure "$SDSFHIR" scan "$S"; echo "reopening, unchanged (cold page cache): ${secs} s"; } || true
+echo "cache file: $(du -h "$XDG_CACHE_HOME"/sdsfhir/*.scan | cut -f1)"
+echo "ratio warm without cache / with cache: $(awk -v a="$secs_nocache" -v b="$c2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }')x"

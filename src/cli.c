@@ -4,6 +4,7 @@
 #include "dataset.h"
 #include "dicom.h"
 #include "actions.h"
+#include "cache.h"
 #include "client.h"
 #include "fhir.h"
 #include "settings.h"
@@ -267,11 +268,20 @@ static int usage_error(const char *cmd, const char *text)
 }
 
 /* Parse the options shared by scan and tags; returns the index of the first path or -1. */
+static int no_cache;	/* --no-cache */
+
+/* The scan cache folder to use, or NULL (--no-cache, or no home). */
+static const char *cache_folder(void)
+{
+	static char dir[4096];
+	return !no_cache && cache_dir(dir, sizeof dir) == 0 ? dir : NULL;
+}
+
 static int parse_common(int argc, char **argv, const char *cmd, int *json, int *verbose, int *jobs)
 {
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'J'}, {"verbose", no_argument, NULL, 'v'},
-		{"jobs", required_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
+		{"jobs", required_argument, NULL, 'j'}, {"no-cache", no_argument, NULL, 'C'}, {NULL, 0, NULL, 0}};
 	int c;
 	optind = 1;
 	opterr = 0;
@@ -279,6 +289,7 @@ static int parse_common(int argc, char **argv, const char *cmd, int *json, int *
 		switch (c) {
 		case 'J': *json = 1; break;
 		case 'v': *verbose = 1; break;
+		case 'C': no_cache = 1; break;
 		case 'j': {
 			char *end;
 			long n = strtol(optarg, &end, 10);
@@ -309,16 +320,24 @@ int cli_scan(int argc, char **argv)
 	if (first >= argc)
 		return usage_error("scan", "give at least one dataset, primary/, subject or sample folder");
 	char err[512];
-	struct dataset_scan_opts opts = {.threads = jobs};
+	struct dataset_scan_opts opts = {.threads = jobs, .cache_dir = cache_folder()};
 	struct dataset_tree *t = dataset_scan((const char *const *)argv + first, (size_t)(argc - first), &opts,
 					      err, sizeof err);
 	if (!t) {
 		fprintf(stderr, "sdsfhir: %s\n", err);
 		return CLI_EXIT_FATAL;
 	}
+	if (t->cache_note[0])
+		fprintf(stderr, "sdsfhir: warning: %s\n", t->cache_note);
+	if (verbose)
+		fprintf(stderr, "sdsfhir: %zu of %zu files taken from the scan cache\n", t->cached, t->nfiles);
 	int rc = t->root->nerrors ? CLI_EXIT_PARTIAL : CLI_EXIT_OK;
 	if (json) {
-		if (print_json(jtree(t)) < 0)
+		json_object *o = jtree(t), *c = json_object_new_object();
+		json_object_object_add(c, "files", json_object_new_int64((int64_t)t->nfiles));
+		json_object_object_add(c, "from_cache", json_object_new_int64((int64_t)t->cached));
+		json_object_object_add(o, "cache", c);
+		if (print_json(o) < 0)
 			rc = CLI_EXIT_FATAL;
 	} else {
 		for (const struct dataset_node *c = t->root->child; c; c = c->next)
@@ -464,7 +483,7 @@ int cli_fhir(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"resource", required_argument, NULL, 'r'}, {"zone", required_argument, NULL, 'z'},
 		{"patient-system", required_argument, NULL, 'p'}, {"jobs", required_argument, NULL, 'j'},
-		{NULL, 0, NULL, 0}};
+		{"no-cache", no_argument, NULL, 'C'}, {NULL, 0, NULL, 0}};
 	const char *resource = NULL, *zone = getenv("SDSFHIR_ZONE"), *psys = getenv("SDSFHIR_PATIENT_SYSTEM");
 	int jobs = 0, c;
 	optind = 1;
@@ -475,6 +494,7 @@ int cli_fhir(int argc, char **argv)
 		case 'z': zone = optarg; break;
 		case 'p': psys = optarg; break;
 		case 'j': jobs = atoi(optarg); break;
+		case 'C': no_cache = 1; break;
 		default: {
 			char text[128];
 			snprintf(text, sizeof text, "unknown option or missing value '%s'", argv[optind - 1]);
@@ -495,7 +515,7 @@ int cli_fhir(int argc, char **argv)
 		return usage_error("fhir", "give at least one dataset, primary/, subject or sample folder");
 
 	char err[512];
-	struct dataset_scan_opts so = {.threads = jobs};
+	struct dataset_scan_opts so = {.threads = jobs, .cache_dir = cache_folder()};
 	struct dataset_tree *t = dataset_scan((const char *const *)argv + optind, (size_t)(argc - optind), &so, err, sizeof err);
 	if (!t) {
 		fprintf(stderr, "sdsfhir: %s\n", err);
@@ -596,7 +616,7 @@ static int parse_server(int argc, char **argv, const char *cmd, struct server_cm
 		{"identifier", required_argument, NULL, OPT_IDENTIFIER}, {"dataset", required_argument, NULL, OPT_DATASET},
 		{"zone", required_argument, NULL, OPT_ZONE}, {"patient-system", required_argument, NULL, OPT_PSYS},
 		{"verbose", no_argument, NULL, 'v'}, {"jobs", required_argument, NULL, 'j'},
-		{"token", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0}};
+		{"token", required_argument, NULL, 'T'}, {"no-cache", no_argument, NULL, 'C'}, {NULL, 0, NULL, 0}};
 	/* which command takes which of its own options */
 	int is_push = !strcmp(cmd, "push"), is_bs = !strcmp(cmd, "bodysite"), is_search = !strcmp(cmd, "search");
 	struct { const char *key; const char *value; } sets[32];
@@ -639,6 +659,7 @@ static int parse_server(int argc, char **argv, const char *cmd, struct server_cm
 			break;
 		case 'v': sc->verbose = 1; break;
 		case 'j': sc->jobs = atoi(optarg); break;
+		case 'C': no_cache = 1; break;
 		case 'T':
 			usage_error(cmd, "a token is never taken on the command line: set SDSFHIR_TOKEN or use --token-file");
 			return -1;
@@ -748,7 +769,7 @@ static int run_action(int argc, char **argv, const char *cmd)
 	if (sc.display)
 		snprintf(display, sizeof display, "%s", sc.display);
 	char err[512];
-	struct dataset_scan_opts so = {.threads = sc.jobs};
+	struct dataset_scan_opts so = {.threads = sc.jobs, .cache_dir = cache_folder()};
 	struct dataset_tree *t = dataset_scan((const char *const *)argv + first, (size_t)(argc - first), &so, err, sizeof err);
 	if (!t) {
 		fprintf(stderr, "sdsfhir: %s\n", err);

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include "cache.h"
 #include "dataset.h"
 #include "intern.h"
 
@@ -30,10 +31,26 @@ struct dsin {			/* one dataset named by the inputs */
 	int whole;
 };
 
+struct filemeta {		/* of each file to read */
+	uint64_t size;
+	int64_t mtime_ns;
+	int status;		/* enum dicom_status, once read */
+	uint32_t msg;		/* its error, skip reason or warning */
+};
+
+struct dscache {		/* the scan cache of one dataset */
+	struct dataset_node *ds;
+	struct cache *cache;
+};
+
 struct scan {
 	struct dataset_tree *tree;
 	struct dataset_node **files;	/* every file to read */
+	struct filemeta *meta;		/* parallel to files */
 	size_t nfiles, capfiles;
+	struct dscache *caches;
+	size_t ncaches;
+	atomic_size_t cached;
 	atomic_size_t next, done;
 	pthread_mutex_t lock;
 	const struct dataset_scan_opts *opts;
@@ -361,18 +378,23 @@ static void classify(struct scan *s, const char *input, struct dsin **list, size
 
 /* ---- walking ---- */
 
-static int add_file(struct scan *s, struct dataset_node *n)
+static int add_file(struct scan *s, struct dataset_node *n, const struct stat *st)
 {
 	if (s->nfiles == s->capfiles) {
 		size_t cap = s->capfiles ? s->capfiles * 2 : 1024;
 		struct dataset_node **f = realloc(s->files, cap * sizeof *f);
-		if (!f) {
+		if (f)
+			s->files = f;
+		struct filemeta *m = f ? realloc(s->meta, cap * sizeof *m) : NULL;
+		if (!m) {
 			s->oom = 1;
 			return -1;
 		}
-		s->files = f;
+		s->meta = m;
 		s->capfiles = cap;
 	}
+	s->meta[s->nfiles] = (struct filemeta){(uint64_t)st->st_size,
+					       (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec, -1, 0};
 	s->files[s->nfiles++] = n;
 	return 0;
 }
@@ -489,7 +511,7 @@ static void walk(struct scan *s, struct dataset_node *subject, const char *dir, 
 		} else if (S_ISREG(st.st_mode)) {
 			struct dataset_node *f = node(s, subject, DATASET_FILE, r);
 			if (f)
-				add_file(s, f);
+				add_file(s, f, &st);
 		} else {
 			struct dataset_node *f = node(s, subject, DATASET_FILE, r);
 			if (f) {
@@ -516,6 +538,18 @@ static void scan_dataset(struct scan *s, const struct dsin *in)
 	if (!ds)
 		return;
 	ds->path = str(s, in->path);
+	if (s->opts && s->opts->cache_dir) {
+		struct dscache *c = realloc(s->caches, (s->ncaches + 1) * sizeof *c);
+		if (c) {
+			char note[600];
+			s->caches = c;
+			c[s->ncaches].ds = ds;
+			c[s->ncaches].cache = cache_load(s->opts->cache_dir, in->path, s->tree->pool, note, sizeof note);
+			if (note[0])
+				snprintf(s->tree->cache_note, sizeof s->tree->cache_note, "%s", note);
+			s->ncaches++;
+		}
+	}
 	size_t n;
 	int err;
 	char **names = list_dir(in->path, &n, &err);
@@ -589,7 +623,7 @@ static void scan_dataset(struct scan *s, const struct dsin *in)
 				snprintf(one, sizeof one, "%s", samples[j]);
 				struct dataset_node *f = node(s, sub, DATASET_FILE, one);
 				if (f && stat(sp, &sst) == 0 && S_ISREG(sst.st_mode))
-					add_file(s, f);
+					add_file(s, f, &sst);
 				else if (f)
 					msg(s, f, DATASET_ERROR, "%s", strerror(errno ? errno : ENOENT));
 			}
@@ -605,49 +639,100 @@ static void scan_dataset(struct scan *s, const struct dsin *in)
 
 /* ---- reading ---- */
 
-static void read_one(struct scan *s, struct dataset_node *f, struct dicom_header *h)
+static const struct cache *cache_of(const struct scan *s, const struct dataset_node *ds)
 {
-	char path[PATH_MAX], err[512];
+	for (size_t i = 0; i < s->ncaches; i++)
+		if (s->caches[i].ds == ds)
+			return s->caches[i].cache;
+	return NULL;
+}
+
+static void read_one(struct scan *s, size_t i, struct dicom_header *h)
+{
+	struct dataset_node *f = s->files[i];
+	struct filemeta *m = &s->meta[i];
+	char path[PATH_MAX], err[512], key[PATH_MAX];
+	const struct dataset_node *sub = dataset_ancestor(f, DATASET_SUBJECT);
+	snprintf(key, sizeof key, "%s/%s", sub ? sub->name : "", f->name);
+	const struct cache_entry *e = cache_find(cache_of(s, dataset_ancestor(f, DATASET_DATASET)), key, m->size, m->mtime_ns);
 	int st;
-	if (dataset_node_path(f, path, sizeof path) < 0) {
+	if (e) {
+		st = e->status;
+		atomic_fetch_add(&s->cached, 1);
+	} else if (dataset_node_path(f, path, sizeof path) < 0) {
 		st = DICOM_ERR_IO;
 		snprintf(err, sizeof err, "path too long");
 	} else {
 		st = dicom_read_header(path, h, err, sizeof err);
 	}
 	pthread_mutex_lock(&s->lock);
+	m->status = st;
 	if (st == DICOM_OK) {
-		uint32_t *tags = intern_alloc(s->tree->pool, DICOM_TAG_COUNT * sizeof *tags);
+		uint32_t *tags = e ? e->tags : intern_alloc(s->tree->pool, DICOM_TAG_COUNT * sizeof *tags);
 		if (!tags) {
 			s->oom = 1;
-		} else {
+		} else if (!e) {
 			for (int t = 0; t < DICOM_TAG_COUNT; t++) {
 				const char *v = dicom_header_get(h, (enum dicom_tag)t);
 				tags[t] = v ? intern_add(s->tree->pool, v) : 0;
 			}
-			f->tags = tags;
 		}
-		if (h->warning[0])
-			msg(s, f, DATASET_WARNING, "%s", h->warning);
+		f->tags = tags;
+		m->msg = e ? e->msg : h->warning[0] ? intern_add(s->tree->pool, h->warning) : 0;
+		if (m->msg)
+			msg(s, f, DATASET_WARNING, "%s", intern_get(s->tree->pool, m->msg));
 		static const enum dicom_tag required[] = {DICOM_STUDY_UID, DICOM_SERIES_UID,
 							  DICOM_SOP_INSTANCE_UID, DICOM_SOP_CLASS_UID};
-		for (size_t i = 0; tags && i < sizeof required / sizeof *required; i++) {
-			const char *v = intern_get(s->tree->pool, tags[required[i]]);
+		for (size_t k = 0; tags && k < sizeof required / sizeof *required; k++) {
+			const char *v = intern_get(s->tree->pool, tags[required[k]]);
 			if (!v || !*v) {
-				const struct dicom_tag_info *ti = &dicom_tag_table[required[i]];
+				const struct dicom_tag_info *ti = &dicom_tag_table[required[k]];
 				msg(s, f, DATASET_ERROR, "%s %s (%04X,%04X)", v ? "empty" : "missing",
 				    ti->name, ti->group, ti->element);
 			}
 		}
 		if (!(f->flags & DATASET_NODE_ERROR))
 			f->kind = DATASET_INSTANCE;
-	} else if (st == DICOM_SKIP_DICOMDIR) {
-		msg(s, f, DATASET_WARNING, "%s", err);
-		f->flags |= DATASET_NODE_SKIPPED;
 	} else {
-		msg(s, f, DATASET_ERROR, "%s", err);
+		m->msg = e ? e->msg : intern_add(s->tree->pool, err);
+		const char *text = intern_get(s->tree->pool, m->msg);
+		if (st == DICOM_SKIP_DICOMDIR) {
+			msg(s, f, DATASET_WARNING, "%s", text ? text : "skipped");
+			f->flags |= DATASET_NODE_SKIPPED;
+		} else {
+			msg(s, f, DATASET_ERROR, "%s", text ? text : "cannot read");
+		}
 	}
 	pthread_mutex_unlock(&s->lock);
+}
+
+/* Write the scan cache of every dataset that has one, with what was just read. */
+static void write_caches(struct scan *s)
+{
+	for (size_t c = 0; c < s->ncaches; c++) {
+		char err[600];
+		struct cache_writer *w = cache_writer_open(s->opts->cache_dir, s->caches[c].ds->path, s->tree->pool,
+							   err, sizeof err);
+		for (size_t i = 0; w && i < s->nfiles; i++) {
+			struct dataset_node *f = s->files[i];
+			if (dataset_ancestor(f, DATASET_DATASET) != s->caches[c].ds || s->meta[i].status < 0 ||
+			    s->meta[i].status == DICOM_ERR_IO || s->meta[i].status == DICOM_ERR_INTERNAL)
+				continue;	/* passing troubles are read again next time */
+			const struct dataset_node *sub = dataset_ancestor(f, DATASET_SUBJECT);
+			char key[PATH_MAX];
+			snprintf(key, sizeof key, "%s/%s", sub ? sub->name : "", f->name);
+			struct cache_entry e = {s->meta[i].size, s->meta[i].mtime_ns, s->meta[i].status, s->meta[i].msg,
+						s->meta[i].status == DICOM_OK ? f->tags : NULL};
+			if (cache_writer_add(w, key, &e) < 0)
+				break;
+		}
+		if (w && cache_writer_close(&w, 1, err, sizeof err) == 0)
+			err[0] = '\0';
+		if (err[0] && !s->tree->cache_note[0])
+			snprintf(s->tree->cache_note, sizeof s->tree->cache_note, "%s", err);
+		cache_free(&s->caches[c].cache);
+	}
+	free(s->caches);
 }
 
 static void *worker(void *arg)
@@ -660,7 +745,7 @@ static void *worker(void *arg)
 		size_t i = atomic_fetch_add(&s->next, 1);
 		if (i >= s->nfiles)
 			break;
-		read_one(s, s->files[i], h);
+		read_one(s, i, h);
 		size_t done = atomic_fetch_add(&s->done, 1) + 1;
 		if (s->opts && s->opts->progress && (done % 256 == 0 || done == s->nfiles))
 			s->opts->progress(s->opts->ctx, done, s->nfiles);
@@ -961,8 +1046,17 @@ struct dataset_tree *dataset_scan(const char *const *paths, size_t npaths,
 
 	if (!s.oom)
 		read_all(&s);
+	if (!s.oom)
+		write_caches(&s);
+	else {
+		for (size_t c = 0; c < s.ncaches; c++)
+			cache_free(&s.caches[c].cache);
+		free(s.caches);
+	}
 	tree->nfiles = s.nfiles;
+	tree->cached = atomic_load(&s.cached);
 	free(s.files);
+	free(s.meta);
 	for (struct dataset_node *ds = tree->root->child; ds && !s.oom; ds = ds->next)
 		for (struct dataset_node *sub = ds->child; sub; sub = sub->next)
 			if (sub->kind == DATASET_SUBJECT)

@@ -65,11 +65,14 @@ struct dataset_node {
 struct dataset_tree {
 	struct dataset_node *root;
 	struct intern *pool;	/* every string and node of the tree lives here */
-	size_t nfiles;		/* files read */
+	size_t nfiles;		/* files found */
+	size_t cached;		/* of those, taken from the scan cache unread */
+	char cache_note[512];	/* a cache that was ignored or could not be written, "" if none */
 };
 
 struct dataset_scan_opts {
 	int threads;		/* reader threads; 0: one per online CPU */
+	const char *cache_dir;	/* folder of the scan caches (see cache.h); NULL: no cache */
 	void (*progress)(void *ctx, size_t done, size_t total);	/* optional, from the scanning thread */
 	void *ctx;
 };

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "ui.h"
+#include "cache.h"
 
 #include <curses.h>
 #include <errno.h>
@@ -288,7 +289,9 @@ static void *job_run(void *arg)
 	struct ui_job *j = ja->j;
 	free(ja);
 	if (j->kind == UI_JOB_SCAN) {
-		struct dataset_scan_opts so = {.threads = 0, .progress = job_progress, .ctx = j};
+		char dir[4096];
+		struct dataset_scan_opts so = {.threads = 0, .progress = job_progress, .ctx = j,
+					       .cache_dir = !u->no_cache && cache_dir(dir, sizeof dir) == 0 ? dir : NULL};
 		j->tree = dataset_scan((const char *const *)j->paths, j->npaths, &so, j->scan_err, sizeof j->scan_err);
 		atomic_store(&j->done, 1);
 		return NULL;
@@ -449,6 +452,9 @@ static int job_poll(struct ui *u)
 			ui_status(u, u->tree->root->nerrors ? UI_ATTR_WARNING : UI_ATTR_NORMAL,
 				  "scanned %zu files: %u instances, %u errors, %u warnings (%ld s)", u->tree->nfiles,
 				  u->tree->root->ninstances, u->tree->root->nerrors, u->tree->root->nwarnings, secs);
+			ui_log(u, UI_ATTR_DIM, "scan: %zu of %zu files from the scan cache", u->tree->cached, u->tree->nfiles);
+			if (u->tree->cache_note[0])
+				ui_log(u, UI_ATTR_WARNING, "warning: %s", u->tree->cache_note);
 			ui_tree_rebuild(u);
 		}
 		redraw = UI_DRAW_ALL;
@@ -817,7 +823,7 @@ static int parse_args(struct ui *u, int argc, char **argv)
 		{"connect-timeout", required_argument, NULL, 'C'}, {"retries", required_argument, NULL, 'r'},
 		{"config", required_argument, NULL, 'f'}, {"zone", required_argument, NULL, 'z'},
 		{"patient-system", required_argument, NULL, 'p'}, {"batch", required_argument, NULL, 'b'},
-		{NULL, 0, NULL, 0}};
+		{"no-cache", no_argument, NULL, 'x'}, {NULL, 0, NULL, 0}};
 	static const char *const keys[128] = {['s'] = "server", ['t'] = "token_file", ['n'] = "netrc",
 		['N'] = "netrc_file", ['o'] = "oauth_token_url", ['i'] = "oauth_client_id",
 		['S'] = "oauth_client_secret_file", ['c'] = "cacert", ['k'] = "insecure", ['T'] = "timeout",
@@ -831,6 +837,8 @@ static int parse_args(struct ui *u, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
 		if (c == 'f') {
 			config = optarg;
+		} else if (c == 'x') {
+			u->no_cache = 1;
 		} else if (c > 0 && c < 128 && keys[c] && nsets < 32) {
 			sets[nsets].k = keys[c];
 			sets[nsets++].v = c == 'n' || c == 'k' ? "yes" : optarg;

@@ -147,6 +147,7 @@ struct ui {
 	int lines, cols;		/* screen size at last layout */
 	int color;
 	int script;			/* running a script: no terminal input */
+	int no_cache;			/* --no-cache */
 	long first_draw_ms;
 	void *timing;			/* FILE * of SDSFHIR_TIMING, or NULL */
 };

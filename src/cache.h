@@ -1,0 +1,48 @@
+/* The scan cache: what was read from each file of a dataset, keyed by its path below the
+ * dataset, size and modification time, in one file per dataset under the cache folder
+ * (never inside the dataset). A cache that is corrupt, foreign or of another version is
+ * ignored and rebuilt. Core module: no curses. */
+#ifndef SDSFHIR_CACHE_H
+#define SDSFHIR_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dicom.h"
+
+struct intern;
+struct cache;
+
+struct cache_entry {
+	uint64_t size;
+	int64_t mtime_ns;
+	int status;		/* enum dicom_status of the read */
+	uint32_t msg;		/* error, skip reason or warning (string id), 0: none */
+	uint32_t *tags;		/* DICOM_TAG_COUNT string ids (status DICOM_OK), in the pool */
+};
+
+/* The folder of the caches: $XDG_CACHE_HOME/sdsfhir or ~/.cache/sdsfhir into buf; -1 if none. */
+int cache_dir(char *buf, size_t len);
+
+/* Load the cache of the dataset at dataset_path (absolute) from dir, interning its strings
+ * in pool. NULL when there is none or it cannot be trusted; why goes into note ("" when
+ * there simply is none). Caller frees with cache_free. */
+struct cache *cache_load(const char *dir, const char *dataset_path, struct intern *pool, char *note, size_t notelen);
+void cache_free(struct cache **c);
+
+/* The entry of a file (path below the dataset) when size and time still match, else NULL.
+ * Borrowed. Safe from several threads at once. */
+const struct cache_entry *cache_find(const struct cache *c, const char *rel, uint64_t size, int64_t mtime_ns);
+
+/* Number of entries loaded. */
+size_t cache_count(const struct cache *c);
+
+/* Writing: open a new cache for the dataset, add every file, commit (atomic rename). */
+struct cache_writer;
+struct cache_writer *cache_writer_open(const char *dir, const char *dataset_path, const struct intern *pool,
+				       char *err, size_t errlen);
+int cache_writer_add(struct cache_writer *w, const char *rel, const struct cache_entry *e);
+/* Commit (1) or abandon (0) the new cache; frees w and sets it to NULL. 0, or -1 with err. */
+int cache_writer_close(struct cache_writer **w, int commit, char *err, size_t errlen);
+
+#endif

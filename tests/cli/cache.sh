@@ -1,0 +1,63 @@
+#!/bin/sh
+# The scan cache: outside the dataset, used when files are unchanged, re-read when they
+# change, dropped when they go, and a corrupt or foreign cache is ignored and rebuilt.
+. "$top_srcdir/tests/lib.sh"
+export XDG_CACHE_HOME="$TMP/cache"
+sample_data
+D=$TMP/data/sparc_fhir_breast_dataset
+C=$XDG_CACHE_HOME/sdsfhir
+body() { jq -c 'del(.cache)' "$TMP/.stdout"; }
+
+run "$SDSFHIR" scan --json "$D"
+is "first scan: nothing from the cache" "$(jq .cache.from_cache "$TMP/.stdout")" 0
+first=$(body)
+check "the cache is written under XDG_CACHE_HOME/sdsfhir" test -n "$(ls "$C"/*.scan 2>/dev/null)"
+is "nothing written into the dataset" "$(find "$D" -newer "$TMP/.stdout" -type f | wc -l | tr -d ' ')" 0
+run "$SDSFHIR" scan --json "$D"
+is "second scan: all 15 files from the cache" "$(jq .cache.from_cache "$TMP/.stdout")" 15
+is "second scan: the same tree" "$(body)" "$first"
+
+# a changed file is read again
+F=$D/primary/sub-Aniyah-breast-1/sam-2/IM0002.dcm
+dcmodify -nb -q -m "(0020,0013)=42" "$F"
+run "$SDSFHIR" scan --json "$D"
+is "one changed file: 14 from the cache" "$(jq .cache.from_cache "$TMP/.stdout")" 14
+is "its new value is seen" "$(jq -r '[.datasets[0].subjects[0].studies[0].series[1].instances[].number] | join(",")' "$TMP/.stdout")" "1,3,42"
+# a deleted file is dropped, a new one read
+rm "$D/primary/sub-Linman-breast-1/sam-2/IM0003.dcm"
+printf 'not dicom\n' >"$D/primary/sub-Linman-breast-1/sam-2/notes.dcm"
+run "$SDSFHIR" scan --json "$D"
+is "a deleted file is gone" "$(jq .totals.instances "$TMP/.stdout")" 14
+is "a new file is read: its error" "$(jq -r '.datasets[0].subjects[1].files[0].error' "$TMP/.stdout")" "not DICOM: text file"
+run "$SDSFHIR" scan --json "$D"
+is "errors come from the cache too, the same" "$(jq -r '.datasets[0].subjects[1].files[0].error' "$TMP/.stdout")" "not DICOM: text file"
+is "... and so does everything else" "$(jq .cache.from_cache "$TMP/.stdout")" 15
+
+# corrupt and foreign caches are not trusted
+f=$(ls "$C"/*.scan)
+printf 'garbage' | dd of="$f" bs=1 seek=100 conv=notrunc 2>/dev/null
+run "$SDSFHIR" scan --json "$D"
+like "corrupt cache: a warning" "$err" "scan cache .* is corrupt.*ignored, rebuilt"
+is "corrupt cache: nothing taken from it" "$(jq .cache.from_cache "$TMP/.stdout")" 0
+is "corrupt cache: the right tree" "$(jq .totals.instances "$TMP/.stdout")" 14
+run "$SDSFHIR" scan --json "$D"
+is "rebuilt: used again" "$(jq .cache.from_cache "$TMP/.stdout")" 15
+H=$TMP/data/sparc_fhir_heart_dataset
+"$SDSFHIR" scan "$H" >/dev/null
+hf=$(ls -t "$C"/*.scan | head -1)
+cp "$hf" "$f"
+run "$SDSFHIR" scan --json "$D"
+like "another dataset's cache: not trusted" "$err" "not for this dataset"
+is "another dataset's cache: nothing taken" "$(jq .cache.from_cache "$TMP/.stdout")" 0
+: >"$f"
+run "$SDSFHIR" scan --json "$D"
+is "an empty cache file: ignored" "$(jq .cache.from_cache "$TMP/.stdout")" 0
+is "... the scan still right" "$(jq .totals.instances "$TMP/.stdout")" 14
+
+run "$SDSFHIR" scan --no-cache --json "$D"
+is "--no-cache reads every file" "$(jq .cache.from_cache "$TMP/.stdout")" 0
+chmod 000 "$C"
+run "$SDSFHIR" scan --json "$D"
+is "an unwritable cache folder does not stop the scan" "$(jq .totals.instances "$TMP/.stdout")" 14
+chmod 700 "$C"
+done_testing
