@@ -499,8 +499,10 @@ int actions_search(const struct actions_ctx *a, const char *query, int all, json
 	char *next = strdup(query), err[1500];
 	int st = CLIENT_OK, pages = 0;
 	json_object *seen = json_object_new_object();	/* Type/id of includes already kept */
+	json_object *visited = json_object_new_object();	/* page URLs already read */
 	while (next && !cancelled(a)) {
 		struct client_response r;
+		json_object_object_add(visited, next, NULL);
 		st = request(a, sum, "GET", next, NULL, NULL, NULL, 1, &r, err, sizeof err);
 		free(next);
 		next = NULL;
@@ -550,8 +552,9 @@ int actions_search(const struct actions_ctx *a, const char *query, int all, json
 			*more = next;
 			next = NULL;
 		}
-		if (next && pages >= 10000) {	/* a server that pages forever */
-			snprintf(err, sizeof err, "stopped after %d pages: the server keeps sending next links", pages);
+		if (next && (pages >= 10000 || json_object_object_get_ex(visited, next, NULL))) {
+			snprintf(err, sizeof err, "stopped after %d pages: the server's next links %s", pages,
+				 pages >= 10000 ? "do not end" : "go round in a loop");
 			failed(sum, CLIENT_ERR_HTTP, err);
 			st = CLIENT_ERR_HTTP;
 			free(next);
@@ -561,6 +564,7 @@ int actions_search(const struct actions_ctx *a, const char *query, int all, json
 	}
 	free(next);
 	json_object_put(seen);
+	json_object_put(visited);
 	if (cancelled(a) && st == CLIENT_OK) {
 		st = CLIENT_ERR_CANCELLED;
 		failed(sum, st, "cancelled");

@@ -353,7 +353,7 @@ static int is_unreachable(CURLcode rc)
 	return rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY ||
 	       rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
 	       rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_GOT_NOTHING || rc == CURLE_SEND_ERROR ||
-	       rc == CURLE_RECV_ERROR || rc == CURLE_UNSUPPORTED_PROTOCOL;
+	       rc == CURLE_RECV_ERROR || rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_PARTIAL_FILE;
 }
 
 int client_request(struct client *c, const char *method, const char *path, json_object *body,
@@ -464,8 +464,10 @@ int client_request(struct client *c, const char *method, const char *path, json_
 		if (rc != CURLE_OK) {
 			const char *why = b.overflow ? "reply larger than 256 MiB" : ebuf[0] ? ebuf : curl_easy_strerror(rc);
 			log_exchange(c, method, url, 0, ms, why);
-			if (rc == CURLE_OPERATION_TIMEDOUT && idempotent && attempt < c->o.retries) {
-				retry = 1;
+			int transient = rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR ||
+					rc == CURLE_SEND_ERROR || rc == CURLE_PARTIAL_FILE;
+			if (transient && idempotent && attempt < c->o.retries) {
+				retry = 1;	/* the reply was lost: safe to ask again */
 			} else {
 				snprintf(err, errlen, "%s %s: %s%s", is_unreachable(rc) ? "cannot reach" : "request to",
 					 c->base, why, rc == CURLE_OPERATION_TIMEDOUT ? " (time-out)" : "");

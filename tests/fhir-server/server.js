@@ -11,7 +11,10 @@
 //   POST /admin/reset               empties the store (tests call it between cases)
 //   POST /admin/fault               injects faults: {"status":500,"count":1} or {"delayMs":3000,"count":1},
 //                                   {"status":429,"retryAfter":1,"count":2}; "path" (a prefix under /fhir) and
-//                                   "method" limit which requests it hits
+//                                   "method" limit which requests it hits; after the request is carried out:
+//                                   {"reset":true} closes the connection without a reply, {"truncate":true}
+//                                   sends half the reply, {"invalidJson":true} a 200 that is not JSON,
+//                                   {"pageForever":true} a next link on every search page
 //   GET /admin/stats                requests served and the headers of the last one
 //   POST /oauth/token               OAuth2 client credentials (with --oauth-client ID --oauth-secret FILE)
 //   POST /admin/expire-tokens       forgets issued OAuth2 tokens (the next request gets 401)
@@ -270,7 +273,24 @@ function addLinks(bundle, url, base) {
 }
 
 function send(res, status, body, headers = {}) {
+  const f = res.fault;
+  if (f && f.pageForever && body && body.resourceType === 'Bundle' && body.type === 'searchset') {
+    const self = (body.link || []).find((l) => l.relation === 'self');
+    body.link = [...(body.link || []).filter((l) => l.relation !== 'next'), { relation: 'next', url: self ? self.url : '' }];
+    f.count = 1; // keeps paging as long as it is asked
+    faults.push(f);
+  }
   const text = body === undefined ? '' : JSON.stringify(body);
+  if (f && f.reset) return res.socket.destroy();
+  if (f && f.invalidJson) {
+    res.writeHead(200, { 'Content-Type': 'application/fhir+json' });
+    return res.end('{"resourceType": "Bundle", "entry": [ {');
+  }
+  if (f && f.truncate) {
+    res.writeHead(status, { 'Content-Type': 'application/fhir+json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+    res.write(text.slice(0, Math.floor(text.length / 2)));
+    return setTimeout(() => res.socket.destroy(), 50);
+  }
   res.writeHead(status, { 'Content-Type': 'application/fhir+json; charset=utf-8', ...headers });
   res.end(text);
 }
@@ -323,6 +343,7 @@ async function handle(req, res, body) {
     (!f.method || f.method === req.method));
   if (fault) {
     if (--fault.count <= 0) faults.splice(faults.indexOf(fault), 1);
+    if (fault.reset || fault.truncate || fault.invalidJson || fault.pageForever) res.fault = fault;
     if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault.status) {
       const oo = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: `injected fault ${fault.status}` }] };
