@@ -3,6 +3,7 @@
 #include "cache.h"
 #include "dataset.h"
 #include "intern.h"
+#include "sds_meta.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -532,6 +533,35 @@ static int is_meta_name(const char *name)
 	return 0;
 }
 
+/* Is (subject, sample) a row of the samples table? Without a subject id column, the sample id alone. */
+static int sample_listed(const struct sds_table *t, const char *subject, const char *sample)
+{
+	int cs = sds_meta_column(t, "sample id"), cu = sds_meta_column(t, "subject id");
+	for (size_t r = 0; r < t->nrows; r++)
+		if (strcmp(t->cells[r * t->ncols + (size_t)cs], sample) == 0 &&
+		    (cu < 0 || strcmp(t->cells[r * t->ncols + (size_t)cu], subject) == 0))
+			return 1;
+	return 0;
+}
+
+/* Warn about the samples table's rows of this subject that have no folder. */
+static void missing_samples(struct scan *s, struct dataset_node *sub, const struct sds_table *t, const char *file,
+			    const char *subject_dir)
+{
+	int cs = sds_meta_column(t, "sample id"), cu = sds_meta_column(t, "subject id");
+	if (cu < 0)
+		return;
+	for (size_t r = 0; r < t->nrows; r++) {
+		const char *id = t->cells[r * t->ncols + (size_t)cs];
+		if (!*id || strcmp(t->cells[r * t->ncols + (size_t)cu], sub->name) != 0)
+			continue;
+		char p[PATH_MAX];
+		snprintf(p, sizeof p, "%s/%s", subject_dir, id);
+		if (!is_dir(p))
+			msg(s, sub, DATASET_WARNING, "%s lists sample %s, which has no folder here", file, id);
+	}
+}
+
 static void scan_dataset(struct scan *s, const struct dsin *in)
 {
 	struct dataset_node *ds = node(s, s->tree->root, DATASET_DATASET, base(in->path));
@@ -557,6 +587,30 @@ static void scan_dataset(struct scan *s, const struct dsin *in)
 		if (is_meta_name(names[i]))
 			node(s, ds, DATASET_META, names[i]);
 	free_list(names, n);
+
+	struct sds_table *subjects = NULL, *samples_tab = NULL;
+	const char *subjects_name = NULL, *samples_name = NULL;
+	for (struct dataset_node *c = ds->child; c; c = c->next) {
+		int is_sub = strncasecmp(c->name, "subjects.", 9) == 0, is_sam = strncasecmp(c->name, "samples.", 8) == 0;
+		if (c->kind != DATASET_META || (!is_sub && !is_sam) || (is_sub ? subjects != NULL : samples_tab != NULL))
+			continue;
+		char p[PATH_MAX], e[600];
+		snprintf(p, sizeof p, "%s/%s", in->path, c->name);
+		struct sds_table *t = sds_meta_read(p, e, sizeof e);
+		if (!t) {
+			msg(s, c, DATASET_WARNING, "%s", e);
+		} else if (sds_meta_column(t, is_sub ? "subject id" : "sample id") < 0) {
+			msg(s, c, DATASET_WARNING, "no '%s' column: not checked against the folders",
+			    is_sub ? "subject id" : "sample id");
+			sds_meta_free(&t);
+		} else if (is_sub) {
+			subjects = t;
+			subjects_name = c->name;
+		} else {
+			samples_tab = t;
+			samples_name = c->name;
+		}
+	}
 
 	char primary[PATH_MAX];
 	snprintf(primary, sizeof primary, "%s/primary", in->path);
@@ -593,6 +647,8 @@ static void scan_dataset(struct scan *s, const struct dsin *in)
 		nsub++;
 		if (strncmp(names[i], "sub-", 4) != 0)
 			msg(s, sub, DATASET_WARNING, "subject folder name does not start with 'sub-' (SDS)");
+		if (subjects && !sds_meta_lookup(subjects, "subject id", names[i], "subject id"))
+			msg(s, sub, DATASET_WARNING, "not listed in %s", subjects_name);
 		struct ancestor a = {&top, st.st_dev, st.st_ino};
 		size_t m;
 		char **samples = list_dir(path, &m, &err);
@@ -600,6 +656,8 @@ static void scan_dataset(struct scan *s, const struct dsin *in)
 			msg(s, sub, DATASET_ERROR, "cannot read subject folder: %s", strerror(err));
 			continue;
 		}
+		if (samples_tab && in->whole)	/* rows of this subject without a folder */
+			missing_samples(s, sub, samples_tab, samples_name, path);
 		for (size_t j = 0; j < m && !s->oom; j++) {
 			char sp[PATH_MAX];
 			struct stat sst;
@@ -608,6 +666,8 @@ static void scan_dataset(struct scan *s, const struct dsin *in)
 			int dir = stat(sp, &sst) == 0 && S_ISDIR(sst.st_mode);
 			if (!wanted(in, names[i], dir ? samples[j] : ""))
 				continue;
+			if (dir && samples_tab && !sample_listed(samples_tab, names[i], samples[j]))
+				msg(s, sub, DATASET_WARNING, "sample folder %s is not listed in %s", samples[j], samples_name);
 			if (dir) {
 				struct ancestor b = {&a, sst.st_dev, sst.st_ino};
 				if (looped(&a, &sst)) {
@@ -630,6 +690,19 @@ static void scan_dataset(struct scan *s, const struct dsin *in)
 		}
 		free_list(samples, m);
 	}
+	if (subjects && in->whole) {	/* rows without a folder */
+		int col = sds_meta_column(subjects, "subject id");
+		for (size_t r = 0; r < subjects->nrows; r++) {
+			const char *id = subjects->cells[r * subjects->ncols + (size_t)col];
+			int found = 0;
+			for (size_t k = 0; k < n && !found; k++)
+				found = strcmp(names[k], id) == 0;
+			if (*id && !found)
+				msg(s, ds, DATASET_WARNING, "%s lists subject %s, which has no folder in primary/", subjects_name, id);
+		}
+	}
+	sds_meta_free(&subjects);
+	sds_meta_free(&samples_tab);
 	free_list(names, n);
 	if (!nsub && in->whole)
 		msg(s, ds, DATASET_WARNING, "primary/ holds no subject folders");

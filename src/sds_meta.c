@@ -3,6 +3,8 @@
 #include "sds_meta.h"
 
 #include <csv.h>
+#include <expat.h>
+#include <zip.h>
 #include <ctype.h>
 #include <errno.h>
 #include <json-c/json.h>
@@ -199,6 +201,237 @@ static struct sds_table *read_json(const char *path, char *err, size_t errlen)
 	return finish(&b, err, errlen, path);
 }
 
+/* ---- xlsx: the first worksheet, through libzip and expat ---- */
+
+#define XLSX_PART_MAX (64u << 20)	/* refuse parts that unpack larger (zip bombs) */
+
+/* A part of the zip, NUL-terminated; NULL when absent or too large. Caller frees. */
+static char *zip_part(zip_t *z, const char *name, size_t *len)
+{
+	zip_stat_t st;
+	if (zip_stat(z, name, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE) || st.size > XLSX_PART_MAX)
+		return NULL;
+	zip_file_t *f = zip_fopen(z, name, 0);
+	char *buf = f ? malloc(st.size + 1) : NULL;
+	zip_int64_t n = buf ? zip_fread(f, buf, st.size) : -1;
+	if (f)
+		zip_fclose(f);
+	if (n < 0 || (zip_uint64_t)n != st.size) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = (size_t)n;
+	return buf;
+}
+
+struct xml {			/* parser state for sharedStrings.xml and a sheet */
+	char **strings;		/* shared strings */
+	size_t nstrings, capstrings;
+	char *text;		/* text being gathered */
+	size_t tlen, tcap;
+	int in_text;		/* inside <t> or <v> */
+	/* sheet */
+	size_t col;		/* column of the current cell */
+	char type[16];		/* t= of the current cell */
+	size_t row_cells;	/* cells so far in the row */
+	struct builder *b;
+	int oom;
+};
+
+static void x_text(void *ud, const XML_Char *s, int len)
+{
+	struct xml *x = ud;
+	if (!x->in_text || len <= 0)
+		return;
+	if (x->tlen + (size_t)len + 1 > x->tcap) {
+		size_t cap = x->tcap ? x->tcap * 2 : 256;
+		while (cap < x->tlen + (size_t)len + 1)
+			cap *= 2;
+		char *t = realloc(x->text, cap);
+		if (!t) {
+			x->oom = 1;
+			return;
+		}
+		x->text = t;
+		x->tcap = cap;
+	}
+	memcpy(x->text + x->tlen, s, (size_t)len);
+	x->tlen += (size_t)len;
+	x->text[x->tlen] = '\0';
+}
+
+static const char *local_name(const char *n)
+{
+	const char *c = strrchr(n, ':');
+	return c ? c + 1 : n;
+}
+
+static void ss_start(void *ud, const XML_Char *name, const XML_Char **atts)
+{
+	struct xml *x = ud;
+	(void)atts;
+	name = local_name(name);
+	if (!strcmp(name, "si"))
+		x->tlen = 0;
+	else if (!strcmp(name, "t"))
+		x->in_text = 1;
+}
+
+static void ss_end(void *ud, const XML_Char *name)
+{
+	struct xml *x = ud;
+	name = local_name(name);
+	if (!strcmp(name, "t")) {
+		x->in_text = 0;
+	} else if (!strcmp(name, "si")) {
+		if (x->nstrings == x->capstrings) {
+			size_t cap = x->capstrings ? x->capstrings * 2 : 64;
+			char **n = realloc(x->strings, cap * sizeof *n);
+			if (!n) {
+				x->oom = 1;
+				return;
+			}
+			x->strings = n;
+			x->capstrings = cap;
+		}
+		x->strings[x->nstrings] = strndup(x->text ? x->text : "", x->tlen);
+		if (!x->strings[x->nstrings])
+			x->oom = 1;
+		else
+			x->nstrings++;
+		x->tlen = 0;
+	}
+}
+
+static size_t col_of(const char *ref)
+{
+	size_t c = 0;
+	for (; *ref >= 'A' && *ref <= 'Z'; ref++)
+		c = c * 26 + (size_t)(*ref - 'A' + 1);
+	return c ? c - 1 : 0;
+}
+
+static void sh_start(void *ud, const XML_Char *name, const XML_Char **atts)
+{
+	struct xml *x = ud;
+	name = local_name(name);
+	if (!strcmp(name, "row")) {
+		x->row_cells = 0;
+		x->b->col = 0;
+	} else if (!strcmp(name, "c")) {
+		x->type[0] = '\0';
+		x->col = x->row_cells;
+		for (int i = 0; atts[i]; i += 2) {
+			if (!strcmp(atts[i], "r"))
+				x->col = col_of(atts[i + 1]);
+			else if (!strcmp(atts[i], "t"))
+				snprintf(x->type, sizeof x->type, "%s", atts[i + 1]);
+		}
+		x->tlen = 0;
+	} else if (!strcmp(name, "v") || !strcmp(name, "t")) {
+		x->in_text = 1;
+	}
+}
+
+static void sh_end(void *ud, const XML_Char *name)
+{
+	struct xml *x = ud;
+	name = local_name(name);
+	if (!strcmp(name, "v") || !strcmp(name, "t")) {
+		x->in_text = 0;
+	} else if (!strcmp(name, "c")) {
+		if (x->col > 4096)	/* a far-off cell: not a table we read */
+			return;
+		while (x->row_cells < x->col) {	/* skipped cells are empty */
+			on_field("", 0, x->b);
+			x->row_cells++;
+		}
+		const char *v = x->text ? x->text : "";
+		size_t n = x->tlen;
+		if (!strcmp(x->type, "s")) {
+			size_t i = (size_t)strtoul(v, NULL, 10);
+			v = i < x->nstrings ? x->strings[i] : "";
+			n = strlen(v);
+		}
+		on_field((void *)v, n, x->b);
+		x->row_cells++;
+		x->tlen = 0;
+	} else if (!strcmp(name, "row")) {
+		on_row(0, x->b);
+	}
+}
+
+static int parse_xml(const char *data, size_t len, XML_StartElementHandler start, XML_EndElementHandler end,
+		     struct xml *x, char *err, size_t errlen, const char *what)
+{
+	XML_Parser p = XML_ParserCreate("UTF-8");
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	XML_SetUserData(p, x);
+	XML_SetElementHandler(p, start, end);
+	XML_SetCharacterDataHandler(p, x_text);
+	int ok = XML_Parse(p, data, (int)len, 1) == XML_STATUS_OK;
+	if (!ok)
+		snprintf(err, errlen, "%s: %s at line %lu", what, XML_ErrorString(XML_GetErrorCode(p)),
+			 (unsigned long)XML_GetCurrentLineNumber(p));
+	XML_ParserFree(p);
+	return ok && !x->oom ? 0 : -1;
+}
+
+static struct sds_table *read_xlsx(const char *path, char *err, size_t errlen)
+{
+	int zerr = 0;
+	zip_t *z = zip_open(path, ZIP_RDONLY, &zerr);
+	if (!z) {
+		zip_error_t ze;
+		zip_error_init_with_code(&ze, zerr);
+		snprintf(err, errlen, "%s: not a readable xlsx file (%s)", path, zip_error_strerror(&ze));
+		zip_error_fini(&ze);
+		return NULL;
+	}
+	struct builder b = {0};
+	struct xml x = {0};
+	x.b = &b;
+	struct sds_table *t = NULL;
+	size_t len = 0;
+	char e[256] = "";
+	char *ss = zip_part(z, "xl/sharedStrings.xml", &len);
+	if (ss && parse_xml(ss, len, ss_start, ss_end, &x, e, sizeof e, "sharedStrings.xml") < 0) {
+		snprintf(err, errlen, "%s: %s", path, e);
+		goto out;
+	}
+	char *sheet = zip_part(z, "xl/worksheets/sheet1.xml", &len);
+	for (zip_int64_t i = 0; !sheet && i < zip_get_num_entries(z, 0); i++) {
+		const char *n = zip_get_name(z, (zip_uint64_t)i, 0);
+		if (n && !strncmp(n, "xl/worksheets/", 14) && strstr(n, ".xml") && !strchr(n + 14, '/'))
+			sheet = zip_part(z, n, &len);
+	}
+	if (!sheet) {
+		snprintf(err, errlen, "%s: no worksheet in it (or one larger than %u MiB)", path, XLSX_PART_MAX >> 20);
+	} else if (parse_xml(sheet, len, sh_start, sh_end, &x, e, sizeof e, "worksheet") < 0) {
+		snprintf(err, errlen, "%s: %s", path, e[0] ? e : "out of memory");
+	} else {
+		t = finish(&b, err, errlen, path);
+		b.cells = NULL;
+		b.n = 0;
+	}
+	free(sheet);
+out:
+	free(ss);
+	for (size_t i = 0; i < x.nstrings; i++)
+		free(x.strings[i]);
+	free(x.strings);
+	free(x.text);
+	for (size_t i = 0; i < b.n; i++)
+		free(b.cells[i]);
+	free(b.cells);
+	zip_close(z);
+	return t;
+}
+
 struct sds_table *sds_meta_read(const char *path, char *err, size_t errlen)
 {
 	const char *dot = strrchr(path, '.');
@@ -208,7 +441,9 @@ struct sds_table *sds_meta_read(const char *path, char *err, size_t errlen)
 		return read_delimited(path, '\t', err, errlen);
 	if (dot && strcasecmp(dot, ".json") == 0)
 		return read_json(path, err, errlen);
-	snprintf(err, errlen, "%s: unsupported format (csv, tsv and json are read)", path);
+	if (dot && strcasecmp(dot, ".xlsx") == 0)
+		return read_xlsx(path, err, errlen);
+	snprintf(err, errlen, "%s: unsupported format (xlsx, csv, tsv and json are read)", path);
 	return NULL;
 }
 

@@ -1,5 +1,6 @@
 /* SDS metadata files (dataset_description, subjects, samples) as tables of strings.
- * Reads .csv (libcsv), .tsv and .json (json-c). Core module: no curses. */
+ * Reads .xlsx (the first worksheet; libzip and expat), .csv and .tsv (libcsv) and .json
+ * (json-c). Core module: no curses. */
 #ifndef SDSFHIR_SDS_META_H
 #define SDSFHIR_SDS_META_H
 

@@ -176,6 +176,41 @@ static void tables(void)
 	write_text(path, "{\"subjects\": [");
 	t = sds_meta_read(path, err, sizeof err);
 	ok(t == NULL && strstr(err, "not valid JSON"), "broken JSON: an error (%s)", err);
+	/* xlsx: shared strings, inline strings, numbers, a skipped cell */
+	ok(sh("mkdir -p '%s/x/xl/worksheets'", dir) == 0, "xlsx parts folder");
+	snprintf(path, sizeof path, "%s/x/xl/sharedStrings.xml", dir);
+	write_text(path, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
+			 "<si><t>subject id</t></si><si><t>sex</t></si><si><t>age</t></si><si><r><t>spe</t></r><r><t>cies</t></r></si>"
+			 "<si><t>sub-1</t></si><si><t>Female</t></si><si><t>M\xc3\xbcs musculus</t></si></sst>");
+	snprintf(path, sizeof path, "%s/x/xl/worksheets/sheet1.xml", dir);
+	write_text(path, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>"
+			 "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c><c r=\"C1\" t=\"s\"><v>2</v></c><c r=\"D1\" t=\"s\"><v>3</v></c></row>"
+			 "<row r=\"2\"><c r=\"A2\" t=\"s\"><v>4</v></c><c r=\"B2\" t=\"s\"><v>5</v></c><c r=\"C2\"><v>27</v></c><c r=\"D2\" t=\"s\"><v>6</v></c></row>"
+			 "<row r=\"3\"><c r=\"A3\" t=\"inlineStr\"><is><t>sub-2</t></is></c><c r=\"C3\"><v>3.5</v></c></row>"
+			 "</sheetData></worksheet>");
+	ok(sh("cd '%s/x' && zip -q -r ../subjects.xlsx xl", dir) == 0, "xlsx zipped");
+	snprintf(path, sizeof path, "%s/subjects.xlsx", dir);
+	t = sds_meta_read(path, err, sizeof err);
+	ok(t != NULL, "xlsx reads (%s)", t ? "" : err);
+	if (t) {
+		is_int(t->ncols, 4, "xlsx: four columns");
+		is_int(t->nrows, 2, "xlsx: two rows");
+		is_str(t->header[3], "species", "xlsx: rich text runs joined");
+		is_str(sds_meta_lookup(t, "subject id", "sub-1", "species"), "M\xc3\xbcs musculus", "xlsx: shared string, UTF-8");
+		is_str(sds_meta_lookup(t, "subject id", "sub-1", "age"), "27", "xlsx: a number");
+		is_str(sds_meta_lookup(t, "subject id", "sub-2", "sex"), "", "xlsx: a skipped cell is empty");
+		is_str(sds_meta_lookup(t, "subject id", "sub-2", "age"), "3.5", "xlsx: inline string row, number after a gap");
+		sds_meta_free(&t);
+	}
+	snprintf(path, sizeof path, "%s/fake.xlsx", dir);
+	write_text(path, "not a zip");
+	t = sds_meta_read(path, err, sizeof err);
+	ok(t == NULL && strstr(err, "not a readable xlsx"), "a text file named .xlsx: an error (%s)", err);
+	ok(sh("cd '%s/x' && rm xl/worksheets/sheet1.xml && zip -q -r ../nosheet.xlsx xl", dir) == 0, "xlsx without a sheet");
+	snprintf(path, sizeof path, "%s/nosheet.xlsx", dir);
+	t = sds_meta_read(path, err, sizeof err);
+	ok(t == NULL && strstr(err, "no worksheet"), "an xlsx without a worksheet: an error (%s)", err);
+
 	snprintf(path, sizeof path, "%s/subjects.xls", dir);
 	write_text(path, "x");
 	t = sds_meta_read(path, err, sizeof err);
