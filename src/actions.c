@@ -489,6 +489,48 @@ int actions_search_query(const char *kind, const char *value, char *out, size_t 
 	return 0;
 }
 
+int actions_page(json_object *bundle, json_object *matches, json_object *included, json_object *seen, long *total,
+		 char **next, char *err, size_t errlen)
+{
+	json_object *v, *entries, *links;
+	*next = NULL;
+	if (!json_object_is_type(bundle, json_type_object) || !json_object_object_get_ex(bundle, "resourceType", &v) ||
+	    !json_object_is_type(v, json_type_string) || strcmp(json_object_get_string(v), "Bundle") != 0) {
+		snprintf(err, errlen, "the server's reply to a search is not a Bundle");
+		return -1;
+	}
+	if (json_object_object_get_ex(bundle, "total", &v) && json_object_is_type(v, json_type_int))
+		*total = json_object_get_int64(v);
+	if (json_object_object_get_ex(bundle, "entry", &entries) && json_object_is_type(entries, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(entries); i++) {
+			json_object *e = json_object_array_get_idx(entries, i), *res, *search;
+			if (!json_object_is_type(e, json_type_object) || !json_object_object_get_ex(e, "resource", &res) ||
+			    !json_object_is_type(res, json_type_object))
+				continue;
+			const char *mode = json_object_object_get_ex(e, "search", &search) ? str_of(search, "mode") : NULL;
+			if (mode && strcmp(mode, "include") == 0) {
+				char key[300];
+				snprintf(key, sizeof key, "%s/%s", str_of(res, "resourceType") ? str_of(res, "resourceType") : "?",
+					 str_of(res, "id") ? str_of(res, "id") : "?");
+				if (json_object_object_get_ex(seen, key, NULL))
+					continue;
+				json_object_object_add(seen, key, NULL);
+				json_object_array_add(included, json_object_get(res));
+			} else if (!mode || strcmp(mode, "match") == 0) {
+				json_object_array_add(matches, json_object_get(res));
+			}
+		}
+	}
+	if (json_object_object_get_ex(bundle, "link", &links) && json_object_is_type(links, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(links); i++) {
+			json_object *l = json_object_array_get_idx(links, i);
+			if (str_of(l, "relation") && strcmp(str_of(l, "relation"), "next") == 0 && str_of(l, "url") && !*next)
+				*next = strdup(str_of(l, "url"));
+		}
+	}
+	return 0;
+}
+
 int actions_search(const struct actions_ctx *a, const char *query, int all, json_object **matches,
 		   json_object **included, long *total, char **more, struct actions_summary *sum)
 {
@@ -511,42 +553,13 @@ int actions_search(const struct actions_ctx *a, const char *query, int all, json
 			client_response_clear(&r);
 			break;
 		}
-		json_object *v, *entries, *links;
-		if (!json_object_object_get_ex(r.body, "resourceType", &v) || strcmp(json_object_get_string(v), "Bundle") != 0) {
-			snprintf(err, sizeof err, "the server's reply to a search is not a Bundle");
+		if (actions_page(r.body, *matches, *included, seen, total, &next, err, sizeof err) < 0) {
 			failed(sum, CLIENT_ERR_HTTP, err);
 			st = CLIENT_ERR_HTTP;
 			client_response_clear(&r);
 			break;
 		}
-		if (json_object_object_get_ex(r.body, "total", &v))
-			*total = json_object_get_int64(v);
-		if (json_object_object_get_ex(r.body, "entry", &entries)) {
-			for (size_t i = 0; i < json_object_array_length(entries); i++) {
-				json_object *e = json_object_array_get_idx(entries, i), *res, *search;
-				if (!json_object_object_get_ex(e, "resource", &res))
-					continue;
-				const char *mode = json_object_object_get_ex(e, "search", &search) ? str_of(search, "mode") : NULL;
-				if (mode && strcmp(mode, "include") == 0) {
-					char key[300];
-					snprintf(key, sizeof key, "%s/%s", str_of(res, "resourceType"), str_of(res, "id"));
-					if (json_object_object_get_ex(seen, key, NULL))
-						continue;
-					json_object_object_add(seen, key, NULL);
-					json_object_array_add(*included, json_object_get(res));
-				} else if (!mode || strcmp(mode, "match") == 0) {
-					json_object_array_add(*matches, json_object_get(res));
-				}
-			}
-		}
 		pages++;
-		if (json_object_object_get_ex(r.body, "link", &links) && json_object_is_type(links, json_type_array)) {
-			for (size_t i = 0; i < json_object_array_length(links); i++) {
-				json_object *l = json_object_array_get_idx(links, i);
-				if (str_of(l, "relation") && strcmp(str_of(l, "relation"), "next") == 0 && str_of(l, "url"))
-					next = strdup(str_of(l, "url"));
-			}
-		}
 		client_response_clear(&r);
 		if (next && !all) {
 			*more = next;

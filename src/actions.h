@@ -80,6 +80,12 @@ void actions_compare(const struct actions_ctx *a, const struct dataset_node *con
 int actions_search(const struct actions_ctx *a, const char *query, int all, json_object **matches,
 		   json_object **included, long *total, char **next, struct actions_summary *sum);
 
+/* One page of search results (a Bundle): matches and (new) includes appended, *total set
+ * when given, *next to a copy of the next link or NULL. seen holds the includes kept so
+ * far. 0, or -1 with err when bundle is not a searchset Bundle. */
+int actions_page(json_object *bundle, json_object *matches, json_object *included, json_object *seen, long *total,
+		 char **next, char *err, size_t errlen);
+
 /* The query of a search shorthand: kind "patient" (a name), "bodysite" (SNOMED CT code, or a
  * name through CID 4031), "identifier", "dataset" (a dataset folder name). 0, or -1 with err. */
 int actions_search_query(const char *kind, const char *value, char *out, size_t len, char *err, size_t errlen);

@@ -554,18 +554,25 @@ int client_check_metadata(struct client *c, char *warn, size_t warnlen)
 		client_response_clear(&r);
 		return -st;
 	}
-	json_object *rt, *v;
-	int ret = 0;
-	if (!json_object_object_get_ex(r.body, "resourceType", &rt) ||
-	    strcmp(json_object_get_string(rt), "CapabilityStatement") != 0) {
-		snprintf(warn, warnlen, "%smetadata is not a CapabilityStatement: is this a FHIR server?", c->base);
-		ret = 1;
-	} else if (!json_object_object_get_ex(r.body, "fhirVersion", &v) ||
-		   strncmp(json_object_get_string(v), "4.0.", 4) != 0) {
-		snprintf(warn, warnlen, "%s speaks FHIR %s, not R4 (4.0.x): resources may be refused", c->base,
-			 v ? json_object_get_string(v) : "(version not given)");
-		ret = 1;
-	}
+	int ret = client_metadata_verdict(r.body, c->base, warn, warnlen);
 	client_response_clear(&r);
 	return ret;
+}
+
+int client_metadata_verdict(json_object *body, const char *base, char *warn, size_t warnlen)
+{
+	json_object *rt = NULL, *v = NULL;
+	warn[0] = '\0';
+	if (!json_object_is_type(body, json_type_object) || !json_object_object_get_ex(body, "resourceType", &rt) ||
+	    !json_object_is_type(rt, json_type_string) || strcmp(json_object_get_string(rt), "CapabilityStatement") != 0) {
+		snprintf(warn, warnlen, "%smetadata is not a CapabilityStatement: is this a FHIR server?", base);
+		return 1;
+	}
+	if (!json_object_object_get_ex(body, "fhirVersion", &v) || !json_object_is_type(v, json_type_string) ||
+	    strncmp(json_object_get_string(v), "4.0.", 4) != 0) {
+		snprintf(warn, warnlen, "%s speaks FHIR %s, not R4 (4.0.x): resources may be refused", base,
+			 v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "(version not given)");
+		return 1;
+	}
+	return 0;
 }

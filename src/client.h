@@ -74,6 +74,10 @@ void client_response_clear(struct client_response *resp);
  * in warn for another version; <0 (a client_status, negated) when it could not be read. */
 int client_check_metadata(struct client *c, char *warn, size_t warnlen);
 
+/* The verdict on a /metadata reply body: 0 for a CapabilityStatement of FHIR 4.0.x, 1 with
+ * a warning otherwise (base names the server in it). */
+int client_metadata_verdict(json_object *body, const char *base, char *warn, size_t warnlen);
+
 /* The diagnostics of an OperationOutcome (all issues, "; "-joined) into buf; "" when o is
  * not one. Returns buf. */
 const char *client_outcome_text(json_object *o, char *buf, size_t len);

@@ -1,0 +1,33 @@
+/* libFuzzer: the SDS metadata readers (xlsx, csv, tsv, json); the first byte picks the format. */
+#include "sds_meta.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const ext[] = {"csv", "tsv", "json", "xlsx"};
+	if (size < 1)
+		return 0;
+	char path[96], err[512];
+	snprintf(path, sizeof path, "/tmp/sdsfhir-fuzz-meta-%ld.%s", (long)getpid(), ext[data[0] % 4]);
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return 0;
+	fwrite(data + 1, 1, size - 1, f);
+	fclose(f);
+	struct sds_table *t = sds_meta_read(path, err, sizeof err);
+	if (t) {
+		for (size_t r = 0; r < t->nrows; r++)	/* every cell is there and terminated */
+			for (size_t c = 0; c < t->ncols; c++)
+				if (!t->cells[r * t->ncols + c])
+					abort();
+		sds_meta_lookup(t, "subject id", "sub-1", "sex");
+		sds_meta_free(&t);
+	} else if (!err[0]) {
+		abort();
+	}
+	return 0;
+}
