@@ -188,6 +188,23 @@ const struct dataset_node **dataset_collect(const struct dataset_node *n, enum d
 	return out;
 }
 
+struct sds_table *dataset_meta(const struct dataset_node *n, const char *prefix, char *name, size_t len)
+{
+	const struct dataset_node *ds = dataset_ancestor(n, DATASET_DATASET);
+	for (const struct dataset_node *c = ds ? ds->child : NULL; c; c = c->next) {
+		char path[PATH_MAX], err[512];
+		if (c->kind != DATASET_META || strncasecmp(c->name, prefix, strlen(prefix)) != 0 ||
+		    dataset_node_path(c, path, sizeof path) < 0)
+			continue;
+		struct sds_table *t = sds_meta_read(path, err, sizeof err);
+		if (t) {
+			snprintf(name, len, "%s", c->name);
+			return t;
+		}
+	}
+	return NULL;
+}
+
 const char *dataset_first_msg(const struct dataset_node *n, int level)
 {
 	for (const struct dataset_msg *m = n->msgs; m; m = m->next)

@@ -10,6 +10,7 @@
 #include "dicom.h"
 
 struct intern;
+struct sds_table;
 
 enum dataset_kind {
 	DATASET_ROOT,		/* the inputs; its children are datasets and unusable inputs */
@@ -98,6 +99,11 @@ struct dataset_node *dataset_ancestor(const struct dataset_node *n, enum dataset
 /* Every node of the given kind under n (n itself included), in tree order, in a new array
  * (*count set). Caller frees the array, not the nodes. NULL with *count 0 when none or out of memory. */
 const struct dataset_node **dataset_collect(const struct dataset_node *n, enum dataset_kind kind, size_t *count);
+
+/* The first readable SDS metadata file of n's dataset whose name starts with prefix
+ * ("subjects."), as a table; its file name into name. NULL if none. Caller frees with
+ * sds_meta_free. */
+struct sds_table *dataset_meta(const struct dataset_node *n, const char *prefix, char *name, size_t len);
 
 /* The display name of a kind: "dataset", "subject", ... */
 const char *dataset_kind_name(int kind);

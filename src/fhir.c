@@ -343,25 +343,6 @@ static int has_value(const char *s)
 	return s && *s;
 }
 
-/* The SDS subjects table of the study's dataset, or NULL. Caller frees. */
-static struct sds_table *subjects_table(const struct dataset_node *study, char *file, size_t flen)
-{
-	const struct dataset_node *ds = dataset_ancestor(study, DATASET_DATASET);
-	for (const struct dataset_node *c = ds ? ds->child : NULL; c; c = c->next) {
-		if (c->kind != DATASET_META || strncasecmp(c->name, "subjects.", 9) != 0)
-			continue;
-		char path[4096], err[512];
-		if (dataset_node_path(c, path, sizeof path) < 0)
-			continue;
-		struct sds_table *t = sds_meta_read(path, err, sizeof err);
-		if (t) {
-			snprintf(file, flen, "%s", c->name);
-			return t;
-		}
-	}
-	return NULL;
-}
-
 int fhir_patient_identifier(const struct dataset_tree *tree, const struct dataset_node *study,
 			    const struct fhir_opts *opts, char *system, size_t slen, char *value, size_t vlen)
 {
@@ -438,7 +419,7 @@ json_object *fhir_patient_build(const struct dataset_tree *tree, const struct da
 	/* de-identified header: what the SDS subjects file says */
 	const struct dataset_node *sub = dataset_ancestor(study, DATASET_SUBJECT);
 	char file[256] = "";
-	struct sds_table *t = subjects_table(study, file, sizeof file);
+	struct sds_table *t = dataset_meta(study, "subjects.", file, sizeof file);
 	const char *sname = sub ? sub->name : "";
 	const char *sex = t ? sds_meta_lookup(t, "subject id", sname, "sex") : NULL;
 	const char *species = t ? sds_meta_lookup(t, "subject id", sname, "species") : NULL;

@@ -47,31 +47,13 @@ static void messages(struct ui_lines *l, const struct dataset_node *n, int depth
 			messages(l, c, depth + 1);
 }
 
-/* The SDS metadata file of a dataset whose name starts with prefix, read; NULL if none. */
-static struct sds_table *meta_table(const struct dataset_node *n, const char *prefix, char *name, size_t len)
-{
-	const struct dataset_node *ds = dataset_ancestor(n, DATASET_DATASET);
-	for (const struct dataset_node *c = ds ? ds->child : NULL; c; c = c->next) {
-		char path[4096], err[512];
-		if (c->kind != DATASET_META || strncasecmp(c->name, prefix, strlen(prefix)) != 0 ||
-		    dataset_node_path(c, path, sizeof path) < 0)
-			continue;
-		struct sds_table *t = sds_meta_read(path, err, sizeof err);
-		if (t) {
-			snprintf(name, len, "%s", c->name);
-			return t;
-		}
-	}
-	return NULL;
-}
-
 /* What the SDS metadata says of n: dataset_description for a dataset, its row of subjects
  * for a subject, of samples for a series. */
 static void sds_lines(struct ui *u, const struct dataset_node *n)
 {
 	char file[256];
 	struct sds_table *t = NULL;
-	if (n->kind == DATASET_DATASET && (t = meta_table(n, "dataset_description.", file, sizeof file))) {
+	if (n->kind == DATASET_DATASET && (t = dataset_meta(n, "dataset_description.", file, sizeof file))) {
 		ui_lines_add(&u->detail, UI_ATTR_DIM, NULL, "%s:", file);
 		int vcol = sds_meta_column(t, "value");
 		for (size_t r = 0; r < t->nrows; r++)
@@ -80,7 +62,7 @@ static void sds_lines(struct ui *u, const struct dataset_node *n)
 	} else if (n->kind == DATASET_SUBJECT || n->kind == DATASET_SERIES) {
 		int sub = n->kind == DATASET_SUBJECT;
 		const struct dataset_node *s = dataset_ancestor(n, DATASET_SUBJECT);
-		if (!s || !(t = meta_table(n, sub ? "subjects." : "samples.", file, sizeof file)))
+		if (!s || !(t = dataset_meta(n, sub ? "subjects." : "samples.", file, sizeof file)))
 			return;
 		int ck = sds_meta_column(t, sub ? "subject id" : "sample id"), cs = sds_meta_column(t, "subject id");
 		for (size_t r = 0; ck >= 0 && r < t->nrows; r++) {
