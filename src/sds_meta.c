@@ -174,7 +174,10 @@ static struct sds_table *read_json(const char *path, char *err, size_t errlen)
 	/* header: union of keys in order of first appearance */
 	size_t len = json_object_array_length(rows);
 	for (size_t i = 0; i < len; i++) {
-		json_object_object_foreach(json_object_array_get_idx(rows, i), k, v) {
+		json_object *row = json_object_array_get_idx(rows, i);
+		if (!json_object_is_type(row, json_type_object))	/* rows are objects; others are skipped */
+			continue;
+		json_object_object_foreach(row, k, v) {
 			(void)v;
 			size_t c;
 			for (c = 0; c < b.n && strcmp(b.cells[c], k) != 0; c++)

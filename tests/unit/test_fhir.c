@@ -173,6 +173,11 @@ static void tables(void)
 	t = sds_meta_read(path, err, sizeof err);
 	ok(t && strcmp(sds_meta_lookup(t, "subject id", "sub-1", "age"), "27") == 0, "JSON reads, numbers as text");
 	sds_meta_free(&t);
+	write_text(path, "[[], 1, {\"subject id\": \"sub-1\", \"sex\": \"F\"}, null]");
+	t = sds_meta_read(path, err, sizeof err);
+	ok(t && t->nrows == 1 && strcmp(sds_meta_lookup(t, "subject id", "sub-1", "sex"), "F") == 0,
+	   "JSON rows that are not objects are skipped (a fuzzing find)");
+	sds_meta_free(&t);
 	write_text(path, "{\"subjects\": [");
 	t = sds_meta_read(path, err, sizeof err);
 	ok(t == NULL && strstr(err, "not valid JSON"), "broken JSON: an error (%s)", err);
