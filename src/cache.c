@@ -249,7 +249,7 @@ const struct cache_entry *cache_find(const struct cache *c, const char *rel, uin
 
 static void put(struct buf *b, const void *p, size_t n)
 {
-	if (b->oom)
+	if (b->oom || n == 0)
 		return;
 	if (b->len + n > b->cap) {
 		size_t cap = b->cap ? b->cap : 65536;
