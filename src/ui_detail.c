@@ -124,6 +124,7 @@ static void tags(struct ui *u, const struct dataset_node *n)
 		ui_lines_add(l, UI_ATTR_TITLE, NULL, "%s %s", dataset_kind_name(n->kind), *n->name ? n->name : "(no sample)");
 		break;
 	}
+	messages(l, n, 0);	/* problems first */
 	const struct dataset_node *src = n->tags ? n : ui_tree_study(n);
 	if (src && src->tags) {
 		ui_lines_add(l, UI_ATTR_DIM, NULL, "shared tags (first instance):");
@@ -156,7 +157,6 @@ static void tags(struct ui *u, const struct dataset_node *n)
 		ui_lines_add(l, UI_ATTR_NORMAL, NULL, "found: %zu stud%s, %zu series, %u instances, %u errors, %u warnings",
 			     studies, studies == 1 ? "y" : "ies", series, n->ninstances, n->nerrors, n->nwarnings);
 	}
-	messages(l, n, 0);
 }
 
 static void warn_lines(void *ctx, const struct dataset_node *n, const char *text)
