@@ -20,6 +20,7 @@
 //   POST /admin/expire-tokens       forgets issued OAuth2 tokens (the next request gets 401)
 // Usage: node server.js [--port N] [--port-file FILE] [--token TOKEN_FILE]
 //                       [--oauth-client ID --oauth-secret SECRET_FILE [--oauth-token-uses N]]
+//                       [--tls-cert CERT.pem --tls-key KEY.pem]   (HTTPS instead of HTTP)
 //   With --oauth-token-uses, a token stops working after N requests (the client must renew it).
 //   --port 0 (default) takes a free port; the port is printed as "listening <port>" and written
 //   to --port-file. With --token, every /fhir request needs "Authorization: Bearer <file content>".
@@ -391,7 +392,7 @@ async function handle(req, res, body) {
   return send(res, status, resource, extra);
 }
 
-const server = http.createServer((req, res) => {
+const onRequest = (req, res) => {
   const chunks = [];
   const stream = /gzip/.test(req.headers['content-encoding'] || '') ? req.pipe(zlib.createGunzip()) : req;
   stream.on('data', (c) => chunks.push(c));
@@ -401,7 +402,10 @@ const server = http.createServer((req, res) => {
       send(res, 500, core.normalizeOperationOutcome(e));
     });
   });
-});
+};
+const server = opt('--tls-cert')
+  ? require('node:https').createServer({ cert: fs.readFileSync(opt('--tls-cert')), key: fs.readFileSync(opt('--tls-key')) }, onRequest)
+  : http.createServer(onRequest);
 server.keepAliveTimeout = 30000;
 server.listen(Number(opt('--port', '0')), '127.0.0.1', () => {
   const port = server.address().port;
