@@ -152,3 +152,13 @@ fhir_count() {
 fhir_reset() {
 	curl -s -X POST "$ADMIN/reset" >/dev/null
 }
+
+# fault JSON: inject a fault into the test server (see tests/fhir-server/server.js)
+fault() {
+	curl -s -X POST -d "$1" "$ADMIN/fault" >/dev/null
+}
+
+# free_port: a loopback port nobody listens on (for "server down")
+free_port() {
+	${NODE:-node} -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}

@@ -7,7 +7,6 @@
 fhir_server_start
 export SDSFHIR_SERVER="$FHIR" XDG_CONFIG_HOME="$TMP/config"
 D=$top_srcdir/data
-fault() { curl -s -X POST -d "$1" "$ADMIN/fault" >/dev/null; }
 exactly_once() {	# after a clean re-run: 2 Patients, 4 ImagingStudies, each once
 	run "$SDSFHIR" push "$D"
 	is "$1: re-run after the fault succeeds" "$rc" 0
@@ -30,12 +29,12 @@ is "reset after commit: the server saw the transaction twice (fault, metadata, 2
 exactly_once "reset after commit"
 
 # the reset every time: reported, not retried forever
-curl -s -X POST "$ADMIN/reset" >/dev/null
+fhir_reset
 fault '{"reset":true,"count":20,"method":"POST"}'
 run "$SDSFHIR" push --retries 2 "$D"
 is "reset every time: exit 5" "$rc" 5
 like "reset every time: says so" "$err" "cannot reach $FHIR/: .*(Empty reply|nothing)"
-curl -s -X POST "$ADMIN/reset" >/dev/null
+fhir_reset
 exactly_once "after resets"
 
 # a reply cut in half
@@ -47,7 +46,7 @@ fault '{"truncate":true,"count":20,"path":"/ImagingStudy"}'
 run "$SDSFHIR" search --retries 1 'ImagingStudy?_count=10'
 is "truncated every time: exit 5" "$rc" 5
 like "truncated every time: a clear message" "$err" "partial|transfer closed"
-curl -s -X POST "$ADMIN/reset" >/dev/null
+fhir_reset
 exactly_once "after truncated replies"
 
 # a 200 that is not JSON
@@ -55,7 +54,7 @@ fault '{"invalidJson":true,"count":1,"method":"POST"}'
 run "$SDSFHIR" push "$D"
 is "invalid JSON reply: exit 3" "$rc" 3
 like "invalid JSON reply: a clear message" "$err" "not valid JSON"
-curl -s -X POST "$ADMIN/reset" >/dev/null
+fhir_reset
 exactly_once "after an invalid reply"
 
 # paging forever
@@ -63,7 +62,7 @@ fault '{"pageForever":true,"count":1,"path":"/ImagingStudy"}'
 run "$SDSFHIR" search --all 'ImagingStudy?_count=2'
 is "next links in a loop: exit 3" "$rc" 3
 like "next links in a loop: said, and stopped" "$err" "next links go round in a loop"
-curl -s -X POST "$ADMIN/reset" >/dev/null
+fhir_reset
 exactly_once "after paging forever"
 
 # a server killed in the middle of a push: the next run completes it, once

@@ -6,7 +6,7 @@ export XDG_CONFIG_HOME="$TMP/config"
 D=$top_srcdir/data/sparc_fhir_breast_dataset
 
 # down: a port nobody listens on
-port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+port=$(free_port)
 run env SDSFHIR_SERVER="http://127.0.0.1:$port/fhir" "$SDSFHIR" search 'Patient?name=x'
 is "server down: exit 5" "$rc" 5
 like "server down: cannot reach <server>: <reason>" "$err" "^sdsfhir: cannot reach http://127\.0\.0\.1:$port/fhir/: .*(refused|connect)"
@@ -15,7 +15,6 @@ is "push to a server that is down: exit 5" "$rc" 5
 
 fhir_server_start
 export SDSFHIR_SERVER="$FHIR"
-fault() { curl -s -X POST -d "$1" "$ADMIN/fault" >/dev/null; }
 
 # a 500 once: reads are retried
 fault '{"status":500,"count":1,"path":"/Patient"}'
@@ -28,7 +27,7 @@ fault '{"status":500,"count":20,"path":"/Patient"}'
 run "$SDSFHIR" search --retries 2 'Patient?name=x'
 is "persistent 500: exit 3" "$rc" 3
 like "the OperationOutcome is shown" "$err" "HTTP 500: injected fault 500"
-curl -s -X POST "$ADMIN/reset" >/dev/null
+fhir_reset
 
 # 429 with Retry-After: waited for, then done
 fault '{"status":429,"retryAfter":1,"count":1,"path":"/ImagingStudy"}'
@@ -43,11 +42,11 @@ fault '{"delayMs":4000,"count":1,"path":"/Patient"}'
 run "$SDSFHIR" search --timeout 1 --retries 0 'Patient?name=x'
 is "slow reply, no retries: exit 5" "$rc" 5
 like "says it timed out" "$err" "time-out"
-curl -s -X POST "$ADMIN/reset" >/dev/null
+fhir_reset
 fault '{"delayMs":4000,"count":1,"path":"/Patient"}'
 run "$SDSFHIR" search --timeout 1 'Patient?name=x'
 is "slow reply once: the retry succeeds" "$rc" 0
-curl -s -X POST "$ADMIN/reset" >/dev/null
+fhir_reset
 
 # a transaction is retried (conditional entries only), and re-running creates nothing twice
 fault '{"status":503,"count":1,"method":"POST"}'

@@ -156,14 +156,14 @@ like "... (more: move down)" "$(screen page1)" "more: move down to load the next
 like "moving down loaded the next page" "$(screen page2)" "Results: 2 of 4"
 
 # Esc cancels a long push after the current request: nothing half-written
-curl -s -X POST -d '{"delayMs":3000,"count":10,"method":"POST"}' "$ADMIN/fault" >/dev/null
+fault '{"delayMs":3000,"count":10,"method":"POST"}'
 before=$(fhir_count ImagingStudy)
 SIZE=100x30
 printf ':wait\ng j <Space> g j j j j j j j j j <Space>\np y\n:sleep 1200\n<Esc>\n:wait\n:dump %s\nq\n' "$S/cancel" >"$TMP/script"
 SDSFHIR_SCRIPT="$TMP/script" SDSFHIR_SIZE=100x30 "$SDSFHIR" --batch 1 "$D/sparc_fhir_breast_dataset" "$D/sparc_fhir_heart_dataset" >/dev/null 2>&1
 like "Esc: the push stops after the current request" "$(screen cancel)" "push: cancelled \| 1 updated"
 is "Esc: the study of the request under way is written whole, the rest not sent" "$(fhir_count ImagingStudy)" "$before"
-curl -s -X POST "$ADMIN/reset" >/dev/null
+fhir_reset
 
 # errors show in the tree and the detail pane
 printf 'not an image\n' >"$D/sparc_fhir_breast_dataset/primary/sub-Linman-breast-1/sam-1/notes.dcm"

@@ -7,7 +7,7 @@ export TMUX_TMPDIR="$TMP" XDG_CONFIG_HOME="$TMP/config"
 sock="sdsfhir-test-$$"
 t() { tmux -L "$sock" "$@"; }
 trap 't kill-server 2>/dev/null; cleanup' EXIT
-port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+port=$(free_port)
 D=$top_srcdir/data
 
 start() {	# start [ENV...]: sdsfhir in an 80x24 window; its exit status goes to $TMP/exit
