@@ -460,39 +460,24 @@ static size_t report_msgs(const struct dataset_node *n)
 	return errors;
 }
 
-/* Apply --zone: an IANA name becomes the process's TZ; returns the fhir_opts zone, or NULL if invalid. */
-static const char *set_zone(const char *zone)
-{
-	if (!zone || !*zone)
-		return "local";
-	if (fhir_zone_valid(zone))
-		return zone;
-	const char *dir = getenv("TZDIR");
-	char path[1024];
-	struct stat st;
-	snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", zone);
-	if (strstr(zone, "..") || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-		return NULL;
-	setenv("TZ", zone, 1);
-	tzset();
-	return "local";
-}
-
 int cli_fhir(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"resource", required_argument, NULL, 'r'}, {"zone", required_argument, NULL, 'z'},
-		{"patient-system", required_argument, NULL, 'p'}, {"jobs", required_argument, NULL, 'j'},
-		{"no-cache", no_argument, NULL, 'C'}, {NULL, 0, NULL, 0}};
-	const char *resource = NULL, *zone = getenv("SDSFHIR_ZONE"), *psys = getenv("SDSFHIR_PATIENT_SYSTEM");
-	int jobs = 0, c;
+		{"resource", required_argument, NULL, 'r'}, {"zone", required_argument, NULL, 's'},
+		{"patient-system", required_argument, NULL, 's'}, {"config", required_argument, NULL, 'f'},
+		{"jobs", required_argument, NULL, 'j'}, {"no-cache", no_argument, NULL, 'C'}, {NULL, 0, NULL, 0}};
+	const char *resource = NULL;
+	struct settings_args args = {0};
+	struct settings set;
+	char e[512];
+	int jobs = 0, c, li;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+r:z:p:j:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+r:j:", longopts, &li)) != -1) {
 		switch (c) {
 		case 'r': resource = optarg; break;
-		case 'z': zone = optarg; break;
-		case 'p': psys = optarg; break;
+		case 's': settings_arg(&args, longopts[li].name, optarg); break;
+		case 'f': args.config = optarg; break;
 		case 'j': jobs = atoi(optarg); break;
 		case 'C': no_cache = 1; break;
 		default: {
@@ -506,23 +491,30 @@ int cli_fhir(int argc, char **argv)
 		return usage_error("fhir", "--resource takes patient or study");
 	if (jobs < 0 || jobs > 16)
 		return usage_error("fhir", "--jobs takes a number from 1 to 16");
-	if (psys && (!*psys || !strchr(psys, ':') || strpbrk(psys, " \t|")))
-		return usage_error("fhir", "--patient-system takes a URI, such as urn:example:patient-id");
-	const char *z = set_zone(zone);
-	if (!z)
+	if (settings_resolve(&set, &args, e, sizeof e) < 0) {
+		settings_clear(&set);
+		return usage_error("fhir", e);
+	}
+	const char *z = settings_zone(&set);
+	if (!z) {
+		settings_clear(&set);
 		return usage_error("fhir", "--zone takes local, Z, +hh:mm, -hh:mm or a time zone name such as Europe/Berlin");
-	if (optind >= argc)
+	}
+	if (optind >= argc) {
+		settings_clear(&set);
 		return usage_error("fhir", "give at least one dataset, primary/, subject or sample folder");
+	}
 
 	char err[512];
 	struct dataset_scan_opts so = {.threads = jobs, .cache_dir = cache_folder()};
 	struct dataset_tree *t = dataset_scan((const char *const *)argv + optind, (size_t)(argc - optind), &so, err, sizeof err);
 	if (!t) {
 		fprintf(stderr, "sdsfhir: %s\n", err);
+		settings_clear(&set);
 		return CLI_EXIT_FATAL;
 	}
 	size_t errors = report_msgs(t->root);
-	struct fhir_opts fo = {.patient_system = psys, .zone = z, .warn = warn_stderr};
+	struct fhir_opts fo = {.patient_system = set.patient_system, .zone = z, .warn = warn_stderr};
 	size_t nstudies = 0, skipped = 0;
 	const struct dataset_node **studies = dataset_collect(t->root, DATASET_STUDY, &nstudies);
 	json_object *out;
@@ -566,6 +558,7 @@ int cli_fhir(int argc, char **argv)
 	if (print_json(out) < 0)
 		rc = CLI_EXIT_FATAL;
 	dataset_free(&t);
+	settings_clear(&set);
 	if (fflush(stdout) != 0)
 		rc = CLI_EXIT_FATAL;
 	return rc;
@@ -573,14 +566,11 @@ int cli_fhir(int argc, char **argv)
 
 /* ---- server commands: patient, push, bodysite, search ---- */
 
-enum { OPT_SERVER = 256, OPT_TOKEN_FILE, OPT_NETRC, OPT_NETRC_FILE, OPT_OAUTH_URL, OPT_OAUTH_ID, OPT_OAUTH_SECRET,
-       OPT_CACERT, OPT_INSECURE, OPT_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_RETRIES, OPT_CONFIG, OPT_BATCH, OPT_CODE,
-       OPT_DISPLAY, OPT_JSON, OPT_TABLE, OPT_ALL, OPT_PATIENT, OPT_BODYSITE, OPT_IDENTIFIER, OPT_DATASET, OPT_ZONE,
-       OPT_PSYS };
+enum { OPT_SETTING = 256, OPT_CONFIG, OPT_CODE, OPT_DISPLAY, OPT_JSON, OPT_TABLE, OPT_ALL, OPT_PATIENT,
+       OPT_BODYSITE, OPT_IDENTIFIER, OPT_DATASET };
 
 struct server_cmd {
 	struct settings set;
-	const char *config;
 	int verbose, jobs;
 	const char *code, *display;
 	int json, all;
@@ -600,52 +590,35 @@ static void log_stderr(void *ctx, const char *method, const char *url, long stat
 static int parse_server(int argc, char **argv, const char *cmd, struct server_cmd *sc)
 {
 	static const struct option longopts[] = {
-		{"server", required_argument, NULL, OPT_SERVER}, {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
-		{"netrc", no_argument, NULL, OPT_NETRC}, {"netrc-file", required_argument, NULL, OPT_NETRC_FILE},
-		{"oauth-token-url", required_argument, NULL, OPT_OAUTH_URL},
-		{"oauth-client-id", required_argument, NULL, OPT_OAUTH_ID},
-		{"oauth-secret-file", required_argument, NULL, OPT_OAUTH_SECRET},
-		{"cacert", required_argument, NULL, OPT_CACERT}, {"insecure", no_argument, NULL, OPT_INSECURE},
-		{"timeout", required_argument, NULL, OPT_TIMEOUT},
-		{"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
-		{"retries", required_argument, NULL, OPT_RETRIES}, {"config", required_argument, NULL, OPT_CONFIG},
-		{"batch", required_argument, NULL, OPT_BATCH}, {"code", required_argument, NULL, OPT_CODE},
-		{"display", required_argument, NULL, OPT_DISPLAY}, {"json", no_argument, NULL, OPT_JSON},
-		{"table", no_argument, NULL, OPT_TABLE}, {"all", no_argument, NULL, OPT_ALL},
-		{"patient", required_argument, NULL, OPT_PATIENT}, {"bodysite", required_argument, NULL, OPT_BODYSITE},
-		{"identifier", required_argument, NULL, OPT_IDENTIFIER}, {"dataset", required_argument, NULL, OPT_DATASET},
-		{"zone", required_argument, NULL, OPT_ZONE}, {"patient-system", required_argument, NULL, OPT_PSYS},
-		{"verbose", no_argument, NULL, 'v'}, {"jobs", required_argument, NULL, 'j'},
-		{"token", required_argument, NULL, 'T'}, {"no-cache", no_argument, NULL, 'C'}, {NULL, 0, NULL, 0}};
+#define SETTINGS_OPTION(name, arg, key, fixed) {name, arg ? required_argument : no_argument, NULL, OPT_SETTING},
+#include "settings_options.def"
+#undef SETTINGS_OPTION
+		{"config", required_argument, NULL, OPT_CONFIG},
+		{"code", required_argument, NULL, OPT_CODE}, {"display", required_argument, NULL, OPT_DISPLAY},
+		{"json", no_argument, NULL, OPT_JSON}, {"table", no_argument, NULL, OPT_TABLE},
+		{"all", no_argument, NULL, OPT_ALL}, {"patient", required_argument, NULL, OPT_PATIENT},
+		{"bodysite", required_argument, NULL, OPT_BODYSITE}, {"identifier", required_argument, NULL, OPT_IDENTIFIER},
+		{"dataset", required_argument, NULL, OPT_DATASET}, {"verbose", no_argument, NULL, 'v'},
+		{"jobs", required_argument, NULL, 'j'}, {"token", required_argument, NULL, 'T'},
+		{"no-cache", no_argument, NULL, 'C'}, {NULL, 0, NULL, 0}};
 	/* which command takes which of its own options */
 	int is_push = !strcmp(cmd, "push"), is_bs = !strcmp(cmd, "bodysite"), is_search = !strcmp(cmd, "search");
-	struct { const char *key; const char *value; } sets[32];
-	size_t nsets = 0;
+	struct settings_args args = {0};
 	char err[512];
-	int c;
-	settings_init(&sc->set);
+	int c, li = -1;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+vj:", longopts, NULL)) != -1) {
-		const char *key = NULL;
+	while ((c = getopt_long(argc, argv, "+vj:", longopts, &li)) != -1) {
 		int own_ok = 1;
 		switch (c) {
-		case OPT_SERVER: key = "server"; break;
-		case OPT_TOKEN_FILE: key = "token_file"; break;
-		case OPT_NETRC: key = "netrc"; optarg = (char *)"yes"; break;
-		case OPT_NETRC_FILE: key = "netrc_file"; break;
-		case OPT_OAUTH_URL: key = "oauth_token_url"; break;
-		case OPT_OAUTH_ID: key = "oauth_client_id"; break;
-		case OPT_OAUTH_SECRET: key = "oauth_client_secret_file"; break;
-		case OPT_CACERT: key = "cacert"; break;
-		case OPT_INSECURE: key = "insecure"; optarg = (char *)"yes"; break;
-		case OPT_TIMEOUT: key = "timeout"; break;
-		case OPT_CONNECT_TIMEOUT: key = "connect_timeout"; break;
-		case OPT_RETRIES: key = "retries"; break;
-		case OPT_ZONE: key = "zone"; break;
-		case OPT_PSYS: key = "patient_system"; break;
-		case OPT_BATCH: key = "batch"; own_ok = is_push; break;
-		case OPT_CONFIG: sc->config = optarg; break;
+		case OPT_SETTING:
+			own_ok = is_push || strcmp(longopts[li].name, "batch") != 0;
+			if (own_ok && settings_arg(&args, longopts[li].name, optarg) < 0) {
+				usage_error(cmd, "too many options");
+				return -1;
+			}
+			break;
+		case OPT_CONFIG: args.config = optarg; break;
 		case OPT_CODE: sc->code = optarg; own_ok = is_bs; break;
 		case OPT_DISPLAY: sc->display = optarg; own_ok = is_bs; break;
 		case OPT_JSON: sc->json = 1; own_ok = is_search; break;
@@ -676,18 +649,10 @@ static int parse_server(int argc, char **argv, const char *cmd, struct server_cm
 			usage_error(cmd, text);
 			return -1;
 		}
-		if (key && nsets < sizeof sets / sizeof *sets)
-			sets[nsets].key = key, sets[nsets++].value = optarg;
 	}
-	if (settings_load_file(&sc->set, sc->config, err, sizeof err) < 0 || settings_from_env(&sc->set, err, sizeof err) < 0) {
+	if (settings_resolve(&sc->set, &args, err, sizeof err) < 0) {
 		usage_error(cmd, err);
 		return -1;
-	}
-	for (size_t i = 0; i < nsets; i++) {
-		if (settings_set(&sc->set, sets[i].key, sets[i].value, err, sizeof err) < 0) {
-			usage_error(cmd, err);
-			return -1;
-		}
 	}
 	return optind;
 }
@@ -752,7 +717,7 @@ static int run_action(int argc, char **argv, const char *cmd)
 		settings_clear(&sc.set);
 		return CLI_EXIT_USAGE;
 	}
-	const char *zone = set_zone(sc.set.zone);
+	const char *zone = settings_zone(&sc.set);
 	if (!zone) {
 		settings_clear(&sc.set);
 		return usage_error(cmd, "--zone takes local, Z, +hh:mm, -hh:mm or a time zone name");

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include "fhir.h"
 #include "settings.h"
 
 #include <ctype.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 void settings_init(struct settings *s)
 {
@@ -76,6 +78,10 @@ int settings_set(struct settings *s, const char *key, const char *v, char *err, 
 		{"zone", offsetof(struct settings, zone)},
 		{"patient_system", offsetof(struct settings, patient_system)},
 	};
+	if (strcmp(key, "patient_system") == 0 && (!*v || !strchr(v, ':') || strpbrk(v, " \t|"))) {
+		snprintf(err, errlen, "patient_system takes a URI, such as urn:example:patient-id: '%s'", v);
+		return -1;
+	}
 	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
 		if (strcmp(key, strs[i].key) == 0) {
 			if (set_str((char **)((char *)s + strs[i].off), v) < 0) {
@@ -264,4 +270,52 @@ const char *settings_auth_name(const struct settings *s)
 	if (s->netrc)
 		return "basic (netrc)";
 	return "none";
+}
+
+int settings_arg(struct settings_args *a, const char *option, const char *value)
+{
+	static const struct { const char *option, *key, *fixed; } map[] = {
+#define SETTINGS_OPTION(option, arg, key, fixed) {option, key, fixed},
+#include "settings_options.def"
+#undef SETTINGS_OPTION
+	};
+	for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
+		if (strcmp(option, map[i].option) != 0)
+			continue;
+		if (a->n == sizeof a->set / sizeof *a->set)
+			return -1;
+		a->set[a->n].key = map[i].key;
+		a->set[a->n++].value = map[i].fixed ? map[i].fixed : value;
+		return 1;
+	}
+	return 0;
+}
+
+int settings_resolve(struct settings *s, const struct settings_args *a, char *err, size_t errlen)
+{
+	settings_init(s);
+	if (settings_load_file(s, a->config, err, errlen) < 0 || settings_from_env(s, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < a->n; i++)
+		if (settings_set(s, a->set[i].key, a->set[i].value, err, errlen) < 0)
+			return -1;
+	return 0;
+}
+
+const char *settings_zone(const struct settings *s)
+{
+	const char *zone = s->zone;
+	if (!zone || !*zone)
+		return "local";
+	if (fhir_zone_valid(zone))
+		return zone;
+	const char *dir = getenv("TZDIR");
+	char path[1024];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", zone);
+	if (strstr(zone, "..") || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return NULL;
+	setenv("TZ", zone, 1);
+	tzset();
+	return "local";
 }

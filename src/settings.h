@@ -42,6 +42,27 @@ int settings_load_file(struct settings *s, const char *path, char *err, size_t e
  * SDSFHIR_OAUTH_TOKEN_URL, SDSFHIR_OAUTH_CLIENT_ID, SDSFHIR_CACERT. */
 int settings_from_env(struct settings *s, char *err, size_t errlen);
 
+/* Settings given as command-line options (see settings_options.def), applied after the
+ * config file and the environment by settings_resolve. */
+struct settings_args {
+	const char *config;		/* --config FILE, or NULL for the default file */
+	size_t n;
+	struct { const char *key, *value; } set[32];
+};
+
+/* If option (a long option's name) is a setting, note it with its value; 1 when it is one,
+ * 0 when it is not, -1 when there are too many. Values are borrowed from argv. */
+int settings_arg(struct settings_args *a, const char *option, const char *value);
+
+/* Init s, then read the config file, the environment, and a's options, in that order.
+ * 0, or -1 with err (a bad file, variable or value). */
+int settings_resolve(struct settings *s, const struct settings_args *a, char *err, size_t errlen);
+
+/* The zone for fhir_opts from s->zone: "local" when unset, a fixed zone as it is, and a
+ * time zone name (Europe/Berlin) becomes the process's TZ, giving "local". NULL when it is
+ * none of these. */
+const char *settings_zone(const struct settings *s);
+
 /* Fill client options (pointing into s): the auth mode follows from what is set; a token
  * comes from --token-file/token_file, else SDSFHIR_TOKEN; an OAuth2 secret from
  * SDSFHIR_CLIENT_SECRET or oauth_client_secret_file. 0, or -1 with err (never a secret). */

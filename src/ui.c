@@ -814,49 +814,31 @@ static int run_script(struct ui *u, FILE *f)
 
 static int parse_args(struct ui *u, int argc, char **argv)
 {
+	enum { OPT_SETTING = 256, OPT_CONFIG, OPT_NO_CACHE };
 	static const struct option longopts[] = {
-		{"server", required_argument, NULL, 's'}, {"token-file", required_argument, NULL, 't'},
-		{"netrc", no_argument, NULL, 'n'}, {"netrc-file", required_argument, NULL, 'N'},
-		{"oauth-token-url", required_argument, NULL, 'o'}, {"oauth-client-id", required_argument, NULL, 'i'},
-		{"oauth-secret-file", required_argument, NULL, 'S'}, {"cacert", required_argument, NULL, 'c'},
-		{"insecure", no_argument, NULL, 'k'}, {"timeout", required_argument, NULL, 'T'},
-		{"connect-timeout", required_argument, NULL, 'C'}, {"retries", required_argument, NULL, 'r'},
-		{"config", required_argument, NULL, 'f'}, {"zone", required_argument, NULL, 'z'},
-		{"patient-system", required_argument, NULL, 'p'}, {"batch", required_argument, NULL, 'b'},
-		{"no-cache", no_argument, NULL, 'x'}, {NULL, 0, NULL, 0}};
-	static const char *const keys[128] = {['s'] = "server", ['t'] = "token_file", ['n'] = "netrc",
-		['N'] = "netrc_file", ['o'] = "oauth_token_url", ['i'] = "oauth_client_id",
-		['S'] = "oauth_client_secret_file", ['c'] = "cacert", ['k'] = "insecure", ['T'] = "timeout",
-		['C'] = "connect_timeout", ['r'] = "retries", ['z'] = "zone", ['p'] = "patient_system", ['b'] = "batch"};
-	const char *config = NULL;
-	struct { const char *k, *v; } sets[32];
-	int nsets = 0, c;
+#define SETTINGS_OPTION(name, arg, key, fixed) {name, arg ? required_argument : no_argument, NULL, OPT_SETTING},
+#include "settings_options.def"
+#undef SETTINGS_OPTION
+		{"config", required_argument, NULL, OPT_CONFIG}, {"no-cache", no_argument, NULL, OPT_NO_CACHE},
+		{NULL, 0, NULL, 0}};
+	struct settings_args args = {0};
 	char err[1024];
+	int c, li = -1;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
-		if (c == 'f') {
-			config = optarg;
-		} else if (c == 'x') {
+	while ((c = getopt_long(argc, argv, "+", longopts, &li)) != -1) {
+		if (c == OPT_CONFIG) {
+			args.config = optarg;
+		} else if (c == OPT_NO_CACHE) {
 			u->no_cache = 1;
-		} else if (c > 0 && c < 128 && keys[c] && nsets < 32) {
-			sets[nsets].k = keys[c];
-			sets[nsets++].v = c == 'n' || c == 'k' ? "yes" : optarg;
-		} else {
+		} else if (c != OPT_SETTING || settings_arg(&args, longopts[li].name, optarg) < 0) {
 			fprintf(stderr, "sdsfhir: unknown option or missing value '%s'\nTry 'sdsfhir --help'.\n", argv[optind - 1]);
 			return -1;
 		}
 	}
-	settings_init(&u->set);
-	if (settings_load_file(&u->set, config, err, sizeof err) < 0 || settings_from_env(&u->set, err, sizeof err) < 0) {
+	if (settings_resolve(&u->set, &args, err, sizeof err) < 0) {
 		fprintf(stderr, "sdsfhir: %s\n", err);
 		return -1;
-	}
-	for (int i = 0; i < nsets; i++) {
-		if (settings_set(&u->set, sets[i].k, sets[i].v, err, sizeof err) < 0) {
-			fprintf(stderr, "sdsfhir: %s\n", err);
-			return -1;
-		}
 	}
 	return optind;
 }
@@ -897,14 +879,11 @@ int ui_main(int argc, char **argv)
 	u.paths = first < argc ? argv + first : dot;
 	u.npaths = first < argc ? (size_t)(argc - first) : 1;
 	u.fopts.patient_system = u.set.patient_system;
-	u.fopts.zone = "local";
-	if (u.set.zone && *u.set.zone) {
-		if (fhir_zone_valid(u.set.zone)) {
-			u.fopts.zone = u.set.zone;
-		} else {
-			setenv("TZ", u.set.zone, 1);
-			tzset();
-		}
+	u.fopts.zone = settings_zone(&u.set);
+	if (!u.fopts.zone) {
+		fprintf(stderr, "sdsfhir: --zone takes local, Z, +hh:mm, -hh:mm or a time zone name such as Europe/Berlin\n");
+		cleanup(&u);
+		return 2;
 	}
 	struct client_opts co;
 	if (settings_client_opts(&u.set, &co, u.client_err, sizeof u.client_err) == 0) {

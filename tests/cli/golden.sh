@@ -49,8 +49,16 @@ run env SDSFHIR_ZONE=Z "$SDSFHIR" fhir --resource study "$D/sparc_fhir_heart_dat
 is "SDSFHIR_ZONE=Z" "$(printf '%s' "$out" | jq -r .started)" "2023-06-01T09:15:00Z"
 run "$SDSFHIR" fhir --resource study --zone +01:00 "$D/sparc_fhir_breast_dataset/primary/sub-Aniyah-breast-1"
 is "the offset tag wins over --zone" "$(printf '%s' "$out" | jq -r .started)" "2023-05-12T10:32:15-04:00"
+printf 'zone = +01:00\n' >"$TMP/zone.conf"
+run "$SDSFHIR" fhir --config "$TMP/zone.conf" --resource study "$D/sparc_fhir_heart_dataset/primary/sub-Aniyah-heart-1"
+is "zone from the config file, as push takes it" "$(printf '%s' "$out" | jq -r .started)" "2023-06-01T09:15:00+01:00"
 run "$SDSFHIR" fhir --zone Mars/Base "$D"
 is "unknown zone: exit 2" "$rc" 2
+run "$SDSFHIR" --zone Mars/Base "$D"
+is "unknown zone in the UI: exit 2, before the screen" "$rc" 2
+like "... saying what a zone is" "$err" "--zone takes local, Z"
+run "$SDSFHIR" push --patient-system 'not a uri' "$D"
+is "--patient-system that is not a URI: refused for push too (exit 2)" "$rc" 2
 run "$SDSFHIR" fhir --resource banana "$D"
 is "bad --resource: exit 2" "$rc" 2
 run "$SDSFHIR" fhir --resource patient --patient-system urn:example:pid "$D/sparc_fhir_heart_dataset/primary/sub-Linman-heart-1"
