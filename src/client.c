@@ -273,6 +273,25 @@ static void body_snippet(const struct buf *b, char *out, size_t len)
 	out[k] = '\0';
 }
 
+/* What every request of the client sets: user agent, time-outs, protocols, TLS, the body buffer. */
+static void common_opts(struct client *c, CURL *h, struct buf *b, char *ebuf)
+{
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, c->ua);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_timeout_ms);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->o.timeout_ms);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (c->o.cacert)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->o.cacert);
+	if (c->o.insecure) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+}
+
 static int fetch_token(struct client *c, char *err, size_t errlen)
 {
 	CURL *h = curl_easy_init();
@@ -295,20 +314,7 @@ static int fetch_token(struct client *c, char *err, size_t errlen)
 	curl_easy_setopt(h, CURLOPT_URL, c->o.oauth_token_url);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, form);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, c->ua);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_timeout_ms);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->o.timeout_ms);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (c->o.cacert)
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->o.cacert);
-	if (c->o.insecure) {
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
+	common_opts(c, h, &b, ebuf);
 	long t0 = now_ms(), status = 0;
 	CURLcode rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -421,23 +427,10 @@ int client_request(struct client *c, const char *method, const char *path, json_
 		curl_easy_reset(e);
 		curl_easy_setopt(e, CURLOPT_URL, url);
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, hd);
-		curl_easy_setopt(e, CURLOPT_USERAGENT, c->ua);
+		common_opts(c, e, &b, ebuf);
 		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-		curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_timeout_ms);
-		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->o.timeout_ms);
-		curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-		curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
 		curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 		curl_easy_setopt(e, CURLOPT_HEADERDATA, &h);
-		curl_easy_setopt(e, CURLOPT_ERRORBUFFER, ebuf);
-		if (c->o.cacert)
-			curl_easy_setopt(e, CURLOPT_CAINFO, c->o.cacert);
-		if (c->o.insecure) {
-			curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-			curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-		}
 		if (c->o.auth == CLIENT_AUTH_NETRC) {
 			curl_easy_setopt(e, CURLOPT_NETRC, (long)CURL_NETRC_REQUIRED);
 			if (c->o.netrc_file)

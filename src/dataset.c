@@ -737,13 +737,19 @@ static const struct cache *cache_of(const struct scan *s, const struct dataset_n
 	return NULL;
 }
 
+/* A file's key in the scan cache: its path below the dataset. */
+static void cache_key(const struct dataset_node *f, char *key, size_t len)
+{
+	const struct dataset_node *sub = dataset_ancestor(f, DATASET_SUBJECT);
+	snprintf(key, len, "%s/%s", sub ? sub->name : "", f->name);
+}
+
 static void read_one(struct scan *s, size_t i, struct dicom_header *h)
 {
 	struct dataset_node *f = s->files[i];
 	struct filemeta *m = &s->meta[i];
 	char path[PATH_MAX], err[512], key[PATH_MAX];
-	const struct dataset_node *sub = dataset_ancestor(f, DATASET_SUBJECT);
-	snprintf(key, sizeof key, "%s/%s", sub ? sub->name : "", f->name);
+	cache_key(f, key, sizeof key);
 	const struct cache_entry *e = cache_find(cache_of(s, dataset_ancestor(f, DATASET_DATASET)), key, m->size, m->mtime_ns);
 	int st;
 	if (e) {
@@ -808,9 +814,8 @@ static void write_caches(struct scan *s)
 			if (dataset_ancestor(f, DATASET_DATASET) != s->caches[c].ds || s->meta[i].status < 0 ||
 			    s->meta[i].status == DICOM_ERR_IO || s->meta[i].status == DICOM_ERR_INTERNAL)
 				continue;	/* passing troubles are read again next time */
-			const struct dataset_node *sub = dataset_ancestor(f, DATASET_SUBJECT);
 			char key[PATH_MAX];
-			snprintf(key, sizeof key, "%s/%s", sub ? sub->name : "", f->name);
+			cache_key(f, key, sizeof key);
 			struct cache_entry e = {s->meta[i].size, s->meta[i].mtime_ns, s->meta[i].status, s->meta[i].msg,
 						s->meta[i].status == DICOM_OK ? f->tags : NULL};
 			if (cache_writer_add(w, key, &e) < 0)
