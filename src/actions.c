@@ -143,34 +143,11 @@ static int push_batch(const struct actions_ctx *a, const struct dataset_node *co
 {
 	if (cancelled(a))
 		return CLIENT_ERR_CANCELLED;
-	size_t skipped = 0;
+	size_t skipped = 0;	/* none: actions_push passes only studies that pass fhir_study_check */
 	json_object *b = fhir_bundle_build(a->tree, studies, n, a->fopts, &skipped);
 	json_object *entries;
 	json_object_object_get_ex(b, "entry", &entries);
 	size_t nentries = json_object_array_length(entries);
-	if (skipped) {	/* studies that cannot be expressed: report them, push the others */
-		for (size_t i = 0; i < n; i++) {
-			char url[400];
-			int in = 0;
-			fhir_study_search(studies[i]->name, url, sizeof url);
-			for (size_t k = 0; k < nentries && !in; k++) {
-				json_object *req;
-				json_object_object_get_ex(json_object_array_get_idx(entries, k), "request", &req);
-				in = str_of(req, "url") && strcmp(str_of(req, "url"), url) == 0;
-			}
-			if (!in) {
-				char err[512];
-				json_object *st = fhir_study_build(a->tree, studies[i], NULL, a->fopts, err, sizeof err);
-				json_object_put(st);
-				item(a, sum, studies[i], "ImagingStudy", ACTIONS_FAILED, NULL, err);
-				(*done)++;
-			}
-		}
-	}
-	if (nentries == 0) {
-		json_object_put(b);
-		return CLIENT_OK;
-	}
 	struct client_response r;
 	char err[1500];
 	int st = request(a, sum, "POST", "", b, NULL, NULL, 1, &r, err, sizeof err);
@@ -187,9 +164,7 @@ static int push_batch(const struct actions_ctx *a, const struct dataset_node *co
 	if (st != CLIENT_OK) {
 		failed(sum, st, err);
 		for (size_t i = 0; i < n; i++) {
-			char text[1700];
-			snprintf(text, sizeof text, "%s", err);
-			item(a, sum, studies[i], "ImagingStudy", ACTIONS_FAILED, NULL, text);
+			item(a, sum, studies[i], "ImagingStudy", ACTIONS_FAILED, NULL, err);
 			(*done)++;
 		}
 		client_response_clear(&r);
@@ -246,19 +221,34 @@ static int push_batch(const struct actions_ctx *a, const struct dataset_node *co
 void actions_push(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
 		  struct actions_summary *sum)
 {
-	size_t batch = a->batch > 0 ? (size_t)a->batch : 4, done = 0;
+	size_t batch = a->batch > 0 ? (size_t)a->batch : 4, done = 0, k = 0;
+	const struct dataset_node **ok = malloc((n ? n : 1) * sizeof *ok);
+	if (!ok) {
+		failed(sum, CLIENT_ERR_LOCAL, "out of memory");
+		return;
+	}
 	progress(a, 0, n);
-	for (size_t i = 0; i < n; i += batch) {
-		size_t k = n - i < batch ? n - i : batch;
-		int st = push_batch(a, studies + i, k, sum, &done, n);
+	for (size_t i = 0; i < n; i++) {	/* what cannot be expressed is reported once, here */
+		char err[512];
+		if (fhir_study_check(a->tree, studies[i], err, sizeof err) == 0) {
+			ok[k++] = studies[i];
+		} else {
+			item(a, sum, studies[i], "ImagingStudy", ACTIONS_FAILED, NULL, err);
+			done++;
+		}
+	}
+	for (size_t i = 0; i < k; i += batch) {
+		size_t m = k - i < batch ? k - i : batch;
+		int st = push_batch(a, ok + i, m, sum, &done, n);
 		if (fatal(st)) {
-			for (size_t j = i + k; j < n; j++)
-				item(a, sum, studies[j], "ImagingStudy", ACTIONS_FAILED, NULL, "not sent");
+			for (size_t j = i + m; j < k; j++)
+				item(a, sum, ok[j], "ImagingStudy", ACTIONS_FAILED, NULL, "not sent");
 			if (st == CLIENT_ERR_CANCELLED)
 				failed(sum, st, "cancelled");
 			break;
 		}
 	}
+	free(ok);
 }
 
 /* ---- bodySite ---- */

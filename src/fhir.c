@@ -495,14 +495,9 @@ static void started(const struct dataset_tree *tree, const struct dataset_node *
 }
 
 static json_object *build_series(const struct dataset_tree *tree, const struct dataset_node *se,
-				 const struct fhir_opts *opts, char *err, size_t errlen, size_t *ninst)
+				 const struct fhir_opts *opts, size_t *ninst)
 {
-	const char *modality = TAG(se, MODALITY);
-	if (!has_value(modality)) {
-		snprintf(err, errlen, "series %s (sample %s) has no Modality (0008,0060), which FHIR requires",
-			 TAG(se, SERIES_UID), *se->name ? se->name : "-");
-		return NULL;
-	}
+	const char *modality = TAG(se, MODALITY);	/* present: fhir_study_check */
 	json_object *s = json_object_new_object();
 	add_str(s, "uid", TAG(se, SERIES_UID));
 	long number = unsigned_value(TAG(se, SERIES_NUMBER));
@@ -559,23 +554,36 @@ static json_object *build_series(const struct dataset_tree *tree, const struct d
 	return s;
 }
 
+int fhir_study_check(const struct dataset_tree *tree, const struct dataset_node *study, char *err, size_t errlen)
+{
+	if (study->ninstances == 0) {
+		snprintf(err, errlen, "study %s has no instance", study->name);
+		return -1;
+	}
+	for (const struct dataset_node *se = study->child; se; se = se->next) {
+		if (se->kind == DATASET_SERIES && !has_value(TAG(se, MODALITY))) {
+			snprintf(err, errlen, "series %s (sample %s) has no Modality (0008,0060), which FHIR requires",
+				 TAG(se, SERIES_UID), *se->name ? se->name : "-");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 json_object *fhir_study_build(const struct dataset_tree *tree, const struct dataset_node *study,
 			      json_object *subject, const struct fhir_opts *opts, char *err, size_t errlen)
 {
+	if (fhir_study_check(tree, study, err, errlen) < 0) {
+		json_object_put(subject);
+		return NULL;
+	}
 	json_object *series = json_object_new_array(), *modalities = json_object_new_array();
 	size_t nseries = 0, ninstances = 0;
 	for (const struct dataset_node *se = study->child; se; se = se->next) {
 		if (se->kind != DATASET_SERIES)
 			continue;
 		size_t n = 0;
-		json_object *s = build_series(tree, se, opts, err, errlen, &n);
-		if (!s) {
-			json_object_put(series);
-			json_object_put(modalities);
-			json_object_put(subject);
-			return NULL;
-		}
-		json_object_array_add(series, s);
+		json_object_array_add(series, build_series(tree, se, opts, &n));
 		nseries++;
 		ninstances += n;
 		const char *m = TAG(se, MODALITY);
@@ -587,13 +595,6 @@ json_object *fhir_study_build(const struct dataset_tree *tree, const struct data
 		}
 		if (!seen)
 			json_object_array_add(modalities, coding(FHIR_SYS_DCM, m, NULL));
-	}
-	if (ninstances == 0) {
-		snprintf(err, errlen, "study %s has no instance", study->name);
-		json_object_put(series);
-		json_object_put(modalities);
-		json_object_put(subject);
-		return NULL;
 	}
 	const struct dataset_node *ds = dataset_ancestor(study, DATASET_DATASET);
 	const struct dataset_node *sub = dataset_ancestor(study, DATASET_SUBJECT);

@@ -73,6 +73,10 @@ int fhir_bodysite_lookup(const char *q, char *code, size_t codelen, char *displa
 json_object *fhir_patient_build(const struct dataset_tree *t, const struct dataset_node *study,
 				const struct fhir_opts *opts);
 
+/* Can the study be expressed as an ImagingStudy? 0, or -1 with the reason in err (a series
+ * without Modality, no instance). Cheap: builds nothing. */
+int fhir_study_check(const struct dataset_tree *t, const struct dataset_node *study, char *err, size_t errlen);
+
 /* The ImagingStudy of a study node. subject is the reference to use for the Patient (taken
  * over by the call); NULL makes a reference by identifier. NULL, with err filled, when the
  * study cannot be expressed (a series without Modality, no instance). */
