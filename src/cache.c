@@ -21,7 +21,7 @@ struct slot {
 
 struct cache {
 	struct slot *slots;
-	size_t nslots, count;
+	size_t nslots;
 	char *keys;		/* the rel strings, back to back */
 };
 
@@ -202,8 +202,6 @@ struct cache *cache_load(const char *dir, const char *dataset_path, struct inter
 		size_t h = hash_str(key) & (c->nslots - 1);
 		while (c->slots[h].rel && strcmp(c->slots[h].rel, key) != 0)
 			h = (h + 1) & (c->nslots - 1);
-		if (!c->slots[h].rel)
-			c->count++;
 		c->slots[h].rel = key;
 		c->slots[h].e = e;
 	}
@@ -224,11 +222,6 @@ void cache_free(struct cache **c)
 	free((*c)->keys);
 	free(*c);
 	*c = NULL;
-}
-
-size_t cache_count(const struct cache *c)
-{
-	return c ? c->count : 0;
 }
 
 const struct cache_entry *cache_find(const struct cache *c, const char *rel, uint64_t size, int64_t mtime_ns)

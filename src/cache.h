@@ -34,9 +34,6 @@ void cache_free(struct cache **c);
  * Borrowed. Safe from several threads at once. */
 const struct cache_entry *cache_find(const struct cache *c, const char *rel, uint64_t size, int64_t mtime_ns);
 
-/* Number of entries loaded. */
-size_t cache_count(const struct cache *c);
-
 /* Writing: open a new cache for the dataset, add every file, commit (atomic rename). */
 struct cache_writer;
 struct cache_writer *cache_writer_open(const char *dir, const char *dataset_path, const struct intern *pool,

@@ -19,7 +19,6 @@ struct intern {
 	uint32_t count;			/* ids in use, id 0 excluded */
 	uint32_t *slots;		/* open-addressing hash of ids */
 	size_t nslots;
-	size_t bytes;
 };
 
 static uint32_t hash(const char *s, size_t n)
@@ -82,7 +81,6 @@ static void *arena(struct intern *p, size_t size, size_t align)
 		off = 0;
 	}
 	c->used = off + size;
-	p->bytes += size;
 	return c->data + off;
 }
 
@@ -158,9 +156,4 @@ uint32_t intern_add(struct intern *p, const char *s)
 size_t intern_count(const struct intern *p)
 {
 	return p->count;
-}
-
-size_t intern_bytes(const struct intern *p)
-{
-	return p->bytes;
 }

@@ -25,8 +25,7 @@ const char *intern_get(const struct intern *pool, uint32_t id);
  * NULL when out of memory. Not thread-safe: callers lock. */
 void *intern_alloc(struct intern *pool, size_t size);
 
-/* Number of distinct strings and bytes held (for benchmarks). */
+/* Number of distinct strings held. */
 size_t intern_count(const struct intern *pool);
-size_t intern_bytes(const struct intern *pool);
 
 #endif

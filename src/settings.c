@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-void settings_init(struct settings *s)
+static void settings_init(struct settings *s)
 {
 	memset(s, 0, sizeof *s);
 	s->retries = -1;
@@ -65,7 +65,7 @@ static int seconds(const char *v, long *ms)
 	return 0;
 }
 
-int settings_set(struct settings *s, const char *key, const char *v, char *err, size_t errlen)
+static int settings_set(struct settings *s, const char *key, const char *v, char *err, size_t errlen)
 {
 	static const struct { const char *key; size_t off; } strs[] = {
 		{"server", offsetof(struct settings, server)},
@@ -128,7 +128,7 @@ static char *trim(char *s)
 	return s;
 }
 
-int settings_load_file(struct settings *s, const char *path, char *err, size_t errlen)
+static int settings_load_file(struct settings *s, const char *path, char *err, size_t errlen)
 {
 	char def[4096];
 	int optional = !path;
@@ -176,7 +176,7 @@ int settings_load_file(struct settings *s, const char *path, char *err, size_t e
 	return rc;
 }
 
-int settings_from_env(struct settings *s, char *err, size_t errlen)
+static int settings_from_env(struct settings *s, char *err, size_t errlen)
 {
 	static const struct { const char *env, *key; } map[] = {
 		{"SDSFHIR_SERVER", "server"}, {"SDSFHIR_TOKEN_FILE", "token_file"}, {"SDSFHIR_ZONE", "zone"},

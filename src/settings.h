@@ -24,23 +24,8 @@ struct settings {
 	char *token, *oauth_secret;
 };
 
-/* Defaults. */
-void settings_init(struct settings *s);
+/* Free what s holds (secrets are wiped first). */
 void settings_clear(struct settings *s);
-
-/* Set one key ("server", "token_file", "netrc", "netrc_file", "oauth_token_url",
- * "oauth_client_id", "oauth_client_secret_file", "cacert", "insecure", "connect_timeout",
- * "timeout", "retries", "batch", "zone", "patient_system"). Times are seconds.
- * 0, or -1 with err for an unknown key or a bad value. */
-int settings_set(struct settings *s, const char *key, const char *value, char *err, size_t errlen);
-
-/* Read "key = value" lines ('#' comments) from path, or from $XDG_CONFIG_HOME/sdsfhir/config
- * (~/.config/sdsfhir/config) when path is NULL; a missing default file is no error. */
-int settings_load_file(struct settings *s, const char *path, char *err, size_t errlen);
-
-/* Apply SDSFHIR_SERVER, SDSFHIR_TOKEN_FILE, SDSFHIR_ZONE, SDSFHIR_PATIENT_SYSTEM,
- * SDSFHIR_OAUTH_TOKEN_URL, SDSFHIR_OAUTH_CLIENT_ID, SDSFHIR_CACERT. */
-int settings_from_env(struct settings *s, char *err, size_t errlen);
 
 /* Settings given as command-line options (see settings_options.def), applied after the
  * config file and the environment by settings_resolve. */
@@ -54,8 +39,12 @@ struct settings_args {
  * 0 when it is not, -1 when there are too many. Values are borrowed from argv. */
 int settings_arg(struct settings_args *a, const char *option, const char *value);
 
-/* Init s, then read the config file, the environment, and a's options, in that order.
- * 0, or -1 with err (a bad file, variable or value). */
+/* Init s, then read the config file (a->config, or $XDG_CONFIG_HOME/sdsfhir/config,
+ * ~/.config/sdsfhir/config, which need not exist), the environment (SDSFHIR_SERVER,
+ * SDSFHIR_TOKEN_FILE, SDSFHIR_ZONE, SDSFHIR_PATIENT_SYSTEM, SDSFHIR_OAUTH_TOKEN_URL,
+ * SDSFHIR_OAUTH_CLIENT_ID, SDSFHIR_CACERT) and a's options, in that order. Config keys
+ * are the settings keys of settings_options.def plus oauth_client_secret_file; times are
+ * seconds. 0, or -1 with err (a bad file, variable or value). */
 int settings_resolve(struct settings *s, const struct settings_args *a, char *err, size_t errlen);
 
 /* The zone for fhir_opts from s->zone: "local" when unset, a fixed zone as it is, and a

@@ -172,7 +172,8 @@ void ui_status(struct ui *u, int attr, const char *fmt, ...)
 	u->status_attr = attr;
 }
 
-void ui_log(struct ui *u, int attr, const char *fmt, ...)
+static void ui_log(struct ui *u, int attr, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void ui_log(struct ui *u, int attr, const char *fmt, ...)
 {
 	char buf[2048];
 	va_list ap;

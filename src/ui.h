@@ -182,13 +182,11 @@ void ui_help_open(struct ui *u);
 void ui_picker_open(struct ui *u);
 void ui_search_open(struct ui *u);
 void ui_results_open(struct ui *u);
-void ui_picker_filter(struct ui *u);
 
 /* ui.c helpers for the other ui files */
 void ui_put(int y, int x, int w, const char *s, int attr);
 int ui_attr(struct ui *u, int attr);
 void ui_status(struct ui *u, int attr, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void ui_log(struct ui *u, int attr, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int ui_job_start(struct ui *u, int kind, const struct dataset_node **studies, size_t n, const char *code,
 		 const char *display, const char *query);
 const struct ui_server_copy *ui_server_copy(struct ui *u, const struct dataset_node *study);

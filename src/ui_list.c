@@ -60,7 +60,7 @@ void ui_help_open(struct ui *u)
 
 /* ---- bodySite picker ---- */
 
-void ui_picker_filter(struct ui *u)
+static void ui_picker_filter(struct ui *u)
 {
 	ui_lines_clear(&u->list);
 	const char *q = u->input;
