@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "actions.h"
+#include "jget.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -12,6 +13,18 @@ const char *actions_outcome_name(int outcome)
 	static const char *const names[] = {"created", "existed", "updated", "unchanged", "not on the server", "same",
 					    "different", "failed"};
 	return outcome >= 0 && outcome <= ACTIONS_FAILED ? names[outcome] : "?";
+}
+
+const char *actions_shown_text(size_t shown, long total, int more, const char *more_text, char *buf, size_t len)
+{
+	if (total < 0 && !more)
+		total = (long)shown;	/* every page was read: the count is exact */
+	int k = snprintf(buf, len, "%zu shown", shown);
+	if (total >= 0 && k >= 0 && (size_t)k < len)
+		k += snprintf(buf + k, len - (size_t)k, " of %ld", total);
+	if (more && k >= 0 && (size_t)k < len)
+		snprintf(buf + k, len - (size_t)k, " (more %s)", more_text);
+	return buf;
 }
 
 static void item(const struct actions_ctx *a, struct actions_summary *sum, const struct dataset_node *n,
@@ -127,128 +140,379 @@ void actions_patients(const struct actions_ctx *a, const struct dataset_node *co
 	json_object_put(seen);
 }
 
+/* ---- looking studies up on the server ---- */
+
+#define LOOKUP_URL_MAX 1900	/* a query longer than this is split: servers refuse URLs past about 2,000 bytes */
+
+/* The server's copies of studies[0..n) by their urn:dicom:uid identifiers, in as few searches
+ * as the URL length allows: found[i] gets the first match (a new reference) and count[i] the
+ * number of matches. Returns a client_status; err on failure. */
+static int lookup(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
+		  json_object **found, size_t *count, struct actions_summary *sum, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < n; i++) {
+		found[i] = NULL;
+		count[i] = 0;
+	}
+	size_t i = 0;
+	while (i < n) {
+		if (cancelled(a)) {
+			snprintf(err, errlen, "cancelled");
+			return CLIENT_ERR_CANCELLED;
+		}
+		/* as many identifiers as fit */
+		char url[LOOKUP_URL_MAX + 400];
+		size_t k = (size_t)snprintf(url, sizeof url, "ImagingStudy?identifier="), first = i;
+		for (; i < n && i - first < 50; i++) {
+			char esc[400];
+			fhir_query_escape(studies[i]->name, esc, sizeof esc, 0);
+			size_t need = strlen(FHIR_SYS_DICOM_UID) + strlen(esc) + 12;
+			if (i > first && k + need > LOOKUP_URL_MAX)
+				break;
+			k += (size_t)snprintf(url + k, sizeof url - k, "%s" FHIR_SYS_DICOM_UID "|urn:oid:%s", i > first ? "," : "", esc);
+		}
+		snprintf(url + k, sizeof url - k, "&_count=%zu", 2 * (i - first) + 1);
+		struct client_response r;
+		int st = request(a, sum, "GET", url, NULL, NULL, NULL, 1, &r, err, errlen);
+		if (st == CLIENT_OK && !jget_is_resource(r.body, "Bundle")) {
+			snprintf(err, errlen, "the server sent an invalid Bundle: its reply to a search is not a Bundle");
+			st = CLIENT_ERR_HTTP;
+		}
+		if (st != CLIENT_OK) {
+			client_response_clear(&r);
+			return st;
+		}
+		json_object *entries = jget_arr(r.body, "entry");
+		for (size_t e = 0; e < jget_len(entries); e++) {
+			json_object *res = jget_obj(jget_idx_obj(entries, e), "resource");
+			if (!jget_is_resource(res, "ImagingStudy"))
+				continue;
+			json_object *ids = jget_arr(res, "identifier");
+			for (size_t d = 0; d < jget_len(ids); d++) {
+				json_object *id = jget_idx_obj(ids, d);
+				const char *sys = jget_str(id, "system"), *val = jget_str(id, "value");
+				if (!sys || !val || strcmp(sys, FHIR_SYS_DICOM_UID) != 0 || strncmp(val, "urn:oid:", 8) != 0)
+					continue;
+				for (size_t j = first; j < i; j++) {
+					if (strcmp(val + 8, studies[j]->name) != 0)
+						continue;
+					if (!found[j])
+						found[j] = json_object_get(res);
+					count[j]++;
+				}
+			}
+		}
+		client_response_clear(&r);
+	}
+	return CLIENT_OK;
+}
+
+static const char *version_of(json_object *resource)
+{
+	return jget_str(jget_obj(resource, "meta"), "versionId");
+}
+
 /* ---- push ---- */
+
+struct push_study {
+	const struct dataset_node *node;
+	size_t bytes;		/* the study's share of a Bundle, serialized */
+	unsigned char slim;	/* sent without its instance lists */
+	char *version;		/* the server's versionId before the push, or NULL */
+};
+
+struct push {
+	const struct actions_ctx *a;
+	struct actions_summary *sum;
+	size_t done, total, max_bytes;
+};
 
 static long status_code(json_object *entry)
 {
-	json_object *resp, *st;
-	if (!json_object_object_get_ex(entry, "response", &resp) || !json_object_object_get_ex(resp, "status", &st))
-		return 0;
-	return strtol(json_object_get_string(st), NULL, 10);
+	const char *st = jget_str(jget_obj(entry, "response"), "status");
+	return st ? strtol(st, NULL, 10) : 0;
 }
 
-/* Send one Bundle for studies[0..n); on a refusal of several, split. Returns a client_status. */
-static int push_batch(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
-		      struct actions_summary *sum, size_t *done, size_t total)
+/* A refusal because the request was too large: 413, or Medplum's "400 File too large". */
+static int too_large(long status, const char *err)
 {
-	if (cancelled(a))
-		return CLIENT_ERR_CANCELLED;
-	size_t skipped = 0;	/* none: actions_push passes only studies that pass fhir_study_check */
-	json_object *b = fhir_bundle_build(a->tree, studies, n, a->fopts, &skipped);
-	json_object *entries;
-	json_object_object_get_ex(b, "entry", &entries);
-	size_t nentries = json_object_array_length(entries);
-	struct client_response r;
-	char err[1500];
-	int st = request(a, sum, "POST", "", b, NULL, NULL, 1, &r, err, sizeof err);
-	if (st != CLIENT_OK)
-		json_object_put(b);
-	if (st == CLIENT_ERR_HTTP && n > 1 && r.status >= 400 && r.status < 500) {
-		client_response_clear(&r);	/* too large, or one bad study: halve */
-		size_t half = n / 2;
-		int s1 = push_batch(a, studies, half, sum, done, total);
-		if (fatal(s1))
-			return s1;
-		return push_batch(a, studies + half, n - half, sum, done, total);
+	return status == 413 || (status == 400 && err && (strcasestr(err, "too large") || strcasestr(err, "too big")));
+}
+
+static void push_failed(struct push *p, struct push_study *s, const char *text)
+{
+	item(p->a, p->sum, s->node, "ImagingStudy", ACTIONS_FAILED, NULL, text);
+	p->done++;
+}
+
+static int push_batch(struct push *p, struct push_study *ps, size_t n, int retry);
+
+/* Read a transaction-response entry by entry (servers without atomic transactions answer 200
+ * and give each entry its own status). Studies that failed in a Bundle of several are sent
+ * again on their own, once. */
+static int push_response(struct push *p, struct push_study *ps, size_t n, json_object *sent, json_object *reply,
+			 int retry)
+{
+	json_object *out = jget_arr(sent, "entry"), *in = jget_arr(reply, "entry");
+	if (!jget_is_resource(reply, "Bundle") || !in || jget_len(in) != jget_len(out)) {
+		char err[200];
+		snprintf(err, sizeof err, "the server sent an invalid Bundle: %s",
+			 !jget_is_resource(reply, "Bundle") ? "the reply to a transaction is not a Bundle"
+			 : !in ? "entry is not an array" : "its entries do not match those sent");
+		failed(p->sum, CLIENT_ERR_HTTP, err);
+		for (size_t i = 0; i < n; i++)
+			push_failed(p, &ps[i], err);
+		return CLIENT_ERR_HTTP;
 	}
-	if (st != CLIENT_OK) {
-		failed(sum, st, err);
-		for (size_t i = 0; i < n; i++) {
-			item(a, sum, studies[i], "ImagingStudy", ACTIONS_FAILED, NULL, err);
-			(*done)++;
-		}
-		client_response_clear(&r);
-		progress(a, *done, total);
-		return st;
-	}
-	/* transaction-response: entries in the order sent */
-	json_object *rent = NULL;
-	json_object_object_get_ex(r.body, "entry", &rent);
-	size_t si = 0;
-	for (size_t k = 0; k < nentries; k++) {
-		json_object *sent = json_object_array_get_idx(entries, k), *res, *got = rent ? json_object_array_get_idx(rent, k) : NULL;
-		json_object_object_get_ex(sent, "resource", &res);
-		const char *type = str_of(res, "resourceType");
-		long code = got ? status_code(got) : 0;
-		json_object *gres = NULL, *gresp = NULL;
-		if (got) {
-			json_object_object_get_ex(got, "resource", &gres);
-			json_object_object_get_ex(got, "response", &gresp);
-		}
-		char id[128], text[1200];
-		id_of(gres, str_of(gresp, "location"), id, sizeof id);
-		if (strcmp(type, "Patient") == 0) {	/* reported, not counted: counts are of studies */
-			if (code == 201 && a->item) {
-				snprintf(text, sizeof text, "Patient/%s", id);
-				struct actions_item it = {NULL, "Patient", ACTIONS_CREATED, id, text, NULL};
-				a->item(a->ctx, &it);
+	size_t *again = malloc((n ? n : 1) * sizeof *again), nagain = 0;
+	char patient_err[1200] = "";
+	for (size_t k = 0; k < jget_len(out); k++) {
+		json_object *got = jget_idx_obj(in, k), *res = jget_obj(jget_idx_obj(out, k), "resource");
+		json_object *gres = jget_obj(got, "resource"), *gresp = jget_obj(got, "response");
+		long code = status_code(got);
+		char id[128], text[1500], oo[1024];
+		id_of(gres, jget_str(gresp, "location"), id, sizeof id);
+		client_outcome_text(jget_obj(gresp, "outcome"), oo, sizeof oo);
+		int ok = code >= 200 && code < 300;
+		const char *url = jget_str(jget_obj(jget_idx_obj(out, k), "request"), "url");
+		if (jget_is_resource(res, "Patient")) {	/* reported, not counted: counts are of studies */
+			if (!ok)
+				snprintf(patient_err, sizeof patient_err, "its Patient was refused: HTTP %ld: %s", code,
+					 oo[0] ? oo : "(no details)");
+			if ((code == 201 || !ok) && p->a->item) {
+				if (ok)
+					snprintf(text, sizeof text, "Patient/%s", id);
+				else
+					snprintf(text, sizeof text, "Patient: HTTP %ld: %s", code, oo[0] ? oo : "(no details)");
+				struct actions_item it = {n == 1 ? ps[0].node : NULL, "Patient", ok ? ACTIONS_CREATED : ACTIONS_FAILED,
+							  ok ? id : NULL, text, NULL};
+				p->a->item(p->a->ctx, &it);
 			}
 			continue;
 		}
-		/* the study of this entry: the next one that was not skipped */
-		char url[400];
-		json_object *req;
-		json_object_object_get_ex(sent, "request", &req);
-		while (si < n) {
-			fhir_study_search(studies[si]->name, url, sizeof url);
-			if (strcmp(url, str_of(req, "url")) == 0)
+		size_t si = 0;	/* the study of this entry */
+		for (; si < n; si++) {
+			char mine[400];
+			fhir_study_search(ps[si].node->name, mine, sizeof mine);
+			if (url && strcmp(mine, url) == 0)
 				break;
-			si++;
 		}
-		const struct dataset_node *sn = si < n ? studies[si] : studies[0];
-		int out = code == 201 ? ACTIONS_CREATED : code >= 200 && code < 300 ? ACTIONS_UPDATED : ACTIONS_FAILED;
-		snprintf(text, sizeof text, "ImagingStudy/%s", id);
-		item(a, sum, sn, "ImagingStudy", out, id, text);
-		(*done)++;
-		si++;
+		if (si == n)
+			continue;
+		if (!ok) {
+			if (n > 1 && !retry && again) {
+				again[nagain++] = si;	/* on its own, once */
+				continue;
+			}
+			snprintf(text, sizeof text, "HTTP %ld: %s%s%s", code, oo[0] ? oo : "(no details)",
+				 patient_err[0] ? "; " : "", patient_err);
+			failed(p->sum, CLIENT_ERR_HTTP, text);
+			push_failed(p, &ps[si], text);
+			continue;
+		}
+		const char *v = version_of(gres);
+		int out_kind = code == 201 ? ACTIONS_CREATED
+			       : v && ps[si].version && strcmp(v, ps[si].version) == 0 ? ACTIONS_UNCHANGED : ACTIONS_UPDATED;
+		snprintf(text, sizeof text, "ImagingStudy/%s%s", id, ps[si].slim ? " (without its instance list)" : "");
+		item(p->a, p->sum, ps[si].node, "ImagingStudy", out_kind, id, text);
+		p->done++;
+	}
+	int st = CLIENT_OK;
+	for (size_t i = 0; i < nagain && !fatal(st); i++)
+		st = push_batch(p, &ps[again[i]], 1, 1);
+	free(again);
+	return fatal(st) ? st : CLIENT_OK;
+}
+
+/* Send one Bundle for ps[0..n); on a refusal of several, split; a single study refused as too
+ * large is sent again without its instance lists. Returns a client_status. */
+static int push_batch(struct push *p, struct push_study *ps, size_t n, int retry)
+{
+	const struct actions_ctx *a = p->a;
+	if (cancelled(a))
+		return CLIENT_ERR_CANCELLED;
+	const struct dataset_node **nodes = malloc(n * sizeof *nodes);
+	unsigned char *slim = malloc(n);
+	if (!nodes || !slim) {
+		free(nodes);
+		free(slim);
+		failed(p->sum, CLIENT_ERR_LOCAL, "out of memory");
+		return CLIENT_ERR_LOCAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		nodes[i] = ps[i].node;
+		slim[i] = ps[i].slim;
+	}
+	size_t skipped = 0;	/* none: actions_push passes only studies that pass fhir_study_check */
+	json_object *b = fhir_bundle_build(a->tree, nodes, n, slim, a->fopts, &skipped);
+	free(nodes);
+	free(slim);
+	struct client_response r;
+	char err[1500];
+	int st = request(a, p->sum, "POST", "", b, NULL, NULL, 1, &r, err, sizeof err);
+	if (st == CLIENT_OK) {
+		st = push_response(p, ps, n, b, r.body, retry);
+	} else if (st == CLIENT_ERR_HTTP && n > 1 && r.status >= 400 && r.status < 500) {
+		client_response_clear(&r);	/* too large, or one bad study: halve */
+		json_object_put(b);
+		size_t half = n / 2;
+		int s1 = push_batch(p, ps, half, retry);
+		if (fatal(s1))
+			return s1;
+		return push_batch(p, ps + half, n - half, retry);
+	} else if (st == CLIENT_ERR_HTTP && n == 1 && !ps[0].slim && too_large(r.status, err)) {
+		client_response_clear(&r);
+		json_object_put(b);
+		ps[0].slim = 1;
+		if (a->fopts && a->fopts->warn) {
+			char w[1700];
+			snprintf(w, sizeof w, "the server refused the study as too large (%s): sent without its instance lists", err);
+			a->fopts->warn(a->fopts->ctx, ps[0].node, w);
+		}
+		return push_batch(p, ps, 1, retry);
+	} else {
+		failed(p->sum, st, err);
+		for (size_t i = 0; i < n; i++)
+			push_failed(p, &ps[i], err);
 	}
 	json_object_put(b);
 	client_response_clear(&r);
-	progress(a, *done, total);
-	return CLIENT_OK;
+	progress(a, p->done, p->total);
+	return st;
+}
+
+/* a->fopts without the warning callback: for building what is only measured or compared */
+static const struct fhir_opts *quiet(const struct actions_ctx *a, struct fhir_opts *tmp)
+{
+	if (!a->fopts)
+		return NULL;
+	*tmp = *a->fopts;
+	tmp->warn = NULL;
+	return tmp;
+}
+
+static size_t json_bytes(json_object *o)
+{
+	return o ? strlen(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)) : 0;
+}
+
+/* The bytes a study adds to a Bundle (its ImagingStudy, its Patient, the entries around them);
+ * over the limit, the study goes without its instance lists, with a warning; still over it, an
+ * error. 0, or -1 with err. */
+static int push_size(const struct actions_ctx *a, struct push_study *s, size_t max, char *err, size_t errlen)
+{
+	struct fhir_opts q;
+	json_object *st = fhir_study_build(a->tree, s->node, NULL, quiet(a, &q), err, errlen);
+	json_object *pt = fhir_patient_build(a->tree, s->node, quiet(a, &q));
+	size_t envelope = 600, patient = json_bytes(pt);
+	s->bytes = json_bytes(st) + patient + envelope;
+	if (s->bytes + 200 > max && st) {
+		fhir_study_strip_instances(st);
+		s->bytes = json_bytes(st) + patient + envelope;
+		s->slim = 1;
+	}
+	json_object_put(st);
+	json_object_put(pt);
+	if (s->bytes + 200 > max) {
+		snprintf(err, errlen, "its ImagingStudy is %zu bytes even without instance lists, over the request limit of %zu bytes (--max-request)",
+			 s->bytes, max);
+		return -1;
+	}
+	if (s->slim && a->fopts && a->fopts->warn) {
+		char w[300];
+		snprintf(w, sizeof w, "the ImagingStudy of %u instances is over the request limit of %zu bytes (--max-request): "
+			 "pushed without its instance lists (the series keep their counts)", s->node->ninstances, max);
+		a->fopts->warn(a->fopts->ctx, s->node, w);
+	}
+	return 0;
 }
 
 void actions_push(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
 		  struct actions_summary *sum)
 {
-	size_t batch = a->batch > 0 ? (size_t)a->batch : 4, done = 0, k = 0;
-	const struct dataset_node **ok = malloc((n ? n : 1) * sizeof *ok);
-	if (!ok) {
+	size_t batch = a->batch > 0 ? (size_t)a->batch : 4, k = 0;
+	struct push p = {a, sum, 0, n, a->max_bytes ? a->max_bytes : ACTIONS_MAX_BYTES};
+	struct push_study *ps = calloc(n ? n : 1, sizeof *ps);
+	json_object **found = calloc(n ? n : 1, sizeof *found);
+	size_t *count = calloc(n ? n : 1, sizeof *count);
+	const struct dataset_node **nodes = calloc(n ? n : 1, sizeof *nodes);
+	json_object *seen = json_object_new_object();
+	if (!ps || !found || !count || !nodes || !seen) {
 		failed(sum, CLIENT_ERR_LOCAL, "out of memory");
-		return;
+		goto out;
 	}
 	progress(a, 0, n);
 	for (size_t i = 0; i < n; i++) {	/* what cannot be expressed is reported once, here */
 		char err[512];
-		if (fhir_study_check(a->tree, studies[i], err, sizeof err) == 0) {
-			ok[k++] = studies[i];
-		} else {
-			item(a, sum, studies[i], "ImagingStudy", ACTIONS_FAILED, NULL, err);
-			done++;
+		if (json_object_object_get_ex(seen, studies[i]->name, NULL)) {
+			p.total--;	/* the same study through another folder: pushed once */
+			continue;
 		}
+		json_object_object_add(seen, studies[i]->name, NULL);
+		ps[k] = (struct push_study){.node = studies[i]};
+		if (fhir_study_check(a->tree, studies[i], err, sizeof err) == 0 &&
+		    push_size(a, &ps[k], p.max_bytes, err, sizeof err) == 0)
+			nodes[k++] = studies[i];
+		else
+			push_failed(&p, &ps[k], err);
 	}
-	for (size_t i = 0; i < k; i += batch) {
-		size_t m = k - i < batch ? k - i : batch;
-		int st = push_batch(a, ok + i, m, sum, &done, n);
+	/* what the server holds now: studies already the same are left alone */
+	char err[1500];
+	int st = lookup(a, nodes, k, found, count, sum, err, sizeof err);
+	if (st != CLIENT_OK) {
+		failed(sum, st, err);
+		for (size_t i = 0; i < k; i++)
+			push_failed(&p, &ps[i], fatal(st) ? "not sent" : err);
+		goto out;
+	}
+	size_t m = 0;
+	for (size_t i = 0; i < k; i++) {
+		char id[128], text[200];
+		struct fhir_opts q;
+		json_object *mine = count[i] == 1 ? fhir_study_build(a->tree, ps[i].node, NULL, quiet(a, &q), err, sizeof err) : NULL;
+		if (mine && ps[i].slim)
+			fhir_study_strip_instances(mine);
+		if (mine && fhir_diff(mine, found[i], text, sizeof text) == 0) {
+			id_of(found[i], NULL, id, sizeof id);
+			snprintf(text, sizeof text, "ImagingStudy/%s (the same on the server: not sent)", id);
+			item(a, sum, ps[i].node, "ImagingStudy", ACTIONS_UNCHANGED, id, text);
+			p.done++;
+		} else {
+			struct push_study keep = ps[i];
+			const char *v = count[i] == 1 ? version_of(found[i]) : NULL;
+			keep.version = v ? strdup(v) : NULL;
+			ps[m++] = keep;
+		}
+		json_object_put(mine);
+	}
+	progress(a, p.done, p.total);
+	/* batches by count and by bytes */
+	for (size_t i = 0; i < m;) {
+		size_t j = i, bytes = 600;
+		while (j < m && j - i < batch && (j == i || bytes + ps[j].bytes <= p.max_bytes))
+			bytes += ps[j++].bytes;
+		st = push_batch(&p, ps + i, j - i, 0);
+		i = j;
 		if (fatal(st)) {
-			for (size_t j = i + m; j < k; j++)
-				item(a, sum, ok[j], "ImagingStudy", ACTIONS_FAILED, NULL, "not sent");
+			for (; i < m; i++)
+				push_failed(&p, &ps[i], "not sent");
 			if (st == CLIENT_ERR_CANCELLED)
 				failed(sum, st, "cancelled");
 			break;
 		}
 	}
-	free(ok);
+out:
+	for (size_t i = 0; ps && i < n; i++) {
+		free(ps[i].version);
+		if (found && found[i])
+			json_object_put(found[i]);
+	}
+	free(ps);
+	free(found);
+	free(count);
+	free(nodes);
+	json_object_put(seen);
+	progress(a, n, n);
 }
 
 /* ---- bodySite ---- */

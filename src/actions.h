@@ -23,6 +23,8 @@ enum actions_outcome {
 	ACTIONS_FAILED		/* refused or not sent; text says why */
 };
 
+#define ACTIONS_MAX_BYTES (1024u * 1024u)	/* Medplum's default maxJsonSize */
+
 struct actions_item {
 	const struct dataset_node *node;	/* the study (borrowed) */
 	const char *type;			/* "Patient" or "ImagingStudy" */
@@ -37,6 +39,7 @@ struct actions_ctx {
 	struct client *client;
 	const struct fhir_opts *fopts;
 	int batch;				/* push: studies per request; 0: 4 */
+	size_t max_bytes;			/* push: request body limit; 0: ACTIONS_MAX_BYTES */
 	void (*item)(void *ctx, const struct actions_item *it);		/* each result; may be NULL */
 	void (*progress)(void *ctx, size_t done, size_t total);		/* may be NULL */
 	void *ctx;
@@ -55,8 +58,14 @@ void actions_patients(const struct actions_ctx *a, const struct dataset_node *co
 		      struct actions_summary *sum);
 
 /* Push studies[0..n), each with its Patient, in transaction Bundles of up to a->batch
- * studies. A refused Bundle of several studies is split in two and retried, down to
- * the one study that fails, which is reported with the server's OperationOutcome. */
+ * studies and a->max_bytes bytes. The server's copies are read first (a few searches):
+ * a study already the same is UNCHANGED and not sent; one whose version did not move
+ * is UNCHANGED too. A refused Bundle of several studies is split in two and retried,
+ * down to the one study that fails, which is reported with the server's OperationOutcome;
+ * on servers that run a transaction entry by entry, each entry's status is read and the
+ * failed studies are sent again on their own, once. A study too large for one request
+ * goes without its instance lists, with a warning. A StudyInstanceUID met in several
+ * folders is pushed once. */
 void actions_push(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
 		  struct actions_summary *sum);
 
@@ -89,6 +98,11 @@ int actions_page(json_object *bundle, json_object *matches, json_object *include
 /* The query of a search shorthand: kind "patient" (a name), "bodysite" (SNOMED CT code, or a
  * name through CID 4031), "identifier", "dataset" (a dataset folder name). 0, or -1 with err. */
 int actions_search_query(const char *kind, const char *value, char *out, size_t len, char *err, size_t errlen);
+
+/* "N shown of T" when the total is known (the server's, or N itself when no page is left),
+ * else "N shown"; " (more ...)" follows when more pages are left (more_text, e.g. "as you
+ * scroll"). Into buf; returns buf. */
+const char *actions_shown_text(size_t shown, long total, int more, const char *more_text, char *buf, size_t len);
 
 /* The display name of an outcome: "created", "existed", ... */
 const char *actions_outcome_name(int outcome);

@@ -519,7 +519,7 @@ int cli_fhir(int argc, char **argv)
 	const struct dataset_node **studies = dataset_collect(t->root, DATASET_STUDY, &nstudies);
 	json_object *out;
 	if (!resource) {
-		out = fhir_bundle_build(t, studies, nstudies, &fo, &skipped);
+		out = fhir_bundle_build(t, studies, nstudies, NULL, &fo, &skipped);
 	} else {
 		json_object *all = json_object_new_array(), *keys = json_object_new_object();
 		for (size_t i = 0; i < nstudies; i++) {
@@ -612,7 +612,7 @@ static int parse_server(int argc, char **argv, const char *cmd, struct server_cm
 		int own_ok = 1;
 		switch (c) {
 		case OPT_SETTING:
-			own_ok = is_push || strcmp(longopts[li].name, "batch") != 0;
+			own_ok = is_push || (strcmp(longopts[li].name, "batch") != 0 && strcmp(longopts[li].name, "max-request") != 0);
 			if (own_ok && settings_arg(&args, longopts[li].name, optarg) < 0) {
 				usage_error(cmd, "too many options");
 				return -1;
@@ -753,7 +753,8 @@ static int run_action(int argc, char **argv, const char *cmd)
 		size_t warnings = 0;
 		struct fhir_opts fo = {.patient_system = sc.set.patient_system, .zone = zone, .warn = warn_stderr,
 				       .ctx = &warnings};
-		struct actions_ctx a = {.tree = t, .client = c, .fopts = &fo, .batch = sc.set.batch, .item = print_item};
+		struct actions_ctx a = {.tree = t, .client = c, .fopts = &fo, .batch = sc.set.batch,
+					 .max_bytes = sc.set.max_request, .item = print_item};
 		struct actions_summary sum = {0};
 		if (!strcmp(cmd, "patient"))
 			actions_patients(&a, studies, n, &sum);
@@ -1030,6 +1031,8 @@ int cli_search(int argc, char **argv)
 	} else if (sc.json) {
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "query", json_object_new_string(query));
+		if (total < 0 && !more)
+			total = (long)json_object_array_length(matches);	/* every page was read */
 		json_object_object_add(o, "total", total >= 0 ? json_object_new_int64(total) : NULL);
 		json_object_object_add(o, "more", json_object_new_boolean(more));
 		json_object_object_add(o, "matches", json_object_get(matches));
@@ -1045,10 +1048,8 @@ int cli_search(int argc, char **argv)
 			print_studies(matches, included, sc.shorthand);
 		else if (n)
 			print_resources(matches);
-		if (total >= 0)
-			printf("%zu shown of %ld%s\n", n, total, more ? " (more pages: --all)" : "");
-		else
-			printf("%zu shown%s\n", n, more ? " (more pages: --all)" : "");
+		char shown[128];
+		printf("%s\n", actions_shown_text(n, total, more, "pages: --all", shown, sizeof shown));
 	}
 	json_object_put(matches);
 	json_object_put(included);

@@ -637,17 +637,31 @@ static json_object *entry(const char *fullurl, json_object *resource, const char
 	return e;
 }
 
+void fhir_study_strip_instances(json_object *study)
+{
+	json_object *series;
+	if (!json_object_object_get_ex(study, "series", &series) || !json_object_is_type(series, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(series); i++)
+		json_object_object_del(json_object_array_get_idx(series, i), "instance");
+}
+
 json_object *fhir_bundle_build(const struct dataset_tree *tree, const struct dataset_node *const *studies, size_t n,
-			       const struct fhir_opts *opts, size_t *skipped)
+			       const unsigned char *slim, const struct fhir_opts *opts, size_t *skipped)
 {
 	json_object *b = json_object_new_object(), *entries = json_object_new_array();
 	json_object *study_entries = json_object_new_array();
-	json_object *seen = json_object_new_object();	/* patient key -> fullUrl */
+	json_object *seen = json_object_new_object();	/* patient and study keys already in */
 	add_str(b, "resourceType", "Bundle");
 	add_str(b, "type", "transaction");
 	*skipped = 0;
 	for (size_t i = 0; i < n; i++) {
 		char system[512], value[512], key[1100], full[64], uuid[37];
+		char skey[300], sfull[64], url[400];
+		snprintf(skey, sizeof skey, "ImagingStudy|%s", studies[i]->name);
+		if (json_object_object_get_ex(seen, skey, NULL))
+			continue;	/* the same study through another folder: it is one ImagingStudy */
+		json_object_object_add(seen, skey, NULL);
 		fhir_patient_identifier(tree, studies[i], opts, system, sizeof system, value, sizeof value);
 		snprintf(key, sizeof key, "Patient|%s|%s", system, value);
 		fhir_uuid5(key, uuid);
@@ -661,6 +675,8 @@ json_object *fhir_bundle_build(const struct dataset_tree *tree, const struct dat
 			(*skipped)++;
 			continue;
 		}
+		if (slim && slim[i])
+			fhir_study_strip_instances(st);
 		if (!json_object_object_get_ex(seen, key, NULL)) {
 			json_object_object_add(seen, key, NULL);
 			char cond[1300], es[600], ev[600];
@@ -670,8 +686,6 @@ json_object *fhir_bundle_build(const struct dataset_tree *tree, const struct dat
 			json_object_array_add(entries, entry(full, fhir_patient_build(tree, studies[i], opts), "POST",
 							     "Patient", cond));
 		}
-		char skey[300], sfull[64], url[400];
-		snprintf(skey, sizeof skey, "ImagingStudy|%s", studies[i]->name);
 		fhir_uuid5(skey, uuid);
 		snprintf(sfull, sizeof sfull, "urn:uuid:%s", uuid);
 		fhir_study_search(studies[i]->name, url, sizeof url);

@@ -83,12 +83,18 @@ int fhir_study_check(const struct dataset_tree *t, const struct dataset_node *st
 json_object *fhir_study_build(const struct dataset_tree *t, const struct dataset_node *study,
 			      json_object *subject, const struct fhir_opts *opts, char *err, size_t errlen);
 
+/* Drop the instance lists of an ImagingStudy's series (FHIR allows 0..*); the series keep
+ * their uid, number, modality and numberOfInstances. For a study too large to send whole. */
+void fhir_study_strip_instances(json_object *study);
+
 /* A transaction Bundle for studies[0..n): each distinct Patient as a conditional create
  * (ifNoneExist on its identifier), each ImagingStudy as a conditional update on its
  * urn:dicom:uid identifier, linked by urn:uuid fullUrls. A study that cannot be built is
- * left out and reported through opts->warn with the reason; *skipped counts them. */
+ * left out and reported through opts->warn with the reason; *skipped counts them. No
+ * fullUrl or conditional URL appears twice: a StudyInstanceUID named again is left out.
+ * slim (may be NULL): studies i with slim[i] set go without their instance lists. */
 json_object *fhir_bundle_build(const struct dataset_tree *t, const struct dataset_node *const *studies, size_t n,
-			       const struct fhir_opts *opts, size_t *skipped);
+			       const unsigned char *slim, const struct fhir_opts *opts, size_t *skipped);
 
 /* Compare a generated resource with the server's copy, ignoring id, meta, text and subject
  * (server-assigned). 0 when equal; else the number of differences, described in out as

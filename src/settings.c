@@ -109,6 +109,15 @@ static int settings_set(struct settings *s, const char *key, const char *v, char
 		bad = end == v || *end || n < (key[0] == 'r' ? 0 : 1) || n > max;
 		if (!bad)
 			*(key[0] == 'r' ? &s->retries : &s->batch) = (int)n;
+	} else if (strcmp(key, "max_request") == 0) {	/* bytes, or with k or M (1024-based) */
+		char *end;
+		unsigned long long n = strtoull(v, &end, 10);
+		unsigned long long unit = *end == 'k' || *end == 'K' ? 1024 : *end == 'm' || *end == 'M' ? 1024 * 1024 : 1;
+		if (unit > 1)
+			end++;
+		bad = end == v || *end || v[0] == '-' || n < 1 || n > (1ull << 30) / unit || n * unit < 4096;
+		if (!bad)
+			s->max_request = (size_t)(n * unit);
 	} else {
 		snprintf(err, errlen, "unknown setting '%s'", key);
 		return -1;

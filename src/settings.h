@@ -18,6 +18,7 @@ struct settings {
 	long connect_timeout_ms, timeout_ms;
 	int retries;
 	int batch;			/* studies per push request; 0: default */
+	size_t max_request;		/* push request body limit in bytes; 0: default (1 MiB) */
 	char *zone, *patient_system;
 	char *config_path;		/* the config file read, or NULL */
 	/* secrets loaded by settings_client_opts; wiped by settings_clear */

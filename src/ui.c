@@ -311,7 +311,7 @@ static void *job_run(void *arg)
 	struct fhir_opts fo = u->fopts;
 	fo.warn = job_warn;
 	fo.ctx = j;
-	struct actions_ctx a = {.tree = u->tree, .client = u->client, .fopts = &fo, .batch = u->set.batch,
+	struct actions_ctx a = {.tree = u->tree, .client = u->client, .fopts = &fo, .batch = u->set.batch, .max_bytes = u->set.max_request,
 				.item = job_item, .progress = job_progress, .ctx = j, .cancel = &j->cancel};
 	switch (j->kind) {
 	case UI_JOB_PATIENT: actions_patients(&a, j->studies, j->nstudies, &j->sum); break;
@@ -484,9 +484,9 @@ static int job_poll(struct ui *u)
 			u->next = j->next;
 			j->next = NULL;
 			ui_results_open(u);	/* keeps the cursor when the results are already open */
-			ui_status(u, UI_ATTR_NORMAL, "search: %zu shown%s%ld%s", json_object_array_length(u->matches),
-				  u->total_found >= 0 ? " of " : "", u->total_found >= 0 ? u->total_found : 0L,
-				  u->next ? " (more as you scroll)" : "");
+			char shown[128];
+			ui_status(u, UI_ATTR_NORMAL, "search: %s", actions_shown_text(json_object_array_length(u->matches),
+				  u->total_found, u->next != NULL, "as you scroll", shown, sizeof shown));
 		}
 		free(j->next);
 		redraw = UI_DRAW_ALL;

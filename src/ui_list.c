@@ -201,10 +201,10 @@ static const char *jget(json_object *o, const char *k)
 void ui_results_open(struct ui *u)
 {
 	size_t keep = u->overlay == UI_OV_RESULTS ? u->lcur : 0;
-	char title[256];
-	snprintf(title, sizeof title, "Results: %zu%s%ld (Enter: the resource's JSON; -> marks a local study)",
-		 json_object_array_length(u->matches), u->total_found >= 0 ? " of " : "",
-		 u->total_found >= 0 ? u->total_found : 0L);
+	char title[256], shown[128];
+	snprintf(title, sizeof title, "Results: %s (Enter: the resource's JSON; -> marks a local study)",
+		 actions_shown_text(json_object_array_length(u->matches), u->total_found, u->next != NULL,
+				    "as you scroll", shown, sizeof shown));
 	ui_list_open(u, UI_OV_RESULTS, title);
 	for (size_t i = 0; i < json_object_array_length(u->matches); i++) {
 		json_object *r = json_object_array_get_idx(u->matches, i), *subj, *series;

@@ -118,11 +118,16 @@ DUMP
 	dump2dcm -q "$TMP/.dump" "$out"
 }
 
+# The test server's mode (see tests/fhir-server/server.js): atomic transactions, or entry by
+# entry (batch) as a default Medplum project runs them. make check runs the server tests in both.
+FHIR_MODE=${FHIR_MODE:-atomic}
+echo "# test FHIR server mode: $FHIR_MODE"
+
 # fhir_server_start [ARGS...]: the test FHIR server on a free loopback port; sets FHIR (base URL).
 fhir_server_start() {
 	rm -f "$TMP/port"
 	NODE_PATH=${FHIR_NODE_MODULES:-} ${NODE:-node} "$top_srcdir/tests/fhir-server/server.js" \
-		--port-file "$TMP/port" "$@" >"$TMP/server.log" 2>&1 &
+		--port-file "$TMP/port" --mode "$FHIR_MODE" "$@" >"$TMP/server.log" 2>&1 &
 	server_pid=$!
 	i=0
 	while [ ! -s "$TMP/port" ]; do
@@ -147,6 +152,15 @@ fhir_post() {
 # fhir_count TYPE [QUERY]: how many TYPE resources the server holds (_summary=count)
 fhir_count() {
 	curl -s "$FHIR/$1?${2:+$2&}_summary=count" | jq -r .total
+}
+
+# bundle_unique FILE DESC: no two entries of the Bundle share a fullUrl or a conditional URL (bdl-7)
+bundle_unique() {
+	dups=$(jq -r '[.entry[]? | .fullUrl // empty] | group_by(.) | map(select(length > 1) | .[0]) | .[]' "$1" 2>&1)
+	is "$2: no fullUrl repeats" "$dups" ""
+	dups=$(jq -r '[.entry[]? | .request | select(.url | test("[?]")) | .url] + [.entry[]? | .request | select(.ifNoneExist) | (.url + "?" + .ifNoneExist)]
+		| group_by(.) | map(select(length > 1) | .[0]) | .[]' "$1" 2>&1)
+	is "$2: no conditional URL repeats" "$dups" ""
 }
 
 fhir_reset() {

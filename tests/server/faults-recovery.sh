@@ -25,7 +25,7 @@ fault '{"reset":true,"count":1,"method":"POST"}'
 run "$SDSFHIR" push -v "$D"
 is "reset after commit: push succeeds (the transaction is retried)" "$rc" 0
 like "reset after commit: the first attempt had committed, the retry found the studies (updated, not doubled)" "$out" "^push: 4 updated"
-is "reset after commit: the server saw the transaction twice (fault, metadata, 2 POSTs, this stats call)" "$(curl -s "$ADMIN/stats" | jq .requests)" 5
+is "reset after commit: the server saw the transaction twice (fault, metadata, a search, 2 POSTs, this stats call)" "$(curl -s "$ADMIN/stats" | jq .requests)" 6
 exactly_once "reset after commit"
 
 # the reset every time: reported, not retried forever
@@ -49,11 +49,16 @@ like "truncated every time: a clear message" "$err" "partial|transfer closed"
 fhir_reset
 exactly_once "after truncated replies"
 
-# a 200 that is not JSON
+# a 200 that is not JSON, to the transaction and to the search before it
+fhir_reset
 fault '{"invalidJson":true,"count":1,"method":"POST"}'
 run "$SDSFHIR" push "$D"
 is "invalid JSON reply: exit 3" "$rc" 3
 like "invalid JSON reply: a clear message" "$err" "not valid JSON"
+fault '{"invalidJson":true,"count":1,"method":"GET","path":"/ImagingStudy"}'
+run "$SDSFHIR" push "$D"
+is "invalid JSON reply to the search: exit 3" "$rc" 3
+like "invalid JSON reply to the search: a clear message" "$err" "not valid JSON"
 fhir_reset
 exactly_once "after an invalid reply"
 
