@@ -1,0 +1,58 @@
+#!/bin/sh
+# What full FHIR servers do that a kind test server would not: size limits, studies already
+# on the server twice, studies too large for one request. Runs in both server modes.
+. "$top_srcdir/tests/lib.sh"
+fhir_server_start
+export SDSFHIR_SERVER="$FHIR"
+export XDG_CONFIG_HOME="$TMP/config"
+sample_data
+D=$TMP/data
+
+# ---- a server that already holds two copies of one study (the tutorial's POST, run twice) ----
+"$SDSFHIR" push "$D" >/dev/null 2>&1
+"$SDSFHIR" fhir --resource study "$D/sparc_fhir_heart_dataset/primary/sub-Linman-heart-1" >"$TMP/linman.json"
+pid=$(curl -s "$FHIR/Patient?identifier=SPARC-P002" | jq -r '.entry[0].resource.id')
+jq --arg p "Patient/$pid" '.subject = {reference: $p}' "$TMP/linman.json" >"$TMP/copy.json"
+fhir_post "$TMP/copy.json" /ImagingStudy
+is "a second copy of Linman's heart study posted, as the tutorial does" "$status" 201
+uid=2.25.31415926535897932384626433832020200000
+is "the server holds it twice" "$(fhir_count ImagingStudy "identifier=urn:dicom:uid|urn:oid:$uid")" 2
+run "$SDSFHIR" push --zone +01:00 "$D"
+is "push: exit 1 (one study failed)" "$rc" 1
+like "the study is reported with the server's reason" "$out" "^failed +HTTP 4[0-9][0-9]: .*(matched multiple|multiple).*sub-Linman-heart-1$"
+like "the other studies are pushed" "$out" "^push: 1 updated, 2 unchanged, 1 failed"
+is "nothing more was written for it: still 2 copies" "$(fhir_count ImagingStudy "identifier=urn:dicom:uid|urn:oid:$uid")" 2
+is "4 studies besides the copy" "$(fhir_count ImagingStudy)" 5
+fhir_reset
+
+# ---- 10,000 instances in one study, with the server's 1 MB limit ----
+python3 "$top_srcdir/bench/gen-dataset.py" "$TMP/big" 1 1 10000 64 >/dev/null
+B=$TMP/big/bench_dataset
+run "$SDSFHIR" push "$B"
+is "10,000 instances: exit 0" "$rc" 0
+like "pushed, created" "$out" "^push: 1 created; 2 requests"
+like "a warning says it goes without its instance list" "$err" "over the request limit of 1048576 bytes .*without its instance lists"
+st=$(curl -s "$FHIR/ImagingStudy?_count=1" | jq -c '.entry[0].resource | [.numberOfInstances, (.series | length), .series[0].numberOfInstances, (.series[0].instance | length), .series[0].uid != null, .series[0].modality.code]')
+is "on the server: the counts, the series with uid, modality and count, no instance list" "$st" '[10000,1,10000,0,true,"MR"]'
+is "its Patient too" "$(fhir_count Patient)" 1
+
+# a limit larger than the server's: the refusal is recognised and the study sent smaller
+fhir_reset
+run "$SDSFHIR" push --max-request 8M "$B"
+is "--max-request over the server's limit: still pushed (exit 0)" "$rc" 0
+like "the server's refusal for size is named" "$err" "refused the study as too large \\(HTTP 400: File too large\\)"
+is "and the study is on the server once" "$(fhir_count ImagingStudy)" 1
+
+# batches by bytes: studies of 4,000 instances (about 600 KB each) are sent one per request, none refused
+fhir_reset
+python3 "$top_srcdir/bench/gen-dataset.py" "$TMP/mid" 3 1 4000 64 >/dev/null
+run "$SDSFHIR" push -v "$TMP/mid/bench_dataset"
+is "3 studies of 4,000 instances: exit 0" "$rc" 0
+like "3 created in 3 transactions after one search" "$out" "^push: 3 created; 4 requests"
+unlike "no request refused" "$err$out" "HTTP 4"
+is "each with its 4,000 instances" "$(curl -s "$FHIR/ImagingStudy" | jq -c '[.entry[].resource.series[0].instance | length]')" "[4000,4000,4000]"
+run "$SDSFHIR" push "$TMP/mid/bench_dataset"
+like "again: unchanged" "$out" "^push: 3 unchanged; 1 request"
+run "$SDSFHIR" push --max-request 1k "$B"
+is "--max-request below 4 KiB: a usage error" "$rc" 2
+done_testing
