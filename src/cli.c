@@ -523,10 +523,18 @@ int cli_fhir(int argc, char **argv)
 	} else {
 		json_object *all = json_object_new_array(), *keys = json_object_new_object();
 		for (size_t i = 0; i < nstudies; i++) {
+			if (fhir_study_check(t, studies[i], err, sizeof err) < 0) {	/* nothing of it is pushed */
+				warn_stderr(NULL, studies[i], err);
+				skipped++;
+				continue;
+			}
+			if (json_object_object_get_ex(keys, studies[i]->name, NULL))
+				continue;	/* one ImagingStudy for a study in several folders */
+			json_object_object_add(keys, studies[i]->name, NULL);
 			if (strcmp(resource, "patient") == 0) {
 				char sys[512], val[512], key[1030];
 				fhir_patient_identifier(t, studies[i], &fo, sys, sizeof sys, val, sizeof val);
-				snprintf(key, sizeof key, "%s|%s", sys, val);
+				snprintf(key, sizeof key, "Patient|%s|%s", sys, val);
 				if (json_object_object_get_ex(keys, key, NULL))
 					continue;
 				json_object_object_add(keys, key, NULL);

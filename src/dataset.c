@@ -1105,6 +1105,122 @@ static void check_duplicates(struct scan *s, struct dataset_node *se)
 }
 
 
+/* ---- one study in several subject folders ---- */
+
+struct twin_key {
+	uint32_t uid;		/* the StudyInstanceUID's string id */
+	uint32_t at;		/* position in tree order */
+};
+
+static int cmp_twin(const void *pa, const void *pb)
+{
+	const struct twin_key *a = pa, *b = pb;
+	if (a->uid != b->uid)
+		return a->uid < b->uid ? -1 : 1;
+	return a->at < b->at ? -1 : a->at > b->at;
+}
+
+/* A message added after finish(): the counts of n and its ancestors follow. */
+static void late_msg(struct scan *s, struct dataset_node *n, int level, const char *text)
+{
+	msg(s, n, level, "%s", text);
+	for (struct dataset_node *p = n; p; p = p->parent)
+		*(level == DATASET_ERROR ? &p->nerrors : &p->nwarnings) += 1;
+}
+
+/* Studies whose StudyInstanceUID is in several subject folders (of any dataset read): the
+ * same patient makes one ImagingStudy of them (a warning names the folders), different
+ * patients an error on each. tree->twins keeps them, grouped by UID, in tree order. */
+static void find_twins(struct scan *s)
+{
+	size_t n = 0;
+	const struct dataset_node **all = dataset_collect(s->tree->root, DATASET_STUDY, &n);
+	if (!all)
+		return;
+	struct twin_key *key = malloc((n ? n : 1) * sizeof *key);
+	struct dataset_node **by = malloc((n ? n : 1) * sizeof *by);
+	if (!key || !by || n > UINT32_MAX) {
+		free(key);
+		free(by);
+		free(all);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		key[i] = (struct twin_key){all[i]->tags[DICOM_STUDY_UID], (uint32_t)i};
+	qsort(key, n, sizeof *key, cmp_twin);	/* by UID, then in tree order */
+	for (size_t i = 0; i < n; i++)
+		by[i] = (struct dataset_node *)all[key[i].at];
+	size_t k = 0;
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && key[j].uid == key[i].uid)
+			j++;
+		if (j - i > 1) {
+			int same = 1;
+			for (size_t a = i; a < j; a++) {
+				const char *pid = intern_get(s->tree->pool, by[a]->tags[DICOM_PATIENT_ID]);
+				same &= pid && *pid && by[a]->tags[DICOM_PATIENT_ID] == by[i]->tags[DICOM_PATIENT_ID] &&
+					by[a]->tags[DICOM_ISSUER_PATIENT_ID] == by[i]->tags[DICOM_ISSUER_PATIENT_ID];
+			}
+			char list[900] = "";
+			size_t used = 0;
+			for (size_t a = i; a < j && used + 1 < sizeof list; a++) {
+				const struct dataset_node *ds = dataset_ancestor(by[a], DATASET_DATASET);
+				const struct dataset_node *sub = dataset_ancestor(by[a], DATASET_SUBJECT);
+				const char *pid = intern_get(s->tree->pool, by[a]->tags[DICOM_PATIENT_ID]);
+				char who[200] = "";
+				if (!same)
+					snprintf(who, sizeof who, pid && *pid ? " (Patient ID '%s')" : " (%s)",
+						 pid && *pid ? pid : "no Patient ID: the subject folder names the patient");
+				int w = snprintf(list + used, sizeof list - used, "%s%s/%s%s", a > i ? ", " : "",
+						 ds ? ds->name : "", sub ? sub->name : "", who);
+				used += w > 0 ? (size_t)w : 0;
+				if (used >= sizeof list)
+					used = sizeof list - 1;
+			}
+			char text[1100];
+			if (same)
+				snprintf(text, sizeof text, "StudyInstanceUID %s is in %zu subject folders (%s): they make one "
+					 "ImagingStudy with the series of all of them", by[i]->name, j - i, list);
+			else
+				snprintf(text, sizeof text, "StudyInstanceUID %s is in subject folders of different patients: %s; "
+					 "it goes into no Bundle", by[i]->name, list);
+			for (size_t a = i; a < j; a++) {
+				late_msg(s, by[a], same ? DATASET_WARNING : DATASET_ERROR, text);
+				by[k++] = by[a];
+			}
+		}
+		i = j;
+	}
+	free(key);
+	free(all);
+	if (k == 0) {
+		free(by);
+		return;
+	}
+	s->tree->twins = (const struct dataset_node **)by;
+	s->tree->ntwins = k;
+}
+
+size_t dataset_study_folders(const struct dataset_tree *t, const struct dataset_node *study,
+			     const struct dataset_node **out, size_t max)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < t->ntwins; i++) {
+		if (t->twins[i]->tags[DICOM_STUDY_UID] != study->tags[DICOM_STUDY_UID])
+			continue;
+		if (k < max)
+			out[k] = t->twins[i];
+		k++;
+	}
+	if (k == 0) {
+		if (max)
+			out[0] = study;
+		k = 1;
+	}
+	return k;
+}
+
 struct dataset_tree *dataset_scan(const char *const *paths, size_t npaths,
 				  const struct dataset_scan_opts *opts, char *err, size_t errlen)
 {
@@ -1172,6 +1288,8 @@ struct dataset_tree *dataset_scan(const char *const *paths, size_t npaths,
 	if (!s.oom)
 		finish(&s, tree->root, &buf, &cap);
 	free(buf);
+	if (!s.oom)
+		find_twins(&s);
 	pthread_mutex_destroy(&s.lock);
 	if (s.oom) {
 		dataset_free(&tree);
@@ -1186,6 +1304,7 @@ void dataset_free(struct dataset_tree **tree)
 	if (!*tree)
 		return;
 	intern_free(&(*tree)->pool);
+	free((*tree)->twins);
 	free(*tree);
 	*tree = NULL;
 }

@@ -69,6 +69,9 @@ struct dataset_tree {
 	size_t nfiles;		/* files found */
 	size_t cached;		/* of those, taken from the scan cache unread */
 	char cache_note[512];	/* a cache that was ignored or could not be written, "" if none */
+	const struct dataset_node **twins;	/* study nodes whose StudyInstanceUID is in several
+						   subject folders, grouped by UID, in tree order */
+	size_t ntwins;
 };
 
 struct dataset_scan_opts {
@@ -104,6 +107,12 @@ const struct dataset_node **dataset_collect(const struct dataset_node *n, enum d
  * ("subjects."), as a table; its file name into name. NULL if none. Caller frees with
  * sds_meta_free. */
 struct sds_table *dataset_meta(const struct dataset_node *n, const char *prefix, char *name, size_t len);
+
+/* The study nodes that hold study's StudyInstanceUID, in tree order, study itself
+ * included: how many (1 when it is in one subject folder only); the first max into out
+ * (borrowed). */
+size_t dataset_study_folders(const struct dataset_tree *t, const struct dataset_node *study,
+			     const struct dataset_node **out, size_t max);
 
 /* The display name of a kind: "dataset", "subject", ... */
 const char *dataset_kind_name(int kind);

@@ -494,9 +494,96 @@ static void started(const struct dataset_tree *tree, const struct dataset_node *
 		warn(opts, n, "%s Date '%s' is not a valid date: no started", what, da);
 }
 
-static json_object *build_series(const struct dataset_tree *tree, const struct dataset_node *se,
+#define FOLDERS_MAX 64	/* subject folders one study may span */
+
+/* The study nodes of study's StudyInstanceUID (one per subject folder): how many, into out. */
+static size_t folders(const struct dataset_tree *tree, const struct dataset_node *study,
+		      const struct dataset_node **out)
+{
+	size_t n = dataset_study_folders(tree, study, out, FOLDERS_MAX);
+	return n > FOLDERS_MAX ? FOLDERS_MAX : n;
+}
+
+struct sop {
+	uint32_t uid;		/* SOP Instance UID string id */
+	uint32_t at;		/* order met */
+};
+
+static int cmp_sop(const void *pa, const void *pb)
+{
+	const struct sop *a = pa, *b = pb;
+	if (a->uid != b->uid)
+		return a->uid < b->uid ? -1 : 1;
+	return a->at < b->at ? -1 : a->at > b->at;
+}
+
+/* The instances of the series nodes se[0..nse) (one series in one or several folders), each
+ * SOP Instance UID once, in order; *ninst set. */
+static json_object *build_instances(const struct dataset_tree *tree, const struct dataset_node *const *se, size_t nse,
+				    const struct fhir_opts *opts, size_t *ninst)
+{
+	size_t total = 0;
+	for (size_t k = 0; k < nse; k++)
+		for (const struct dataset_node *i = se[k]->child; i; i = i->next)
+			total += i->kind == DATASET_INSTANCE;
+	struct sop *keys = malloc((total ? total : 1) * sizeof *keys);
+	unsigned char *dup = calloc(total ? total : 1, 1);
+	json_object *instances = json_object_new_array();
+	size_t n = 0, at = 0, across = 0;
+	if (!keys || !dup) {
+		free(keys);
+		free(dup);
+		*ninst = 0;
+		return instances;
+	}
+	for (size_t k = 0; k < nse; k++)
+		for (const struct dataset_node *i = se[k]->child; i; i = i->next)
+			if (i->kind == DATASET_INSTANCE) {
+				keys[at] = (struct sop){i->tags[DICOM_SOP_INSTANCE_UID], (uint32_t)at};
+				at++;
+			}
+	qsort(keys, total, sizeof *keys, cmp_sop);
+	for (size_t k = 1; k < total; k++)
+		if (keys[k].uid == keys[k - 1].uid)
+			dup[keys[k].at] = 1;
+	at = 0;
+	for (size_t k = 0; k < nse; k++) {
+		for (const struct dataset_node *i = se[k]->child; i; i = i->next) {
+			if (i->kind != DATASET_INSTANCE)
+				continue;
+			if (dup[at++]) {
+				if (k == 0)
+					warn(opts, i, "SOP Instance UID %s repeats an earlier file of this series: %s left out",
+					     TAG(i, SOP_INSTANCE_UID), i->name);
+				else
+					across++;
+				continue;
+			}
+			json_object *in = json_object_new_object();
+			add_str(in, "uid", TAG(i, SOP_INSTANCE_UID));
+			char oid[128];
+			snprintf(oid, sizeof oid, "urn:oid:%s", TAG(i, SOP_CLASS_UID));
+			json_object_object_add(in, "sopClass", coding(FHIR_SYS_RFC3986, oid, NULL));
+			long inum = unsigned_value(TAG(i, INSTANCE_NUMBER));
+			if (inum >= 0)
+				json_object_object_add(in, "number", json_object_new_int64(inum));
+			json_object_array_add(instances, in);
+			n++;
+		}
+	}
+	if (across)
+		warn(opts, se[0], "series %s is in %zu subject folders: %zu instance(s) repeat and are listed once",
+		     TAG(se[0], SERIES_UID), nse, across);
+	free(keys);
+	free(dup);
+	*ninst = n;
+	return instances;
+}
+
+static json_object *build_series(const struct dataset_tree *tree, const struct dataset_node *const *group, size_t ngroup,
 				 const struct fhir_opts *opts, size_t *ninst)
 {
+	const struct dataset_node *se = group[0];
 	const char *modality = TAG(se, MODALITY);	/* present: fhir_study_check */
 	json_object *s = json_object_new_object();
 	add_str(s, "uid", TAG(se, SERIES_UID));
@@ -508,30 +595,8 @@ static json_object *build_series(const struct dataset_tree *tree, const struct d
 	json_object_object_add(s, "modality", coding(FHIR_SYS_DCM, modality, NULL));
 	add_str(s, "description", TAG(se, SERIES_DESCRIPTION));
 
-	json_object *instances = json_object_new_array();
 	size_t n = 0;
-	for (const struct dataset_node *i = se->child; i; i = i->next) {
-		if (i->kind != DATASET_INSTANCE)
-			continue;
-		int dup = 0;
-		for (const struct dataset_node *j = se->child; j != i && !dup; j = j->next)
-			dup = j->kind == DATASET_INSTANCE && j->tags[DICOM_SOP_INSTANCE_UID] == i->tags[DICOM_SOP_INSTANCE_UID];
-		if (dup) {
-			warn(opts, i, "SOP Instance UID %s repeats an earlier file of this series: %s left out",
-			     TAG(i, SOP_INSTANCE_UID), i->name);
-			continue;
-		}
-		json_object *in = json_object_new_object();
-		add_str(in, "uid", TAG(i, SOP_INSTANCE_UID));
-		char oid[128];
-		snprintf(oid, sizeof oid, "urn:oid:%s", TAG(i, SOP_CLASS_UID));
-		json_object_object_add(in, "sopClass", coding(FHIR_SYS_RFC3986, oid, NULL));
-		long inum = unsigned_value(TAG(i, INSTANCE_NUMBER));
-		if (inum >= 0)
-			json_object_object_add(in, "number", json_object_new_int64(inum));
-		json_object_array_add(instances, in);
-		n++;
-	}
+	json_object *instances = build_instances(tree, group, ngroup, opts, &n);
 	json_object_object_add(s, "numberOfInstances", json_object_new_int64((int64_t)n));
 
 	const char *bp = TAG(se, BODY_PART);
@@ -556,18 +621,44 @@ static json_object *build_series(const struct dataset_tree *tree, const struct d
 
 int fhir_study_check(const struct dataset_tree *tree, const struct dataset_node *study, char *err, size_t errlen)
 {
-	if (study->ninstances == 0) {
+	const char *conflict = dataset_first_msg(study, DATASET_ERROR);
+	if (conflict) {		/* one StudyInstanceUID, different patients */
+		snprintf(err, errlen, "%s", conflict);
+		return -1;
+	}
+	const struct dataset_node *f[FOLDERS_MAX];
+	size_t nf = folders(tree, study, f), ninstances = 0;
+	if (dataset_study_folders(tree, study, NULL, 0) > FOLDERS_MAX) {
+		snprintf(err, errlen, "study %s is in more than %d subject folders", study->name, FOLDERS_MAX);
+		return -1;
+	}
+	for (size_t k = 0; k < nf; k++) {
+		ninstances += f[k]->ninstances;
+		for (const struct dataset_node *se = f[k]->child; se; se = se->next) {
+			if (se->kind == DATASET_SERIES && !has_value(TAG(se, MODALITY))) {
+				snprintf(err, errlen, "series %s (sample %s) has no Modality (0008,0060), which FHIR requires",
+					 TAG(se, SERIES_UID), *se->name ? se->name : "-");
+				return -1;
+			}
+		}
+	}
+	if (ninstances == 0) {
 		snprintf(err, errlen, "study %s has no instance", study->name);
 		return -1;
 	}
-	for (const struct dataset_node *se = study->child; se; se = se->next) {
-		if (se->kind == DATASET_SERIES && !has_value(TAG(se, MODALITY))) {
-			snprintf(err, errlen, "series %s (sample %s) has no Modality (0008,0060), which FHIR requires",
-				 TAG(se, SERIES_UID), *se->name ? se->name : "-");
-			return -1;
-		}
-	}
 	return 0;
+}
+
+/* Add an identifier unless ids already holds the same system and value. */
+static void add_identifier(json_object *ids, const char *use, const char *system, const char *value)
+{
+	for (size_t i = 0; i < json_object_array_length(ids); i++) {
+		json_object *o = json_object_array_get_idx(ids, i), *sy, *va;
+		if (json_object_object_get_ex(o, "system", &sy) && json_object_object_get_ex(o, "value", &va) &&
+		    strcmp(json_object_get_string(sy), system) == 0 && strcmp(json_object_get_string(va), value) == 0)
+			return;
+	}
+	json_object_array_add(ids, identifier(use, system, value));
 }
 
 json_object *fhir_study_build(const struct dataset_tree *tree, const struct dataset_node *study,
@@ -577,16 +668,36 @@ json_object *fhir_study_build(const struct dataset_tree *tree, const struct data
 		json_object_put(subject);
 		return NULL;
 	}
+	const struct dataset_node *f[FOLDERS_MAX];
+	size_t nf = folders(tree, study, f);
+	study = f[0];		/* the same resource whichever folder asks */
+	/* series by SeriesInstanceUID over every folder, in order met */
+	size_t cap = 0;
+	for (size_t k = 0; k < nf; k++)
+		cap += f[k]->nchildren;
+	const struct dataset_node **all = malloc((cap ? cap : 1) * sizeof *all), **group = malloc((cap ? cap : 1) * sizeof *group);
+	unsigned char *used = calloc(cap ? cap : 1, 1);
+	size_t nall = 0;
+	for (size_t k = 0; all && k < nf; k++)
+		for (const struct dataset_node *se = f[k]->child; se; se = se->next)
+			if (se->kind == DATASET_SERIES)
+				all[nall++] = se;
 	json_object *series = json_object_new_array(), *modalities = json_object_new_array();
 	size_t nseries = 0, ninstances = 0;
-	for (const struct dataset_node *se = study->child; se; se = se->next) {
-		if (se->kind != DATASET_SERIES)
+	for (size_t a = 0; all && group && used && a < nall; a++) {
+		if (used[a])
 			continue;
+		size_t ng = 0;
+		for (size_t b = a; b < nall; b++)
+			if (!used[b] && all[b]->tags[DICOM_SERIES_UID] == all[a]->tags[DICOM_SERIES_UID]) {
+				used[b] = 1;
+				group[ng++] = all[b];
+			}
 		size_t n = 0;
-		json_object_array_add(series, build_series(tree, se, opts, &n));
+		json_object_array_add(series, build_series(tree, group, ng, opts, &n));
 		nseries++;
 		ninstances += n;
-		const char *m = TAG(se, MODALITY);
+		const char *m = TAG(all[a], MODALITY);
 		int seen = 0;
 		for (size_t k = 0; k < json_object_array_length(modalities) && !seen; k++) {
 			json_object *code;
@@ -596,20 +707,27 @@ json_object *fhir_study_build(const struct dataset_tree *tree, const struct data
 		if (!seen)
 			json_object_array_add(modalities, coding(FHIR_SYS_DCM, m, NULL));
 	}
-	const struct dataset_node *ds = dataset_ancestor(study, DATASET_DATASET);
-	const struct dataset_node *sub = dataset_ancestor(study, DATASET_SUBJECT);
+	free(all);
+	free(group);
+	free(used);
 	json_object *r = json_object_new_object();
 	add_str(r, "resourceType", "ImagingStudy");
 	json_object *ids = json_object_new_array();
 	char v[1024], uuid[37];
 	snprintf(v, sizeof v, "urn:oid:%s", study->name);
-	json_object_array_add(ids, identifier(NULL, FHIR_SYS_DICOM_UID, v));
-	snprintf(v, sizeof v, "urn:uid:%s-%s", sub ? sub->name : "", study->name);
-	json_object_array_add(ids, identifier("temp", FHIR_SYS_SPARC_STUDY, v));
-	snprintf(v, sizeof v, "urn:sparc_dataset:%s", ds ? ds->name : "");
-	fhir_uuid5(v, uuid);
-	snprintf(v, sizeof v, "urn:uid:%s-%s", ds ? ds->name : "", uuid);
-	json_object_array_add(ids, identifier("temp", FHIR_SYS_SPARC_DATASET, v));
+	add_identifier(ids, NULL, FHIR_SYS_DICOM_UID, v);
+	for (size_t k = 0; k < nf; k++) {	/* one per subject folder */
+		const struct dataset_node *sub = dataset_ancestor(f[k], DATASET_SUBJECT);
+		snprintf(v, sizeof v, "urn:uid:%s-%s", sub ? sub->name : "", study->name);
+		add_identifier(ids, "temp", FHIR_SYS_SPARC_STUDY, v);
+	}
+	for (size_t k = 0; k < nf; k++) {	/* one per dataset */
+		const struct dataset_node *ds = dataset_ancestor(f[k], DATASET_DATASET);
+		snprintf(v, sizeof v, "urn:sparc_dataset:%s", ds ? ds->name : "");
+		fhir_uuid5(v, uuid);
+		snprintf(v, sizeof v, "urn:uid:%s-%s", ds ? ds->name : "", uuid);
+		add_identifier(ids, "temp", FHIR_SYS_SPARC_DATASET, v);
+	}
 	json_object_object_add(r, "identifier", ids);
 	add_str(r, "status", "available");
 	json_object_object_add(r, "modality", modalities);

@@ -53,6 +53,25 @@ unlike "no request refused" "$err$out" "HTTP 4"
 is "each with its 4,000 instances" "$(curl -s "$FHIR/ImagingStudy" | jq -c '[.entry[].resource.series[0].instance | length]')" "[4000,4000,4000]"
 run "$SDSFHIR" push "$TMP/mid/bench_dataset"
 like "again: unchanged" "$out" "^push: 3 unchanged; 1 request"
+# ---- one StudyInstanceUID in several subject folders ----
+fhir_reset
+T=$TMP/twins/primary
+U=1.2.826.0.1.3680043.10.97.1
+mkdcm "$T/sub-a/sam-1/a.dcm" "(0020,000d) UI [$U]" "(0020,000e) UI [$U.1]" "(0008,0018) UI [$U.1.1]" "(0010,0020) LO [P-1]"
+mkdcm "$T/sub-b/sam-2/b.dcm" "(0020,000d) UI [$U]" "(0020,000e) UI [$U.2]" "(0008,0018) UI [$U.2.1]" "(0010,0020) LO [P-1]"
+V=1.2.826.0.1.3680043.10.97.2
+mkdcm "$T/sub-d/sam-1/a.dcm" "(0020,000d) UI [$V]" "(0020,000e) UI [$V.1]" "(0008,0018) UI [$V.1.1]" "(0010,0020) LO [P-2]"
+mkdcm "$T/sub-e/sam-1/a.dcm" "(0020,000d) UI [$V]" "(0020,000e) UI [$V.2]" "(0008,0018) UI [$V.2.1]" "(0010,0020) LO [P-3]"
+run "$SDSFHIR" push "$TMP/twins"
+is "push with a conflicting study: exit 1" "$rc" 1
+like "the split study is pushed once, the conflict reported once" "$out" "^push: 1 created, 1 failed"
+like "the conflict names both patients" "$out" "^failed +StudyInstanceUID $V is in subject folders of different patients"
+is "on the server: the split study once, with both series" \
+	"$(curl -s "$FHIR/ImagingStudy?identifier=urn:dicom:uid|urn:oid:$U" | jq -c '[(.entry | length), .entry[0].resource.numberOfSeries]')" "[1,2]"
+is "nothing of the conflicting study" "$(fhir_count ImagingStudy "identifier=urn:dicom:uid|urn:oid:$V")" 0
+run "$SDSFHIR" push "$TMP/twins"
+like "again: unchanged" "$out" "^push: 1 unchanged, 1 failed"
+
 run "$SDSFHIR" push --max-request 1k "$B"
 is "--max-request below 4 KiB: a usage error" "$rc" 2
 done_testing
