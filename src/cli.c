@@ -737,6 +737,8 @@ static int run_action(int argc, char **argv, const char *cmd)
 	char code[64] = "", display[256] = "";
 	if (sc.code && fhir_bodysite_lookup(sc.code, code, sizeof code, display, sizeof display) < 0) {
 		settings_clear(&sc.set);
+		if (sc.code[0] && strspn(sc.code, "0123456789") == strlen(sc.code))
+			return usage_error(cmd, "--code: not a SNOMED CT code (its check digit does not match): a typo?");
 		return usage_error(cmd, "--code takes a SNOMED CT code or a CID 4031 body part (breast, heart...)");
 	}
 	if (sc.display)

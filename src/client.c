@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "client.h"
+#include "jget.h"
 
 #include <curl/curl.h>
 #include <ctype.h>
@@ -54,6 +55,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 struct hdrs {
 	struct client_response *resp;
 	long retry_after;	/* seconds, -1 when absent */
+	char ctype[128];	/* Content-Type, "" when absent */
 };
 
 static void header_value(const char *line, size_t len, const char *name, char *out, size_t outlen)
@@ -76,7 +78,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 	size_t len = size * n;
 	char ra[32] = "";
 	if (len > 5 && strncmp(p, "HTTP/", 5) == 0) {	/* a new response (after 100 Continue): forget the old */
-		h->resp->etag[0] = h->resp->location[0] = '\0';
+		h->resp->etag[0] = h->resp->location[0] = h->ctype[0] = '\0';
 		h->retry_after = -1;
 	}
 	header_value(p, len, "ETag", h->resp->etag, sizeof h->resp->etag);
@@ -84,6 +86,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 	if (!h->resp->location[0])
 		header_value(p, len, "Content-Location", h->resp->location, sizeof h->resp->location);
 	header_value(p, len, "Retry-After", ra, sizeof ra);
+	header_value(p, len, "Content-Type", h->ctype, sizeof h->ctype);
 	if (ra[0] && isdigit((unsigned char)ra[0]))
 		h->retry_after = strtol(ra, NULL, 10);
 	return len;
@@ -330,8 +333,9 @@ static int fetch_token(struct client *c, char *err, size_t errlen)
 	json_object *j = b.data ? json_tokener_parse(b.data) : NULL, *tok;
 	if (status / 100 != 2 || !j || !json_object_object_get_ex(j, "access_token", &tok) ||
 	    !json_object_is_type(tok, json_type_string)) {
-		snprintf(err, errlen, "the OAuth2 token URL %s refused the client credentials (HTTP %ld)",
-			 c->o.oauth_token_url, status);
+		const char *code = jget_str(j, "error"), *desc = jget_str(j, "error_description");
+		snprintf(err, errlen, "the OAuth2 token URL %s refused the client credentials (HTTP %ld%s%.100s%s%.300s)",
+			 c->o.oauth_token_url, status, code ? ": " : "", code ? code : "", desc ? ": " : "", desc ? desc : "");
 		st = CLIENT_ERR_AUTH;
 	} else {
 		if (c->token) {
@@ -403,7 +407,7 @@ int client_request(struct client *c, const char *method, const char *path, json_
 			break;
 		}
 		struct buf b = {0};
-		struct hdrs h = {resp, -1};
+		struct hdrs h = {resp, -1, ""};
 		struct curl_slist *hd = NULL;
 		char line[4200], ebuf[CURL_ERROR_SIZE] = "";
 		hd = curl_slist_append(hd, "Accept: application/fhir+json");
@@ -507,6 +511,9 @@ int client_request(struct client *c, const char *method, const char *path, json_
 						 c->o.auth == CLIENT_AUTH_NONE ? " (no credentials were sent: see SDSFHIR_TOKEN, "
 										 "--token-file, --netrc)"
 									       : " (the credentials were refused)");
+				else if (!j && (strcasestr(h.ctype, "html") || (b.len && b.data[strspn(b.data, " \t\r\n")] == '<')))
+					snprintf(err, errlen, "HTTP %ld from %s: not a FHIR endpoint (an HTML page came back: "
+						 "check the server's base URL)", status, url);
 				else
 					snprintf(err, errlen, "HTTP %ld: %s", status, oo[0] ? oo : "(no details)");
 				resp->body = j;

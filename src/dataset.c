@@ -1202,6 +1202,59 @@ static void find_twins(struct scan *s)
 	s->tree->ntwins = k;
 }
 
+/* Studies that share a Patient ID (and issuer) but disagree on name, birth date or sex: a
+ * warning on each, naming the values and the folders. */
+static void check_patients(struct scan *s)
+{
+	size_t n = 0;
+	const struct dataset_node **all = dataset_collect(s->tree->root, DATASET_STUDY, &n);
+	struct twin_key *key = malloc((n ? n : 1) * sizeof *key);
+	if (!all || !key || n > UINT32_MAX) {
+		free(all);
+		free(key);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)	/* PatientID and issuer in one key: ids are below 2^32 */
+		key[i] = (struct twin_key){all[i]->tags[DICOM_PATIENT_ID], (uint32_t)i};
+	qsort(key, n, sizeof *key, cmp_twin);
+	static const enum dicom_tag fields[] = {DICOM_PATIENT_NAME, DICOM_PATIENT_BIRTH_DATE, DICOM_PATIENT_SEX};
+	static const char *const what[] = {"names", "birth dates", "sexes"};
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && key[j].uid == key[i].uid)
+			j++;
+		const char *pid = intern_get(s->tree->pool, key[i].uid);
+		for (size_t f = 0; pid && *pid && j - i > 1 && f < sizeof fields / sizeof *fields; f++) {
+			char list[900] = "";
+			size_t used = 0, differ = 0;
+			for (size_t a = i; a < j; a++) {
+				const struct dataset_node *st = all[key[a].at];
+				if (st->tags[DICOM_ISSUER_PATIENT_ID] != all[key[i].at]->tags[DICOM_ISSUER_PATIENT_ID])
+					continue;
+				differ += st->tags[fields[f]] != all[key[i].at]->tags[fields[f]];
+				const struct dataset_node *ds = dataset_ancestor(st, DATASET_DATASET);
+				const struct dataset_node *sub = dataset_ancestor(st, DATASET_SUBJECT);
+				const char *v = intern_get(s->tree->pool, st->tags[fields[f]]);
+				int w = snprintf(list + used, sizeof list - used, "%s'%s' in %s/%s", used ? ", " : "",
+						 v ? v : "", ds ? ds->name : "", sub ? sub->name : "");
+				used += w > 0 ? (size_t)w : 0;
+				if (used >= sizeof list)
+					used = sizeof list - 1;
+			}
+			if (!differ)
+				continue;
+			char text[1100];
+			snprintf(text, sizeof text, "Patient ID '%s' is given with different %s: %s", pid, what[f], list);
+			for (size_t a = i; a < j; a++)
+				if (all[key[a].at]->tags[DICOM_ISSUER_PATIENT_ID] == all[key[i].at]->tags[DICOM_ISSUER_PATIENT_ID])
+					late_msg(s, (struct dataset_node *)all[key[a].at], DATASET_WARNING, text);
+		}
+		i = j;
+	}
+	free(all);
+	free(key);
+}
+
 size_t dataset_study_folders(const struct dataset_tree *t, const struct dataset_node *study,
 			     const struct dataset_node **out, size_t max)
 {
@@ -1290,6 +1343,8 @@ struct dataset_tree *dataset_scan(const char *const *paths, size_t npaths,
 	free(buf);
 	if (!s.oom)
 		find_twins(&s);
+	if (!s.oom)
+		check_patients(&s);
 	pthread_mutex_destroy(&s.lock);
 	if (s.oom) {
 		dataset_free(&tree);

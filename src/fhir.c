@@ -309,12 +309,34 @@ void fhir_uuid5(const char *name, char out[37])
 		 md[13], md[14], md[15]);
 }
 
+int fhir_snomed_valid(const char *code)
+{
+	static const unsigned char d[10][10] = {
+		{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 2, 3, 4, 0, 6, 7, 8, 9, 5}, {2, 3, 4, 0, 1, 7, 8, 9, 5, 6},
+		{3, 4, 0, 1, 2, 8, 9, 5, 6, 7}, {4, 0, 1, 2, 3, 9, 5, 6, 7, 8}, {5, 9, 8, 7, 6, 0, 4, 3, 2, 1},
+		{6, 5, 9, 8, 7, 1, 0, 4, 3, 2}, {7, 6, 5, 9, 8, 2, 1, 0, 4, 3}, {8, 7, 6, 5, 9, 3, 2, 1, 0, 4},
+		{9, 8, 7, 6, 5, 4, 3, 2, 1, 0}};
+	static const unsigned char p[8][10] = {
+		{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 5, 7, 6, 2, 8, 3, 0, 9, 4}, {5, 8, 0, 3, 7, 9, 6, 1, 4, 2},
+		{8, 9, 1, 6, 0, 4, 3, 5, 2, 7}, {9, 4, 5, 3, 1, 2, 6, 8, 7, 0}, {4, 2, 8, 6, 5, 7, 3, 9, 0, 1},
+		{2, 7, 9, 3, 8, 0, 6, 4, 1, 5}, {7, 0, 4, 6, 9, 1, 3, 2, 5, 8}};
+	size_t n = code ? strlen(code) : 0;
+	if (n < 6 || n > 18 || !digits(code, n) || code[0] == '0')
+		return 0;
+	unsigned c = 0;
+	for (size_t i = 0; i < n; i++)
+		c = d[c][p[i % 8][code[n - 1 - i] - '0']];
+	return c == 0;
+}
+
 int fhir_bodysite_lookup(const char *q, char *code, size_t codelen, char *display, size_t displaylen)
 {
 	char c[64], d[256];
 	if (!q || !*q)
 		return -1;
 	if (digits(q, strlen(q))) {
+		if (!fhir_snomed_valid(q))
+			return -1;	/* a typo: the check digit does not match */
 		snprintf(code, codelen, "%s", q);
 		display[0] = '\0';
 		for (int i = 0; i < dicom_cid4031_count(); i++)
@@ -343,12 +365,32 @@ static int has_value(const char *s)
 	return s && *s;
 }
 
+/* An ISO OID such as 2.16.840.1.113883.3.1: digit runs without leading zeros, joined by dots. */
+static int is_oid(const char *s)
+{
+	if (!(s[0] == '0' || s[0] == '1' || s[0] == '2') || s[1] != '.')
+		return 0;
+	for (const char *p = s; *p;) {
+		size_t n = strspn(p, "0123456789");
+		if (n == 0 || (n > 1 && *p == '0'))
+			return 0;
+		p += n;
+		if (*p == '.' && p[1])
+			p++;
+		else if (*p)
+			return 0;
+	}
+	return 1;
+}
+
 int fhir_patient_identifier(const struct dataset_tree *tree, const struct dataset_node *study,
 			    const struct fhir_opts *opts, char *system, size_t slen, char *value, size_t vlen)
 {
 	const char *pid = TAG(study, PATIENT_ID), *issuer = TAG(study, ISSUER_PATIENT_ID);
 	if (has_value(pid)) {
-		if (has_value(issuer) && strchr(issuer, ':') && !strpbrk(issuer, " \t")) {
+		if (has_value(issuer) && is_oid(issuer)) {
+			snprintf(system, slen, "urn:oid:%s", issuer);
+		} else if (has_value(issuer) && strchr(issuer, ':') && !strpbrk(issuer, " \t")) {
 			snprintf(system, slen, "%s", issuer);
 		} else if (has_value(issuer)) {	/* free text: a lower-case slug of it */
 			char slug[256];
@@ -649,6 +691,19 @@ int fhir_study_check(const struct dataset_tree *tree, const struct dataset_node 
 	return 0;
 }
 
+int fhir_acquisition_modality(const char *m)
+{
+	/* DICOM PS3.16 CID 29 (Acquisition Modality), with the terms older editions also listed */
+	static const char *const cid29[] = {
+		"AR", "BI", "BDUS", "BMD", "CFM", "CR", "CT", "DMS", "DX", "ECG", "EPS", "ES", "GM", "HD", "IO",
+		"IVOCT", "IVUS", "KER", "LEN", "LS", "MG", "MR", "NM", "OAM", "OCT", "OP", "OPM", "OPT", "OPTBSV",
+		"OPTENF", "OPV", "OSS", "PA", "PT", "PX", "RF", "RG", "RTIMAGE", "SM", "SRF", "TG", "US", "VA", "XA", "XC"};
+	for (size_t i = 0; m && i < sizeof cid29 / sizeof *cid29; i++)
+		if (strcmp(m, cid29[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* Add an identifier unless ids already holds the same system and value. */
 static void add_identifier(json_object *ids, const char *use, const char *system, const char *value)
 {
@@ -698,7 +753,7 @@ json_object *fhir_study_build(const struct dataset_tree *tree, const struct data
 		nseries++;
 		ninstances += n;
 		const char *m = TAG(all[a], MODALITY);
-		int seen = 0;
+		int seen = !fhir_acquisition_modality(m);	/* SR, KO, PR, SEG... stay on their series */
 		for (size_t k = 0; k < json_object_array_length(modalities) && !seen; k++) {
 			json_object *code;
 			json_object_object_get_ex(json_object_array_get_idx(modalities, k), "code", &code);
@@ -728,9 +783,22 @@ json_object *fhir_study_build(const struct dataset_tree *tree, const struct data
 		snprintf(v, sizeof v, "urn:uid:%s-%s", ds ? ds->name : "", uuid);
 		add_identifier(ids, "temp", FHIR_SYS_SPARC_DATASET, v);
 	}
+	const char *acsn = TAG(study, ACCESSION_NUMBER);
+	if (has_value(acsn)) {	/* R4 ImagingStudy mapping: Accession Number, type ACSN */
+		json_object *id = json_object_new_object(), *type = json_object_new_object(), *codings = json_object_new_array();
+		json_object_array_add(codings, coding("http://terminology.hl7.org/CodeSystem/v2-0203", "ACSN", NULL));
+		json_object_object_add(type, "coding", codings);
+		add_str(id, "use", "usual");
+		json_object_object_add(id, "type", type);
+		add_str(id, "value", acsn);
+		json_object_array_add(ids, id);
+	}
 	json_object_object_add(r, "identifier", ids);
 	add_str(r, "status", "available");
-	json_object_object_add(r, "modality", modalities);
+	if (json_object_array_length(modalities))
+		json_object_object_add(r, "modality", modalities);
+	else
+		json_object_put(modalities);
 	json_object_object_add(r, "subject", subject ? subject : subject_by_identifier(tree, study, opts));
 	started(tree, study, "Study", TAG(study, STUDY_DATE), TAG(study, STUDY_TIME), opts, r);
 	json_object_object_add(r, "numberOfSeries", json_object_new_int64((int64_t)nseries));

@@ -63,8 +63,16 @@ int fhir_patient_identifier(const struct dataset_tree *t, const struct dataset_n
  * kept when keep_bar). out is always terminated; a value too long is cut. */
 void fhir_query_escape(const char *s, char *out, size_t len, int keep_bar);
 
-/* A body site given as a SNOMED CT code, a Body Part Examined term (BREAST) or a CID 4031
- * name (Breast): its code and display (display "" for a code outside CID 4031). 0, or -1. */
+/* Is code a SNOMED CT identifier: 6 to 18 digits whose last is the Verhoeff check digit? */
+int fhir_snomed_valid(const char *code);
+
+/* Is m an acquisition modality (DICOM CID 29), as ImagingStudy.modality lists? SR, KO, PR,
+ * SEG, RTSTRUCT, RTPLAN, OT and the like are not. */
+int fhir_acquisition_modality(const char *m);
+
+/* A body site given as a SNOMED CT code (its check digit checked), a Body Part Examined term
+ * (BREAST) or a CID 4031 name (Breast): its code and display (display "" for a code outside
+ * CID 4031). 0, or -1. */
 int fhir_bodysite_lookup(const char *q, char *code, size_t codelen, char *display, size_t displaylen);
 
 /* ---- resources ---- */

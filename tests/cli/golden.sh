@@ -28,7 +28,7 @@ is "2 Patients (conditional create), 4 ImagingStudies (conditional update)" \
 is "ifNoneExist on the patient identifier" "$(jq -r '.entry[0].request.ifNoneExist' "$b")" \
 	"identifier=urn:sparc_patient:issuer:bioresearch-institute|SPARC-P001"
 is "identifier systems in the tutorial's order" \
-	"$(jq -r '[.entry[2].resource.identifier[].system] | join(" ")' "$b")" "urn:dicom:uid urn:sparc_study:uid urn:sparc_dataset:uid"
+	"$(jq -r '[.entry[2].resource.identifier[].system // empty] | join(" ")' "$b")" "urn:dicom:uid urn:sparc_study:uid urn:sparc_dataset:uid"
 is "Aniyah's studies in both datasets point at one Patient" \
 	"$(jq -r '[.entry[] | select(.resource.resourceType == "ImagingStudy") | .resource.subject.reference] | .[0] == .[2] and .[1] == .[3] and .[0] != .[1]' "$b")" "true"
 is "subject references are fullUrls of Patient entries" \

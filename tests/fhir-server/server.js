@@ -364,15 +364,17 @@ async function handle(req, res, body) {
     if (form.get('grant_type') !== 'client_credentials' || form.get('client_id') !== oauthClient ||
         form.get('client_secret') !== oauthSecret) {
       res.writeHead(401, { 'Content-Type': 'application/json' });
-      return res.end(JSON.stringify({ error: 'invalid_client' }));
+      return res.end(JSON.stringify({ error: 'invalid_client', error_description: 'Invalid secret' })); // as Medplum says
     }
     const t = `tok-${++tokenCount}-${Math.random().toString(36).slice(2)}`;
     oauthTokens.set(t, tokenUses > 0 ? tokenUses : Infinity);
     res.writeHead(200, { 'Content-Type': 'application/json' });
     return res.end(JSON.stringify({ access_token: t, token_type: 'Bearer', expires_in: 3600 }));
   }
-  if (!url.pathname.startsWith(BASE_PATH)) {
-    return send(res, 404, core.notFound);
+  if (!url.pathname.startsWith(BASE_PATH + '/') && url.pathname !== BASE_PATH) {
+    // what Medplum's server (Express) answers for a path it does not serve: an HTML page
+    res.writeHead(404, { 'Content-Type': 'text/html; charset=utf-8' });
+    return res.end(`<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n</head>\n<body>\n<pre>Cannot ${req.method} ${url.pathname}</pre>\n</body>\n</html>\n`);
   }
   lastHeaders = { ...req.headers };
   const bearer = (req.headers.authorization || '').replace(/^Bearer /, '');

@@ -104,7 +104,7 @@ run "$SDSFHIR" search --oauth-secret-file "$TMP/secret" $oauth 'ImagingStudy?_co
 is "OAuth2: secret from a file" "$rc" 0
 run env SDSFHIR_CLIENT_SECRET=not-the-secret "$SDSFHIR" search $oauth 'Patient?name=x'
 is "OAuth2: wrong secret, exit 6" "$rc" 6
-like "OAuth2: clear message" "$err" "refused the client credentials"
+like "OAuth2: clear message with the server's error_description" "$err" "refused the client credentials \(HTTP 401: invalid_client: Invalid secret\)"
 unlike "OAuth2: wrong secret not printed" "$out$err" "not-the-secret"
 
 # headers and TLS options
@@ -116,4 +116,10 @@ is "https to a plain HTTP port: exit 5" "$rc" 5
 run env SDSFHIR_SERVER="http://user:pw@127.0.0.1:1/fhir" "$SDSFHIR" search 'Patient?name=x'
 is "credentials in the URL are refused: exit 2" "$rc" 2
 like "and netrc is suggested" "$err" "netrc"
+
+# a wrong base path: the server's HTML 404 page is not printed
+run env SDSFHIR_SERVER="http://127.0.0.1:$(cat "$TMP/port")/wrong/base" "$SDSFHIR" search 'Patient?name=x'
+is "wrong base path: exit 3" "$rc" 3
+like "wrong base path: HTTP 404 from the URL, not a FHIR endpoint" "$err" "HTTP 404 from http://127\.0\.0\.1:[0-9]+/wrong/base/[^ ]*: not a FHIR endpoint"
+unlike "wrong base path: no HTML" "$err" "<|DOCTYPE|Cannot GET"
 done_testing

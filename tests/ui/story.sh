@@ -52,7 +52,7 @@ like "FHIR view: no body part, so a warning" "$(screen aniyah-fhir)" "no Body Pa
 like "FHIR view scrolled to the end: the ImagingStudy's instances" "$(screen aniyah-fhir-end)" '"code": "urn:oid:1\.2\.840\.10008\.5\.1\.4\.1\.1\.4'
 like "c: her Patient created" "$(screen patient)" "create patients: 1 created; 1 requests"
 like "p: the confirmation says how many studies and instances, and where" "$(screen confirm)" "Push 1 study \(9 instances\) to $FHIR/ \? y: push"
-like "y: pushed" "$(screen pushed)" "push: 1 created; 1 requests"
+like "y: pushed (a search of the server's copies, then the transaction)" "$(screen pushed)" "push: 1 created; 2 requests"
 like "the study is marked as on the server, the same" "$(screen pushed)" "^ +=  v sub-Aniyah-breast-1|^  =  v sub-Aniyah-breast-1"
 is "server: one Patient" "$(fhir_count Patient)" 1
 is "server: one ImagingStudy" "$(fhir_count ImagingStudy)" 1
@@ -71,7 +71,7 @@ y
 q"
 like "Space marks the subject" "$(screen marked)" "^\* .*sub-Linman-breast-1"
 like "two studies to push" "$(screen confirm2)" "Push 2 studies \(15 instances\)"
-like "both pushed" "$(screen pushed2)" "push: 2 created; 1 requests"
+like "both pushed" "$(screen pushed2)" "push: 2 created; 2 requests"
 is "server: 2 Patients (Aniyah once)" "$(fhir_count Patient)" 2
 is "server: 3 ImagingStudies" "$(fhir_count ImagingStudy)" 3
 

@@ -115,12 +115,37 @@ static void codes(void)
 	static const struct { const char *term, *code; } annex_l[] = {
 		{"BREAST", "76752008"}, {"HEART", "80891009"}, {"HEAD", "69536005"}, {"NECK", "45048000"},
 		{"ABDOMEN", "818981001"}, {"KNEE", "72696002"}, {"CSPINE", "122494005"}, {"PROSTATE", "41216001"},
+		{"BRAIN", "12738006"}, {"LIVER", "10200004"}, {"Whole Body", "38266002"}, {"l-spine", "122496007"},
+		{"head_neck", "774007"},
 	};
 	for (size_t i = 0; i < sizeof annex_l / sizeof *annex_l; i++) {
 		int m = dicom_bodypart_map(annex_l[i].term, c, sizeof c, d, sizeof d);
 		ok(m && strcmp(c, annex_l[i].code) == 0, "Annex L: %s is %s (got %s %s)", annex_l[i].term, annex_l[i].code,
 		   m ? c : "-", m ? d : "");
 	}
+}
+
+static void snomed(void)
+{
+	ok(fhir_snomed_valid("76752008") && fhir_snomed_valid("80891009") && fhir_snomed_valid("113305005"),
+	   "SNOMED CT codes with their Verhoeff check digit are valid");
+	ok(!fhir_snomed_valid("12345") && !fhir_snomed_valid("76752009") && !fhir_snomed_valid("80891008"),
+	   "a code with a wrong check digit is not");
+	ok(!fhir_snomed_valid("") && !fhir_snomed_valid(NULL) && !fhir_snomed_valid("7675200a") &&
+	   !fhir_snomed_valid("0076752008"), "nor is an empty, non-digit or zero-led one");
+	char c[64], d[256];
+	ok(fhir_bodysite_lookup("12345", c, sizeof c, d, sizeof d) < 0, "bodysite lookup refuses 12345");
+	const char *term, *code;
+	int n = 0, bad = 0;
+	for (int i = 0; dicom_annex_l_extra(i, &term, &code) == 0; i++, n++)
+		if (!fhir_snomed_valid(code)) {
+			bad++;
+			printf("# %s %s fails its check digit\n", term, code);
+		}
+	ok(n > 10 && bad == 0, "every Annex L row added to dcmtk's table has a valid SNOMED CT code (%d rows)", n);
+	ok(fhir_acquisition_modality("MR") && fhir_acquisition_modality("CT") && !fhir_acquisition_modality("SR") &&
+	   !fhir_acquisition_modality("KO") && !fhir_acquisition_modality("SEG") && !fhir_acquisition_modality("RTSTRUCT") &&
+	   !fhir_acquisition_modality("OT") && !fhir_acquisition_modality(NULL), "acquisition modalities: CID 29 only");
 }
 
 static void uuids(void)
@@ -228,6 +253,7 @@ static void tables(void)
 
 int main(void)
 {
+	snomed();
 	names();
 	dates();
 	datetimes();

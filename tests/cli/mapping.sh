@@ -1,0 +1,44 @@
+#!/bin/sh
+# The DICOM to FHIR mapping where other software writes the headers: checked against the R4
+# ImagingStudy mapping, DICOM CID 29 and PS3.16 Annex L.
+. "$top_srcdir/tests/lib.sh"
+T=$TMP/ds/primary
+U=1.2.826.0.1.3680043.10.96
+mkdcm "$T/sub-1/sam-1/a.dcm" "(0020,000d) UI [$U.1]" "(0020,000e) UI [$U.1.1]" "(0008,0018) UI [$U.1.1.1]" \
+	"(0008,0050) SH [ACC-77]" "(0018,0015) CS [BRAIN]" "(0010,0021) LO [2.16.840.1.113883.3.1]"
+mkdcm "$T/sub-1/sam-2/b.dcm" "(0020,000d) UI [$U.1]" "(0020,000e) UI [$U.1.2]" "(0008,0018) UI [$U.1.2.1]" \
+	"(0008,0060) CS [SR]" "(0008,0016) UI =EnhancedSRStorage" "(0020,0011) IS [2]" "(0008,0050) SH [ACC-77]" "(0010,0021) LO [2.16.840.1.113883.3.1]"
+mkdcm "$T/sub-1/sam-3/c.dcm" "(0020,000d) UI [$U.1]" "(0020,000e) UI [$U.1.3]" "(0008,0018) UI [$U.1.3.1]" \
+	"(0008,0060) CS [KO]" "(0020,0011) IS [3]" "(0008,0050) SH [ACC-77]" "(0010,0021) LO [2.16.840.1.113883.3.1]"
+mkdcm "$T/sub-2/sam-1/a.dcm" "(0020,000d) UI [$U.2]" "(0020,000e) UI [$U.2.1]" "(0008,0018) UI [$U.2.1.1]" \
+	"(0018,0015) CS [Whole Body]" "(0010,0020) LO [P-2]" "(0010,0010) PN [Smith^Ann]"
+mkdcm "$T/sub-3/sam-1/a.dcm" "(0020,000d) UI [$U.3]" "(0020,000e) UI [$U.3.1]" "(0008,0018) UI [$U.3.1.1]" \
+	"(0018,0015) CS [l-spine]" "(0010,0020) LO [P-2]" "(0010,0010) PN [Smith^Anne]" "(0010,0030) DA [19790101]"
+
+run "$SDSFHIR" fhir --resource study "$T/sub-1"
+printf '%s\n' "$out" >"$TMP/s1.json"
+is "Accession Number: an identifier of type ACSN" \
+	"$(jq -c '[.identifier[] | select(.type) | [.type.coding[0].system, .type.coding[0].code, .value]]' "$TMP/s1.json")" \
+	'[["http://terminology.hl7.org/CodeSystem/v2-0203","ACSN","ACC-77"]]'
+is "modality lists acquisition modalities only (CID 29)" "$(jq -c '[.modality[].code]' "$TMP/s1.json")" '["MR"]'
+is "SR and KO stay on their series" "$(jq -c '[.series[].modality.code]' "$TMP/s1.json")" '["MR","SR","KO"]'
+is "BRAIN (Annex L, not in dcmtk's CID 4031 table) is 12738006" \
+	"$(jq -c '.series[0].bodySite | [.code, .display]' "$TMP/s1.json")" '["12738006","Brain"]'
+run "$SDSFHIR" fhir --resource patient "$T/sub-1"
+is "an Issuer of Patient ID that is an OID: system urn:oid:" "$(printf '%s' "$out" | jq -r '.identifier[0].system')" \
+	"urn:oid:2.16.840.1.113883.3.1"
+run "$SDSFHIR" fhir --resource study "$T/sub-2"
+is "'Whole Body' is normalised to WHOLEBODY" "$(printf '%s' "$out" | jq -r '.series[0].bodySite.code')" "38266002"
+run "$SDSFHIR" fhir --resource study "$T/sub-3"
+is "'l-spine' is normalised to LSPINE" "$(printf '%s' "$out" | jq -r '.series[0].bodySite.code')" "122496007"
+
+run "$SDSFHIR" scan "$TMP/ds"
+like "one Patient ID, two names: a warning naming the folders" "$out" \
+	"Patient ID 'P-2' is given with different names: 'Smith\\^Ann' in ds/sub-2, 'Smith\\^Anne' in ds/sub-3"
+like "... and birth dates" "$out" "Patient ID 'P-2' is given with different birth dates: '19800101' in ds/sub-2, '19790101' in ds/sub-3"
+unlike "... not sexes: they agree" "$out" "different sexes"
+
+run "$SDSFHIR" bodysite --code 12345 "$TMP/ds"
+is "bodysite --code 12345: refused (exit 2)" "$rc" 2
+like "... because of its check digit" "$err" "check digit"
+done_testing
