@@ -1,6 +1,7 @@
 // The only C++ file: DICOM header reading and the CID 4031 body part mapping with dcmtk,
 // behind the plain C interface of dicom.h. Every entry point catches all exceptions.
 #include "dicom.h"
+#include "charset.h"
 
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdict.h>
@@ -206,14 +207,16 @@ static int read_header(const char *path, struct dicom_header *out, char *err, si
 
 	OFString charset;
 	bool has_charset = ds->findAndGetOFStringArray(DCM_SpecificCharacterSet, charset).good();
-	bool charset_failed = false;
+	bool charset_failed = false, iso2022 = false;
 	if (has_charset) {
 		OFString cs = charset;
 		bool dummy = false;
 		clean_utf8(cs, &dummy);
 		if (!cs.empty() && cs != "ISO_IR 192" && cs != "ISO_IR 6" && cs != "ISO 2022 IR 6") {
 			OFCondition cc = ds->convertToUTF8();
-			if (cc.bad()) {
+			if (cc.bad() && charset_is_iso2022(charset.c_str())) {
+				iso2022 = true;	/* glibc's iconv cannot: charset_decode does, value by value */
+			} else if (cc.bad()) {
 				charset_failed = true;
 				snprintf(out->warning, sizeof out->warning,
 				         "cannot convert from Specific Character Set '%s' (%s): "
@@ -238,6 +241,22 @@ static int read_header(const char *path, struct dicom_header *out, char *err, si
 		}
 		if (!found)
 			continue;
+		if (iso2022 && t != DICOM_SPECIFIC_CHARSET && t != DICOM_TRANSFER_SYNTAX) {
+			bool plain = true;
+			for (size_t i = 0; i < v.length() && plain; i++)
+				plain = (unsigned char)v[i] < 0x80 && v[i] != 0x1b;
+			if (!plain) {
+				char dec[1024];
+				if (charset_decode(charset.c_str(), v.c_str(), v.length(), t == DICOM_PATIENT_NAME, dec,
+						   sizeof dec) < 0) {
+					if (!out->warning[0])
+						snprintf(out->warning, sizeof out->warning, "%s cannot be decoded from Specific "
+						         "Character Set '%s': left out", dicom_tag_table[t].name, charset.c_str());
+					continue;
+				}
+				v = dec;
+			}
+		}
 		clean_utf8(v, &invalid);
 		size_t len = v.length();
 		if (out->used + len + 1 > DICOM_VALUES_MAX)

@@ -214,47 +214,64 @@ int fhir_datetime(const char *da, const char *tm, const char *tzoffset, const ch
 	return 0;
 }
 
+/* Component c (0-4) of a PN group pn[0..n), trimmed: its start and length. */
+static void pn_component(const char *pn, size_t n, int c, const char **start, size_t *len)
+{
+	size_t i = 0;
+	for (int k = 0; k < c && i < n; i++)
+		if (pn[i] == '^')
+			k++;
+	size_t e = i;
+	while (e < n && pn[e] != '^')
+		e++;
+	while (i < e && pn[i] == ' ')
+		i++;
+	while (e > i && pn[e - 1] == ' ')
+		e--;
+	*start = pn + i;
+	*len = e - i;
+}
+
 json_object *fhir_name(const char *pn)
 {
 	if (!pn)
 		return NULL;
-	size_t end = strcspn(pn, "=");	/* the alphabetic group */
-	char comp[5][256] = {{0}};
-	size_t c = 0, k = 0;
-	for (size_t i = 0; i < end && c < 5; i++) {
-		if (pn[i] == '^') {
-			c++;
-			k = 0;
-		} else if (k + 1 < sizeof comp[0]) {
-			comp[c][k++] = pn[i];
-		}
+	/* the alphabetic group; when it is empty, the ideographic, then the phonetic one */
+	const char *g = pn;
+	size_t gl = 0;
+	for (int group = 0; group < 3 && g; group++) {
+		gl = strcspn(g, "=");
+		if (strspn(g, "^ ") < gl)
+			break;
+		g = g[gl] == '=' ? g + gl + 1 : NULL;
+		gl = 0;
 	}
-	for (c = 0; c < 5; c++) {	/* trim */
-		char *s = comp[c];
-		size_t n = strlen(s);
-		while (n && s[n - 1] == ' ')
-			s[--n] = '\0';
-		size_t lead = strspn(s, " ");
-		memmove(s, s + lead, n - lead + 1);
-	}
-	if (!comp[0][0] && !comp[1][0] && !comp[2][0] && !comp[3][0] && !comp[4][0])
+	if (!g || gl == 0)
 		return NULL;
 	json_object *name = json_object_new_object();
 	add_str(name, "use", "official");
-	add_str(name, "family", comp[0]);
-	if (comp[1][0] || comp[2][0]) {
-		json_object *given = json_object_new_array();
-		for (c = 1; c <= 2; c++)
-			if (comp[c][0])
-				json_object_array_add(given, json_object_new_string(comp[c]));
-		json_object_object_add(name, "given", given);
+	const char *c;
+	size_t cl;
+	pn_component(g, gl, 0, &c, &cl);
+	if (cl)
+		json_object_object_add(name, "family", json_object_new_string_len(c, (int)cl));
+	json_object *given = json_object_new_array();
+	for (int k = 1; k <= 2; k++) {
+		pn_component(g, gl, k, &c, &cl);
+		if (cl)
+			json_object_array_add(given, json_object_new_string_len(c, (int)cl));
 	}
+	if (json_object_array_length(given))
+		json_object_object_add(name, "given", given);
+	else
+		json_object_put(given);
 	static const char *const keys[] = {"prefix", "suffix"};
-	for (c = 3; c <= 4; c++) {
-		if (comp[c][0]) {
+	for (int k = 3; k <= 4; k++) {
+		pn_component(g, gl, k, &c, &cl);
+		if (cl) {
 			json_object *a = json_object_new_array();
-			json_object_array_add(a, json_object_new_string(comp[c]));
-			json_object_object_add(name, keys[c - 3], a);
+			json_object_array_add(a, json_object_new_string_len(c, (int)cl));
+			json_object_object_add(name, keys[k - 3], a);
 		}
 	}
 	return name;

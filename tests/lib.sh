@@ -111,7 +111,7 @@ DUMP
 	cp "$TMP/.base.dump" "$TMP/.dump"
 	for line in "$@"; do
 		tag=$(printf '%s' "$line" | sed 's/^-//' | cut -c1-11)
-		grep -v -i -F "$tag" "$TMP/.dump" >"$TMP/.dump2" || true
+		LC_ALL=C grep -a -v -i -F "$tag" "$TMP/.dump" >"$TMP/.dump2" || true
 		mv "$TMP/.dump2" "$TMP/.dump"
 		case $line in -*) ;; *) printf '%s\n' "$line" >>"$TMP/.dump" ;; esac
 	done
