@@ -15,6 +15,8 @@
 #include <dcmtk/oflog/oflog.h>
 
 #include <cerrno>
+#include <pthread.h>
+#include <sys/stat.h>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
@@ -142,6 +144,100 @@ static void clean_utf8(OFString &s, bool *had_invalid)
 	s = out.substr(start, end - start);
 }
 
+/* Held for reading by every parse in strict mode, for writing by the one that turns dcmtk's
+ * global "ignore parsing errors" switch on for a second try. */
+static pthread_rwlock_t parse_mode = PTHREAD_RWLOCK_INITIALIZER;
+
+/* dcmtk's switches for what other readers accept (dcmdump's +Ep, +rd, +ai): parse errors, a
+ * sequence delimiter where an item's should be, a dataset in implicit VR whose meta header
+ * says explicit. Global in dcmtk: only under parse_mode held for writing. */
+static void lenient_mode(bool on)
+{
+	dcmIgnoreParsingErrors.set(on ? OFTrue : OFFalse);
+	dcmReplaceWrongDelimitationItem.set(on ? OFTrue : OFFalse);
+	dcmAcceptUnexpectedImplicitEncoding.set(on ? OFTrue : OFFalse);
+}
+
+static bool is_truncation(const OFCondition &c)
+{
+	return c == EC_StreamNotifyClient || c == EC_PrematureSequDelimitationItem || strstr(c.text(), "end of stream") ||
+	       strstr(c.text(), "Premature") || c == EC_InvalidStream;
+}
+
+/* Does the dataset carry what makes an instance: SOP Class, SOP Instance, Study and Series UIDs? */
+static bool has_identity(DcmDataset *ds)
+{
+	static const DcmTagKey keys[] = {DCM_SOPClassUID, DCM_SOPInstanceUID, DCM_StudyInstanceUID, DCM_SeriesInstanceUID};
+	if (!ds)
+		return false;
+	for (const DcmTagKey &k : keys) {
+		OFString v;
+		if (ds->findAndGetOFString(k, v).bad() || v.empty())
+			return false;
+	}
+	return true;
+}
+
+/* The Pixel Data element whose header dcmtk stopped after (its value starts at offset pos of a
+ * file of size len), in explicit or implicit VR little endian: does its value end past the end
+ * of the file? Sets *want and *have. */
+static bool pixels_cut(const char *path, long pos, long len, bool explicit_vr, unsigned long *want, unsigned long *have)
+{
+	pos -= explicit_vr ? 12 : 8;
+	if (pos < 0)
+		return false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return false;
+	unsigned char b[12];
+	ssize_t n = pread(fd, b, sizeof b, pos);
+	close(fd);
+	if (n < 8 || !(b[0] == 0xe0 && b[1] == 0x7f && b[2] == 0x10 && b[3] == 0x00))
+		return false;
+	unsigned long l;
+	size_t head;
+	if (explicit_vr && n == 12 && (b[4] == 'O' || b[4] == 'U')) {
+		l = b[8] | (unsigned long)b[9] << 8 | (unsigned long)b[10] << 16 | (unsigned long)b[11] << 24;
+		head = 12;
+	} else if (!explicit_vr) {
+		l = b[4] | (unsigned long)b[5] << 8 | (unsigned long)b[6] << 16 | (unsigned long)b[7] << 24;
+		head = 8;
+	} else {
+		return false;
+	}
+	if (l == 0xffffffffUL)	/* encapsulated: fragments, not checked */
+		return false;
+	*want = l;
+	*have = (unsigned long)(len - pos) > head ? (unsigned long)(len - pos) - head : 0;
+	return *have < l;
+}
+
+/* Read path's meta header and dataset up to Pixel Data into ff (values over 4 KiB stay on
+ * disk). A complete header whose Pixel Data is cut short is noted in damage. */
+static OFCondition read_dataset(const char *path, long skip, DcmFileFormat &ff, char *damage, size_t dlen,
+				bool strict = true)
+{
+	if (strict)
+		pthread_rwlock_rdlock(&parse_mode);
+	DcmInputFileStream in(path, skip);
+	OFCondition cond = in.status();
+	if (cond.good()) {
+		ff.transferInit();
+		cond = ff.readUntilTag(in, EXS_Unknown, EGL_noChange, 4096, DCM_PixelData);
+		ff.transferEnd();
+	}
+	if (strict)
+		pthread_rwlock_unlock(&parse_mode);
+	struct stat st;
+	unsigned long want = 0, have = 0;
+	DcmDataset *ds = ff.getDataset();
+	if (cond.good() && damage && ds && stat(path, &st) == 0 &&
+	    pixels_cut(path, (long)in.tell() + skip, (long)st.st_size, ds->getOriginalXfer() != EXS_LittleEndianImplicit,
+		       &want, &have))
+		snprintf(damage, dlen, "truncated after the header: Pixel Data ends after %lu of its %lu bytes", have, want);
+	return cond;
+}
+
 static int read_header(const char *path, struct dicom_header *out, char *err, size_t errlen)
 {
 	memset(out->off, 0, sizeof out->off);
@@ -155,28 +251,35 @@ static int read_header(const char *path, struct dicom_header *out, char *err, si
 		return st;
 
 	DcmFileFormat ff;
-	/* Elements longer than 4 KiB stay on disk; parsing stops before Pixel Data. */
-	OFCondition cond;
-	if (skip == 0) {
-		cond = ff.loadFileUntilTag(path, EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect, DCM_PixelData);
-	} else {		/* "DICM" with no preamble before it: dcmtk wants none of it */
-		DcmInputFileStream in(path, skip);
-		cond = in.status();
-		if (cond.good()) {
-			ff.transferInit();
-			cond = ff.readUntilTag(in, EXS_Unknown, EGL_noChange, 4096, DCM_PixelData);
-			ff.transferEnd();
+	char damage[200] = "";
+	OFCondition cond = read_dataset(path, skip, ff, damage, sizeof damage);
+	if (cond.bad() && !has_identity(ff.getDataset())) {
+		/* again as dcmdump +Ep does: past parse errors, to reach the identifying tags */
+		DcmFileFormat lenient;
+		pthread_rwlock_wrlock(&parse_mode);
+		lenient_mode(true);
+		OFCondition c2 = read_dataset(path, skip, lenient, NULL, 0, false);
+		lenient_mode(false);
+		pthread_rwlock_unlock(&parse_mode);
+		if (has_identity(lenient.getDataset())) {
+			ff.clear();
+			ff = lenient;
+			(void)c2;
+			snprintf(damage, sizeof damage, "damaged DICOM (%s): read past the damage as dcmdump +Ep +rd +ai does",
+			         cond.text());
+			cond = EC_Normal;
 		}
 	}
-	if (cond.bad()) {
-		if (cond == EC_StreamNotifyClient || cond == EC_PrematureSequDelimitationItem ||
-		    strstr(cond.text(), "end of stream") || strstr(cond.text(), "Premature"))
+	if (cond.bad() && !has_identity(ff.getDataset())) {
+		if (is_truncation(cond))
 			seterr(err, errlen, "truncated DICOM header: %s", cond.text());
 		else
 			seterr(err, errlen, "cannot parse DICOM header: %s", cond.text());
-		return (cond == EC_StreamNotifyClient || strstr(cond.text(), "end of stream") ||
-		        strstr(cond.text(), "Premature")) ? DICOM_ERR_TRUNCATED : DICOM_ERR_PARSE;
+		return is_truncation(cond) ? DICOM_ERR_TRUNCATED : DICOM_ERR_PARSE;
 	}
+	if (cond.bad())		/* the identifying tags were read before the damage: the instance counts */
+		snprintf(damage, sizeof damage, "%s: %s (the tags before it were used)",
+		         is_truncation(cond) ? "truncated after the header" : "damaged after the header", cond.text());
 	DcmMetaInfo *meta = ff.getMetaInfo();
 	DcmDataset *ds = ff.getDataset();
 	if (!ds) {
@@ -271,6 +374,8 @@ static int read_header(const char *path, struct dicom_header *out, char *err, si
 	if (invalid && !charset_failed)
 		snprintf(out->warning, sizeof out->warning, "values are not valid in Specific Character Set '%s': "
 		         "non-ASCII bytes read as Latin-1", has_charset ? charset.c_str() : "ISO_IR 6 (default)");
+	if (damage[0])		/* the file's damage matters more than its charset */
+		snprintf(out->warning, sizeof out->warning, "%s", damage);
 	return DICOM_OK;
 }
 
