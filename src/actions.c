@@ -667,43 +667,46 @@ void actions_bodysite(const struct actions_ctx *a, const struct dataset_node *co
 void actions_compare(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
 		     struct actions_summary *sum)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (cancelled(a)) {
-			failed(sum, CLIENT_ERR_CANCELLED, "cancelled");
-			break;
-		}
-		progress(a, i, n);
-		char url[400], err[1500], id[128], text[2048];
-		fhir_study_search(studies[i]->name, url, sizeof url);
-		struct client_response r;
-		int st = request(a, sum, "GET", url, NULL, NULL, NULL, 1, &r, err, sizeof err);
-		if (st != CLIENT_OK) {
-			failed(sum, st, err);
-			item(a, sum, studies[i], "ImagingStudy", ACTIONS_FAILED, NULL, err);
-			client_response_clear(&r);
-			if (fatal(st))
-				break;
+	json_object **found = calloc(n ? n : 1, sizeof *found);
+	size_t *count = calloc(n ? n : 1, sizeof *count);
+	char err[1500];
+	progress(a, 0, n);
+	int st = found && count ? lookup(a, studies, n, found, count, sum, err, sizeof err) : CLIENT_ERR_LOCAL;
+	if (st != CLIENT_OK) {
+		failed(sum, st, found && count ? err : "out of memory");
+		for (size_t i = 0; i < n; i++)
+			item(a, sum, studies[i], "ImagingStudy", ACTIONS_FAILED, NULL, st == CLIENT_ERR_CANCELLED ? "cancelled" :
+			     found && count ? err : "out of memory");
+		n = found && count ? n : 0;
+	}
+	for (size_t i = 0; i < n && st == CLIENT_OK; i++) {
+		char id[128], text[2048];
+		if (!found[i]) {
+			item(a, sum, studies[i], "ImagingStudy", ACTIONS_NOT_FOUND, NULL, "not on the server");
 			continue;
 		}
-		size_t count;
-		json_object *res = first_match(r.body, &count);
-		if (!res) {
-			item(a, sum, studies[i], "ImagingStudy", ACTIONS_NOT_FOUND, NULL, "not on the server");
-		} else {
-			id_of(res, NULL, id, sizeof id);
-			json_object *mine = fhir_study_build(a->tree, studies[i], NULL, a->fopts, err, sizeof err);
-			char diff[1500] = "";
-			int d = mine ? fhir_diff(mine, res, diff, sizeof diff) : -1;
+		id_of(found[i], NULL, id, sizeof id);
+		struct fhir_opts q;
+		json_object *mine = fhir_study_build(a->tree, studies[i], NULL, quiet(a, &q), err, sizeof err);
+		char diff[1500] = "";
+		int d = mine ? fhir_diff(mine, found[i], diff, sizeof diff) : -1;
+		if (count[i] > 1)
+			snprintf(text, sizeof text, "ImagingStudy/%s and %zu more carry this StudyInstanceUID%s%s", id, count[i] - 1,
+				 d ? ": " : "", d > 0 ? diff : d < 0 ? err : "");
+		else
 			snprintf(text, sizeof text, "ImagingStudy/%s%s%s", id, d ? ": " : "", d > 0 ? diff : d < 0 ? err : "");
-			sum->count[d ? ACTIONS_DIFFERENT : ACTIONS_SAME]++;
-			if (a->item) {
-				struct actions_item it = {studies[i], "ImagingStudy", d ? ACTIONS_DIFFERENT : ACTIONS_SAME, id, text, res};
-				a->item(a->ctx, &it);
-			}
-			json_object_put(mine);
+		int out = d || count[i] > 1 ? ACTIONS_DIFFERENT : ACTIONS_SAME;
+		sum->count[out]++;
+		if (a->item) {
+			struct actions_item it = {studies[i], "ImagingStudy", out, id, text, found[i]};
+			a->item(a->ctx, &it);
 		}
-		client_response_clear(&r);
+		json_object_put(mine);
 	}
+	for (size_t i = 0; found && i < n; i++)
+		json_object_put(found[i]);
+	free(found);
+	free(count);
 	progress(a, n, n);
 }
 

@@ -77,7 +77,7 @@ void actions_bodysite(const struct actions_ctx *a, const struct dataset_node *co
 		      const char *code, const char *display, struct actions_summary *sum);
 
 /* Compare studies[0..n) with what the server has: SAME, DIFFERENT (the text lists the
- * differences) or NOT_FOUND per study; one read each. */
+ * differences) or NOT_FOUND per study, read in as few searches as the URL length allows. */
 void actions_compare(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
 		     struct actions_summary *sum);
 

@@ -15,12 +15,53 @@
 #include <dcmtk/oflog/oflog.h>
 
 #include <cerrno>
+#include <cstdlib>
+#include <new>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <unistd.h>
+
+/* One allocation of the C++ side (dcmtk) may not exceed this: a header that claims a value of
+ * gigabytes (a damaged or hostile length field) makes dcmtk's allocation fail at once, which it
+ * reports as an error, rather than take the memory. No value sdsfhir reads comes near it. */
+#define ALLOC_MAX ((size_t)64 << 20)
+
+/* Longer values of the tags sdsfhir reads are not loaded (the longest of their VRs, LO and
+ * PN, hold 64 characters per component group). */
+#define VALUE_MAX 16384
+
+void *operator new(std::size_t n)
+{
+	void *p = n <= ALLOC_MAX ? malloc(n ? n : 1) : NULL;
+	if (!p)
+		throw std::bad_alloc();
+	return p;
+}
+
+void *operator new[](std::size_t n)
+{
+	return operator new(n);
+}
+
+void *operator new(std::size_t n, const std::nothrow_t &) noexcept
+{
+	return n <= ALLOC_MAX ? malloc(n ? n : 1) : NULL;
+}
+
+void *operator new[](std::size_t n, const std::nothrow_t &) noexcept
+{
+	return n <= ALLOC_MAX ? malloc(n ? n : 1) : NULL;
+}
+
+void operator delete(void *p) noexcept { free(p); }
+void operator delete[](void *p) noexcept { free(p); }
+void operator delete(void *p, std::size_t) noexcept { free(p); }
+void operator delete[](void *p, std::size_t) noexcept { free(p); }
+void operator delete(void *p, const std::nothrow_t &) noexcept { free(p); }
+void operator delete[](void *p, const std::nothrow_t &) noexcept { free(p); }
 
 extern "C" const struct dicom_tag_info dicom_tag_table[DICOM_TAG_COUNT] = {
 #define DICOM_TAG(id, g, e, kw, name) {g, e, kw, name},
@@ -340,6 +381,14 @@ static int read_header(const char *path, struct dicom_header *out, char *err, si
 			found = true;
 			v = xfer;
 		} else {
+			DcmElement *el = NULL;
+			if (ds->findAndGetElement(key, el).good() && el && el->getLength() > VALUE_MAX) {
+				if (!out->warning[0])	/* left on disk: never loaded */
+					snprintf(out->warning, sizeof out->warning, "%s (%04X,%04X) claims %lu bytes: too long, "
+					         "left out", dicom_tag_table[t].name, dicom_tag_table[t].group,
+					         dicom_tag_table[t].element, (unsigned long)el->getLength());
+				continue;
+			}
 			found = ds->findAndGetOFStringArray(key, v).good();
 		}
 		if (!found)

@@ -29,7 +29,8 @@ static void names(void)
 	is_str(name_json("M\xc3\xbcller^J\xc3\xbcrgen "), "{\"use\":\"official\",\"family\":\"M\xc3\xbcller\",\"given\":[\"J\xc3\xbcrgen\"]}", "UTF-8 and padding");
 	is_str(name_json(""), "NULL", "empty name: none");
 	is_str(name_json("^^^^"), "NULL", "only separators: none");
-	is_str(name_json("=\xe5\xbc\xa0"), "NULL", "no alphabetic group: none");
+	is_str(name_json("=\xe5\xbc\xa0"), "{\"use\":\"official\",\"family\":\"\xe5\xbc\xa0\"}", "no alphabetic group: the ideographic one");
+	is_str(name_json("==\xe5\xbc\xa0^x"), "{\"use\":\"official\",\"family\":\"\xe5\xbc\xa0\",\"given\":[\"x\"]}", "then the phonetic one");
 	is_str(name_json(NULL), "NULL", "absent: none");
 }
 
