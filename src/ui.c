@@ -670,13 +670,18 @@ static int dispatch(struct ui *u, int key)
 			free(s);
 			return UI_DRAW_STATUS;
 		}
-		size_t inst = 0;
-		for (size_t i = 0; i < n; i++)
+		size_t inst = 0, same = 0, known = 0;
+		for (size_t i = 0; i < n; i++) {
 			inst += s[i]->ninstances;
+			same += s[i]->server == DATASET_SERVER_SAME;
+			known += s[i]->server != DATASET_SERVER_UNKNOWN;
+		}
 		free(s);
-		char title[600];
-		snprintf(title, sizeof title, "Push %zu stud%s (%zu instances) to %s ? y: push, n or Esc: no", n,
-			 n == 1 ? "y" : "ies", inst, u->client ? client_base(u->client) : "(no server)");
+		char title[700], already[160] = "";
+		if (known)	/* as last read; the push reads them again and leaves the same ones alone */
+			snprintf(already, sizeof already, "; %zu of them already the same on the server", same);
+		snprintf(title, sizeof title, "Push %zu stud%s (%zu instances%s) to %s ? y: push, n or Esc: no", n,
+			 n == 1 ? "y" : "ies", inst, already, u->client ? client_base(u->client) : "(no server)");
 		ui_list_open(u, UI_OV_CONFIRM, title);
 		u->confirm_job = UI_JOB_PUSH;
 		return UI_DRAW_ALL;

@@ -10,6 +10,7 @@ run "$SDSFHIR" fhir --zone America/New_York "$D"
 is "fhir of the sample data exits 0" "$rc" 0
 printf '%s\n' "$out" >"$TMP/bundle.json"
 check "Bundle equals tests/golden/sample-bundle.json" diff -u "$G/sample-bundle.json" "$TMP/bundle.json"
+bundle_unique "$TMP/bundle.json" "the sample Bundle"
 is "no warnings for the sample data" "$err" ""
 
 run "$SDSFHIR" fhir --resource patient "$D/sparc_fhir_heart_dataset/primary/sub-Linman-heart-1"

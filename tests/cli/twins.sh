@@ -35,6 +35,12 @@ is "one urn:sparc_study:uid identifier per folder" \
 is "one Patient" "$(jq '[.entry[] | select(.resource.resourceType == "Patient")] | length' "$TMP/b.json")" 1
 like "the copy's repeated instance is named once" "$err" "series $U.1 is in 2 subject folders: 1 instance\\(s\\) repeat and are listed once"
 
+printf ':wait\n:dump %s\nq\n' "$TMP/screen" >"$TMP/script"
+SDSFHIR_SCRIPT="$TMP/script" SDSFHIR_SIZE=100x20 SDSFHIR_SERVER=http://127.0.0.1:9/fhir "$SDSFHIR" "$TMP/ds" >/dev/null 2>&1
+like "the UI marks the conflicting study's folders as errors" "$(cat "$TMP/screen")" "! +v sub-d"
+like "... both of them" "$(cat "$TMP/screen")" "! +v sub-e"
+unlike "... and not the split study's" "$(cat "$TMP/screen")" "! +v sub-a"
+
 run "$SDSFHIR" fhir --resource study "$TMP/ds/primary/sub-b"
 is "one folder alone: only its own series" "$(printf '%s' "$out" | jq -c '[.series[].uid]')" "[\"$U.2\"]"
 run "$SDSFHIR" fhir --resource study "$TMP/ds"

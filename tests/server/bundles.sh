@@ -5,6 +5,7 @@
 fhir_server_start
 
 accepted() {	# bundle description: post it, every entry 200 or 201
+	bundle_unique "$1" "$2"
 	fhir_post "$1"
 	is "$2: transaction accepted" "$status" 200
 	bad=$(jq -r '[.entry[]?.response.status | select(startswith("20") | not)] | length' "$TMP/.resp" 2>/dev/null)

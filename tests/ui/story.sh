@@ -72,6 +72,16 @@ q"
 like "Space marks the subject" "$(screen marked)" "^\* .*sub-Linman-breast-1"
 like "two studies to push" "$(screen confirm2)" "Push 2 studies \(15 instances\)"
 like "both pushed" "$(screen pushed2)" "push: 2 created; 2 requests"
+# after r, the confirmation says how many are already the same on the server
+ui ":wait
+r
+:wait
+g
+p
+:dump $S/confirm3
+n
+q"
+like "p after r: the confirmation counts the studies already the same" "$(screen confirm3)" "Push 2 studies \(15 instances; 2 of them already the same on the server\)"
 is "server: 2 Patients (Aniyah once)" "$(fhir_count Patient)" 2
 is "server: 3 ImagingStudies" "$(fhir_count ImagingStudy)" 3
 
