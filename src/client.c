@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <time.h>
 
 struct buf {
@@ -23,10 +24,13 @@ struct client {
 	char *token;		/* bearer or OAuth2 access token */
 	CURL *curl;
 	char ua[96];
+	char host[300];		/* host[:port] of the base URL, for people */
 	int metadata_done;
+	_Atomic long busy_since;	/* monotonic ms when the request in flight started; 0: none */
 };
 
 #define BODY_MAX (256u << 20)	/* refuse replies larger than 256 MiB */
+#define STALL_MS 30000L		/* a reply that sends nothing for this long has stalled */
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
@@ -50,6 +54,16 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 	b->len += len;
 	b->data[b->len] = '\0';
 	return len;
+}
+
+static long now_ms(void);
+
+/* libcurl's progress callback: a set cancel flag aborts the transfer in flight. */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	const struct client *c = ud;
+	return c->o.cancel && *c->o.cancel;
 }
 
 struct hdrs {
@@ -134,6 +148,15 @@ struct client *client_new(const struct client_opts *opts, char *err, size_t errl
 	if (c->base)
 		snprintf(c->base, n + 2, "%s%s", server, server[n - 1] == '/' ? "" : "/");
 	c->o.server = c->base;
+	CURLU *cu = curl_url();
+	char *h = NULL, *port = NULL;
+	if (cu && curl_url_set(cu, CURLUPART_URL, server, 0) == CURLUE_OK &&
+	    curl_url_get(cu, CURLUPART_HOST, &h, 0) == CURLUE_OK)
+		(void)curl_url_get(cu, CURLUPART_PORT, &port, 0);
+	snprintf(c->host, sizeof c->host, "%s%s%s", h ? h : "the server", port ? ":" : "", port ? port : "");
+	curl_free(h);
+	curl_free(port);
+	curl_url_cleanup(cu);
 	c->o.netrc_file = dup_opt(c, 0, opts->netrc_file);
 	c->o.oauth_token_url = dup_opt(c, 1, opts->oauth_token_url);
 	c->o.oauth_client_id = dup_opt(c, 2, opts->oauth_client_id);
@@ -198,6 +221,22 @@ void client_set_log(struct client *c, void (*log)(void *ctx, const char *method,
 const char *client_base(const struct client *c)
 {
 	return c->base;
+}
+
+const char *client_host(const struct client *c)
+{
+	return c->host;
+}
+
+void client_set_cancel(struct client *c, volatile int *cancel)
+{
+	c->o.cancel = cancel;
+}
+
+long client_waiting_ms(const struct client *c)
+{
+	long since = atomic_load(&c->busy_since);
+	return since ? now_ms() - since : 0;
 }
 
 void client_response_clear(struct client_response *r)
@@ -286,6 +325,13 @@ static void common_opts(struct client *c, CURL *h, struct buf *b, char *ebuf)
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_timeout_ms);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->o.timeout_ms);
+	/* a stalled reply (nothing for STALL_MS) fails then, not at the whole time-out */
+	long stall = c->o.timeout_ms < STALL_MS ? c->o.timeout_ms : STALL_MS;
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, stall / 1000 > 0 ? stall / 1000 : 1L);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (c->o.cacert)
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->o.cacert);
@@ -449,7 +495,9 @@ int client_request(struct client *c, const char *method, const char *path, json_
 				curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
 		}
 		long t0 = now_ms();
+		atomic_store(&c->busy_since, t0 ? t0 : 1);
 		CURLcode rc = curl_easy_perform(e);
+		atomic_store(&c->busy_since, 0);
 		long ms = now_ms() - t0, status = 0;
 		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
 		curl_slist_free_all(hd);
@@ -458,16 +506,24 @@ int client_request(struct client *c, const char *method, const char *path, json_
 
 		int retry = 0;
 		long wait = 500L << (attempt < 6 ? attempt : 6);
-		if (rc != CURLE_OK) {
+		if (rc == CURLE_ABORTED_BY_CALLBACK) {	/* Esc: at once, and no retry */
+			log_exchange(c, method, url, 0, ms, "cancelled");
+			snprintf(err, errlen, "cancelled");
+			st = CLIENT_ERR_CANCELLED;
+		} else if (rc != CURLE_OK) {
 			const char *why = b.overflow ? "reply larger than 256 MiB" : ebuf[0] ? ebuf : curl_easy_strerror(rc);
 			log_exchange(c, method, url, 0, ms, why);
-			int transient = rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR ||
-					rc == CURLE_SEND_ERROR || rc == CURLE_PARTIAL_FILE;
+			/* a reply slower than the whole time-out is tried again; a stalled one (nothing
+			 * for STALL_MS, a server that accepted and hangs) is not */
+			int stalled = rc == CURLE_OPERATION_TIMEDOUT && ms + 200 < c->o.timeout_ms;
+			int transient = (rc == CURLE_OPERATION_TIMEDOUT && !stalled) || rc == CURLE_GOT_NOTHING ||
+					rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR || rc == CURLE_PARTIAL_FILE;
 			if (transient && idempotent && attempt < c->o.retries) {
 				retry = 1;	/* the reply was lost: safe to ask again */
 			} else {
 				snprintf(err, errlen, "%s %s: %s%s", is_unreachable(rc) ? "cannot reach" : "request to",
-					 c->base, why, rc == CURLE_OPERATION_TIMEDOUT ? " (time-out)" : "");
+					 c->base, why, stalled ? " (the server stopped answering)" :
+					 rc == CURLE_OPERATION_TIMEDOUT ? " (time-out)" : "");
 				st = is_unreachable(rc) ? CLIENT_ERR_UNREACHABLE : CLIENT_ERR_LOCAL;
 			}
 		} else {

@@ -27,7 +27,8 @@ struct client_opts {
 	 * the OperationOutcome text or transport error (NULL when none). May be NULL. */
 	void (*log)(void *ctx, const char *method, const char *url, long status, long ms, const char *text);
 	void *ctx;
-	volatile int *cancel;		/* when set non-zero, no new request or retry starts */
+	volatile int *cancel;		/* when set non-zero, the request in flight is aborted and
+					   no new request or retry starts */
 };
 
 enum client_status {
@@ -59,6 +60,16 @@ void client_set_log(struct client *c, void (*log)(void *ctx, const char *method,
 
 /* The base URL, ending in '/'. Borrowed. */
 const char *client_base(const struct client *c);
+
+/* The server's host[:port], for people. Borrowed. */
+const char *client_host(const struct client *c);
+
+/* Replace the cancel flag of opts: when it is set, the request in flight is aborted at once
+ * (libcurl's progress callback) and no retry follows. */
+void client_set_cancel(struct client *c, volatile int *cancel);
+
+/* How long the request in flight has been out, in ms; 0 when none. Safe from another thread. */
+long client_waiting_ms(const struct client *c);
 
 /* Send a request. path is relative to the base ("Patient?name=x") or an absolute URL
  * under the base (a next link). body may be NULL (borrowed). if_match and if_none_exist

@@ -58,6 +58,11 @@ struct scan {
 	int oom;
 };
 
+static int cancelled(const struct scan *s)
+{
+	return s->opts && s->opts->cancel && *s->opts->cancel;
+}
+
 struct ancestor {		/* folders above the one being walked, for loop detection */
 	const struct ancestor *up;
 	dev_t dev;
@@ -491,7 +496,7 @@ static void walk(struct scan *s, struct dataset_node *subject, const char *dir, 
 			msg(s, f, DATASET_ERROR, "cannot read folder: %s", strerror(err));
 		return;
 	}
-	for (size_t i = 0; i < n && !s->oom; i++) {
+	for (size_t i = 0; i < n && !s->oom && !cancelled(s); i++) {
 		char path[PATH_MAX], r[PATH_MAX];
 		struct stat st;
 		int lp = snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -838,7 +843,7 @@ static void *worker(void *arg)
 		return NULL;
 	for (;;) {
 		size_t i = atomic_fetch_add(&s->next, 1);
-		if (i >= s->nfiles)
+		if (i >= s->nfiles || cancelled(s))
 			break;
 		read_one(s, i, h);
 		size_t done = atomic_fetch_add(&s->done, 1) + 1;
@@ -1296,7 +1301,7 @@ struct dataset_tree *dataset_scan(const char *const *paths, size_t npaths,
 	size_t nins = 0;
 	for (size_t i = 0; i < npaths && !s.oom; i++)
 		classify(&s, paths[i], &ins, &nins);
-	for (size_t i = 0; i < nins && !s.oom; i++)
+	for (size_t i = 0; i < nins && !s.oom && !cancelled(&s); i++)
 		scan_dataset(&s, &ins[i]);
 	for (size_t i = 0; i < nins; i++) {
 		for (size_t j = 0; j < ins[i].nfilters; j++) {
@@ -1308,9 +1313,10 @@ struct dataset_tree *dataset_scan(const char *const *paths, size_t npaths,
 	}
 	free(ins);
 
-	if (!s.oom)
+	if (!s.oom && !cancelled(&s))
 		read_all(&s);
-	if (!s.oom)
+	int stop = cancelled(&s);
+	if (!s.oom && !stop)
 		write_caches(&s);
 	else {
 		for (size_t c = 0; c < s.ncaches; c++)
@@ -1321,6 +1327,12 @@ struct dataset_tree *dataset_scan(const char *const *paths, size_t npaths,
 	tree->cached = atomic_load(&s.cached);
 	free(s.files);
 	free(s.meta);
+	if (stop && !s.oom) {	/* the caches went in the branch above */
+		pthread_mutex_destroy(&s.lock);
+		dataset_free(&tree);
+		snprintf(err, errlen, "cancelled");
+		return NULL;
+	}
 	for (struct dataset_node *ds = tree->root->child; ds && !s.oom; ds = ds->next)
 		for (struct dataset_node *sub = ds->child; sub; sub = sub->next)
 			if (sub->kind == DATASET_SUBJECT)

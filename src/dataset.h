@@ -79,6 +79,7 @@ struct dataset_scan_opts {
 	const char *cache_dir;	/* folder of the scan caches (see cache.h); NULL: no cache */
 	void (*progress)(void *ctx, size_t done, size_t total);	/* optional, from the scanning thread */
 	void *ctx;
+	volatile int *cancel;	/* when set non-zero, the scan stops soon and returns NULL ("cancelled") */
 };
 
 /* Scan the given paths: dataset roots, folders of datasets, primary/, subject or sample

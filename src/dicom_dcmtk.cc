@@ -33,7 +33,10 @@
  * PN, hold 64 characters per component group). */
 #define VALUE_MAX 16384
 
-void *operator new(std::size_t n)
+/* Not inlined, so that every call goes through the symbols (which valgrind replaces as a pair). */
+#define NOINLINE __attribute__((noinline, used))
+
+NOINLINE void *operator new(std::size_t n)
 {
 	void *p = n <= ALLOC_MAX ? malloc(n ? n : 1) : NULL;
 	if (!p)
@@ -41,27 +44,27 @@ void *operator new(std::size_t n)
 	return p;
 }
 
-void *operator new[](std::size_t n)
+NOINLINE void *operator new[](std::size_t n)
 {
 	return operator new(n);
 }
 
-void *operator new(std::size_t n, const std::nothrow_t &) noexcept
+NOINLINE void *operator new(std::size_t n, const std::nothrow_t &) noexcept
 {
 	return n <= ALLOC_MAX ? malloc(n ? n : 1) : NULL;
 }
 
-void *operator new[](std::size_t n, const std::nothrow_t &) noexcept
+NOINLINE void *operator new[](std::size_t n, const std::nothrow_t &) noexcept
 {
 	return n <= ALLOC_MAX ? malloc(n ? n : 1) : NULL;
 }
 
-void operator delete(void *p) noexcept { free(p); }
-void operator delete[](void *p) noexcept { free(p); }
-void operator delete(void *p, std::size_t) noexcept { free(p); }
-void operator delete[](void *p, std::size_t) noexcept { free(p); }
-void operator delete(void *p, const std::nothrow_t &) noexcept { free(p); }
-void operator delete[](void *p, const std::nothrow_t &) noexcept { free(p); }
+NOINLINE void operator delete(void *p) noexcept { free(p); }
+NOINLINE void operator delete[](void *p) noexcept { free(p); }
+NOINLINE void operator delete(void *p, std::size_t) noexcept { free(p); }
+NOINLINE void operator delete[](void *p, std::size_t) noexcept { free(p); }
+NOINLINE void operator delete(void *p, const std::nothrow_t &) noexcept { free(p); }
+NOINLINE void operator delete[](void *p, const std::nothrow_t &) noexcept { free(p); }
 
 extern "C" const struct dicom_tag_info dicom_tag_table[DICOM_TAG_COUNT] = {
 #define DICOM_TAG(id, g, e, kw, name) {g, e, kw, name},

@@ -84,7 +84,7 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 2 && strncmp(argv[1], "--help-keys", 11) == 0)
 		return help_keys(strcmp(argv[1], "--help-keys=man") == 0);
-	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+	if (argc >= 2 && (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)) {
 		printf("sdsfhir %s\n", PACKAGE_VERSION);
 		return CLI_EXIT_OK;
 	}
@@ -92,6 +92,10 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], commands[i - 1].name) == 0)
 			return commands[i - 1].run(argc - 1, argv + 1);
 	struct stat st;
+	if (argc >= 2 && strcmp(argv[1], "-") == 0) {
+		fprintf(stderr, "sdsfhir: '-': datasets are folders, not read from standard input\nTry 'sdsfhir --help'.\n");
+		return CLI_EXIT_USAGE;
+	}
 	if (argc >= 2 && argv[1][0] != '-' && stat(argv[1], &st) != 0) {
 		fprintf(stderr, "sdsfhir: '%s' is neither a command nor a folder\nTry 'sdsfhir --help'.\n", argv[1]);
 		return CLI_EXIT_USAGE;

@@ -291,19 +291,21 @@ static void *job_run(void *arg)
 	free(ja);
 	if (j->kind == UI_JOB_SCAN) {
 		char dir[4096];
-		struct dataset_scan_opts so = {.threads = 0, .progress = job_progress, .ctx = j,
+		struct dataset_scan_opts so = {.threads = 0, .progress = job_progress, .ctx = j, .cancel = &j->cancel,
 					       .cache_dir = !u->no_cache && cache_dir(dir, sizeof dir) == 0 ? dir : NULL};
 		j->tree = dataset_scan((const char *const *)j->paths, j->npaths, &so, j->scan_err, sizeof j->scan_err);
 		atomic_store(&j->done, 1);
 		return NULL;
 	}
 	client_set_log(u->client, job_log, j);
+	client_set_cancel(u->client, &j->cancel);	/* Esc aborts the request in flight */
 	if (!u->metadata_checked) {
 		int m = client_check_metadata(u->client, j->metadata_warning, sizeof j->metadata_warning);
 		if (m < 0) {
 			snprintf(j->sum.error, sizeof j->sum.error, "%s", j->metadata_warning);
 			j->sum.status = -m;
 			j->metadata_warning[0] = '\0';
+			client_set_cancel(u->client, NULL);
 			atomic_store(&j->done, 1);
 			return NULL;
 		}
@@ -323,6 +325,7 @@ static void *job_run(void *arg)
 		break;
 	default: break;
 	}
+	client_set_cancel(u->client, NULL);
 	atomic_store(&j->done, 1);
 	return NULL;
 }
@@ -440,7 +443,9 @@ static int job_poll(struct ui *u)
 		u->metadata_checked = 1;
 	long secs = (now_ms() - j->started_ms) / 1000;
 	if (j->kind == UI_JOB_SCAN) {
-		if (!j->tree) {
+		if (!j->tree && strcmp(j->scan_err, "cancelled") == 0) {
+			ui_status(u, UI_ATTR_WARNING, "scan cancelled: nothing to show (quit and start again to scan)");
+		} else if (!j->tree) {
 			ui_status(u, UI_ATTR_ERROR, "scan failed: %s", j->scan_err);
 		} else {
 			u->tree = j->tree;
@@ -532,11 +537,16 @@ static void draw_progress(struct ui *u, int y)
 		long rest = (long)((double)el * (double)(total - done) / (double)done / 1000.0);
 		snprintf(left, sizeof left, ", %ld:%02ld left", rest / 60, rest % 60);
 	}
-	char text[256];
-	if (j->kind == UI_JOB_SCAN && !total)
+	char text[600], waiting[400] = "";
+	long wait = j->kind != UI_JOB_SCAN && u->client ? client_waiting_ms(u->client) : 0;
+	if (wait >= 1000)	/* a request is out: say for whom we wait */
+		snprintf(waiting, sizeof waiting, "  waiting for %s (%ld s)", client_host(u->client), wait / 1000);
+	if (j->cancel)
+		snprintf(text, sizeof text, " %s: cancelling...", job_name(j->kind));
+	else if (j->kind == UI_JOB_SCAN && !total)
 		snprintf(text, sizeof text, " scan: listing folders...  (Esc: cancel)");
 	else
-		snprintf(text, sizeof text, " %s: %zu/%zu%s  (Esc: cancel)", job_name(j->kind), done, total, left);
+		snprintf(text, sizeof text, " %s: %zu/%zu%s%s  (Esc: cancel)", job_name(j->kind), done, total, left, waiting);
 	int barw = u->cols / 3;
 	int filled = total ? (int)((double)barw * (double)done / (double)total) : 0;
 	char bar[512];
@@ -642,7 +652,7 @@ static int dispatch(struct ui *u, int key)
 	case ACT_CANCEL:
 		if (u->job) {
 			u->job->cancel = 1;
-			ui_status(u, UI_ATTR_WARNING, "cancelling after the current request...");
+			ui_status(u, UI_ATTR_WARNING, "cancelling...");
 		}
 		return UI_DRAW_STATUS;
 	case ACT_SWITCH_PANE:
@@ -849,13 +859,26 @@ static int parse_args(struct ui *u, int argc, char **argv)
 	return optind;
 }
 
+/* Cancel the running job and give it up to ms to end. 0 when it ended. */
+static int stop_job(struct ui *u, long ms)
+{
+	if (!u->job)
+		return 0;
+	u->job->cancel = 1;
+	long t0 = now_ms();
+	int redraw = 0;
+	while (u->job && now_ms() - t0 < ms) {
+		struct timespec ts = {0, 20 * 1000000L};
+		nanosleep(&ts, NULL);
+		redraw |= job_poll(u);
+	}
+	return u->job ? -1 : 0;
+}
+
 static void cleanup(struct ui *u)
 {
-	if (u->job) {
-		u->job->cancel = 1;
-		int redraw = 0;
-		wait_job(u, &redraw);
-	}
+	if (stop_job(u, 1000) < 0)
+		return;	/* a job stuck in a system call: quit anyway, the process ends it */
 	ui_lines_clear(&u->detail);
 	ui_lines_clear(&u->list);
 	ui_lines_clear(&u->log);

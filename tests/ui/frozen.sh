@@ -1,0 +1,80 @@
+#!/bin/sh
+# Never frozen: a server that accepts a connection and never answers. Esc frees the UI at
+# once, q and SIGTERM quit within two seconds, and the status line says what it waits for.
+# Also: the bare command and odd arguments never crash.
+. "$top_srcdir/tests/lib.sh"
+command -v tmux >/dev/null || { echo "Bail out! tmux is needed (Debian package tmux)"; exit 1; }
+export TMUX_TMPDIR="$TMP" XDG_CONFIG_HOME="$TMP/config"
+sock="sdsfhir-test-$$"
+t() { tmux -L "$sock" "$@"; }
+# a loopback listener that accepts and never replies (bounded: it ends by itself after 120 s)
+${NODE:-node} -e 'const s = require("net").createServer(() => {}).listen(0, "127.0.0.1", () => {
+  require("fs").writeFileSync(process.argv[1], String(s.address().port)); setTimeout(() => process.exit(0), 120000); });' \
+	"$TMP/hang.port" &
+hang_pid=$!
+trap 't kill-server 2>/dev/null; kill $hang_pid 2>/dev/null; cleanup' EXIT
+i=0; while [ ! -s "$TMP/hang.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+port=$(cat "$TMP/hang.port")
+D=$top_srcdir/data
+
+capture() { t capture-pane -p -t ui; }
+wait_for() {	# wait_for TEXT [TENTHS]: until the screen shows it
+	i=0
+	while ! capture 2>/dev/null | grep -q -- "$1"; do
+		i=$((i + 1)); [ $i -gt "${2:-100}" ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+start() {
+	rm -f "$TMP/exit"
+	t kill-session -t ui 2>/dev/null
+	t -f /dev/null new-session -d -x 100 -y 24 -s ui \
+		"sh -c 'echo \$\$ > $TMP/pid; exec env TERM=xterm-256color SDSFHIR_SERVER=http://127.0.0.1:$port/fhir $SDSFHIR $D'; echo \$? > '$TMP/exit'; sleep 30"
+	wait_for "scanned 30 files"
+}
+exited_within() {	# TENTHS: the UI exited within that many tenths of a second
+	i=0
+	while [ ! -s "$TMP/exit" ]; do i=$((i + 1)); [ $i -gt "$1" ] && return 1; sleep 0.1; done
+	return 0
+}
+
+start
+t send-keys -t ui r
+wait_for "waiting for 127.0.0.1:$port (1 s)" 40 && tap 0 "a request out: the status line says whom it waits for" ||
+	{ tap 1 "a request out: the status line says whom it waits for"; capture | tail -3 | sed 's/^/# /'; }
+sleep 1
+t send-keys -t ui Escape
+wait_for "refresh: .*cancelled" 20 && tap 0 "Esc frees the UI within 2 s" || { tap 1 "Esc frees the UI within 2 s"; capture | tail -3 | sed 's/^/# /'; }
+t send-keys -t ui j
+wait_for "PatientName" 20 && tap 0 "... and the UI answers keys again" || tap 1 "... and the UI answers keys again"
+t send-keys -t ui L
+wait_for "cancelled" 20 && tap 0 "the log says the request was cancelled" || tap 1 "the log says the request was cancelled"
+t send-keys -t ui Escape r
+wait_for "waiting for" 40 >/dev/null
+t send-keys -t ui q
+exited_within 20 && tap 0 "q during a hung request: exits within 2 s" || tap 1 "q during a hung request: exits within 2 s"
+unlike "... and leaves the terminal clean" "$(capture)" "sparc_fhir_breast_dataset|q quit"
+
+start
+t send-keys -t ui r
+wait_for "waiting for" 40 >/dev/null
+kill -TERM "$(cat "$TMP/pid")"
+exited_within 20 && tap 0 "SIGTERM during a hung request: exits within 2 s" || tap 1 "SIGTERM during a hung request: exits within 2 s"
+is "SIGTERM: exit status 143" "$(cat "$TMP/exit" 2>/dev/null)" 143
+
+# the bare command (PATH defaults to .), --, -, an empty argument
+mkdir -p "$TMP/empty"
+printf ':wait\n:dump %s\nq\n' "$TMP/bare.screen" >"$TMP/script"
+(cd "$TMP/empty" && SDSFHIR_SCRIPT="$TMP/script" SDSFHIR_SERVER=http://127.0.0.1:$port/fhir "$SDSFHIR" >/dev/null 2>&1)
+is "sdsfhir with no PATH: the UI on ., exit 0 (no crash)" "$?" 0
+like "... the screen says what it scanned" "$(cat "$TMP/bare.screen")" "scanned 0 files"
+(cd "$TMP/empty" && SDSFHIR_SCRIPT="$TMP/script" SDSFHIR_SERVER=http://127.0.0.1:$port/fhir "$SDSFHIR" -- >/dev/null 2>&1)
+is "sdsfhir --: the same" "$?" 0
+run "$SDSFHIR" -
+is "sdsfhir -: a usage error, exit 2" "$rc" 2
+like "... that says why" "$err" "not read from standard input"
+run "$SDSFHIR" ""
+is "sdsfhir '': a usage error, exit 2" "$rc" 2
+like "... naming it" "$err" "'' is neither a command nor a folder"
+done_testing
