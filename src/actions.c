@@ -11,7 +11,7 @@
 const char *actions_outcome_name(int outcome)
 {
 	static const char *const names[] = {"created", "existed", "updated", "unchanged", "not on the server", "same",
-					    "different", "failed"};
+					    "different", "removed", "failed"};
 	return outcome >= 0 && outcome <= ACTIONS_FAILED ? names[outcome] : "?";
 }
 
@@ -145,64 +145,84 @@ void actions_patients(const struct actions_ctx *a, const struct dataset_node *co
 #define LOOKUP_URL_MAX 1900	/* a query longer than this is split: servers refuse URLs past about 2,000 bytes */
 
 /* The server's copies of studies[0..n) by their urn:dicom:uid identifiers, in as few searches
- * as the URL length allows: found[i] gets the first match (a new reference) and count[i] the
- * number of matches. Returns a client_status; err on failure. */
+ * as the URL length allows (next links followed): found[i] gets the first match (a new
+ * reference) and count[i] the number of matches; all (may be NULL) gets every match of study i
+ * in a new array (NULL when none). Returns a client_status; err on failure. */
 static int lookup(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
-		  json_object **found, size_t *count, struct actions_summary *sum, char *err, size_t errlen)
+		  json_object **found, size_t *count, json_object **all, struct actions_summary *sum, char *err,
+		  size_t errlen)
 {
 	for (size_t i = 0; i < n; i++) {
 		found[i] = NULL;
 		count[i] = 0;
+		if (all)
+			all[i] = NULL;
 	}
 	size_t i = 0;
 	while (i < n) {
-		if (cancelled(a)) {
-			snprintf(err, errlen, "cancelled");
-			return CLIENT_ERR_CANCELLED;
-		}
 		/* as many identifiers as fit */
-		char url[LOOKUP_URL_MAX + 400];
-		size_t k = (size_t)snprintf(url, sizeof url, "ImagingStudy?identifier="), first = i;
+		char first_url[LOOKUP_URL_MAX + 400];
+		size_t k = (size_t)snprintf(first_url, sizeof first_url, "ImagingStudy?identifier="), first = i;
 		for (; i < n && i - first < 50; i++) {
 			char esc[400];
 			fhir_query_escape(studies[i]->name, esc, sizeof esc, 0);
 			size_t need = strlen(FHIR_SYS_DICOM_UID) + strlen(esc) + 12;
 			if (i > first && k + need > LOOKUP_URL_MAX)
 				break;
-			k += (size_t)snprintf(url + k, sizeof url - k, "%s" FHIR_SYS_DICOM_UID "|urn:oid:%s", i > first ? "," : "", esc);
+			k += (size_t)snprintf(first_url + k, sizeof first_url - k, "%s" FHIR_SYS_DICOM_UID "|urn:oid:%s",
+					      i > first ? "," : "", esc);
 		}
-		snprintf(url + k, sizeof url - k, "&_count=%zu", 2 * (i - first) + 1);
-		struct client_response r;
-		int st = request(a, sum, "GET", url, NULL, NULL, NULL, 1, &r, err, errlen);
-		if (st == CLIENT_OK && !jget_is_resource(r.body, "Bundle")) {
-			snprintf(err, errlen, "the server sent an invalid Bundle: its reply to a search is not a Bundle");
-			st = CLIENT_ERR_HTTP;
-		}
-		if (st != CLIENT_OK) {
-			client_response_clear(&r);
-			return st;
-		}
-		json_object *entries = jget_arr(r.body, "entry");
-		for (size_t e = 0; e < jget_len(entries); e++) {
-			json_object *res = jget_obj(jget_idx_obj(entries, e), "resource");
-			if (!jget_is_resource(res, "ImagingStudy"))
-				continue;
-			json_object *ids = jget_arr(res, "identifier");
-			for (size_t d = 0; d < jget_len(ids); d++) {
-				json_object *id = jget_idx_obj(ids, d);
-				const char *sys = jget_str(id, "system"), *val = jget_str(id, "value");
-				if (!sys || !val || strcmp(sys, FHIR_SYS_DICOM_UID) != 0 || strncmp(val, "urn:oid:", 8) != 0)
+		snprintf(first_url + k, sizeof first_url - k, "&_count=%zu", 2 * (i - first) + 1);
+		char *url = strdup(first_url);
+		for (int pages = 0; url; pages++) {
+			if (cancelled(a)) {
+				snprintf(err, errlen, "cancelled");
+				free(url);
+				return CLIENT_ERR_CANCELLED;
+			}
+			struct client_response r;
+			int st = request(a, sum, "GET", url, NULL, NULL, NULL, 1, &r, err, errlen);
+			free(url);
+			url = NULL;
+			if (st == CLIENT_OK && !jget_is_resource(r.body, "Bundle")) {
+				snprintf(err, errlen, "the server sent an invalid Bundle: its reply to a search is not a Bundle");
+				st = CLIENT_ERR_HTTP;
+			}
+			if (st != CLIENT_OK) {
+				client_response_clear(&r);
+				return st;
+			}
+			json_object *entries = jget_arr(r.body, "entry");
+			for (size_t e = 0; e < jget_len(entries); e++) {
+				json_object *res = jget_obj(jget_idx_obj(entries, e), "resource");
+				if (!jget_is_resource(res, "ImagingStudy"))
 					continue;
-				for (size_t j = first; j < i; j++) {
-					if (strcmp(val + 8, studies[j]->name) != 0)
+				json_object *ids = jget_arr(res, "identifier");
+				for (size_t d = 0; d < jget_len(ids); d++) {
+					json_object *id = jget_idx_obj(ids, d);
+					const char *sys = jget_str(id, "system"), *val = jget_str(id, "value");
+					if (!sys || !val || strcmp(sys, FHIR_SYS_DICOM_UID) != 0 || strncmp(val, "urn:oid:", 8) != 0)
 						continue;
-					if (!found[j])
-						found[j] = json_object_get(res);
-					count[j]++;
+					for (size_t j = first; j < i; j++) {
+						if (strcmp(val + 8, studies[j]->name) != 0)
+							continue;
+						if (!found[j])
+							found[j] = json_object_get(res);
+						if (all && (all[j] || (all[j] = json_object_new_array())))
+							json_object_array_add(all[j], json_object_get(res));
+						count[j]++;
+					}
 				}
 			}
+			json_object *links = jget_arr(r.body, "link");
+			for (size_t l = 0; l < jget_len(links) && !url; l++) {
+				json_object *link = jget_idx_obj(links, l);
+				const char *rel = jget_str(link, "relation"), *next = jget_str(link, "url");
+				if (rel && next && strcmp(rel, "next") == 0 && pages < 1000)
+					url = strdup(next);
+			}
+			client_response_clear(&r);
 		}
-		client_response_clear(&r);
 	}
 	return CLIENT_OK;
 }
@@ -458,7 +478,7 @@ void actions_push(const struct actions_ctx *a, const struct dataset_node *const 
 	}
 	/* what the server holds now: studies already the same are left alone */
 	char err[1500];
-	int st = lookup(a, nodes, k, found, count, sum, err, sizeof err);
+	int st = lookup(a, nodes, k, found, count, NULL, sum, err, sizeof err);
 	if (st != CLIENT_OK) {
 		failed(sum, st, err);
 		for (size_t i = 0; i < k; i++)
@@ -671,7 +691,7 @@ void actions_compare(const struct actions_ctx *a, const struct dataset_node *con
 	size_t *count = calloc(n ? n : 1, sizeof *count);
 	char err[1500];
 	progress(a, 0, n);
-	int st = found && count ? lookup(a, studies, n, found, count, sum, err, sizeof err) : CLIENT_ERR_LOCAL;
+	int st = found && count ? lookup(a, studies, n, found, count, NULL, sum, err, sizeof err) : CLIENT_ERR_LOCAL;
 	if (st != CLIENT_OK) {
 		failed(sum, st, found && count ? err : "out of memory");
 		for (size_t i = 0; i < n; i++)
@@ -707,6 +727,67 @@ void actions_compare(const struct actions_ctx *a, const struct dataset_node *con
 		json_object_put(found[i]);
 	free(found);
 	free(count);
+	progress(a, n, n);
+}
+
+/* ---- retract ---- */
+
+void actions_retract(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
+		     struct actions_summary *sum)
+{
+	json_object **found = calloc(n ? n : 1, sizeof *found), **all = calloc(n ? n : 1, sizeof *all);
+	size_t *count = calloc(n ? n : 1, sizeof *count);
+	json_object *seen = json_object_new_object();
+	char err[1500];
+	progress(a, 0, n);
+	int st = found && all && count && seen ? lookup(a, studies, n, found, count, all, sum, err, sizeof err)
+					       : CLIENT_ERR_LOCAL;
+	if (st != CLIENT_OK) {
+		const char *why = st == CLIENT_ERR_LOCAL ? "out of memory" : err;
+		failed(sum, st, why);
+		for (size_t i = 0; i < n; i++)
+			item(a, sum, studies[i], "ImagingStudy", ACTIONS_FAILED, NULL, why);
+	}
+	for (size_t i = 0; st == CLIENT_OK && i < n; i++) {
+		if (json_object_object_get_ex(seen, studies[i]->name, NULL))
+			continue;	/* the same study through another folder */
+		json_object_object_add(seen, studies[i]->name, NULL);
+		progress(a, i, n);
+		if (!all[i]) {
+			item(a, sum, studies[i], "ImagingStudy", ACTIONS_NOT_FOUND, NULL, "not on the server");
+			continue;
+		}
+		for (size_t k = 0; k < jget_len(all[i]); k++) {	/* every copy the server holds */
+			char id[128], path[200], text[1700];
+			id_of(json_object_array_get_idx(all[i], k), NULL, id, sizeof id);
+			if (!*id || strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.") != strlen(id)) {
+				item(a, sum, studies[i], "ImagingStudy", ACTIONS_FAILED, NULL, "the server gave the study no valid id");
+				continue;
+			}
+			snprintf(path, sizeof path, "ImagingStudy/%s", id);
+			struct client_response r = {0};
+			st = cancelled(a) ? CLIENT_ERR_CANCELLED : request(a, sum, "DELETE", path, NULL, NULL, NULL, 1, &r, err, sizeof err);
+			if (st == CLIENT_OK) {
+				snprintf(text, sizeof text, "ImagingStudy/%s (its Patient stays)", id);
+				item(a, sum, studies[i], "ImagingStudy", ACTIONS_REMOVED, id, text);
+			} else {
+				failed(sum, st, st == CLIENT_ERR_CANCELLED ? "cancelled" : err);
+				item(a, sum, studies[i], "ImagingStudy", ACTIONS_FAILED, id, st == CLIENT_ERR_CANCELLED ? "cancelled" : err);
+			}
+			client_response_clear(&r);
+			if (fatal(st))
+				break;
+			st = CLIENT_OK;
+		}
+	}
+	for (size_t i = 0; found && all && i < n; i++) {
+		json_object_put(found[i]);
+		json_object_put(all[i]);
+	}
+	free(found);
+	free(all);
+	free(count);
+	json_object_put(seen);
 	progress(a, n, n);
 }
 

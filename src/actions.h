@@ -20,6 +20,7 @@ enum actions_outcome {
 	ACTIONS_NOT_FOUND,	/* not on the server */
 	ACTIONS_SAME,		/* on the server as generated (compare) */
 	ACTIONS_DIFFERENT,	/* on the server, but not as generated (compare) */
+	ACTIONS_REMOVED,	/* deleted from the server (retract) */
 	ACTIONS_FAILED		/* refused or not sent; text says why */
 };
 
@@ -79,6 +80,11 @@ void actions_bodysite(const struct actions_ctx *a, const struct dataset_node *co
 /* Compare studies[0..n) with what the server has: SAME, DIFFERENT (the text lists the
  * differences) or NOT_FOUND per study, read in as few searches as the URL length allows. */
 void actions_compare(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
+		     struct actions_summary *sum);
+
+/* Remove studies[0..n) from the server: every ImagingStudy that carries a study's
+ * urn:dicom:uid identifier is deleted (REMOVED); one not there is NOT_FOUND. Patients stay. */
+void actions_retract(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
 		     struct actions_summary *sum);
 
 /* Run a search ("Type?params" relative to the base, or a next link): the matching resources

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "cli.h"
+#include "termsafe.h"
 #include "dataset.h"
 #include "dicom.h"
 #include "actions.h"
@@ -575,7 +576,7 @@ int cli_fhir(int argc, char **argv)
 /* ---- server commands: patient, push, bodysite, search ---- */
 
 enum { OPT_SETTING = 256, OPT_CONFIG, OPT_CODE, OPT_DISPLAY, OPT_JSON, OPT_TABLE, OPT_ALL, OPT_PATIENT,
-       OPT_BODYSITE, OPT_IDENTIFIER, OPT_DATASET };
+       OPT_BODYSITE, OPT_IDENTIFIER, OPT_DATASET, OPT_YES };
 
 struct server_cmd {
 	struct settings set;
@@ -583,6 +584,7 @@ struct server_cmd {
 	const char *code, *display;
 	int json, all;
 	const char *shorthand, *shorthand_value;
+	int yes;		/* retract --yes: do not ask */
 };
 
 static void log_stderr(void *ctx, const char *method, const char *url, long status, long ms, const char *text)
@@ -608,9 +610,10 @@ static int parse_server(int argc, char **argv, const char *cmd, struct server_cm
 		{"bodysite", required_argument, NULL, OPT_BODYSITE}, {"identifier", required_argument, NULL, OPT_IDENTIFIER},
 		{"dataset", required_argument, NULL, OPT_DATASET}, {"verbose", no_argument, NULL, 'v'},
 		{"jobs", required_argument, NULL, 'j'}, {"token", required_argument, NULL, 'T'},
-		{"no-cache", no_argument, NULL, 'C'}, {NULL, 0, NULL, 0}};
+		{"no-cache", no_argument, NULL, 'C'}, {"yes", no_argument, NULL, OPT_YES}, {NULL, 0, NULL, 0}};
 	/* which command takes which of its own options */
 	int is_push = !strcmp(cmd, "push"), is_bs = !strcmp(cmd, "bodysite"), is_search = !strcmp(cmd, "search");
+	int is_retract = !strcmp(cmd, "retract");
 	struct settings_args args = {0};
 	char err[512];
 	int c, li = -1;
@@ -638,6 +641,7 @@ static int parse_server(int argc, char **argv, const char *cmd, struct server_cm
 					c == OPT_IDENTIFIER ? "identifier" : "dataset";
 			sc->shorthand_value = optarg;
 			break;
+		case OPT_YES: sc->yes = 1; own_ok = is_retract; break;
 		case 'v': sc->verbose = 1; break;
 		case 'j': sc->jobs = atoi(optarg); break;
 		case 'C': no_cache = 1; break;
@@ -716,6 +720,27 @@ static void print_item(void *ctx, const struct actions_item *it)
 	printf("%-9s %s%s%s\n", actions_outcome_name(it->outcome), text, *w && *text ? "  " : "", w);
 }
 
+/* retract asks first, on the terminal: 0 when the answer is yes. */
+static int ask_retract(size_t n, const struct server_cmd *sc)
+{
+	FILE *tty = fopen("/dev/tty", "r+");
+	if (!tty) {
+		fprintf(stderr, "sdsfhir retract: it asks first, and there is no terminal: add --yes\n");
+		return -1;
+	}
+	const char *server = sc->set.server ? sc->set.server : CLIENT_DEFAULT_SERVER;
+	char shown[600];
+	termsafe(server, shown, sizeof shown, 0);
+	fprintf(tty, "Remove %zu stud%s from %s? Their Patients stay. [y/N] ", n, n == 1 ? "y" : "ies", shown);
+	fflush(tty);
+	char line[16] = "";
+	int yes = fgets(line, sizeof line, tty) && (line[0] == 'y' || line[0] == 'Y');
+	fclose(tty);
+	if (!yes)
+		fprintf(stderr, "sdsfhir retract: nothing removed\n");
+	return yes ? 0 : -1;
+}
+
 /* patient, push and bodysite: scan, connect, run the action, report. */
 static int run_action(int argc, char **argv, const char *cmd)
 {
@@ -754,6 +779,12 @@ static int run_action(int argc, char **argv, const char *cmd)
 	size_t errors = report_msgs(t->root);
 	size_t n = 0;
 	const struct dataset_node **studies = dataset_collect(t->root, DATASET_STUDY, &n);
+	if (n && !strcmp(cmd, "retract") && !sc.yes && ask_retract(n, &sc) != 0) {
+		free(studies);
+		dataset_free(&t);
+		settings_clear(&sc.set);
+		return CLI_EXIT_USAGE;
+	}
 	struct client *c = n ? connect_server(&sc, &rc) : NULL;
 	if (!n) {
 		fprintf(stderr, "sdsfhir: no study found under the given paths\n");
@@ -772,6 +803,8 @@ static int run_action(int argc, char **argv, const char *cmd)
 			actions_push(&a, studies, n, &sum);
 		else if (!strcmp(cmd, "status"))
 			actions_compare(&a, studies, n, &sum);
+		else if (!strcmp(cmd, "retract"))
+			actions_retract(&a, studies, n, &sum);
 		else
 			actions_bodysite(&a, studies, n, sc.code ? code : NULL, sc.code ? display : NULL, &sum);
 		printf("%s: ", cmd);
@@ -812,6 +845,11 @@ int cli_push(int argc, char **argv)
 int cli_bodysite(int argc, char **argv)
 {
 	return run_action(argc, argv, "bodysite");
+}
+
+int cli_retract(int argc, char **argv)
+{
+	return run_action(argc, argv, "retract");
 }
 
 int cli_status(int argc, char **argv)

@@ -22,5 +22,6 @@ int cli_push(int argc, char **argv);
 int cli_bodysite(int argc, char **argv);
 int cli_search(int argc, char **argv);
 int cli_status(int argc, char **argv);
+int cli_retract(int argc, char **argv);
 
 #endif

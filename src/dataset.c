@@ -313,8 +313,22 @@ static int wanted(const struct dsin *d, const char *subject, const char *sample)
 	return 0;
 }
 
-static void input_error(struct scan *s, const char *input, const char *fmt, ...)
+/* input as people expect to read it: no repeated or trailing '/' (the root stays "/"). */
+static void normalise(const char *input, char *out, size_t len)
 {
+	size_t k = 0;
+	for (const char *p = input; *p && k + 1 < len; p++)
+		if (!(*p == '/' && k > 0 && out[k - 1] == '/'))
+			out[k++] = *p;
+	while (k > 1 && out[k - 1] == '/')
+		k--;
+	out[k] = '\0';
+}
+
+static void input_error(struct scan *s, const char *raw, const char *fmt, ...)
+{
+	char input[PATH_MAX];
+	normalise(raw, input, sizeof input);
 	char buf[1024];
 	va_list ap;
 	va_start(ap, fmt);

@@ -3,46 +3,103 @@
 #include "cli.h"
 #include "ui.h"
 
+#include <ctype.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
-static const char usage[] =
-	"Usage: sdsfhir [SERVER-OPTION]... [PATH]...     the terminal UI (PATH: default .)\n"
-	"       sdsfhir COMMAND [OPTION]... ARG...\n"
-	"Describe SPARC SDS MRI datasets as FHIR R4 resources.\n"
-	"\n"
-	"Commands:\n"
-	"  scan [--json] [-v] [-j N] PATH...   list datasets, subjects, studies, series,\n"
-	"                                      instances, warnings and per-file errors\n"
-	"  tags [--json] FILE...               print the DICOM tags sdsfhir reads\n"
-	"  fhir [--resource patient|study] [--zone Z] [--patient-system URI] PATH...\n"
-	"                                      print the FHIR transaction Bundle (or resources)\n"
-	"  patient PATH...                     create the Patients on the server (conditional create)\n"
-	"  push [--batch N] [--max-request BYTES] PATH...\n"
-	"                                      push studies with their Patients (transactions)\n"
-	"  bodysite [--code CODE [--display T]] PATH...\n"
-	"                                      set series bodySite on studies already pushed\n"
-	"  status PATH...                      compare the studies with the server's copies\n"
-	"  search [--json|--table] [--all] QUERY | --patient NAME | --bodysite CODE|NAME\n"
-	"         | --identifier VALUE | --dataset NAME\n"
-	"\n"
+/* The commands: name, arguments, what it does, and what its --help adds. One table gives the
+ * dispatch, sdsfhir --help and each command's --help. */
+static const struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *args, *what, *more;
+} commands[] = {
+	{"scan", cli_scan, "[--json] [-v] [-j N] [--no-cache] PATH...",
+	 "list datasets, subjects, studies, series, instances, warnings and per-file errors",
+	 "  --json        the model as JSON (see sdsfhir(1), JSON OUTPUT)\n"
+	 "  -v            list every instance and file\n"
+	 "  -j N          read with N threads (default: one per CPU)\n"
+	 "  --no-cache    read every file again (no scan cache)\n"},
+	{"tags", cli_tags, "[--json] FILE...", "print the DICOM tags sdsfhir reads", "  --json        as JSON\n"},
+	{"fhir", cli_fhir, "[--resource patient|study] [--zone Z] [--patient-system URI] PATH...",
+	 "print the FHIR transaction Bundle a push sends (or its resources)",
+	 "  --resource R  only the Patients or the ImagingStudies, not a Bundle\n"
+	 "  --zone Z      zone of times without an offset: local, Z, +hh:mm or a name (Europe/Berlin)\n"
+	 "  --patient-system URI  identifier system of Patient IDs without an issuer\n"},
+	{"patient", cli_patient, "[SERVER-OPTION]... PATH...", "create the Patients on the server (conditional create)", ""},
+	{"push", cli_push, "[--batch N] [--max-request BYTES] [SERVER-OPTION]... PATH...",
+	 "push studies with their Patients (transactions)",
+	 "  --batch N            studies per request (default 4)\n"
+	 "  --max-request BYTES  request body limit (default 1M; k and M allowed)\n"},
+	{"bodysite", cli_bodysite, "[--code CODE [--display TEXT]] [SERVER-OPTION]... PATH...",
+	 "set series bodySite on studies already pushed",
+	 "  --code CODE   a SNOMED CT code (its check digit is checked), or a body part (breast, HEART)\n"
+	 "  --display T   the display text of the code\n"
+	 "  without --code: each series' Body Part Examined through CID 4031\n"},
+	{"status", cli_status, "[SERVER-OPTION]... PATH...", "compare the studies with the server's copies", ""},
+	{"retract", cli_retract, "[--yes] [SERVER-OPTION]... PATH...",
+	 "remove the studies from the server (their Patients stay)",
+	 "  --yes         do not ask (needed without a terminal)\n"},
+	{"search", cli_search, "[--json|--table] [--all] QUERY | --patient NAME | --bodysite CODE|NAME | --identifier V | --dataset NAME",
+	 "search the server: any Type?params query, or a shorthand",
+	 "  --json, --table  the matches as JSON, or a table (default)\n"
+	 "  --all            follow next links to the last page\n"},
+};
+
+static const char server_options[] =
 	"Server options: --server URL, --token-file FILE (or SDSFHIR_TOKEN), --netrc,\n"
 	"  --netrc-file F, --oauth-token-url URL, --oauth-client-id ID, --oauth-secret-file F\n"
 	"  (or SDSFHIR_CLIENT_SECRET), --cacert F, --insecure, --timeout S,\n"
-	"  --connect-timeout S, --retries N, --config FILE, -v (log requests)\n"
-	"\n"
-	"PATH is a dataset folder (holding primary/), a folder of datasets, a primary/,\n"
-	"subject or sample folder.\n"
-	"\n"
-	"Options:\n"
-	"  -h, --help      show this help and exit\n"
-	"  -V, --version   show the version and exit\n"
-	"\n"
-	"Exit status: 0 ok, 1 partly done (some items failed), 2 usage error, 3 the server\n"
-	"refused, 4 cannot work at all, 5 cannot reach the server, 6 credentials refused.\n"
-	"See sdsfhir(1).\n";
+	"  --connect-timeout S, --retries N, --config FILE, -v (log requests)\n";
+
+static void usage(void)
+{
+	printf("Usage: sdsfhir [SERVER-OPTION]... [PATH]...     the terminal UI (PATH: default .)\n"
+	       "       sdsfhir COMMAND [OPTION]... ARG...\n"
+	       "Describe SPARC SDS MRI datasets as FHIR R4 resources.\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		printf("  %s %s\n      %s\n", commands[i].name, commands[i].args, commands[i].what);
+	printf("\n%s\n"
+	       "PATH is a dataset folder (holding primary/), a folder of datasets, a primary/,\n"
+	       "subject or sample folder. 'sdsfhir COMMAND --help' shows a command's options.\n"
+	       "\n"
+	       "Options:\n"
+	       "  -h, --help      show this help and exit\n"
+	       "  -V, --version   show the version and exit\n"
+	       "\n"
+	       "Exit status: 0 ok, 1 partly done (some items failed), 2 usage error, 3 the server\n"
+	       "refused, 4 cannot work at all, 5 cannot reach the server, 6 credentials refused.\n"
+	       "See sdsfhir(1).\n", server_options);
+}
+
+static int command_help(const struct command *c)
+{
+	printf("Usage: sdsfhir %s %s\n%c%s.\n\n%s", c->name, c->args, toupper((unsigned char)c->what[0]), c->what + 1,
+	       c->more);
+	int server = strstr(c->args, "SERVER-OPTION") != NULL || strcmp(c->name, "search") == 0;
+	printf("%s%s%sSee sdsfhir(1).\n", *c->more ? "\n" : "", server ? server_options : "", server ? "\n" : "");
+	return CLI_EXIT_OK;
+}
+
+/* Edit distance of a and b (short strings), for "did you mean". */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), d[32][32];
+	if (la > 30 || lb > 30)
+		return 99;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			size_t sub = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]), del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
+			d[i][j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+	return d[la][lb];
+}
 
 /* The keys of the UI, from src/keys.def: as text, or as the man page's KEYS section. */
 static int help_keys(int man)
@@ -61,25 +118,11 @@ static int help_keys(int man)
 	return CLI_EXIT_OK;
 }
 
-static const struct {
-	const char *name;
-	int (*run)(int argc, char **argv);
-} commands[] = {
-	{"scan", cli_scan},
-	{"tags", cli_tags},
-	{"fhir", cli_fhir},
-	{"patient", cli_patient},
-	{"push", cli_push},
-	{"bodysite", cli_bodysite},
-	{"search", cli_search},
-	{"status", cli_status},
-};
-
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
 	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-		fputs(usage, stdout);
+		usage();
 		return CLI_EXIT_OK;
 	}
 	if (argc >= 2 && strncmp(argv[1], "--help-keys", 11) == 0)
@@ -88,16 +131,31 @@ int main(int argc, char **argv)
 		printf("sdsfhir %s\n", PACKAGE_VERSION);
 		return CLI_EXIT_OK;
 	}
-	for (size_t i = 1; argc >= 2 && i < sizeof commands / sizeof *commands + 1; i++)
-		if (strcmp(argv[1], commands[i - 1].name) == 0)
-			return commands[i - 1].run(argc - 1, argv + 1);
+	for (size_t i = 0; argc >= 2 && i < sizeof commands / sizeof *commands; i++) {
+		if (strcmp(argv[1], commands[i].name) != 0)
+			continue;
+		for (int k = 2; k < argc && strcmp(argv[k], "--") != 0; k++)
+			if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0)
+				return command_help(&commands[i]);
+		return commands[i].run(argc - 1, argv + 1);
+	}
 	struct stat st;
 	if (argc >= 2 && strcmp(argv[1], "-") == 0) {
 		fprintf(stderr, "sdsfhir: '-': datasets are folders, not read from standard input\nTry 'sdsfhir --help'.\n");
 		return CLI_EXIT_USAGE;
 	}
 	if (argc >= 2 && argv[1][0] != '-' && stat(argv[1], &st) != 0) {
-		fprintf(stderr, "sdsfhir: '%s' is neither a command nor a folder\nTry 'sdsfhir --help'.\n", argv[1]);
+		const char *near = NULL;
+		size_t best = 3;	/* suggest a command at most two edits away */
+		for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
+			size_t d = distance(argv[1], commands[i].name);
+			if (d < best) {
+				best = d;
+				near = commands[i].name;
+			}
+		}
+		fprintf(stderr, "sdsfhir: '%s' is neither a command nor a folder%s%s%s\nTry 'sdsfhir --help'.\n", argv[1],
+			near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
 		return CLI_EXIT_USAGE;
 	}
 	/* no command: the UI on the paths given (default: this folder) */

@@ -23,6 +23,20 @@ like "the study is reported with the server's reason" "$out" "^failed +HTTP 4[0-
 like "the other studies are pushed" "$out" "^push: 1 updated, 2 unchanged, 1 failed"
 is "nothing more was written for it: still 2 copies" "$(fhir_count ImagingStudy "identifier=urn:dicom:uid|urn:oid:$uid")" 2
 is "4 studies besides the copy" "$(fhir_count ImagingStudy)" 5
+
+# retract: asks first; removes every copy of the study, keeps the Patients
+run "$SDSFHIR" retract "$D/sparc_fhir_heart_dataset/primary/sub-Linman-heart-1" </dev/null
+is "retract without a terminal and without --yes: exit 2" "$rc" 2
+like "... and says why" "$err" "asks first.*--yes"
+is "... nothing removed" "$(fhir_count ImagingStudy)" 5
+run "$SDSFHIR" retract --yes "$D/sparc_fhir_heart_dataset/primary/sub-Linman-heart-1"
+is "retract --yes: exit 0" "$rc" 0
+like "both copies removed" "$out" "^retract: 2 removed"
+is "the study is gone" "$(fhir_count ImagingStudy "identifier=urn:dicom:uid|urn:oid:$uid")" 0
+is "its Patient stays" "$(fhir_count Patient identifier=SPARC-P002)" 1
+is "the other studies stay" "$(fhir_count ImagingStudy)" 3
+run "$SDSFHIR" retract --yes "$D/sparc_fhir_heart_dataset/primary/sub-Linman-heart-1"
+like "again: not on the server" "$out" "^retract: 1 not on the server"
 fhir_reset
 
 # ---- 10,000 instances in one study, with the server's 1 MB limit ----
