@@ -601,8 +601,21 @@ static json_object *first_match(json_object *bundle, size_t *count)
 	return found;
 }
 
+/* The series' bodySite of resource r by series uid: {uid: bodySite or null}. New object. */
+static json_object *series_sites(json_object *r)
+{
+	json_object *out = json_object_new_object(), *series = jget_arr(r, "series");
+	for (size_t i = 0; i < jget_len(series); i++) {
+		json_object *se = jget_idx_obj(series, i), *bs = jget_obj(se, "bodySite");
+		const char *uid = jget_str(se, "uid");
+		if (uid)
+			json_object_object_add(out, uid, bs ? json_object_get(bs) : NULL);
+	}
+	return out;
+}
+
 static void bodysite_one(const struct actions_ctx *a, const struct dataset_node *study, const char *code,
-			 const char *display, struct actions_summary *sum, int *stop)
+			 const char *display, struct actions_summary *sum, int *stop, json_object *undo)
 {
 	char url[400], err[1500], text[1700], id[128], path[300], etag[160];
 	fhir_study_search(study->name, url, sizeof url);
@@ -628,8 +641,10 @@ static void bodysite_one(const struct actions_ctx *a, const struct dataset_node 
 	client_response_clear(&r);
 	for (int attempt = 0;; attempt++) {
 		id_of(res, NULL, id, sizeof id);
+		json_object *before = series_sites(res);	/* for an undo */
 		int changed = apply_bodysite(a, study, res, code, display, err, sizeof err);
 		if (changed <= 0) {
+			json_object_put(before);
 			snprintf(text, sizeof text, "ImagingStudy/%s: %s", id, changed < 0 ? err : "bodySite already set");
 			item(a, sum, study, "ImagingStudy", changed < 0 ? ACTIONS_FAILED : ACTIONS_UNCHANGED, id, text);
 			break;
@@ -641,11 +656,23 @@ static void bodysite_one(const struct actions_ctx *a, const struct dataset_node 
 		snprintf(path, sizeof path, "ImagingStudy/%s", id);
 		st = request(a, sum, "PUT", path, res, etag[0] ? etag : NULL, NULL, 1, &r, err, sizeof err);
 		if (st == CLIENT_OK) {
+			const char *v = version_of(r.body);
+			if (undo && v) {	/* what to put back, and the version that must still be there */
+				json_object *rec = json_object_new_object();
+				json_object_object_add(rec, "id", json_object_new_string(id));
+				json_object_object_add(rec, "version", json_object_new_string(v));
+				json_object_object_add(rec, "series", before);
+				before = NULL;
+				json_object_array_add(undo, rec);
+			}
+			json_object_put(before);
+			sum->changed += (size_t)changed;
 			snprintf(text, sizeof text, "ImagingStudy/%s: bodySite set on %d series", id, changed);
 			item(a, sum, study, "ImagingStudy", ACTIONS_UPDATED, id, text);
 			client_response_clear(&r);
 			break;
 		}
+		json_object_put(before);
 		if (r.status == 412 && attempt == 0) {	/* changed meanwhile: re-read, re-apply, once */
 			client_response_clear(&r);
 			st = request(a, sum, "GET", path, NULL, NULL, NULL, 1, &r, err, sizeof err);
@@ -668,7 +695,7 @@ static void bodysite_one(const struct actions_ctx *a, const struct dataset_node 
 }
 
 void actions_bodysite(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
-		      const char *code, const char *display, struct actions_summary *sum)
+		      const char *code, const char *display, json_object *undo, struct actions_summary *sum)
 {
 	int stop = 0;
 	for (size_t i = 0; i < n && !stop; i++) {
@@ -677,9 +704,67 @@ void actions_bodysite(const struct actions_ctx *a, const struct dataset_node *co
 			break;
 		}
 		progress(a, i, n);
-		bodysite_one(a, studies[i], code, display, sum, &stop);
+		bodysite_one(a, studies[i], code, display, sum, &stop, undo);
 	}
 	progress(a, n, n);
+}
+
+void actions_bodysite_undo(const struct actions_ctx *a, json_object *undo, struct actions_summary *sum)
+{
+	for (size_t i = 0; i < jget_len(undo); i++) {
+		json_object *rec = jget_idx_obj(undo, i), *was = jget_obj(rec, "series");
+		const char *id = jget_str(rec, "id"), *version = jget_str(rec, "version");
+		char path[200], err[1500], text[1700], etag[200];
+		if (!id || !version || !was || cancelled(a))
+			continue;
+		snprintf(path, sizeof path, "ImagingStudy/%s", id);
+		struct client_response r;
+		int st = request(a, sum, "GET", path, NULL, NULL, NULL, 1, &r, err, sizeof err);
+		const char *now = st == CLIENT_OK ? version_of(r.body) : NULL;
+		if (st == CLIENT_OK && (!now || strcmp(now, version) != 0)) {
+			snprintf(text, sizeof text, "not undone: ImagingStudy/%s changed on the server since the bodySite "
+				 "was written (version %s, not %s)", id, now ? now : "?", version);
+			item(a, sum, NULL, "ImagingStudy", ACTIONS_FAILED, id, text);
+			failed(sum, CLIENT_ERR_HTTP, text);
+			client_response_clear(&r);
+			continue;
+		}
+		if (st != CLIENT_OK) {
+			failed(sum, st, err);
+			item(a, sum, NULL, "ImagingStudy", ACTIONS_FAILED, id, err);
+			client_response_clear(&r);
+			if (fatal(st))
+				break;
+			continue;
+		}
+		json_object *res = r.body, *series = jget_arr(res, "series");
+		for (size_t k = 0; k < jget_len(series); k++) {
+			json_object *se = jget_idx_obj(series, k), *old = NULL;
+			const char *uid = jget_str(se, "uid");
+			if (!uid || !json_object_object_get_ex(was, uid, &old))
+				continue;
+			if (old)
+				json_object_object_add(se, "bodySite", json_object_get(old));
+			else
+				json_object_object_del(se, "bodySite");
+		}
+		snprintf(etag, sizeof etag, "W/\"%s\"", version);
+		struct client_response w;
+		st = request(a, sum, "PUT", path, res, etag, NULL, 1, &w, err, sizeof err);
+		if (st == CLIENT_OK) {
+			snprintf(text, sizeof text, "ImagingStudy/%s: bodySite put back", id);
+			item(a, sum, NULL, "ImagingStudy", ACTIONS_UPDATED, id, text);
+		} else {
+			snprintf(text, sizeof text, "ImagingStudy/%s: %s%s", id, w.status == 412 ? "changed on the server "
+				 "meanwhile, not undone: " : "", err);
+			failed(sum, st, text);
+			item(a, sum, NULL, "ImagingStudy", ACTIONS_FAILED, id, text);
+		}
+		client_response_clear(&w);
+		client_response_clear(&r);
+		if (fatal(st))
+			break;
+	}
 }
 
 /* ---- compare ---- */

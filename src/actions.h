@@ -51,6 +51,7 @@ struct actions_summary {
 	size_t count[ACTIONS_FAILED + 1];	/* items by outcome */
 	size_t requests;			/* HTTP requests made, retries included */
 	int status;				/* worst client_status met (CLIENT_OK when none) */
+	size_t changed;				/* bodysite: series whose bodySite was written */
 	char error[2048];			/* the first error, "" when none */
 };
 
@@ -75,7 +76,12 @@ void actions_push(const struct actions_ctx *a, const struct dataset_node *const 
  * Body Part Examined. One read and one versioned update per study; on 412 one re-read
  * and retry. A study not on the server is reported NOT_FOUND, never created. */
 void actions_bodysite(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
-		      const char *code, const char *display, struct actions_summary *sum);
+		      const char *code, const char *display, json_object *undo, struct actions_summary *sum);
+
+/* undo (may be NULL), a JSON array, gets for each study written what to put back: its id, the
+ * version written and each series' previous bodySite. actions_bodysite_undo puts it back,
+ * with If-Match on that version: a study changed on the server since is left alone (FAILED). */
+void actions_bodysite_undo(const struct actions_ctx *a, json_object *undo, struct actions_summary *sum);
 
 /* Compare studies[0..n) with what the server has: SAME, DIFFERENT (the text lists the
  * differences) or NOT_FOUND per study, read in as few searches as the URL length allows. */

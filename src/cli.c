@@ -806,7 +806,7 @@ static int run_action(int argc, char **argv, const char *cmd)
 		else if (!strcmp(cmd, "retract"))
 			actions_retract(&a, studies, n, &sum);
 		else
-			actions_bodysite(&a, studies, n, sc.code ? code : NULL, sc.code ? display : NULL, &sum);
+			actions_bodysite(&a, studies, n, sc.code ? code : NULL, sc.code ? display : NULL, NULL, &sum);
 		printf("%s: ", cmd);
 		const char *sep = "";
 		for (int o = 0; o <= ACTIONS_FAILED; o++) {

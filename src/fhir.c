@@ -348,9 +348,11 @@ int fhir_snomed_valid(const char *code)
 
 int fhir_bodysite_lookup(const char *q, char *code, size_t codelen, char *display, size_t displaylen)
 {
-	char c[64], d[256];
-	if (!q || !*q)
+	char c[64], d[256], in[64];
+	if (!q || !*q || strlen(q) >= sizeof in)
 		return -1;
+	snprintf(in, sizeof in, "%s", q);	/* q may be code itself */
+	q = in;
 	if (digits(q, strlen(q))) {
 		if (!fhir_snomed_valid(q))
 			return -1;	/* a typo: the check digit does not match */
@@ -359,6 +361,10 @@ int fhir_bodysite_lookup(const char *q, char *code, size_t codelen, char *displa
 		for (int i = 0; i < dicom_cid4031_count(); i++)
 			if (dicom_cid4031_get(i, c, sizeof c, d, sizeof d) == 0 && strcmp(c, q) == 0)
 				snprintf(display, displaylen, "%s", d);
+		const char *term, *ac;
+		for (int i = 0; !display[0] && dicom_annex_l_extra(i, &term, &ac) == 0; i++)
+			if (strcmp(ac, q) == 0)
+				dicom_bodypart_map(term, c, sizeof c, display, displaylen);
 		return 0;
 	}
 	if (dicom_bodypart_map(q, code, codelen, display, displaylen))

@@ -2,6 +2,7 @@
 
 #include "ui.h"
 #include "cache.h"
+#include "jget.h"
 
 #include <curses.h>
 #include <errno.h>
@@ -105,6 +106,56 @@ size_t ui_text_width(const char *s)
 		s += n ? n : 1;
 	}
 	return w;
+}
+
+size_t ui_wrap_next(const char *s, int w, size_t *adv)
+{
+	mbstate_t st;
+	memset(&st, 0, sizeof st);
+	int used = 0;
+	size_t i = 0, space = 0;
+	while (s[i]) {
+		wchar_t wc;
+		size_t n = mbrtowc(&wc, s + i, MB_CUR_MAX, &st);
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+			memset(&st, 0, sizeof st);
+			wc = L'?';
+			n = 1;
+		}
+		int cw = wcwidth(wc);
+		if (cw < 0)
+			cw = 1;
+		if (used + cw > w && i > 0)
+			break;
+		if (wc == L' ')
+			space = i;
+		used += cw;
+		i += n;
+	}
+	if (!s[i]) {
+		*adv = i;
+		return i;
+	}
+	if (space > 0) {	/* break after a word */
+		*adv = space + 1;
+		return space;
+	}
+	*adv = i;
+	return i;
+}
+
+int ui_put_wrapped(int y, int x, int w, int rows, const char *s, int attr)
+{
+	int r = 0;
+	while (r < rows && s && *s) {
+		size_t adv, len = ui_wrap_next(s, w, &adv);
+		char *line = strndup(s, len);
+		ui_put(y + r, x, w, line ? line : "", attr);
+		free(line);
+		s += adv;
+		r++;
+	}
+	return r;
 }
 
 /* Draw s at (y, x) in at most w columns, padding with blanks. */
@@ -318,7 +369,9 @@ static void *job_run(void *arg)
 	switch (j->kind) {
 	case UI_JOB_PATIENT: actions_patients(&a, j->studies, j->nstudies, &j->sum); break;
 	case UI_JOB_PUSH: actions_push(&a, j->studies, j->nstudies, &j->sum); break;
-	case UI_JOB_BODYSITE: actions_bodysite(&a, j->studies, j->nstudies, j->code, j->display, &j->sum); break;
+	case UI_JOB_BODYSITE: actions_bodysite(&a, j->studies, j->nstudies, j->code, j->display, j->undo, &j->sum); break;
+	case UI_JOB_UNDO: actions_bodysite_undo(&a, j->undo, &j->sum); break;
+	case UI_JOB_RETRACT: actions_retract(&a, j->studies, j->nstudies, &j->sum); break;
 	case UI_JOB_COMPARE: actions_compare(&a, j->studies, j->nstudies, &j->sum); break;
 	case UI_JOB_SEARCH:
 		actions_search(&a, j->query, 0, &j->matches, &j->included, &j->total_found, &j->next, &j->sum);
@@ -332,7 +385,8 @@ static void *job_run(void *arg)
 
 static const char *job_name(int kind)
 {
-	static const char *const names[] = {"scan", "create patients", "push", "bodySite", "refresh", "search"};
+	static const char *const names[] = {"scan", "create patients", "push", "bodySite", "refresh", "search",
+					    "undo bodySite", "retract"};
 	return names[kind];
 }
 
@@ -368,6 +422,10 @@ int ui_job_start(struct ui *u, int kind, const struct dataset_node **studies, si
 	j->npaths = u->npaths;
 	j->total_found = -1;
 	j->started_ms = now_ms();
+	if (kind == UI_JOB_BODYSITE)
+		j->undo = json_object_new_array();
+	else if (kind == UI_JOB_UNDO)
+		j->undo = json_object_get(u->undo);
 	ja->u = u;
 	ja->j = j;
 	if (pthread_create(&j->thread, NULL, job_run, ja) != 0) {
@@ -408,7 +466,7 @@ static int job_poll(struct ui *u)
 		ui_log(u, attr, "%s%s", e->text, where);
 		if (e->node && e->node->kind == DATASET_STUDY) {
 			switch (e->outcome) {
-			case ACTIONS_NOT_FOUND: e->node->server = DATASET_SERVER_ABSENT; break;
+			case ACTIONS_NOT_FOUND: case ACTIONS_REMOVED: e->node->server = DATASET_SERVER_ABSENT; break;
 			case ACTIONS_SAME: e->node->server = DATASET_SERVER_SAME; break;
 			case ACTIONS_DIFFERENT: e->node->server = DATASET_SERVER_DIFFERENT; break;
 			case ACTIONS_CREATED: case ACTIONS_UPDATED:
@@ -501,14 +559,30 @@ static int job_poll(struct ui *u)
 			if (j->sum.count[o])
 				snprintf(counts + strlen(counts), sizeof counts - strlen(counts), "%s%zu %s",
 					 *counts ? ", " : "", j->sum.count[o], actions_outcome_name(o));
+		if (j->kind == UI_JOB_BODYSITE && j->sum.changed) {	/* what was written, in words */
+			size_t studies = j->sum.count[ACTIONS_UPDATED];
+			char what[400];
+			snprintf(what, sizeof what, "bodySite %s%s%s: %zu series in %zu stud%s", j->code ? j->code : "from Body Part Examined",
+				 j->display ? " " : "", j->display ? j->display : "", j->sum.changed, studies, studies == 1 ? "y" : "ies");
+			snprintf(counts, sizeof counts, "%s", what);
+		}
+		if (j->kind == UI_JOB_BODYSITE && jget_len(j->undo)) {
+			json_object_put(u->undo);	/* u undoes this one */
+			u->undo = json_object_get(j->undo);
+		} else if (j->kind == UI_JOB_UNDO && j->sum.status == CLIENT_OK && !j->sum.count[ACTIONS_FAILED]) {
+			json_object_put(u->undo);
+			u->undo = NULL;
+		}
 		if (j->sum.status != CLIENT_OK)
 			ui_status(u, UI_ATTR_ERROR, "%s: %s%s%s", job_name(j->kind), j->sum.error, *counts ? " | " : "", counts);
 		else
-			ui_status(u, j->sum.count[ACTIONS_FAILED] ? UI_ATTR_ERROR : UI_ATTR_NORMAL, "%s: %s; %zu requests (%ld s)",
-				  job_name(j->kind), *counts ? counts : "nothing to do", j->sum.requests, secs);
+			ui_status(u, j->sum.count[ACTIONS_FAILED] ? UI_ATTR_ERROR : UI_ATTR_NORMAL, "%s: %s; %zu request%s (%ld s)",
+				  job_name(j->kind), *counts ? counts : "nothing to do", j->sum.requests,
+				  j->sum.requests == 1 ? "" : "s", secs);
 		ui_log(u, UI_ATTR_DIM, "%s", u->status);
 		redraw = UI_DRAW_ALL;
 	}
+	json_object_put(j->undo);
 	free(j->studies);
 	free(j->code);
 	free(j->display);
@@ -560,6 +634,22 @@ static void draw_progress(struct ui *u, int y)
 	ui_put(y, barw + 2, u->cols - barw - 2, text, ui_attr(u, UI_ATTR_NORMAL));
 }
 
+/* The keys that matter where the user is, most important first (80 columns show the first). */
+static const char *footer(const struct ui *u)
+{
+	switch (u->overlay) {
+	case UI_OV_CONFIRM: return " y yes   n no   Esc no";
+	case UI_OV_SEARCH: return " Enter run   Up/Down earlier and ready queries   Ctrl-U clear   Esc close";
+	case UI_OV_PICKER: return " type to search   Up/Down move   Enter choose   Esc close";
+	case UI_OV_FILTER: return " type to filter   Enter keep   Esc no filter";
+	case UI_OV_RESULTS: return " Enter the JSON   j/k move   q back";
+	case UI_OV_JSON: return " Enter go to the local study   j/k scroll   q back";
+	case UI_OV_NONE: return " q quit  ? help  p push  b bodySite  s search  r refresh  Space mark  c patient  u undo"
+				"  D remove  L log  v view  / filter";
+	default: return " j/k move   q or Esc close";
+	}
+}
+
 static void draw(struct ui *u, int what)
 {
 	getmaxyx(stdscr, u->lines, u->cols);
@@ -581,10 +671,7 @@ static void draw(struct ui *u, int what)
 			draw_progress(u, u->lines - 2);
 		else
 			ui_put(u->lines - 2, 0, u->cols, u->status, ui_attr(u, u->status_attr));
-		const char *hint = u->overlay ? " Esc close  j/k move  Enter open  q close" :
-				   " q quit  ? help  Space mark  c patient  p push  b bodySite  s search  r refresh"
-				   "  L log  v view  / filter";
-		ui_put(u->lines - 1, 0, u->cols, hint, ui_attr(u, UI_ATTR_BAR));
+		ui_put(u->lines - 1, 0, u->cols, footer(u), ui_attr(u, UI_ATTR_BAR));
 	}
 	if (u->overlay) {
 		ui_list_draw(u, 1, 0, h, u->cols);
@@ -694,6 +781,25 @@ static int dispatch(struct ui *u, int key)
 			 n == 1 ? "y" : "ies", inst, already, u->client ? client_base(u->client) : "(no server)");
 		ui_list_open(u, UI_OV_CONFIRM, title);
 		u->confirm_job = UI_JOB_PUSH;
+		return UI_DRAW_ALL;
+	}
+	case ACT_UNDO:
+		if (!jget_len(u->undo)) {
+			ui_status(u, UI_ATTR_WARNING, "nothing to undo: no bodySite change in this session");
+			return UI_DRAW_STATUS;
+		}
+		ui_job_start(u, UI_JOB_UNDO, NULL, 0, NULL, NULL, NULL);
+		return UI_DRAW_ALL;
+	case ACT_RETRACT: {
+		s = targets_or_warn(u, &n);
+		free(s);
+		if (!n)
+			return UI_DRAW_STATUS;
+		char title[700];
+		snprintf(title, sizeof title, "Remove %zu stud%s from %s? Their Patients stay. y: remove, n or Esc: no", n,
+			 n == 1 ? "y" : "ies", u->client ? client_base(u->client) : "(no server)");
+		ui_list_open(u, UI_OV_CONFIRM, title);
+		u->confirm_job = UI_JOB_RETRACT;
 		return UI_DRAW_ALL;
 	}
 	case ACT_BODYSITE:
@@ -889,6 +995,7 @@ static void cleanup(struct ui *u)
 	free(u->copies);
 	json_object_put(u->matches);
 	json_object_put(u->included);
+	json_object_put(u->undo);
 	free(u->next);
 	free(u->rows);
 	dataset_free(&u->tree);

@@ -37,7 +37,8 @@ enum ui_view { UI_VIEW_TAGS, UI_VIEW_FHIR, UI_VIEW_SERVER };
 enum ui_overlay { UI_OV_NONE, UI_OV_HELP, UI_OV_LOG, UI_OV_RESULTS, UI_OV_JSON, UI_OV_PICKER, UI_OV_SEARCH,
 		  UI_OV_CONFIRM, UI_OV_FILTER };
 
-enum ui_job_kind { UI_JOB_SCAN, UI_JOB_PATIENT, UI_JOB_PUSH, UI_JOB_BODYSITE, UI_JOB_COMPARE, UI_JOB_SEARCH };
+enum ui_job_kind { UI_JOB_SCAN, UI_JOB_PATIENT, UI_JOB_PUSH, UI_JOB_BODYSITE, UI_JOB_COMPARE, UI_JOB_SEARCH,
+		   UI_JOB_UNDO, UI_JOB_RETRACT };
 
 struct ui_row {
 	struct dataset_node *node;
@@ -87,6 +88,7 @@ struct ui_job {
 	char *next;			/* search: next page URL */
 	int append;			/* search: add to the results shown */
 	char metadata_warning[1024];
+	json_object *undo;		/* bodysite: what to put back (filled); undo: what is put back */
 };
 
 struct ui_server_copy {		/* what the server had for a study, from the last compare */
@@ -126,6 +128,7 @@ struct ui {
 	char input[512];
 	size_t input_len;
 	int confirm_job;		/* job a confirmation starts */
+	char pending_code[64], pending_display[256];	/* bodySite the confirmation writes; "": the mapping */
 	json_object *shown;		/* JSON overlay: the resource shown (borrowed from results) */
 	const struct dataset_node *jump;	/* JSON overlay: local study it matches */
 
@@ -133,6 +136,8 @@ struct ui {
 	json_object *matches, *included;
 	long total_found;
 	char *next;
+
+	json_object *undo;		/* the last bodySite change, for u (see actions_bodysite_undo) */
 
 	/* server copies */
 	struct ui_server_copy *copies;
@@ -193,6 +198,11 @@ const struct ui_server_copy *ui_server_copy(struct ui *u, const struct dataset_n
 /* Record res (borrowed) as the server's copy of study, and its state from a comparison. */
 void ui_server_keep(struct ui *u, const struct dataset_node *study, json_object *res);
 size_t ui_text_width(const char *s);
+/* The next row of s wrapped at w columns (after a word where one fits): its length in bytes;
+ * *adv is how far to go on (past the blank it broke at). */
+size_t ui_wrap_next(const char *s, int w, size_t *adv);
+/* Draw s wrapped at w columns in at most rows rows from (y, x); returns the rows used. */
+int ui_put_wrapped(int y, int x, int w, int rows, const char *s, int attr);
 /* Move *pos among n lines for a movement action (a page is page lines); 1 if it was one. */
 int ui_move(size_t *pos, size_t n, size_t page, int action);
 

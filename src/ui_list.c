@@ -106,6 +106,32 @@ void ui_picker_open(struct ui *u)
 	ui_picker_filter(u);
 }
 
+/* The Body Part Examined values of the series of studies[0..n), ", "-joined into out; how many differ. */
+static size_t body_parts(struct ui *u, const struct dataset_node *const *studies, size_t n, size_t *series, char *out,
+			 size_t len)
+{
+	size_t distinct = 0;
+	*series = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		for (const struct dataset_node *se = studies[i]->child; se; se = se->next) {
+			if (se->kind != DATASET_SERIES)
+				continue;
+			(*series)++;
+			const char *bp = dataset_tag(u->tree, se, DICOM_BODY_PART);
+			char item[80];
+			snprintf(item, sizeof item, "%s", bp && *bp ? bp : "(none)");
+			int seen = 0;
+			for (const char *p = out; (p = strstr(p, item)) && !seen; p++)
+				seen = (p == out || p[-1] == ' ') && (p[strlen(item)] == ',' || !p[strlen(item)]);
+			if (!seen && strlen(out) + strlen(item) + 3 < len) {
+				snprintf(out + strlen(out), len - strlen(out), "%s%s", *out ? ", " : "", item);
+				distinct++;
+			}
+		}
+	return distinct;
+}
+
 static int picker_apply(struct ui *u)
 {
 	if (u->lcur >= u->list.n)
@@ -118,17 +144,41 @@ static int picker_apply(struct ui *u)
 		const char *d = strstr(t, "  ");
 		if (kind == PICK_ENTRY && d)
 			snprintf(disp, sizeof disp, "%s", d + 2);
-		else
-			fhir_bodysite_lookup(code, code, sizeof code, disp, sizeof disp);
+		else if (fhir_bodysite_lookup(code, code, sizeof code, disp, sizeof disp) < 0) {
+			ui_status(u, UI_ATTR_ERROR, "%s is not a SNOMED CT code: its check digit does not match (a typo?)", code);
+			return UI_DRAW_STATUS;
+		}
 	}
-	size_t n;
+	size_t n, series;
 	const struct dataset_node **s = ui_tree_targets(u, &n);
-	u->overlay = UI_OV_NONE;
-	if (n)
-		ui_job_start(u, UI_JOB_BODYSITE, s, n, kind == PICK_MAPPING ? NULL : code,
-			     kind == PICK_MAPPING || !*disp ? NULL : disp, NULL);
+	char parts[600];
+	size_t distinct = n ? body_parts(u, s, n, &series, parts, sizeof parts) : 0;
+	free(s);
+	if (!n)
+		return UI_DRAW_ALL;
+	snprintf(u->pending_code, sizeof u->pending_code, "%s", code);
+	snprintf(u->pending_display, sizeof u->pending_display, "%s", disp);
+	char title[900];
+	if (kind == PICK_MAPPING)
+		snprintf(title, sizeof title, "bodySite from each series' Body Part Examined (CID 4031) for %zu series in %zu stud%s at %s? "
+			 "y: write, n or Esc: no", series, n, n == 1 ? "y" : "ies", u->client ? client_base(u->client) : "(no server)");
 	else
-		free(s);
+		snprintf(title, sizeof title, "bodySite %s %s for %zu series in %zu stud%s at %s? y: write, n or Esc: no", code,
+			 *disp ? disp : "(no display)", series, n, n == 1 ? "y" : "ies",
+			 u->client ? client_base(u->client) : "(no server)");
+	ui_list_open(u, UI_OV_CONFIRM, title);
+	u->confirm_job = UI_JOB_BODYSITE;
+	if (kind != PICK_MAPPING && distinct > 1)
+		ui_lines_add(&u->list, UI_ATTR_WARNING, NULL, "warning: the series are of different body parts (Body Part Examined %s)", parts);
+	if (kind != PICK_MAPPING && !*disp)
+		ui_lines_add(&u->list, UI_ATTR_WARNING, NULL, "warning: %s is a SNOMED CT code but not a body part of DICOM CID 4031 "
+			     "or Annex L: check it before you write it", code);
+	if (kind != PICK_MAPPING && distinct == 1) {	/* the headers name another body part */
+		char hc[64], hd[256];
+		if (dicom_bodypart_map(parts, hc, sizeof hc, hd, sizeof hd) && strcmp(hc, code) != 0)
+			ui_lines_add(&u->list, UI_ATTR_WARNING, NULL, "warning: the headers say %s (%s %s), not %s", parts, hc, hd,
+				     *disp ? disp : code);
+	}
 	return UI_DRAW_ALL;
 }
 
@@ -265,16 +315,59 @@ static void json_open(struct ui *u, json_object *r)
 
 /* ---- drawing ---- */
 
+/* The rows entry s takes wrapped at w columns. */
+static int wrapped_rows(const char *s, int w)
+{
+	int r = 0;
+	while (*s) {
+		size_t adv;
+		ui_wrap_next(s, w, &adv);
+		s += adv ? adv : 1;
+		r++;
+	}
+	return r ? r : 1;
+}
+
+/* The log, each entry wrapped whole: the cursor's entry is always shown whole. */
+static void log_draw(struct ui *u, struct ui_lines *l, int row, int x, int rows, int w)
+{
+	if (u->lcur < u->ltop)
+		u->ltop = u->lcur;
+	for (;;) {	/* the cursor's entry must fit below ltop */
+		int used = 0;
+		for (size_t k = u->ltop; k <= u->lcur && k < l->n; k++)
+			used += wrapped_rows(l->text[k], w);
+		if (used <= rows || u->ltop >= u->lcur)
+			break;
+		u->ltop++;
+	}
+	int r = 0;
+	for (size_t k = u->ltop; k < l->n && r < rows; k++) {
+		int a = ui_attr(u, k == u->lcur ? UI_ATTR_SELECTED : l->attr[k] < UI_ATTR_COUNT ? l->attr[k] : UI_ATTR_NORMAL);
+		r += ui_put_wrapped(row + r, x, w, rows - r, l->text[k], a);
+	}
+	for (; r < rows; r++)
+		ui_put(row + r, x, w, "", A_NORMAL);
+}
+
 void ui_list_draw(struct ui *u, int y, int x, int h, int w)
 {
 	struct ui_lines *l = items(u);
-	ui_put(y, x, w, u->ov_title, ui_attr(u, UI_ATTR_TITLE));
-	int row = y + 1, rows = h - 1;
+	int trows = 1;	/* a question is wrapped whole; other titles take one row */
+	if (u->overlay == UI_OV_CONFIRM)
+		trows = ui_put_wrapped(y, x, w, h > 4 ? h / 2 : 1, u->ov_title, ui_attr(u, UI_ATTR_TITLE));
+	else
+		ui_put(y, x, w, u->ov_title, ui_attr(u, UI_ATTR_TITLE));
+	int row = y + trows, rows = h - trows;
 	if (has_input(u->overlay)) {
 		char line[600];
 		snprintf(line, sizeof line, "> %s_", u->input);
 		ui_put(row++, x, w, line, ui_attr(u, UI_ATTR_KEY));
 		rows--;
+	}
+	if (u->overlay == UI_OV_LOG) {
+		log_draw(u, l, row, x, rows, w);
+		return;
 	}
 	if (u->lcur < u->ltop)
 		u->ltop = u->lcur;
@@ -352,12 +445,15 @@ int ui_list_action(struct ui *u, int action, int key)
 		if (key == 'y' || key == 'Y') {
 			size_t n;
 			const struct dataset_node **s = ui_tree_targets(u, &n);
+			int bs = job == UI_JOB_BODYSITE;
 			if (n)
-				ui_job_start(u, job, s, n, NULL, NULL, NULL);
+				ui_job_start(u, job, s, n, bs && *u->pending_code ? u->pending_code : NULL,
+					     bs && *u->pending_display ? u->pending_display : NULL, NULL);
 			else
 				free(s);
 		} else {
-			ui_status(u, UI_ATTR_NORMAL, "not pushed");
+			ui_status(u, UI_ATTR_NORMAL, "%s", job == UI_JOB_PUSH ? "not pushed" : job == UI_JOB_RETRACT ?
+				  "nothing removed" : "bodySite not written");
 		}
 		return UI_DRAW_ALL;
 	}

@@ -50,7 +50,7 @@ like "Aniyah's tags: study date" "$(screen aniyah-tags)" "StudyDate +20230512"
 like "FHIR view: the Patient" "$(screen aniyah-fhir)" '"resourceType": "Patient"'
 like "FHIR view: no body part, so a warning" "$(screen aniyah-fhir)" "no Body Part Examined: no bodySite"
 like "FHIR view scrolled to the end: the ImagingStudy's instances" "$(screen aniyah-fhir-end)" '"code": "urn:oid:1\.2\.840\.10008\.5\.1\.4\.1\.1\.4'
-like "c: her Patient created" "$(screen patient)" "create patients: 1 created; 1 requests"
+like "c: her Patient created (1 request, singular)" "$(screen patient)" "create patients: 1 created; 1 request "
 like "p: the confirmation says how many studies and instances, and where" "$(screen confirm)" "Push 1 study \(9 instances\) to $FHIR/ \? y: push"
 like "y: pushed (a search of the server's copies, then the transaction)" "$(screen pushed)" "push: 1 created; 2 requests"
 like "the study is marked as on the server, the same" "$(screen pushed)" "^ +=  v sub-Aniyah-breast-1|^  =  v sub-Aniyah-breast-1"
@@ -96,6 +96,8 @@ b
 :type breast
 :dump $S/picker
 <Enter>
+:dump $S/bs-breast-ask
+y
 :wait
 :dump $S/bs-breast
 g j <Space>
@@ -105,6 +107,7 @@ g $J12 <Space>
 b
 :type heart
 <Enter>
+y
 :wait
 :dump $S/bs-heart
 r
@@ -113,8 +116,11 @@ g j 3
 :dump $S/server-view
 q"
 like "picker: CID 4031 searched by name" "$(screen picker)" "76752008  Breast"
-like "bodySite on the two breast studies" "$(screen bs-breast)" "bodySite: 2 updated; 4 requests"
-like "bodySite on the two heart studies" "$(screen bs-heart)" "bodySite: 2 updated; 4 requests"
+like "b asks first, naming the code, display, series, studies and server" "$(screen bs-breast-ask)" \
+	"bodySite 76752008 Breast for 5 series in 2 studies at $FHIR/\? y: write"
+like "... and shows its keys" "$(screen bs-breast-ask)" "y yes +n no +Esc no"
+like "bodySite on the two breast studies, said in words" "$(screen bs-breast)" "bodySite: bodySite 76752008 Breast: 5 series in 2 studies; 4 requests"
+like "bodySite on the two heart studies" "$(screen bs-heart)" "bodySite: bodySite 80891009 Heart: 5 series in 2 studies; 4 requests"
 like "server view: the study is on the server and differs from the local headers (no body part)" "$(screen server-view)" "On the server, but different"
 like "server view: what differs" "$(screen server-view)" "bodySite"
 is "server: 4 ImagingStudies" "$(fhir_count ImagingStudy)" 4
@@ -172,8 +178,8 @@ before=$(fhir_count ImagingStudy)
 SIZE=100x30
 printf ':wait\ng j <Space> g j j j j j j j j j <Space>\np y\n:sleep 1200\n<Esc>\n:wait\n:dump %s\nq\n' "$S/cancel" >"$TMP/script"
 SDSFHIR_SCRIPT="$TMP/script" SDSFHIR_SIZE=100x30 "$SDSFHIR" --batch 1 "$D/sparc_fhir_breast_dataset" "$D/sparc_fhir_heart_dataset" >/dev/null 2>&1
-like "Esc: the push stops after the current request" "$(screen cancel)" "push: cancelled \| 1 updated"
-is "Esc: the study of the request under way is written whole, the rest not sent" "$(fhir_count ImagingStudy)" "$before"
+like "Esc: the push stops at once, the request in flight aborted" "$(screen cancel)" "push: cancelled"
+is "Esc: nothing half-written, nothing doubled" "$(fhir_count ImagingStudy)" "$before"
 fhir_reset
 
 # errors show in the tree and the detail pane
