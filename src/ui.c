@@ -158,6 +158,26 @@ int ui_put_wrapped(int y, int x, int w, int rows, const char *s, int attr)
 	return r;
 }
 
+void ui_put_from(int y, int x, int w, const char *s, int attr, size_t skip)
+{
+	mbstate_t st;
+	memset(&st, 0, sizeof st);
+	size_t col = 0;
+	while (s && *s && col < skip) {	/* whole characters only */
+		wchar_t wc;
+		size_t n = mbrtowc(&wc, s, MB_CUR_MAX, &st);
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+			memset(&st, 0, sizeof st);
+			n = 1;
+			wc = L'?';
+		}
+		int cw = wcwidth(wc);
+		col += cw > 0 ? (size_t)cw : 1;
+		s += n;
+	}
+	ui_put(y, x, w, s, attr);
+}
+
 /* Draw s at (y, x) in at most w columns, padding with blanks. */
 void ui_put(int y, int x, int w, const char *s, int attr)
 {
@@ -214,6 +234,8 @@ int ui_attr(struct ui *u, int a)
 	}
 }
 
+static void ui_log(struct ui *u, int attr, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 void ui_status(struct ui *u, int attr, const char *fmt, ...)
 {
 	va_list ap;
@@ -221,9 +243,9 @@ void ui_status(struct ui *u, int attr, const char *fmt, ...)
 	vsnprintf(u->status, sizeof u->status, fmt, ap);
 	va_end(ap);
 	u->status_attr = attr;
+	if (u->cols > 0 && ui_text_width(u->status) > (size_t)u->cols)
+		ui_log(u, attr, "%s", u->status);	/* too long for its line: whole in the log */
 }
-
-static void ui_log(struct ui *u, int attr, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void ui_log(struct ui *u, int attr, const char *fmt, ...)
 {
 	char buf[2048];
@@ -597,8 +619,11 @@ static int job_poll(struct ui *u)
 
 static int tree_width(struct ui *u)
 {
-	int w = u->cols * 45 / 100;
-	return w < 30 ? (u->cols < 60 ? u->cols / 2 : 30) : w;
+	int lo = u->cols < 60 ? u->cols / 3 : 24, hi = u->cols * 2 / 3;
+	int w = u->split ? u->split : u->tree_w + 2;	/* follows the tree's rows unless moved */
+	if (!u->split && !u->tree_w)
+		w = u->cols * 45 / 100;
+	return w < lo ? lo : w > hi ? hi : w;
 }
 
 static void draw_progress(struct ui *u, int y)
@@ -669,7 +694,10 @@ static void draw(struct ui *u, int what)
 		ui_put(0, 0, u->cols, title, ui_attr(u, UI_ATTR_TITLE));
 		if (u->job)
 			draw_progress(u, u->lines - 2);
-		else
+		else if (ui_text_width(u->status) > (size_t)u->cols && u->cols > 20) {
+			ui_put(u->lines - 2, 0, u->cols - 10, u->status, ui_attr(u, u->status_attr));
+			ui_put(u->lines - 2, u->cols - 10, 10, " ... (L)", ui_attr(u, UI_ATTR_KEY));
+		} else
 			ui_put(u->lines - 2, 0, u->cols, u->status, ui_attr(u, u->status_attr));
 		ui_put(u->lines - 1, 0, u->cols, footer(u), ui_attr(u, UI_ATTR_BAR));
 	}
@@ -744,6 +772,16 @@ static int dispatch(struct ui *u, int key)
 		return UI_DRAW_STATUS;
 	case ACT_SWITCH_PANE:
 		u->focus = !u->focus;
+		return UI_DRAW_ALL;
+	case ACT_WRAP:
+		u->dwrap = !u->dwrap;
+		u->dleft = 0;
+		ui_status(u, UI_ATTR_NORMAL, "%s", u->dwrap ? "detail: long lines wrap (w: scroll them sideways)"
+						     : "detail: long lines scroll sideways with Left and Right in the pane (w: wrap)");
+		return UI_DRAW_ALL;
+	case ACT_SPLIT_LEFT: case ACT_SPLIT_RIGHT:
+		u->split = tree_width(u) + (action == ACT_SPLIT_LEFT ? -4 : 4);
+		u->split = tree_width(u);	/* within the bounds */
 		return UI_DRAW_ALL;
 	case ACT_VIEW_NEXT: case ACT_VIEW_TAGS: case ACT_VIEW_FHIR: case ACT_VIEW_SERVER:
 		u->view = action == ACT_VIEW_NEXT ? (u->view + 1) % 3 : action - ACT_VIEW_TAGS;
@@ -908,7 +946,7 @@ static int run_script(struct ui *u, FILE *f)
 				redraw |= dispatch(u, (unsigned char)*c);
 		} else {
 			for (char *tok = strtok(l, " "); tok; tok = strtok(NULL, " ")) {
-				int k = tok[0] == '<' ? key_named(tok) : (unsigned char)tok[0];
+				int k = tok[0] == '<' && tok[1] ? key_named(tok) : (unsigned char)tok[0];
 				if (k < 0)
 					continue;
 				long k0 = now_ms();

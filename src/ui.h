@@ -119,6 +119,10 @@ struct ui {
 	size_t dtop;
 	const struct dataset_node *dnode;	/* node the detail lines are for */
 	int dview;
+	int dwrap;			/* 1: long detail lines wrap; 0: they scroll sideways */
+	size_t dleft;			/* columns scrolled sideways */
+	int split;			/* tree pane width chosen with < and >; 0: follows the tree */
+	int tree_w;			/* widest tree row seen since the last rebuild */
 
 	/* overlays */
 	int overlay;
@@ -190,6 +194,8 @@ void ui_results_open(struct ui *u);
 
 /* ui.c helpers for the other ui files */
 void ui_put(int y, int x, int w, const char *s, int attr);
+/* ui_put from column skip of s on. */
+void ui_put_from(int y, int x, int w, const char *s, int attr, size_t skip);
 int ui_attr(struct ui *u, int attr);
 void ui_status(struct ui *u, int attr, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int ui_job_start(struct ui *u, int kind, const struct dataset_node **studies, size_t n, const char *code,

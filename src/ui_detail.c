@@ -79,9 +79,21 @@ static void sds_lines(struct ui *u, const struct dataset_node *n)
 	sds_meta_free(&t);
 }
 
+/* The longest PS3.6 keyword of the tags read: keeps the values in one column. */
+static int keyword_width(void)
+{
+	static int w;
+	if (!w)
+		for (int t = 0; t < DICOM_TAG_COUNT; t++)
+			if ((int)strlen(dicom_tag_table[t].keyword) > w)
+				w = (int)strlen(dicom_tag_table[t].keyword);
+	return w;
+}
+
 static void tags(struct ui *u, const struct dataset_node *n)
 {
 	struct ui_lines *l = &u->detail;
+	int kw = keyword_width();
 	char path[4096];
 	if (n->kind == DATASET_INSTANCE && dataset_node_path(n, path, sizeof path) == 0) {
 		struct dicom_header *h = malloc(sizeof *h);
@@ -91,8 +103,8 @@ static void tags(struct ui *u, const struct dataset_node *n)
 			for (int t = 0; t < DICOM_TAG_COUNT; t++) {
 				const struct dicom_tag_info *ti = &dicom_tag_table[t];
 				const char *v = dicom_header_get(h, (enum dicom_tag)t);
-				ui_lines_add(l, v ? UI_ATTR_NORMAL : UI_ATTR_DIM, NULL, "(%04X,%04X) %-26s %s%s%s", ti->group,
-					     ti->element, ti->keyword, v ? v : "(absent)", t == DICOM_TRANSFER_SYNTAX ? "  " : "",
+				ui_lines_add(l, v ? UI_ATTR_NORMAL : UI_ATTR_DIM, NULL, "(%04X,%04X) %-*s %s%s%s", ti->group,
+					     ti->element, kw, ti->keyword, v ? v : "(absent)", t == DICOM_TRANSFER_SYNTAX ? "  " : "",
 					     t == DICOM_TRANSFER_SYNTAX ? h->xfer_name : "");
 			}
 			if (h->warning[0])
@@ -143,7 +155,7 @@ static void tags(struct ui *u, const struct dataset_node *n)
 					continue;
 			}
 			const char *v = dataset_tag(u->tree, src, shown[i]);
-			ui_lines_add(l, v ? UI_ATTR_NORMAL : UI_ATTR_DIM, NULL, "%-26s %s", dicom_tag_table[shown[i]].keyword,
+			ui_lines_add(l, v ? UI_ATTR_NORMAL : UI_ATTR_DIM, NULL, "%-*s %s", kw, dicom_tag_table[shown[i]].keyword,
 				     v ? v : "(absent)");
 		}
 	}
@@ -287,16 +299,23 @@ void ui_detail_draw(struct ui *u, int y, int x, int h, int w)
 	struct ui_lines *l = &u->detail;
 	if (l->n && u->dtop >= l->n)
 		u->dtop = l->n - 1;
-	for (int i = 0; i < h; i++) {
-		size_t k = u->dtop + (size_t)i;
+	size_t k = u->dtop;
+	for (int i = 0; i < h; k++) {
 		if (k >= l->n) {
-			ui_put(y + i, x, w, "", A_NORMAL);
+			ui_put(y + i++, x, w, "", A_NORMAL);
 			continue;
 		}
-		if (l->attr[k] == JSON_LINE)
-			json_draw(u, y + i, x, w, l->text[k]);
+		int attr = ui_attr(u, l->attr[k] == JSON_LINE ? UI_ATTR_NORMAL : l->attr[k]);
+		if (u->dwrap)		/* the whole line, over as many rows as it needs */
+			i += ui_put_wrapped(y + i, x, w, h - i, l->text[k], attr);
+		else if (u->dleft)	/* scrolled sideways: plain text */
+			ui_put_from(y + i++, x, w, l->text[k], attr, u->dleft);
+		else if (l->attr[k] == JSON_LINE)
+			json_draw(u, y + i++, x, w, l->text[k]);
 		else
-			ui_put(y + i, x, w, l->text[k], ui_attr(u, l->attr[k]));
+			ui_put(y + i++, x, w, l->text[k], attr);
+		if (*l->text[k] == '\0' && u->dwrap && i < h)	/* an empty line still takes a row */
+			ui_put(y + i++, x, w, "", A_NORMAL);
 	}
 	if (u->focus && l->n > (size_t)h) {	/* where we are */
 		char pos[32];
@@ -308,8 +327,12 @@ void ui_detail_draw(struct ui *u, int y, int x, int h, int w)
 int ui_detail_action(struct ui *u, int action)
 {
 	size_t n = u->detail.n, page = u->lines > 4 ? (size_t)u->lines - 4 : 1;
-	if (action == ACT_CLOSE)
+	if (action == ACT_CLOSE && u->dleft)	/* Left: scroll back, then back to the tree */
+		u->dleft = u->dleft > 8 ? u->dleft - 8 : 0;
+	else if (action == ACT_CLOSE)
 		u->focus = 0;
+	else if (action == ACT_OPEN && !u->dwrap)	/* Right: sideways */
+		u->dleft += 8;
 	else if (action == ACT_LAST)	/* the last page, not the last line alone */
 		u->dtop = n > page ? n - page : 0;
 	else if (!ui_move(&u->dtop, n, page, action))

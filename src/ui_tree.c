@@ -87,6 +87,8 @@ static void add_children(struct ui *u, struct dataset_node *n, int depth)
 	}
 }
 
+static void label(const struct ui *u, const struct dataset_node *n, char *buf, size_t len);
+
 void ui_tree_rebuild(struct ui *u)
 {
 	struct dataset_node *keep = u->nrows && u->cur < u->nrows ? u->rows[u->cur].node : NULL;
@@ -94,9 +96,17 @@ void ui_tree_rebuild(struct ui *u)
 	if (u->tree)
 		add_children(u, u->tree->root, 0);
 	u->cur = 0;
+	u->tree_w = 0;
 	for (size_t i = 0; keep && i < u->nrows; i++)
 		if (u->rows[i].node == keep)
 			u->cur = i;
+	for (size_t i = 0; i < u->nrows && i < 2000; i++) {	/* the split follows the tree */
+		char lab[800];
+		label(u, u->rows[i].node, lab, sizeof lab);
+		int w = 5 + u->rows[i].depth * 2 + (int)ui_text_width(lab);
+		if (w > u->tree_w)
+			u->tree_w = w;
+	}
 	if (u->cur >= u->nrows)
 		u->cur = u->nrows ? u->nrows - 1 : 0;
 }
@@ -191,6 +201,9 @@ void ui_tree_draw(struct ui *u, int y, int x, int h, int w)
 		snprintf(text, sizeof text, "%c%c%c%*s%s %s", (n->flags & DATASET_NODE_MARKED) ? '*' : ' ',
 			 n->nerrors ? '!' : ' ', state_char(st), u->rows[r].depth * 2, "",
 			 open ? ((n->flags & DATASET_NODE_OPEN) ? "v" : ">") : " ", lab);
+		int tw = (int)ui_text_width(text);
+		if (tw > u->tree_w)
+			u->tree_w = tw;	/* the split follows the widest row seen */
 		int attr = (n->flags & DATASET_NODE_ERROR) ? UI_ATTR_ERROR : n->kind == DATASET_FILE ? UI_ATTR_DIM :
 			   (n->flags & DATASET_NODE_MARKED) ? UI_ATTR_MARK : UI_ATTR_NORMAL;
 		int a = ui_attr(u, attr);

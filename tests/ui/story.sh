@@ -29,6 +29,16 @@ j
 :dump $S/aniyah-fhir
 <Tab> G
 :dump $S/aniyah-fhir-end
+w
+:dump $S/aniyah-fhir-wrap
+w l l l l l
+:dump $S/aniyah-fhir-side
+h h h h h h
+:dump $S/aniyah-fhir-back
+< < <
+:dump $S/split-left
+> > > > > >
+:dump $S/split-right
 <Tab> 1
 c
 :wait
@@ -47,9 +57,20 @@ like "samples under the subject (one study: no study level)" "$(screen open)" ">
 like "scan result in the status line" "$(screen open)" "scanned 30 files: 30 instances, 0 errors"
 like "Aniyah's tags: name" "$(screen aniyah-tags)" "PatientName +Brown\^Aniyah"
 like "Aniyah's tags: study date" "$(screen aniyah-tags)" "StudyDate +20230512"
+col() { screen aniyah-tags | cut -d'|' -f2- | grep "^$1 " | awk -v k="$1" '{ print index($0, $2) }'; }
+is "tags keep one column with long keywords (NumberOfStudyRelatedInstances)" "$(col NumberOfStudyRelatedInstances)" "$(col PatientName)"
 like "FHIR view: the Patient" "$(screen aniyah-fhir)" '"resourceType": "Patient"'
 like "FHIR view: no body part, so a warning" "$(screen aniyah-fhir)" "no Body Part Examined: no bodySite"
-like "FHIR view scrolled to the end: the ImagingStudy's instances" "$(screen aniyah-fhir-end)" '"code": "urn:oid:1\.2\.840\.10008\.5\.1\.4\.1\.1\.4'
+like "FHIR view scrolled to the end: the ImagingStudy's instances" "$(screen aniyah-fhir-end)" '"code": "urn:oid:1\.2\.840\.10008\.5\.1\.4\.1\.1'
+unlike "... long values cut at the pane's edge" "$(screen aniyah-fhir-end)" '"code": "urn:oid:1\.2\.840\.10008\.5\.1\.4\.1\.1\.4"'
+like "w: long lines wrap, the whole value readable" "$(screen aniyah-fhir-wrap | cut -d'|' -f2- | tr -d '\n')" '"code": ?"urn:oid:1\.2\.840\.10008\.5\.1\.4\.1\.1\.4"'
+like "w again, Right in the pane: the lines scroll sideways to their ends" "$(screen aniyah-fhir-side)" '08\.5\.1\.4\.1\.1\.4"'
+like "Left scrolls back, then returns to the tree" "$(screen aniyah-fhir-back)" '^ *v sparc_fhir_breast_dataset'
+w0=$(screen aniyah-fhir-end | sed -n 3p | cut -d'|' -f1 | wc -c)
+wl=$(screen split-left | sed -n 3p | cut -d'|' -f1 | wc -c)
+wr=$(screen split-right | sed -n 3p | cut -d'|' -f1 | wc -c)
+check "the split follows the tree by default, < moves it left ($w0 > $wl)" test "$w0" -gt "$wl"
+check "> moves it right ($wr > $wl)" test "$wr" -gt "$wl"
 like "c: her Patient created (1 request, singular)" "$(screen patient)" "create patients: 1 created; 1 request "
 like "p: the confirmation says how many studies and instances, and where" "$(screen confirm)" "Push 1 study \(9 instances\) to $FHIR/ \? y: push"
 like "y: pushed (a search of the server's copies, then the transaction)" "$(screen pushed)" "push: 1 created; 2 requests"
