@@ -666,7 +666,8 @@ static const char *footer(const struct ui *u)
 	case UI_OV_CONFIRM: return " y yes   n no   Esc no";
 	case UI_OV_SEARCH: return " Enter run   Up/Down earlier and ready queries   Ctrl-U clear   Esc close";
 	case UI_OV_PICKER: return " type to search   Up/Down move   Enter choose   Esc close";
-	case UI_OV_FILTER: return " type to filter   Enter keep   Esc no filter";
+	case UI_OV_FILTER: return " type to filter (names, descriptions, patients, UIDs)   Enter keep   Esc no filter";
+	case UI_OV_FIND: return " type to find   Enter keep   Esc close   then n, N: next, previous";
 	case UI_OV_RESULTS: return " Enter the JSON   j/k move   q back";
 	case UI_OV_JSON: return " Enter go to the local study   j/k scroll   q back";
 	case UI_OV_NONE: return " q quit  ? help  p push  b bodySite  s search  r refresh  Space mark  c patient  u undo"
@@ -701,7 +702,13 @@ static void draw(struct ui *u, int what)
 			ui_put(u->lines - 2, 0, u->cols, u->status, ui_attr(u, u->status_attr));
 		ui_put(u->lines - 1, 0, u->cols, footer(u), ui_attr(u, UI_ATTR_BAR));
 	}
-	if (u->overlay) {
+	int prompt = u->overlay == UI_OV_FILTER || u->overlay == UI_OV_FIND;	/* typed over the panes */
+	if (prompt) {
+		char line[700];
+		snprintf(line, sizeof line, "%s%s_", u->overlay == UI_OV_FILTER ? "filter: " : "find: ", u->input);
+		ui_put(u->lines - 2, 0, u->cols, line, ui_attr(u, UI_ATTR_KEY));
+	}
+	if (u->overlay && !prompt) {
 		ui_list_draw(u, 1, 0, h, u->cols);
 	} else {
 		if (what & UI_DRAW_TREE)
@@ -787,9 +794,9 @@ static int dispatch(struct ui *u, int key)
 		u->view = action == ACT_VIEW_NEXT ? (u->view + 1) % 3 : action - ACT_VIEW_TAGS;
 		u->dtop = 0;
 		return UI_DRAW_ALL;
-	case ACT_FILTER:
-		ui_list_open(u, UI_OV_FILTER, "Filter the tree (Enter: apply, empty: no filter)");
-		snprintf(u->input, sizeof u->input, "%s", u->filter);
+	case ACT_FILTER:	/* the tree: filter as you type; the detail pane: find */
+		ui_list_open(u, u->focus ? UI_OV_FIND : UI_OV_FILTER, "");
+		snprintf(u->input, sizeof u->input, "%s", u->focus ? u->dfind : u->filter);
 		u->input_len = strlen(u->input);
 		return UI_DRAW_ALL;
 	case ACT_CREATE_PATIENT:
@@ -896,7 +903,7 @@ static int key_named(const char *name)
 		{"<Enter>", '\n'}, {"<Esc>", 27}, {"<Tab>", '\t'}, {"<Space>", ' '}, {"<Up>", KEY_UP},
 		{"<Down>", KEY_DOWN}, {"<Left>", KEY_LEFT}, {"<Right>", KEY_RIGHT}, {"<PgUp>", KEY_PPAGE},
 		{"<PgDn>", KEY_NPAGE}, {"<Home>", KEY_HOME}, {"<End>", KEY_END}, {"<BS>", KEY_BACKSPACE},
-		{"<C-c>", 3}};
+		{"<C-c>", 3}, {"<C-u>", 21}};
 	for (size_t i = 0; i < sizeof named / sizeof *named; i++)
 		if (strcmp(name, named[i].name) == 0)
 			return named[i].key;

@@ -35,7 +35,7 @@ enum ui_action {
 enum ui_view { UI_VIEW_TAGS, UI_VIEW_FHIR, UI_VIEW_SERVER };
 
 enum ui_overlay { UI_OV_NONE, UI_OV_HELP, UI_OV_LOG, UI_OV_RESULTS, UI_OV_JSON, UI_OV_PICKER, UI_OV_SEARCH,
-		  UI_OV_CONFIRM, UI_OV_FILTER };
+		  UI_OV_CONFIRM, UI_OV_FILTER, UI_OV_FIND };
 
 enum ui_job_kind { UI_JOB_SCAN, UI_JOB_PATIENT, UI_JOB_PUSH, UI_JOB_BODYSITE, UI_JOB_COMPARE, UI_JOB_SEARCH,
 		   UI_JOB_UNDO, UI_JOB_RETRACT };
@@ -122,6 +122,8 @@ struct ui {
 	int dwrap;			/* 1: long detail lines wrap; 0: they scroll sideways */
 	size_t dleft;			/* columns scrolled sideways */
 	int split;			/* tree pane width chosen with < and >; 0: follows the tree */
+	char dfind[128];		/* text found in the detail pane with /, "" when none */
+	size_t dhit;			/* the detail line of the current hit */
 	int tree_w;			/* widest tree row seen since the last rebuild */
 
 	/* overlays */
@@ -174,6 +176,8 @@ void ui_tree_draw(struct ui *u, int y, int x, int h, int w);
 int ui_tree_action(struct ui *u, int action);
 struct dataset_node *ui_tree_node(struct ui *u);
 void ui_tree_select(struct ui *u, const struct dataset_node *n);
+/* Apply u->filter as it is now: rebuild, cursor on the first match. */
+void ui_tree_filter(struct ui *u);
 const struct dataset_node *ui_tree_study(const struct dataset_node *n);
 const struct dataset_node **ui_tree_targets(struct ui *u, size_t *n);
 
@@ -182,6 +186,9 @@ void ui_detail_update(struct ui *u);
 void ui_detail_draw(struct ui *u, int y, int x, int h, int w);
 int ui_detail_action(struct ui *u, int action);
 void ui_json_lines(struct ui_lines *l, json_object *o);
+/* Move to the next (dir 1) or previous (-1) detail line holding u->dfind, from the current
+ * hit (include: the current line counts). 0, or -1 when none. */
+int ui_detail_find(struct ui *u, int dir, int include);
 
 /* ui_list.c: overlays */
 void ui_list_open(struct ui *u, int overlay, const char *title);

@@ -305,12 +305,13 @@ void ui_detail_draw(struct ui *u, int y, int x, int h, int w)
 			ui_put(y + i++, x, w, "", A_NORMAL);
 			continue;
 		}
-		int attr = ui_attr(u, l->attr[k] == JSON_LINE ? UI_ATTR_NORMAL : l->attr[k]);
+		int hit = u->dfind[0] && k == u->dhit && strcasestr(l->text[k], u->dfind);
+		int attr = ui_attr(u, hit ? UI_ATTR_SELECTED : l->attr[k] == JSON_LINE ? UI_ATTR_NORMAL : l->attr[k]);
 		if (u->dwrap)		/* the whole line, over as many rows as it needs */
 			i += ui_put_wrapped(y + i, x, w, h - i, l->text[k], attr);
 		else if (u->dleft)	/* scrolled sideways: plain text */
 			ui_put_from(y + i++, x, w, l->text[k], attr, u->dleft);
-		else if (l->attr[k] == JSON_LINE)
+		else if (l->attr[k] == JSON_LINE && !hit)
 			json_draw(u, y + i++, x, w, l->text[k]);
 		else
 			ui_put(y + i++, x, w, l->text[k], attr);
@@ -324,8 +325,36 @@ void ui_detail_draw(struct ui *u, int y, int x, int h, int w)
 	}
 }
 
+int ui_detail_find(struct ui *u, int dir, int include)
+{
+	size_t n = u->detail.n;
+	if (!u->dfind[0] || !n)
+		return -1;
+	size_t from = u->dhit < n ? u->dhit : u->dtop;
+	for (size_t k = include ? 0 : 1; k <= n; k++) {
+		size_t i = (from + (dir > 0 ? k : n - k % n)) % n;
+		if (strcasestr(u->detail.text[i], u->dfind)) {
+			u->dhit = i;
+			size_t page = u->lines > 6 ? (size_t)u->lines - 6 : 1;
+			if (i < u->dtop || i >= u->dtop + page)
+				u->dtop = i > 2 ? i - 2 : 0;	/* a little context above */
+			return 0;
+		}
+	}
+	return -1;
+}
+
 int ui_detail_action(struct ui *u, int action)
 {
+	if (action == ACT_NEXT_MATCH || action == ACT_PREV_MATCH) {
+		if (!u->dfind[0]) {
+			ui_status(u, UI_ATTR_WARNING, "nothing to find: / in this pane finds text");
+			return UI_DRAW_STATUS;
+		}
+		if (ui_detail_find(u, action == ACT_NEXT_MATCH ? 1 : -1, 0) < 0)
+			ui_status(u, UI_ATTR_WARNING, "'%s' is not in this pane", u->dfind);
+		return UI_DRAW_DETAIL | UI_DRAW_STATUS;
+	}
 	size_t n = u->detail.n, page = u->lines > 4 ? (size_t)u->lines - 4 : 1;
 	if (action == ACT_CLOSE && u->dleft)	/* Left: scroll back, then back to the tree */
 		u->dleft = u->dleft > 8 ? u->dleft - 8 : 0;

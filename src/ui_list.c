@@ -15,7 +15,7 @@ enum { PICK_MAPPING = 1, PICK_TYPED, PICK_ENTRY };
 
 static int has_input(int overlay)
 {
-	return overlay == UI_OV_PICKER || overlay == UI_OV_SEARCH || overlay == UI_OV_FILTER;
+	return overlay == UI_OV_PICKER || overlay == UI_OV_SEARCH || overlay == UI_OV_FILTER || overlay == UI_OV_FIND;
 }
 
 void ui_list_open(struct ui *u, int overlay, const char *title)
@@ -457,6 +457,16 @@ int ui_list_action(struct ui *u, int action, int key)
 		}
 		return UI_DRAW_ALL;
 	}
+	if ((u->overlay == UI_OV_FILTER || u->overlay == UI_OV_FIND) && action == ACT_CANCEL) {
+		if (u->overlay == UI_OV_FILTER) {	/* Esc: no filter */
+			u->filter[0] = '\0';
+			ui_tree_filter(u);
+		} else {
+			u->dfind[0] = '\0';
+		}
+		u->overlay = UI_OV_NONE;
+		return UI_DRAW_ALL;
+	}
 	if (action == ACT_CANCEL || (action == ACT_QUIT && !has_input(u->overlay)))
 		return close_overlay(u);
 	if (has_input(u->overlay)) {
@@ -469,17 +479,12 @@ int ui_list_action(struct ui *u, int action, int key)
 			return UI_DRAW_OVERLAY;
 		}
 		if (key == '\n' || key == '\r' || key == KEY_ENTER) {
-			if (u->overlay == UI_OV_FILTER) {
-				snprintf(u->filter, sizeof u->filter, "%s", u->input);
+			if (u->overlay == UI_OV_FILTER || u->overlay == UI_OV_FIND) {	/* applied already: keep it */
+				int filter = u->overlay == UI_OV_FILTER;
 				u->overlay = UI_OV_NONE;
-				ui_tree_rebuild(u);
-				for (size_t i = 0; u->filter[0] && i < u->nrows; i++)
-					if (strcasestr(u->rows[i].node->name, u->filter)) {
-						u->cur = i;
-						break;
-					}
-				ui_status(u, UI_ATTR_NORMAL, u->filter[0] ? "filter: %s (n, N: next, previous)" : "%s",
-					  u->filter[0] ? u->filter : "no filter");
+				const char *t = filter ? u->filter : u->dfind;
+				ui_status(u, UI_ATTR_NORMAL, *t ? "%s: %s (n, N: next, previous)" : "%s%s", filter ? "filter" : "find",
+					  *t ? t : filter ? ": none" : ": nothing");
 				return UI_DRAW_ALL;
 			}
 			if (u->overlay == UI_OV_PICKER)
@@ -499,6 +504,14 @@ int ui_list_action(struct ui *u, int action, int key)
 			if (u->overlay == UI_OV_PICKER) {
 				u->lcur = 0;
 				ui_picker_filter(u);
+			} else if (u->overlay == UI_OV_FILTER) {	/* live, as you type */
+				snprintf(u->filter, sizeof u->filter, "%s", u->input);
+				ui_tree_filter(u);
+				return UI_DRAW_ALL;
+			} else if (u->overlay == UI_OV_FIND) {
+				snprintf(u->dfind, sizeof u->dfind, "%s", u->input);
+				ui_detail_find(u, 1, 1);
+				return UI_DRAW_ALL;
 			}
 			return UI_DRAW_OVERLAY;
 		}

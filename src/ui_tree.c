@@ -40,9 +40,32 @@ static int single_study(const struct dataset_node *sub)
 	return k == 1;
 }
 
+static void label(const struct ui *u, const struct dataset_node *n, char *buf, size_t len);
+
+/* Does the filter match what the tree shows of n (its label), its name, or the patient name
+ * and UIDs behind it? */
 static int matches(const struct ui *u, const struct dataset_node *n)
 {
-	return u->filter[0] && strcasestr(n->name, u->filter) != NULL;
+	if (!u->filter[0])
+		return 0;
+	if (strcasestr(n->name, u->filter))
+		return 1;
+	char lab[800];
+	label(u, n, lab, sizeof lab);
+	if (strcasestr(lab, u->filter))
+		return 1;
+	/* the values a node stands for (a series inherits none of its study's) */
+	static const enum dicom_tag of_study[] = {DICOM_PATIENT_NAME, DICOM_PATIENT_ID, DICOM_STUDY_UID};
+	static const enum dicom_tag of_series[] = {DICOM_SERIES_UID}, of_instance[] = {DICOM_SOP_INSTANCE_UID};
+	const enum dicom_tag *also = n->kind == DATASET_STUDY ? of_study : n->kind == DATASET_SERIES ? of_series :
+				     n->kind == DATASET_INSTANCE ? of_instance : NULL;
+	size_t k = n->kind == DATASET_STUDY ? 3 : also ? 1 : 0;
+	for (size_t i = 0; n->tags && i < k; i++) {
+		const char *v = dataset_tag(u->tree, n, also[i]);
+		if (v && strcasestr(v, u->filter))
+			return 1;
+	}
+	return 0;
 }
 
 static int subtree_matches(const struct ui *u, const struct dataset_node *n)
@@ -86,8 +109,6 @@ static void add_children(struct ui *u, struct dataset_node *n, int depth)
 			add_children(u, c, depth + 1);
 	}
 }
-
-static void label(const struct ui *u, const struct dataset_node *n, char *buf, size_t len);
 
 void ui_tree_rebuild(struct ui *u)
 {
@@ -238,6 +259,16 @@ const struct dataset_node **ui_tree_targets(struct ui *u, size_t *n)
 		return NULL;
 	const struct dataset_node *st = dataset_ancestor(cur, DATASET_STUDY);
 	return st ? dataset_collect(st, DATASET_STUDY, n) : dataset_collect(cur, DATASET_STUDY, n);
+}
+
+void ui_tree_filter(struct ui *u)
+{
+	ui_tree_rebuild(u);
+	for (size_t i = 0; u->filter[0] && i < u->nrows; i++)
+		if (matches(u, u->rows[i].node)) {
+			u->cur = i;
+			break;
+		}
 }
 
 static size_t find_match(struct ui *u, int dir)

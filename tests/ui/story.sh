@@ -225,4 +225,40 @@ unlike "/ filters the tree: not Aniyah's" "$(screen filter)" "sub-Aniyah"
 like "the filter in the status line" "$(screen filter)" "filter: Linman \(n, N: next, previous\)"
 like "n: the next match is Linman's heart subject (its tags)" "$(screen filter-next)" "StudyDescription +MRI HEART"
 unlike "h on a subject of the filtered tree keeps the filter" "$(screen closed)" "sub-Aniyah"
+
+# the filter works as you type, on what the tree shows and the patients behind it; / in the
+# detail pane finds text, n and N move between the hits
+ui ":wait
+/
+:type DCE S
+:dump $S/live
+<Enter>
+/
+<C-u>
+:type Zhang
+<Enter>
+:dump $S/by-patient
+<Esc>
+/
+:type zzz-nothing
+:dump $S/nomatch
+<Esc>
+:dump $S/nofilter
+g j <Tab>
+/
+:type BREAST
+<Enter>
+:dump $S/find
+n
+:dump $S/find-next
+q"
+like "live: the tree filtered before Enter, by series description" "$(screen live)" "> sam-3 #3 DCE SUB BILATERAL"
+unlike "live: only the matching series" "$(screen live)" "T1 AX LEFT"
+like "live: the prompt shows what is typed" "$(screen live)" "filter: DCE S_"
+like "by patient name (Zhang): Linman's subjects" "$(screen by-patient)" "sub-Linman-heart-1"
+unlike "... not Aniyah's" "$(screen by-patient)" "sub-Aniyah"
+like "nothing matches: said so" "$(screen nomatch)" "no match"
+like "Esc: no filter, the whole tree back" "$(screen nofilter)" "sub-Aniyah-breast-1"
+like "/ in the detail pane finds text" "$(screen find)" "find: BREAST \(n, N: next, previous\)"
+like "... and shows the line" "$(screen find)" "BodyPartExamined +BREAST|StudyDescription +MRI BREAST"
 done_testing
