@@ -668,8 +668,9 @@ static const char *footer(const struct ui *u)
 	case UI_OV_PICKER: return " type to search   Up/Down move   Enter choose   Esc close";
 	case UI_OV_FILTER: return " type to filter (names, descriptions, patients, UIDs)   Enter keep   Esc no filter";
 	case UI_OV_FIND: return " type to find   Enter keep   Esc close   then n, N: next, previous";
+	case UI_OV_SAVE: return " a file name (not in a dataset folder)   Enter save   Ctrl-U clear   Esc no";
 	case UI_OV_RESULTS: return " Enter the JSON   j/k move   q back";
-	case UI_OV_JSON: return " Enter go to the local study   j/k scroll   q back";
+	case UI_OV_JSON: return " Enter go to the local study   j/k scroll   S save  o pager  y copy   q back";
 	case UI_OV_NONE: return " q quit  ? help  p push  b bodySite  s search  r refresh  Space mark  c patient  u undo"
 				"  D remove  L log  v view  / filter";
 	default: return " j/k move   q or Esc close";
@@ -702,13 +703,19 @@ static void draw(struct ui *u, int what)
 			ui_put(u->lines - 2, 0, u->cols, u->status, ui_attr(u, u->status_attr));
 		ui_put(u->lines - 1, 0, u->cols, footer(u), ui_attr(u, UI_ATTR_BAR));
 	}
-	int prompt = u->overlay == UI_OV_FILTER || u->overlay == UI_OV_FIND;	/* typed over the panes */
-	if (prompt) {
+	int prompt = u->overlay == UI_OV_FILTER || u->overlay == UI_OV_FIND || u->overlay == UI_OV_SAVE;
+	if (prompt) {	/* typed in the status line, over the panes */
 		char line[700];
-		snprintf(line, sizeof line, "%s%s_", u->overlay == UI_OV_FILTER ? "filter: " : "find: ", u->input);
+		snprintf(line, sizeof line, "%s%s_", u->overlay == UI_OV_FILTER ? "filter: " : u->overlay == UI_OV_FIND ? "find: "
+			 : "save to: ", u->input);
 		ui_put(u->lines - 2, 0, u->cols, line, ui_attr(u, UI_ATTR_KEY));
 	}
-	if (u->overlay && !prompt) {
+	if (u->overlay == UI_OV_SAVE && u->save_from_json) {
+		int keep = u->overlay;
+		u->overlay = UI_OV_JSON;
+		ui_list_draw(u, 1, 0, h, u->cols);
+		u->overlay = keep;
+	} else if (u->overlay && !prompt) {
 		ui_list_draw(u, 1, 0, h, u->cols);
 	} else {
 		if (what & UI_DRAW_TREE)
@@ -780,6 +787,15 @@ static int dispatch(struct ui *u, int key)
 	case ACT_SWITCH_PANE:
 		u->focus = !u->focus;
 		return UI_DRAW_ALL;
+	case ACT_SAVE:
+		ui_export_save_open(u);
+		return UI_DRAW_ALL;
+	case ACT_PAGER:
+		ui_export_pager(u);
+		return UI_DRAW_ALL;
+	case ACT_COPY:
+		ui_export_copy(u);
+		return UI_DRAW_STATUS;
 	case ACT_WRAP:
 		u->dwrap = !u->dwrap;
 		u->dleft = 0;

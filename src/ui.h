@@ -35,7 +35,7 @@ enum ui_action {
 enum ui_view { UI_VIEW_TAGS, UI_VIEW_FHIR, UI_VIEW_SERVER };
 
 enum ui_overlay { UI_OV_NONE, UI_OV_HELP, UI_OV_LOG, UI_OV_RESULTS, UI_OV_JSON, UI_OV_PICKER, UI_OV_SEARCH,
-		  UI_OV_CONFIRM, UI_OV_FILTER, UI_OV_FIND };
+		  UI_OV_CONFIRM, UI_OV_FILTER, UI_OV_FIND, UI_OV_SAVE };
 
 enum ui_job_kind { UI_JOB_SCAN, UI_JOB_PATIENT, UI_JOB_PUSH, UI_JOB_BODYSITE, UI_JOB_COMPARE, UI_JOB_SEARCH,
 		   UI_JOB_UNDO, UI_JOB_RETRACT };
@@ -123,6 +123,7 @@ struct ui {
 	size_t dleft;			/* columns scrolled sideways */
 	int split;			/* tree pane width chosen with < and >; 0: follows the tree */
 	char dfind[128];		/* text found in the detail pane with /, "" when none */
+	int save_from_json;		/* the save prompt is for the JSON window, not the detail pane */
 	size_t dhit;			/* the detail line of the current hit */
 	int tree_w;			/* widest tree row seen since the last rebuild */
 
@@ -198,6 +199,12 @@ void ui_help_open(struct ui *u);
 void ui_picker_open(struct ui *u);
 void ui_search_open(struct ui *u);
 void ui_results_open(struct ui *u);
+
+/* ui_export.c: what is shown, taken away */
+void ui_export_save_open(struct ui *u);		/* asks for a file name, offering one */
+void ui_export_save(struct ui *u, const char *path);
+void ui_export_pager(struct ui *u);		/* $PAGER (default less), then back */
+void ui_export_copy(struct ui *u);		/* the terminal's clipboard, OSC 52 */
 
 /* ui.c helpers for the other ui files */
 void ui_put(int y, int x, int w, const char *s, int attr);

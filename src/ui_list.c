@@ -15,7 +15,8 @@ enum { PICK_MAPPING = 1, PICK_TYPED, PICK_ENTRY };
 
 static int has_input(int overlay)
 {
-	return overlay == UI_OV_PICKER || overlay == UI_OV_SEARCH || overlay == UI_OV_FILTER || overlay == UI_OV_FIND;
+	return overlay == UI_OV_PICKER || overlay == UI_OV_SEARCH || overlay == UI_OV_FILTER || overlay == UI_OV_FIND ||
+	       overlay == UI_OV_SAVE;
 }
 
 void ui_list_open(struct ui *u, int overlay, const char *title)
@@ -455,6 +456,23 @@ int ui_list_action(struct ui *u, int action, int key)
 			ui_status(u, UI_ATTR_NORMAL, "%s", job == UI_JOB_PUSH ? "not pushed" : job == UI_JOB_RETRACT ?
 				  "nothing removed" : "bodySite not written");
 		}
+		return UI_DRAW_ALL;
+	}
+	if (u->overlay == UI_OV_SAVE && (action == ACT_CANCEL || key == '\n' || key == '\r' || key == KEY_ENTER)) {
+		u->overlay = u->save_from_json ? UI_OV_JSON : UI_OV_NONE;
+		if (action == ACT_CANCEL)
+			ui_status(u, UI_ATTR_NORMAL, "not saved");
+		else
+			ui_export_save(u, u->input);
+		return UI_DRAW_ALL;
+	}
+	if (u->overlay == UI_OV_JSON && (action == ACT_SAVE || action == ACT_PAGER || action == ACT_COPY)) {
+		if (action == ACT_SAVE)
+			ui_export_save_open(u);
+		else if (action == ACT_PAGER)
+			ui_export_pager(u);
+		else
+			ui_export_copy(u);
 		return UI_DRAW_ALL;
 	}
 	if ((u->overlay == UI_OV_FILTER || u->overlay == UI_OV_FIND) && action == ACT_CANCEL) {

@@ -1,0 +1,229 @@
+/* Taking what the detail pane or a JSON window shows away: to a file, to $PAGER, or to the
+ * terminal's clipboard (OSC 52). */
+#include "config.h"
+
+#include "ui.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CLIP_MAX (64u << 10)	/* what terminals take through OSC 52, give or take */
+
+static char *json_text(json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+							 JSON_C_TO_STRING_NOSLASHESCAPE);
+	size_t n = strlen(s);
+	char *t = malloc(n + 2);
+	if (t)
+		snprintf(t, n + 2, "%s\n", s);
+	return t;
+}
+
+static char *lines_text(const struct ui_lines *l)
+{
+	size_t n = 1;
+	for (size_t i = 0; i < l->n; i++)
+		n += strlen(l->text[i]) + 1;
+	char *t = malloc(n), *p = t;
+	for (size_t i = 0; t && i < l->n; i++)
+		p += sprintf(p, "%s\n", l->text[i]);
+	if (t)
+		*p = '\0';
+	return t;
+}
+
+/* What is shown, as text, and a file name for it. Caller frees. NULL when there is nothing. */
+static char *shown_text(struct ui *u, char *name, size_t len)
+{
+	if (u->overlay == UI_OV_JSON && u->shown) {
+		const char *type = NULL, *id = NULL;
+		json_object *v;
+		if (json_object_object_get_ex(u->shown, "resourceType", &v) && json_object_is_type(v, json_type_string))
+			type = json_object_get_string(v);
+		if (json_object_object_get_ex(u->shown, "id", &v) && json_object_is_type(v, json_type_string))
+			id = json_object_get_string(v);
+		snprintf(name, len, "%s-%s.json", type ? type : "resource", id ? id : "unknown");
+		return json_text(u->shown);
+	}
+	ui_detail_update(u);	/* the lines of the node and view as they are now */
+	const struct dataset_node *n = ui_tree_node(u), *st = ui_tree_study(n);
+	const struct dataset_node *sub = st ? dataset_ancestor(st, DATASET_SUBJECT) : NULL;
+	if (u->view == UI_VIEW_FHIR && st) {	/* what a push sends for this study */
+		size_t skipped = 0;
+		json_object *b = fhir_bundle_build(u->tree, &st, 1, NULL, &u->fopts, &skipped);
+		snprintf(name, len, "%s.bundle.json", sub ? sub->name : st->name);
+		char *t = skipped ? NULL : json_text(b);
+		json_object_put(b);
+		return t;
+	}
+	const struct ui_server_copy *c = u->view == UI_VIEW_SERVER && st ? ui_server_copy(u, st) : NULL;
+	if (c && c->resource) {
+		snprintf(name, len, "%s.server.json", sub ? sub->name : st->name);
+		return json_text(c->resource);
+	}
+	snprintf(name, len, "%s.%s.txt", n ? (*n->name ? n->name : "node") : "detail",
+		 u->view == UI_VIEW_TAGS ? "tags" : u->view == UI_VIEW_FHIR ? "fhir" : "server");
+	for (char *p = name; *p; p++)
+		if (*p == '/')
+			*p = '_';
+	return lines_text(&u->detail);
+}
+
+void ui_export_save_open(struct ui *u)
+{
+	char name[400];
+	char *t = shown_text(u, name, sizeof name);
+	if (!t) {
+		ui_status(u, UI_ATTR_WARNING, "nothing to save here");
+		return;
+	}
+	free(t);
+	int json = u->overlay == UI_OV_JSON;
+	if (json)
+		u->overlay = UI_OV_SAVE;	/* over the JSON window, which stays */
+	else
+		ui_list_open(u, UI_OV_SAVE, "");
+	u->save_from_json = json;
+	snprintf(u->input, sizeof u->input, "%s", name);
+	u->input_len = strlen(u->input);
+}
+
+/* Is path (an existing folder's) inside a dataset the UI read? sdsfhir writes into none. */
+static int in_dataset(struct ui *u, const char *dir)
+{
+	char real[PATH_MAX];
+	if (!u->tree || !realpath(dir, real))
+		return 0;
+	for (const struct dataset_node *ds = u->tree->root->child; ds; ds = ds->next) {
+		size_t n = ds->path ? strlen(ds->path) : 0;
+		if (ds->kind == DATASET_DATASET && n && strncmp(real, ds->path, n) == 0 && (real[n] == '/' || !real[n]))
+			return 1;
+	}
+	return 0;
+}
+
+void ui_export_save(struct ui *u, const char *path)
+{
+	char name[400];
+	int was = u->overlay;
+	u->overlay = u->save_from_json ? UI_OV_JSON : UI_OV_NONE;	/* the text of what was shown */
+	char *t = shown_text(u, name, sizeof name);
+	u->overlay = was;
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof dir, ".");
+	if (!t) {
+		ui_status(u, UI_ATTR_WARNING, "nothing to save here");
+	} else if (!*path) {
+		ui_status(u, UI_ATTR_WARNING, "no file name: nothing saved");
+	} else if (in_dataset(u, *dir ? dir : "/")) {
+		ui_status(u, UI_ATTR_ERROR, "not saved: sdsfhir never writes into a dataset folder (%s)", path);
+	} else {
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+		size_t n = strlen(t);
+		if (fd < 0)
+			ui_status(u, UI_ATTR_ERROR, "cannot save to %s: %s%s", path, strerror(errno),
+				  errno == EEXIST ? " (it is not overwritten: give another name)" : "");
+		else if (write(fd, t, n) != (ssize_t)n || close(fd) != 0)
+			ui_status(u, UI_ATTR_ERROR, "cannot save to %s: %s", path, strerror(errno));
+		else
+			ui_status(u, UI_ATTR_NORMAL, "saved %zu bytes to %s", n, path);
+	}
+	free(t);
+}
+
+void ui_export_pager(struct ui *u)
+{
+	char name[400], tmp[] = "/tmp/sdsfhir-view.XXXXXX";
+	char *t = shown_text(u, name, sizeof name);
+	if (!t) {
+		ui_status(u, UI_ATTR_WARNING, "nothing to show here");
+		return;
+	}
+	int fd = mkstemp(tmp);
+	size_t n = strlen(t);
+	int ok = fd >= 0 && write(fd, t, n) == (ssize_t)n;
+	if (fd >= 0)
+		close(fd);
+	free(t);
+	if (!ok) {
+		ui_status(u, UI_ATTR_ERROR, "cannot write a file for the pager: %s", strerror(errno));
+		unlink(tmp);
+		return;
+	}
+	const char *pager = getenv("PAGER");
+	if (!pager || !*pager)
+		pager = "less";
+	def_prog_mode();
+	endwin();
+	pid_t pid = fork();
+	if (pid == 0) {	/* the pager gets the terminal; the file is its argument */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		char cmd[1024];
+		snprintf(cmd, sizeof cmd, "%s \"$1\"", pager);
+		execl("/bin/sh", "sh", "-c", cmd, "sh", tmp, (char *)NULL);
+		_exit(127);
+	}
+	int status = 0;
+	if (pid > 0)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	reset_prog_mode();
+	refresh();
+	unlink(tmp);
+	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) == 127)
+		ui_status(u, UI_ATTR_ERROR, "the pager (%s) could not run", pager);
+	else
+		ui_status(u, UI_ATTR_NORMAL, "back from %s", pager);
+}
+
+void ui_export_copy(struct ui *u)
+{
+	char name[400];
+	char *t = shown_text(u, name, sizeof name);
+	if (!t) {
+		ui_status(u, UI_ATTR_WARNING, "nothing to copy here");
+		return;
+	}
+	size_t n = strlen(t);
+	if (n > CLIP_MAX) {
+		ui_status(u, UI_ATTR_WARNING, "%zu bytes: more than terminals take into the clipboard (%u KiB): S saves it to a file",
+			  n, CLIP_MAX >> 10);
+		free(t);
+		return;
+	}
+	unsigned char *b64 = malloc(4 * ((n + 2) / 3) + 1);
+	if (!b64) {
+		free(t);
+		return;
+	}
+	int len = EVP_EncodeBlock(b64, (const unsigned char *)t, (int)n);
+	free(t);
+	if (!u->script) {	/* OSC 52: the terminal (or tmux with set-clipboard) puts it in the clipboard */
+		fflush(stdout);
+		if (write(STDOUT_FILENO, "\033]52;c;", 7) < 0 || write(STDOUT_FILENO, b64, (size_t)len) < 0 ||
+		    write(STDOUT_FILENO, "\a", 1) < 0)
+			len = -1;
+	}
+	free(b64);
+	if (len < 0)
+		ui_status(u, UI_ATTR_ERROR, "cannot write to the terminal");
+	else
+		ui_status(u, UI_ATTR_NORMAL, "copied %zu bytes to the clipboard (through the terminal, OSC 52)", n);
+}

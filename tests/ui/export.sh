@@ -1,0 +1,59 @@
+#!/bin/sh
+# Taking the JSON away: S saves what is shown (never into a dataset folder, never over a
+# file), o opens it in $PAGER and comes back, y copies it to the clipboard with OSC 52 (tmux).
+. "$top_srcdir/tests/lib.sh"
+command -v tmux >/dev/null || { echo "Bail out! tmux is needed (Debian package tmux)"; exit 1; }
+export XDG_CONFIG_HOME="$TMP/config" SDSFHIR_SERVER=http://127.0.0.1:9/fhir
+sample_data
+D=$TMP/data/sparc_fhir_breast_dataset
+S=$TMP/screens
+mkdir -p "$S" "$TMP/out"
+ui() {
+	printf '%s\n' "$1" >"$TMP/script"
+	(cd "$TMP/out" && SDSFHIR_SCRIPT="$TMP/script" SDSFHIR_SIZE=110x30 "$SDSFHIR" "$D" >"$TMP/ui.out" 2>&1)
+}
+screen() { cat "$S/$1"; }
+
+ui ":wait
+j 2 S
+:dump $S/ask
+<Enter>
+:dump $S/saved
+S
+<Enter>
+:dump $S/again
+S
+<C-u>
+:type $D/primary/stolen.json
+<Enter>
+:dump $S/dataset
+q"
+like "S offers a name" "$(screen ask)" "save to: sub-Aniyah-breast-1\\.bundle\\.json_"
+like "Enter saves" "$(screen saved)" "saved [0-9]+ bytes to sub-Aniyah-breast-1\\.bundle\\.json"
+is "the file holds what a push sends: a Bundle with the Patient and the study" \
+	"$(jq -r '[.resourceType, (.entry | length)] | join(" ")' "$TMP/out/sub-Aniyah-breast-1.bundle.json")" "Bundle 2"
+like "an existing file is not overwritten" "$(screen again)" "cannot save to .*File exists \\(it is not overwritten"
+like "a dataset folder is refused" "$(screen dataset)" "not saved: sdsfhir never writes into a dataset folder"
+check "... and nothing written there" test ! -e "$D/primary/stolen.json"
+
+PAGER="tee $TMP/paged >/dev/null <" ui ":wait
+j 3 o
+:dump $S/paged
+q"
+like "o: the pager got the view and the UI came back" "$(screen paged)" "back from tee"
+like "... the Server view's text, as shown" "$(cat "$TMP/paged")" "Server state not known yet"
+
+# OSC 52 through a real terminal: tmux with set-clipboard keeps what the UI copied
+export TMUX_TMPDIR="$TMP"
+sock="sdsfhir-test-$$"
+t() { tmux -L "$sock" "$@"; }
+trap 't kill-server 2>/dev/null; cleanup' EXIT
+t -f /dev/null new-session -d -x 100 -y 24 -s ui "env TERM=xterm-256color '$SDSFHIR' '$D'; sleep 30"
+t set-option -g set-clipboard on
+i=0; while ! t capture-pane -p -t ui | grep -q "scanned 15 files" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+t send-keys -t ui j 2 y
+i=0; while ! t capture-pane -p -t ui | grep -q "copied" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+like "y: copied, it says so" "$(t capture-pane -p -t ui)" "copied [0-9]+ bytes to the clipboard"
+like "tmux's clipboard holds the Bundle" "$(t show-buffer 2>/dev/null | head -3)" '"resourceType": "Bundle"'
+t send-keys -t ui q
+done_testing
