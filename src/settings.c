@@ -98,6 +98,11 @@ static int settings_set(struct settings *s, const char *key, const char *v, char
 		bad = yes_no(v, &s->netrc);
 	else if (strcmp(key, "insecure") == 0)
 		bad = yes_no(v, &s->insecure);
+	else if (strcmp(key, "server_state") == 0 || strcmp(key, "mouse") == 0) {
+		int yes = 1;
+		bad = yes_no(v, &yes);
+		*(key[0] == 's' ? &s->no_server_state : &s->no_mouse) = !yes;
+	}
 	else if (strcmp(key, "connect_timeout") == 0)
 		bad = seconds(v, &s->connect_timeout_ms);
 	else if (strcmp(key, "timeout") == 0)

@@ -15,6 +15,8 @@ struct settings {
 	char *oauth_token_url, *oauth_client_id, *oauth_secret_file;
 	char *cacert;
 	int insecure;
+	int no_server_state;		/* UI: do not read the server state after the scan */
+	int no_mouse;			/* UI: leave the mouse to the terminal */
 	long connect_timeout_ms, timeout_ms;
 	int retries;
 	int batch;			/* studies per push request; 0: default */

@@ -542,6 +542,17 @@ static int job_poll(struct ui *u)
 			if (u->tree->cache_note[0])
 				ui_log(u, UI_ATTR_WARNING, "warning: %s", u->tree->cache_note);
 			ui_tree_rebuild(u);
+			size_t n = 0;	/* the marks, read in the background in batched searches */
+			const struct dataset_node **all = u->client && !u->set.no_server_state ?
+				dataset_collect(u->tree->root, DATASET_STUDY, &n) : NULL;
+			char keep[sizeof u->status];
+			snprintf(keep, sizeof keep, "%s", u->status);
+			if (n && ui_job_start(u, UI_JOB_COMPARE, all, n, NULL, NULL, NULL) == 0) {
+				u->job->quiet = 1;	/* the scan's status stays; the marks fill in */
+				snprintf(u->status, sizeof u->status, "%s", keep);
+			} else if (!n) {
+				free(all);
+			}
 		}
 		redraw = UI_DRAW_ALL;
 	} else if (j->kind == UI_JOB_SEARCH) {
@@ -595,7 +606,15 @@ static int job_poll(struct ui *u)
 			json_object_put(u->undo);
 			u->undo = NULL;
 		}
-		if (j->sum.status != CLIENT_OK)
+		if (j->quiet && j->sum.status == CLIENT_OK) {	/* the state read on start: after the scan's status */
+			char keep[sizeof u->status];
+			snprintf(keep, sizeof keep, "%s", u->status);
+			ui_status(u, u->status_attr, "%s | server: %s", keep, counts);
+		} else if (j->quiet) {
+			char keep[sizeof u->status];
+			snprintf(keep, sizeof keep, "%s", u->status);
+			ui_status(u, UI_ATTR_WARNING, "server state not read: %s | %s", j->sum.error, keep);
+		} else if (j->sum.status != CLIENT_OK)
 			ui_status(u, UI_ATTR_ERROR, "%s: %s%s%s", job_name(j->kind), j->sum.error, *counts ? " | " : "", counts);
 		else
 			ui_status(u, j->sum.count[ACTIONS_FAILED] ? UI_ATTR_ERROR : UI_ATTR_NORMAL, "%s: %s; %zu request%s (%ld s)",
@@ -776,7 +795,7 @@ static int dispatch(struct ui *u, int key)
 		return UI_DRAW_ALL;
 	case ACT_LOG:
 		ui_list_open(u, UI_OV_LOG, "Log: requests, results and warnings (newest last)");
-		u->lcur = u->list.n ? u->list.n - 1 : 0;
+		u->lcur = u->log.n ? u->log.n - 1 : 0;	/* opens at the newest line */
 		return UI_DRAW_ALL;
 	case ACT_CANCEL:
 		if (u->job) {

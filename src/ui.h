@@ -89,6 +89,7 @@ struct ui_job {
 	int append;			/* search: add to the results shown */
 	char metadata_warning[1024];
 	json_object *undo;		/* bodysite: what to put back (filled); undo: what is put back */
+	int quiet;			/* compare on start: no status of its own but a note after the scan's */
 };
 
 struct ui_server_copy {		/* what the server had for a study, from the last compare */

@@ -55,6 +55,8 @@ like "both datasets in the tree" "$(screen open)" "v sparc_fhir_breast_dataset .
 like "subjects with instance counts" "$(screen open)" "sub-Aniyah-breast-1 \(9\)"
 like "samples under the subject (one study: no study level)" "$(screen open)" "> sam-3 #3 DCE SUB BILATERAL \(3\)"
 like "scan result in the status line" "$(screen open)" "scanned 30 files: 30 instances, 0 errors"
+like "the server state read on start, in the background" "$(screen open)" "\| server: 4 not on the server"
+like "... and the tree marks the studies not there" "$(screen open)" "^  -  v sub-Aniyah-breast-1"
 like "Aniyah's tags: name" "$(screen aniyah-tags)" "PatientName +Brown\^Aniyah"
 like "Aniyah's tags: study date" "$(screen aniyah-tags)" "StudyDate +20230512"
 col() { screen aniyah-tags | cut -d'|' -f2- | grep "^$1 " | awk -v k="$1" '{ print index($0, $2) }'; }
@@ -72,7 +74,8 @@ wr=$(screen split-right | sed -n 3p | cut -d'|' -f1 | wc -c)
 check "the split follows the tree by default, < moves it left ($w0 > $wl)" test "$w0" -gt "$wl"
 check "> moves it right ($wr > $wl)" test "$wr" -gt "$wl"
 like "c: her Patient created (1 request, singular)" "$(screen patient)" "create patients: 1 created; 1 request "
-like "p: the confirmation says how many studies and instances, and where" "$(screen confirm)" "Push 1 study \(9 instances\) to $FHIR/ \? y: push"
+like "p: the confirmation says how many studies and instances, and where" "$(screen confirm)" "Push 1 study \(9 instances; 0 of them already the same on the server\) to"
+like "... and the server, the question wrapped whole" "$(screen confirm)" "$FHIR/ \? y: push, n or Esc: no"
 like "y: pushed (a search of the server's copies, then the transaction)" "$(screen pushed)" "push: 1 created; 2 requests"
 like "the study is marked as on the server, the same" "$(screen pushed)" "^ +=  v sub-Aniyah-breast-1|^  =  v sub-Aniyah-breast-1"
 is "server: one Patient" "$(fhir_count Patient)" 1
@@ -91,7 +94,7 @@ y
 :dump $S/pushed2
 q"
 like "Space marks the subject" "$(screen marked)" "^\* .*sub-Linman-breast-1"
-like "two studies to push" "$(screen confirm2)" "Push 2 studies \(15 instances\)"
+like "two studies to push" "$(screen confirm2)" "Push 2 studies \(15 instances; 0 of them already the same on the server\)"
 like "both pushed" "$(screen pushed2)" "push: 2 created; 2 requests"
 # after r, the confirmation says how many are already the same on the server
 ui ":wait
@@ -261,4 +264,14 @@ like "nothing matches: said so" "$(screen nomatch)" "no match"
 like "Esc: no filter, the whole tree back" "$(screen nofilter)" "sub-Aniyah-breast-1"
 like "/ in the detail pane finds text" "$(screen find)" "find: BREAST \(n, N: next, previous\)"
 like "... and shows the line" "$(screen find)" "BodyPartExamined +BREAST|StudyDescription +MRI BREAST"
+# the server state on start: off with --no-server-state; one search for all the studies
+printf ':wait\n:dump %s\nq\n' "$S/nostate" >"$TMP/script"
+curl -s -X POST "$ADMIN/reset" >/dev/null
+SDSFHIR_SCRIPT="$TMP/script" SDSFHIR_SIZE=100x30 "$SDSFHIR" --no-server-state "$D/sparc_fhir_breast_dataset" "$D/sparc_fhir_heart_dataset" >/dev/null 2>&1
+unlike "--no-server-state: not read" "$(screen nostate)" "server:|^  -  v"
+is "... no request at all" "$(curl -s "$ADMIN/stats" | jq .requests)" 1
+printf ':wait\n:dump %s\nq\n' "$S/state" >"$TMP/script"
+curl -s -X POST "$ADMIN/reset" >/dev/null
+SDSFHIR_SCRIPT="$TMP/script" SDSFHIR_SIZE=100x30 "$SDSFHIR" "$D/sparc_fhir_breast_dataset" "$D/sparc_fhir_heart_dataset" >/dev/null 2>&1
+is "the state of 4 studies in one search (and the metadata)" "$(curl -s "$ADMIN/stats" | jq .requests)" 3
 done_testing
