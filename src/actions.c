@@ -878,6 +878,98 @@ void actions_retract(const struct actions_ctx *a, const struct dataset_node *con
 
 /* ---- search ---- */
 
+static void copy(char *out, size_t len, const char *s)
+{
+	snprintf(out, len, "%s", s ? s : "");
+}
+
+/* "given family" of the first HumanName of resource p. */
+static void human_name(json_object *p, char *out, size_t len)
+{
+	json_object *name = jget_idx_obj(jget_arr(p, "name"), 0);
+	const char *family = jget_str(name, "family"), *given = NULL;
+	json_object *g = jget_arr(name, "given");
+	if (jget_len(g) && json_object_is_type(json_object_array_get_idx(g, 0), json_type_string))
+		given = json_object_get_string(json_object_array_get_idx(g, 0));
+	if (!family && !given)
+		given = jget_str(name, "text");
+	snprintf(out, len, "%s%s%s", given ? given : "", given && family ? " " : "", family ? family : "");
+}
+
+static const char *identifier_value(json_object *res, const char *system)
+{
+	json_object *ids = jget_arr(res, "identifier");
+	for (size_t i = 0; i < jget_len(ids); i++) {
+		json_object *id = jget_idx_obj(ids, i);
+		const char *s = jget_str(id, "system");
+		if (s && strcmp(s, system) == 0)
+			return jget_str(id, "value");
+	}
+	return NULL;
+}
+
+/* The SPARC name in an identifier value "urn:uid:<name>-<uuid or uid>". */
+static void sparc_name(const char *v, char *out, size_t len, int strip_uuid)
+{
+	if (!v) {
+		out[0] = '\0';
+		return;
+	}
+	if (strncmp(v, "urn:uid:", 8) == 0)
+		v += 8;
+	size_t n = strlen(v);
+	if (strip_uuid && n > 37 && v[n - 37] == '-')
+		n -= 37;
+	snprintf(out, len, "%.*s", (int)n, v);
+}
+
+void actions_result_row(json_object *r, json_object *included, struct actions_row *row)
+{
+	memset(row, 0, sizeof *row);
+	copy(row->type, sizeof row->type, jget_str(r, "resourceType"));
+	copy(row->id, sizeof row->id, jget_str(r, "id"));
+	copy(row->last_updated, sizeof row->last_updated, jget_str(jget_obj(r, "meta"), "lastUpdated"));
+	if (strcmp(row->type, "Patient") == 0) {
+		human_name(r, row->patient, sizeof row->patient);
+		copy(row->gender, sizeof row->gender, jget_str(r, "gender"));
+		copy(row->birth_date, sizeof row->birth_date, jget_str(r, "birthDate"));
+		json_object *id = jget_idx_obj(jget_arr(r, "identifier"), 0);
+		if (id)
+			snprintf(row->identifier, sizeof row->identifier, "%s|%s", jget_str(id, "system") ?: "",
+				 jget_str(id, "value") ?: "");
+		return;
+	}
+	if (strcmp(row->type, "ImagingStudy") != 0)
+		return;
+	const char *ref = jget_str(jget_obj(r, "subject"), "reference");
+	for (size_t k = 0; ref && k < jget_len(included); k++) {
+		json_object *p = jget_idx_obj(included, k);
+		char pref[300];
+		snprintf(pref, sizeof pref, "%s/%s", jget_str(p, "resourceType") ?: "?", jget_str(p, "id") ?: "?");
+		size_t lr = strlen(ref), lp = strlen(pref);
+		if (strcmp(pref, ref) == 0 || (lr > lp && strcmp(ref + lr - lp, pref) == 0 && ref[lr - lp - 1] == '/'))
+			human_name(p, row->patient, sizeof row->patient);
+	}
+	if (!row->patient[0])
+		copy(row->patient, sizeof row->patient, ref);
+	copy(row->started, sizeof row->started, jget_str(r, "started"));
+	json_object *series = jget_arr(r, "series");
+	if (series)
+		snprintf(row->nseries, sizeof row->nseries, "%zu", jget_len(series));
+	for (size_t k = 0; k < jget_len(series); k++) {
+		json_object *bs = jget_obj(jget_idx_obj(series, k), "bodySite");
+		const char *x = jget_str(bs, "display") ? jget_str(bs, "display") : jget_str(bs, "code");
+		size_t used = strlen(row->sites);
+		if (x && !strstr(row->sites, x))
+			snprintf(row->sites + used, sizeof row->sites - used, "%s%s", used ? "," : "", x);
+	}
+	sparc_name(identifier_value(r, FHIR_SYS_SPARC_DATASET), row->dataset, sizeof row->dataset, 1);
+	sparc_name(identifier_value(r, FHIR_SYS_SPARC_STUDY), row->sparc_study, sizeof row->sparc_study, 0);
+	const char *uid = identifier_value(r, FHIR_SYS_DICOM_UID);
+	if (uid && strncmp(uid, "urn:oid:", 8) == 0)
+		copy(row->study_uid, sizeof row->study_uid, uid + 8);
+}
+
 int actions_search_query(const char *kind, const char *value, char *out, size_t len, char *err, size_t errlen)
 {
 	char esc[1200];

@@ -107,6 +107,22 @@ int actions_search(const struct actions_ctx *a, const char *query, int all, json
 int actions_page(json_object *bundle, json_object *matches, json_object *included, json_object *seen, long *total,
 		 char **next, char *err, size_t errlen);
 
+/* One search result as people read it: every field checked for its type, "" when absent. */
+struct actions_row {
+	char type[64], id[128];
+	char patient[256];		/* ImagingStudy: the name of its included Patient, else its reference;
+					   Patient: its name */
+	char started[64], nseries[16], sites[512];	/* ImagingStudy */
+	char dataset[256], sparc_study[512];		/* ImagingStudy: the SPARC names in its identifiers */
+	char study_uid[256];		/* ImagingStudy: its urn:dicom:uid StudyInstanceUID */
+	char gender[32], birth_date[32], identifier[600];	/* Patient */
+	char last_updated[64];
+};
+
+/* Fill row from resource r of a search, with included (may be NULL) for the subjects' names.
+ * Never fails: fields of the wrong type are left "". */
+void actions_result_row(json_object *r, json_object *included, struct actions_row *row);
+
 /* The query of a search shorthand: kind "patient" (a name), "bodysite" (SNOMED CT code, or a
  * name through CID 4031), "identifier", "dataset" (a dataset folder name). 0, or -1 with err. */
 int actions_search_query(const char *kind, const char *value, char *out, size_t len, char *err, size_t errlen);

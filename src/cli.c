@@ -2,6 +2,7 @@
 
 #include "cli.h"
 #include "termsafe.h"
+#include "jget.h"
 #include "dataset.h"
 #include "dicom.h"
 #include "actions.h"
@@ -859,29 +860,6 @@ int cli_status(int argc, char **argv)
 
 /* ---- search output ---- */
 
-static const char *jstr(json_object *o, const char *path)
-{
-	/* path: "a.b" through objects, "a[0]" for the first array element */
-	char key[64];
-	while (o && *path) {
-		size_t n = strcspn(path, ".[");
-		snprintf(key, sizeof key, "%.*s", (int)n, path);
-		if (!json_object_object_get_ex(o, key, &o))
-			return NULL;
-		path += n;
-		if (*path == '[') {
-			if (!json_object_is_type(o, json_type_array) || json_object_array_length(o) == 0)
-				return NULL;
-			o = json_object_array_get_idx(o, 0);
-			path += 3;
-		}
-		if (*path == '.')
-			path++;
-	}
-	return o && !json_object_is_type(o, json_type_object) && !json_object_is_type(o, json_type_array)
-		       ? json_object_get_string(o) : NULL;
-}
-
 static size_t text_width(const char *s)
 {
 	size_t w = 0;
@@ -903,7 +881,7 @@ static void table_add(struct table *t, char **row)
 		return;
 	t->cells = c;
 	for (size_t i = 0; i < t->ncols; i++)
-		c[t->nrows * t->ncols + i] = strdup(row[i] && *row[i] ? row[i] : "-");
+		c[t->nrows * t->ncols + i] = termsafe_dup(row[i] && *row[i] ? row[i] : "-");
 	t->nrows++;
 }
 
@@ -931,72 +909,16 @@ static void table_print(struct table *t)
 	free(t->cells);
 }
 
-/* The SPARC name in an identifier value "urn:uid:<name>-<uuid or uid>". */
-static void sparc_name(const char *v, char *out, size_t len, int strip_uuid)
-{
-	if (!v) {
-		snprintf(out, len, "-");
-		return;
-	}
-	if (strncmp(v, "urn:uid:", 8) == 0)
-		v += 8;
-	size_t n = strlen(v);
-	if (strip_uuid && n > 37 && v[n - 37] == '-')
-		n -= 37;
-	snprintf(out, len, "%.*s", (int)n, v);
-}
-
-static const char *identifier_value(json_object *res, const char *system)
-{
-	json_object *ids;
-	if (!json_object_object_get_ex(res, "identifier", &ids) || !json_object_is_type(ids, json_type_array))
-		return NULL;
-	for (size_t i = 0; i < json_object_array_length(ids); i++) {
-		json_object *id = json_object_array_get_idx(ids, i);
-		const char *s = jstr(id, "system");
-		if (s && strcmp(s, system) == 0)
-			return jstr(id, "value");
-	}
-	return NULL;
-}
-
-static void human_name(json_object *p, char *out, size_t len)
-{
-	const char *family = jstr(p, "name[0].family"), *given = jstr(p, "name[0].given[0]");
-	snprintf(out, len, "%s%s%s", given ? given : "", given && family ? " " : "", family ? family : "");
-}
-
 static void print_studies(json_object *matches, json_object *included, const char *shorthand)
 {
 	struct table t = {7, 0, {"ID", "PATIENT", "STARTED", "SERIES", "BODY SITES", "DATASET", "SPARC STUDY"}, NULL};
 	json_object *datasets = json_object_new_object();
 	for (size_t i = 0; i < json_object_array_length(matches); i++) {
-		json_object *s = json_object_array_get_idx(matches, i), *series;
-		char patient[256] = "", sites[512] = "", nseries[16] = "", ds[256], st[256];
-		const char *ref = jstr(s, "subject.reference");
-		for (size_t k = 0; ref && k < json_object_array_length(included); k++) {
-			json_object *p = json_object_array_get_idx(included, k);
-			char pref[300];
-			snprintf(pref, sizeof pref, "%s/%s", jstr(p, "resourceType"), jstr(p, "id"));
-			if (strcmp(pref, ref) == 0 || (strstr(ref, pref) && ref[strlen(ref) - strlen(pref) - 1] == '/'))
-				human_name(p, patient, sizeof patient);
-		}
-		if (!*patient)
-			snprintf(patient, sizeof patient, "%s", ref ? ref : "-");
-		if (json_object_object_get_ex(s, "series", &series) && json_object_is_type(series, json_type_array)) {
-			snprintf(nseries, sizeof nseries, "%zu", json_object_array_length(series));
-			for (size_t k = 0; k < json_object_array_length(series); k++) {
-				const char *d = jstr(json_object_array_get_idx(series, k), "bodySite.display");
-				const char *c = jstr(json_object_array_get_idx(series, k), "bodySite.code");
-				const char *x = d ? d : c;
-				if (x && !strstr(sites, x))
-					snprintf(sites + strlen(sites), sizeof sites - strlen(sites), "%s%s", *sites ? "," : "", x);
-			}
-		}
-		sparc_name(identifier_value(s, FHIR_SYS_SPARC_DATASET), ds, sizeof ds, 1);
-		sparc_name(identifier_value(s, FHIR_SYS_SPARC_STUDY), st, sizeof st, 0);
-		json_object_object_add(datasets, ds, NULL);
-		char *row[7] = {(char *)jstr(s, "id"), patient, (char *)jstr(s, "started"), nseries, sites, ds, st};
+		struct actions_row r;
+		actions_result_row(json_object_array_get_idx(matches, i), included, &r);
+		if (r.dataset[0])
+			json_object_object_add(datasets, r.dataset, NULL);
+		char *row[7] = {r.id, r.patient, r.started, r.nseries, r.sites, r.dataset, r.sparc_study};
 		table_add(&t, row);
 	}
 	table_print(&t);
@@ -1004,7 +926,8 @@ static void print_studies(json_object *matches, json_object *included, const cha
 		printf("datasets:");
 		json_object_object_foreach(datasets, k, v) {
 			(void)v;
-			printf(" %s", k);
+			char shown[600];
+			printf(" %s", termsafe(k, shown, sizeof shown, 0));
 		}
 		putchar('\n');
 	}
@@ -1014,24 +937,18 @@ static void print_studies(json_object *matches, json_object *included, const cha
 static void print_resources(json_object *matches)
 {
 	int patients = 1;
-	for (size_t i = 0; i < json_object_array_length(matches); i++)
-		patients &= !strcmp(jstr(json_object_array_get_idx(matches, i), "resourceType") ?: "", "Patient");
+	struct actions_row r;
+	for (size_t i = 0; i < json_object_array_length(matches); i++) {
+		actions_result_row(json_object_array_get_idx(matches, i), NULL, &r);
+		patients &= !strcmp(r.type, "Patient");
+	}
 	struct table t = {patients ? 5 : 3, 0, {"ID", "NAME", "GENDER", "BIRTH DATE", "IDENTIFIER"}, NULL};
 	if (!patients)
 		t.head[0] = "TYPE", t.head[1] = "ID", t.head[2] = "LAST UPDATED";
 	for (size_t i = 0; i < json_object_array_length(matches); i++) {
-		json_object *r = json_object_array_get_idx(matches, i);
-		char name[256], ident[600];
-		if (patients) {
-			human_name(r, name, sizeof name);
-			snprintf(ident, sizeof ident, "%s|%s", jstr(r, "identifier[0].system") ?: "",
-				 jstr(r, "identifier[0].value") ?: "");
-			char *row[5] = {(char *)jstr(r, "id"), name, (char *)jstr(r, "gender"), (char *)jstr(r, "birthDate"), ident};
-			table_add(&t, row);
-		} else {
-			char *row[3] = {(char *)jstr(r, "resourceType"), (char *)jstr(r, "id"), (char *)jstr(r, "meta.lastUpdated")};
-			table_add(&t, row);
-		}
+		actions_result_row(json_object_array_get_idx(matches, i), NULL, &r);
+		char *prow[5] = {r.id, r.patient, r.gender, r.birth_date, r.identifier}, *orow[3] = {r.type, r.id, r.last_updated};
+		table_add(&t, patients ? prow : orow);
 	}
 	table_print(&t);
 }
@@ -1091,7 +1008,7 @@ int cli_search(int argc, char **argv)
 		size_t n = json_object_array_length(matches);
 		int studies = n > 0;
 		for (size_t i = 0; i < n; i++)
-			studies &= !strcmp(jstr(json_object_array_get_idx(matches, i), "resourceType") ?: "", "ImagingStudy");
+			studies &= jget_is_resource(json_object_array_get_idx(matches, i), "ImagingStudy");
 		if (studies)
 			print_studies(matches, included, sc.shorthand);
 		else if (n)

@@ -560,6 +560,13 @@ static int job_poll(struct ui *u)
 			ui_status(u, UI_ATTR_ERROR, "search: %s", j->sum.error);
 			json_object_put(j->matches);
 			json_object_put(j->included);
+			if (!j->append && j->sum.status != CLIENT_ERR_CANCELLED && j->query) {
+				/* the query stays in the box, the error under it */
+				snprintf(u->search_error, sizeof u->search_error, "error: %s", j->sum.error);
+				ui_search_open(u);
+				snprintf(u->input, sizeof u->input, "%s", j->query);
+				u->input_len = strlen(u->input);
+			}
 		} else {
 			int appending = j->append && u->matches;
 			if (appending) {

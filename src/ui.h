@@ -140,6 +140,8 @@ struct ui {
 	json_object *shown;		/* JSON overlay: the resource shown (borrowed from results) */
 	const struct dataset_node *jump;	/* JSON overlay: local study it matches */
 
+	char search_error[1100];	/* the last search's error, shown under its query when the box reopens */
+
 	/* search results */
 	json_object *matches, *included;
 	long total_found;

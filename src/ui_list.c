@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "ui.h"
+#include "jget.h"
 
 #include <ctype.h>
 #include <curses.h>
@@ -10,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 enum { PICK_MAPPING = 1, PICK_TYPED, PICK_ENTRY };
 
@@ -185,9 +188,104 @@ static int picker_apply(struct ui *u)
 
 /* ---- search ---- */
 
+/* ---- search history: $XDG_STATE_HOME/sdsfhir/search_history, newest last ---- */
+
+#define HISTORY_MAX 200
+static const char not_a_query[] = "";	/* list data of lines that are not queries */
+
+static int history_path(char *out, size_t len, int make)
+{
+	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char dir[4096];
+	if (state && *state == '/')
+		snprintf(dir, sizeof dir, "%s/sdsfhir", state);
+	else if (home && *home == '/')
+		snprintf(dir, sizeof dir, "%s/.local/state/sdsfhir", home);
+	else
+		return -1;
+	if (make) {	/* mkdir -p */
+		for (char *p = dir + 1; *p; p++)
+			if (*p == '/') {
+				*p = '\0';
+				mkdir(dir, 0700);
+				*p = '/';
+			}
+		mkdir(dir, 0700);
+	}
+	return snprintf(out, len, "%s/search_history", dir) < (int)len ? 0 : -1;
+}
+
+/* The queries of the history, oldest first, into l (text only). */
+static void history_read(struct ui_lines *l)
+{
+	char path[4200], line[700];
+	FILE *f = history_path(path, sizeof path, 0) == 0 ? fopen(path, "r") : NULL;
+	for (size_t n = 0; f && n < 10 * HISTORY_MAX && fgets(line, sizeof line, f); n++) {
+		line[strcspn(line, "\r\n")] = '\0';
+		int ok = *line != '\0';
+		for (const char *c = line; *c && ok; c++)
+			ok = (unsigned char)*c >= 0x20 && *c != 0x7f;	/* ours, but checked all the same */
+		if (ok)
+			ui_lines_add(l, UI_ATTR_NORMAL, NULL, "%s", line);
+	}
+	if (f)
+		fclose(f);
+}
+
+static void history_add(const char *query)
+{
+	struct ui_lines h = {0};
+	history_read(&h);
+	char path[4200], tmp[4300];
+	if (history_path(path, sizeof path, 1) < 0) {
+		ui_lines_clear(&h);
+		return;
+	}
+	snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+	FILE *f = fopen(tmp, "w");
+	size_t others = 0;
+	for (size_t i = 0; i < h.n; i++)
+		others += strcmp(h.text[i], query) != 0;
+	size_t skip = others >= HISTORY_MAX ? others - (HISTORY_MAX - 1) : 0;	/* the oldest go */
+	for (size_t i = 0; f && i < h.n; i++) {
+		if (strcmp(h.text[i], query) == 0)
+			continue;	/* once, as the newest */
+		if (skip) {
+			skip--;
+			continue;
+		}
+		fprintf(f, "%s\n", h.text[i]);
+	}
+	if (f) {
+		fprintf(f, "%s\n", query);
+		if (fclose(f) == 0)
+			rename(tmp, path);
+		else
+			unlink(tmp);
+	}
+	ui_lines_clear(&h);
+}
+
+static void ready_queries(struct ui *u);
+
 void ui_search_open(struct ui *u)
 {
-	ui_list_open(u, UI_OV_SEARCH, "Search: type a Type?params query, or pick a ready one (Up/Down); Enter runs it");
+	ui_list_open(u, UI_OV_SEARCH, "Search: type a Type?params query, or pick a ready or earlier one (Up/Down); Enter runs it");
+	if (u->search_error[0]) {	/* the last query failed: it is in the box, the error under it */
+		ui_lines_add(&u->list, UI_ATTR_ERROR, (void *)not_a_query, "%s", u->search_error);
+		u->search_error[0] = '\0';
+	}
+	ready_queries(u);
+	struct ui_lines h = {0};	/* then the earlier ones, newest first */
+	history_read(&h);
+	for (size_t i = h.n, k = 0; i-- > 0 && k < 50; k++)
+		ui_lines_add(&u->list, UI_ATTR_DIM, NULL, "%s", h.text[i]);
+	ui_lines_clear(&h);
+}
+
+/* Ready queries for the node under the cursor. */
+static void ready_queries(struct ui *u)
+{
 	const struct dataset_node *st = ui_tree_study(ui_tree_node(u));
 	if (!st || !u->tree)
 		return;
@@ -221,32 +319,20 @@ void ui_search_open(struct ui *u)
 	}
 }
 
+/* The local study a search result stands for (by its urn:dicom:uid identifier), or NULL. */
 static const struct dataset_node *local_study(struct ui *u, json_object *res)
 {
-	json_object *ids;
-	if (!u->tree || !json_object_object_get_ex(res, "identifier", &ids) || !json_object_is_type(ids, json_type_array))
+	struct actions_row row;
+	actions_result_row(res, NULL, &row);
+	if (!u->tree || !row.study_uid[0])
 		return NULL;
-	for (size_t i = 0; i < json_object_array_length(ids); i++) {
-		json_object *id = json_object_array_get_idx(ids, i), *sys, *val;
-		if (!json_object_object_get_ex(id, "system", &sys) || strcmp(json_object_get_string(sys), FHIR_SYS_DICOM_UID) ||
-		    !json_object_object_get_ex(id, "value", &val) || strncmp(json_object_get_string(val), "urn:oid:", 8))
-			continue;
-		const char *uid = json_object_get_string(val) + 8;
-		size_t n;
-		const struct dataset_node **all = dataset_collect(u->tree->root, DATASET_STUDY, &n), *found = NULL;
-		for (size_t k = 0; k < n && !found; k++)
-			if (strcmp(all[k]->name, uid) == 0)
-				found = all[k];
-		free(all);
-		return found;
-	}
-	return NULL;
-}
-
-static const char *jget(json_object *o, const char *k)
-{
-	json_object *v;
-	return o && json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : NULL;
+	size_t n;
+	const struct dataset_node **all = dataset_collect(u->tree->root, DATASET_STUDY, &n), *found = NULL;
+	for (size_t k = 0; k < n && !found; k++)
+		if (strcmp(all[k]->name, row.study_uid) == 0)
+			found = all[k];
+	free(all);
+	return found;
 }
 
 void ui_results_open(struct ui *u)
@@ -254,46 +340,30 @@ void ui_results_open(struct ui *u)
 	size_t keep = u->overlay == UI_OV_RESULTS ? u->lcur : 0;
 	char title[256], shown[128];
 	snprintf(title, sizeof title, "Results: %s (Enter: the resource's JSON; -> marks a local study)",
-		 actions_shown_text(json_object_array_length(u->matches), u->total_found, u->next != NULL,
-				    "as you scroll", shown, sizeof shown));
+		 actions_shown_text(jget_len(u->matches), u->total_found, u->next != NULL, "as you scroll", shown,
+				    sizeof shown));
 	ui_list_open(u, UI_OV_RESULTS, title);
-	for (size_t i = 0; i < json_object_array_length(u->matches); i++) {
-		json_object *r = json_object_array_get_idx(u->matches, i), *subj, *series;
-		const char *type = jget(r, "resourceType");
+	int patients = 0;
+	for (size_t i = 0; i < jget_len(u->matches); i++) {
+		json_object *r = json_object_array_get_idx(u->matches, i);
+		struct actions_row row;
+		actions_result_row(r, u->included, &row);
 		const struct dataset_node *local = local_study(u, r);
-		char who[256] = "", sites[256] = "";
-		if (json_object_object_get_ex(r, "subject", &subj)) {
-			const char *ref = jget(subj, "reference");
-			for (size_t k = 0; ref && k < json_object_array_length(u->included); k++) {
-				json_object *p = json_object_array_get_idx(u->included, k), *names, *given;
-				char pref[300];
-				snprintf(pref, sizeof pref, "Patient/%s", jget(p, "id") ?: "");
-				if (strcmp(pref, ref) || !json_object_object_get_ex(p, "name", &names))
-					continue;
-				json_object *nm = json_object_array_get_idx(names, 0);
-				snprintf(who, sizeof who, "%s %s", json_object_object_get_ex(nm, "given", &given) ?
-					 json_object_get_string(json_object_array_get_idx(given, 0)) : "", jget(nm, "family") ?: "");
-			}
-		}
-		if (json_object_object_get_ex(r, "series", &series))
-			for (size_t k = 0; k < json_object_array_length(series); k++) {
-				json_object *bs;
-				if (json_object_object_get_ex(json_object_array_get_idx(series, k), "bodySite", &bs) &&
-				    jget(bs, "display") && !strstr(sites, jget(bs, "display")))
-					snprintf(sites + strlen(sites), sizeof sites - strlen(sites), "%s%s", *sites ? "," : "",
-						 jget(bs, "display"));
-			}
-		if (type && !strcmp(type, "ImagingStudy"))
+		const struct dataset_node *sub = local ? dataset_ancestor(local, DATASET_SUBJECT) : NULL;
+		if (!strcmp(row.type, "ImagingStudy")) {
 			ui_lines_add(&u->list, UI_ATTR_NORMAL, r, "%s %-22s %-16s %-25s %-12s %s", local ? "->" : "  ",
-				     local ? dataset_ancestor(local, DATASET_SUBJECT)->name : "(not here)", *who ? who : "-",
-				     jget(r, "started") ?: "-", *sites ? sites : "-", jget(r, "id") ?: "-");
-		else if (type && !strcmp(type, "Patient"))
-			ui_lines_add(&u->list, UI_ATTR_NORMAL, r, "   Patient/%s  %s", jget(r, "id") ?: "-",
-				     json_object_to_json_string_ext(json_object_object_get(r, "name"), JSON_C_TO_STRING_PLAIN));
-		else
-			ui_lines_add(&u->list, UI_ATTR_NORMAL, r, "   %s/%s", type ?: "?", jget(r, "id") ?: "-");
+				     sub ? sub->name : "(not here)", *row.patient ? row.patient : "-", *row.started ? row.started : "-",
+				     *row.sites ? row.sites : "-", *row.id ? row.id : "-");
+		} else if (!strcmp(row.type, "Patient")) {	/* a table: name, birth date, gender, id */
+			if (!patients++)
+				ui_lines_add(&u->list, UI_ATTR_DIM, NULL, "   %-30s %-10s %-7s %s", "NAME", "BORN", "GENDER", "ID");
+			ui_lines_add(&u->list, UI_ATTR_NORMAL, r, "   %-30s %-10s %-7s Patient/%s", *row.patient ? row.patient : "-",
+				     *row.birth_date ? row.birth_date : "-", *row.gender ? row.gender : "-", *row.id ? row.id : "-");
+		} else {
+			ui_lines_add(&u->list, UI_ATTR_NORMAL, r, "   %s/%s", *row.type ? row.type : "?", *row.id ? row.id : "-");
+		}
 	}
-	if (!json_object_array_length(u->matches))
+	if (!jget_len(u->matches))
 		ui_lines_add(&u->list, UI_ATTR_DIM, NULL, "(nothing found)");
 	if (u->next)
 		ui_lines_add(&u->list, UI_ATTR_DIM, NULL, "(more: move down to load the next page)");
@@ -305,7 +375,7 @@ static void json_open(struct ui *u, json_object *r)
 	char title[300];
 	u->shown = r;
 	u->jump = local_study(u, r);
-	snprintf(title, sizeof title, "%s/%s%s", jget(r, "resourceType") ?: "?", jget(r, "id") ?: "-",
+	snprintf(title, sizeof title, "%s/%s%s", jget_str(r, "resourceType") ?: "?", jget_str(r, "id") ?: "-",
 		 u->jump ? "  (Enter: go to the local study; q: back to the results)" : "  (q: back to the results)");
 	u->overlay = UI_OV_JSON;
 	snprintf(u->ov_title, sizeof u->ov_title, "%s", title);
@@ -490,7 +560,7 @@ int ui_list_action(struct ui *u, int action, int key)
 	if (has_input(u->overlay)) {
 		if (key == KEY_UP || key == KEY_DOWN || key == KEY_NPAGE || key == KEY_PPAGE) {
 			list_move(u, action);
-			if (u->overlay == UI_OV_SEARCH && u->lcur < u->list.n) {
+			if (u->overlay == UI_OV_SEARCH && u->lcur < u->list.n && u->list.data[u->lcur] != not_a_query) {
 				snprintf(u->input, sizeof u->input, "%s", u->list.text[u->lcur]);
 				u->input_len = strlen(u->input);
 			}
@@ -515,6 +585,7 @@ int ui_list_action(struct ui *u, int action, int key)
 			u->overlay = UI_OV_NONE;
 			free(u->next);
 			u->next = NULL;
+			history_add(query);
 			ui_job_start(u, UI_JOB_SEARCH, NULL, 0, NULL, NULL, query);
 			return UI_DRAW_ALL;
 		}
