@@ -783,8 +783,48 @@ static const struct dataset_node **targets_or_warn(struct ui *u, size_t *n)
 	return s;
 }
 
+/* A click or a wheel turn at (x, y): a click selects (and focuses) what it is on, the wheel
+ * scrolls the pane or list under it. */
+static int mouse(struct ui *u, int x, int y, int click, int wheel)
+{
+	int h = u->lines - 3, tw = tree_width(u);
+	if (y < 1 || y > h)
+		return 0;
+	if (u->overlay && u->overlay != UI_OV_FILTER && u->overlay != UI_OV_FIND && u->overlay != UI_OV_SAVE) {
+		if (wheel)
+			return ui_list_action(u, wheel > 0 ? ACT_MOVE_DOWN : ACT_MOVE_UP, 0) | UI_DRAW_ALL;
+		size_t row = u->ltop + (size_t)(y - 2);	/* below the window's title */
+		if (click && y >= 2 && row < (u->overlay == UI_OV_LOG ? u->log.n : u->list.n) && u->overlay != UI_OV_CONFIRM)
+			u->lcur = row;
+		return UI_DRAW_ALL;
+	}
+	int detail = x > tw;
+	if (wheel) {
+		for (int i = 0; i < 3; i++)
+			if (detail)
+				ui_detail_action(u, wheel > 0 ? ACT_MOVE_DOWN : ACT_MOVE_UP);
+			else
+				ui_tree_action(u, wheel > 0 ? ACT_MOVE_DOWN : ACT_MOVE_UP);
+		return UI_DRAW_ALL;
+	}
+	if (!click)
+		return 0;
+	u->focus = detail;
+	if (!detail && u->top + (size_t)(y - 1) < u->nrows)
+		u->cur = u->top + (size_t)(y - 1);
+	return UI_DRAW_ALL;
+}
+
 static int dispatch(struct ui *u, int key)
 {
+	if (key == KEY_MOUSE) {
+		MEVENT ev;
+		if (getmouse(&ev) != OK)
+			return 0;
+		int wheel = ev.bstate & BUTTON4_PRESSED ? -1 : ev.bstate & BUTTON5_PRESSED ? 1 : 0;
+		int click = (ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED)) != 0;
+		return mouse(u, ev.x, ev.y, click, wheel);
+	}
 	int action = action_of(key);
 	if (key == KEY_RESIZE)
 		return UI_DRAW_ALL;
@@ -985,6 +1025,12 @@ static int run_script(struct ui *u, FILE *f)
 			long ms = strtol(l + 7, NULL, 10);
 			struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 			nanosleep(&ts, NULL);
+		} else if (strncmp(l, ":mouse ", 7) == 0) {	/* :mouse X Y click|up|down */
+			int mx, my;
+			char what[16] = "";
+			if (sscanf(l + 7, "%d %d %15s", &mx, &my, what) == 3)
+				redraw |= mouse(u, mx, my, strcmp(what, "click") == 0,
+						strcmp(what, "up") == 0 ? -1 : strcmp(what, "down") == 0 ? 1 : 0);
 		} else if (strncmp(l, ":resize ", 8) == 0) {
 			int w, h;
 			if (sscanf(l + 8, "%dx%d", &w, &h) == 2)
@@ -1163,6 +1209,10 @@ int ui_main(int argc, char **argv)
 	raw();
 	noecho();
 	keypad(stdscr, TRUE);
+	if (!u.set.no_mouse) {	/* as tig, htop and k9s: click and wheel; Shift keeps the terminal's selection */
+		mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+		mouseinterval(0);
+	}
 	curs_set(0);
 	set_escdelay(25);
 	timeout(100);

@@ -10,11 +10,13 @@ trap 't kill-server 2>/dev/null; cleanup' EXIT
 port=$(free_port)
 D=$top_srcdir/data
 
-start() {	# start [ENV...]: sdsfhir in an 80x24 window; its exit status goes to $TMP/exit
+start() {	# start [ENV...] [--OPTION]: sdsfhir in an 80x24 window; its exit status goes to $TMP/exit
 	rm -f "$TMP/exit"
 	t kill-session -t ui 2>/dev/null
+	envs="" opts=""
+	for a in "$@"; do case $a in --*) opts="$opts $a" ;; *) envs="$envs $a" ;; esac; done
 	t -f /dev/null new-session -d -x 80 -y 24 -s ui \
-		"env TERM=xterm-256color SDSFHIR_SERVER=http://127.0.0.1:$port/fhir $* '$SDSFHIR' '$D'; echo \$? > '$TMP/exit'; sleep 30"
+		"env TERM=xterm-256color SDSFHIR_SERVER=http://127.0.0.1:$port/fhir $envs '$SDSFHIR'$opts '$D'; echo \$? > '$TMP/exit'; sleep 30"
 	wait_for "scanned 30 files"
 }
 capture() { t capture-pane -p -t ui; }
@@ -67,6 +69,23 @@ start TERM=vt100
 like "a monochrome terminal (vt100) works" "$(capture)" "v sparc_fhir_breast_dataset"
 t send-keys -t ui q
 is "vt100: exit 0" "$(wait_exit)" 0
+
+# the mouse: a click selects, the wheel scrolls the pane under it; --no-mouse leaves it alone
+start
+is "the UI asks the terminal for mouse reports" "$(t display -p -t ui '#{mouse_sgr_flag}#{mouse_standard_flag}' | tr -d 0 | cut -c1)" 1
+t send-keys -t ui -l "$(printf '\033[<0;10;6M\033[<0;10;6m')"
+wait_for "|series sam-3" && tap 0 "a click selects the row under it" || { tap 1 "a click selects the row under it"; capture | head -6 | sed 's/^/# /'; }
+before=$(capture | sed -n 3p | cut -d'|' -f2)
+t send-keys -t ui -l "$(printf '\033[<65;60;6M')"
+sleep 0.3
+after=$(capture | sed -n 3p | cut -d'|' -f2)
+check "the wheel scrolls the detail pane under it ($before -> $after)" test "$before" != "$after"
+t send-keys -t ui q
+wait_exit >/dev/null
+start --no-mouse
+is "--no-mouse: no mouse reports asked for" "$(t display -p -t ui '#{mouse_sgr_flag}#{mouse_standard_flag}#{mouse_button_flag}#{mouse_any_flag}')" "0000"
+t send-keys -t ui q
+wait_exit >/dev/null
 
 # UTF-8 names are shown whole, in their columns
 start
