@@ -1264,6 +1264,8 @@ int ui_main(int argc, char **argv)
 	}
 	if (tf)
 		fclose(tf);
+	erase();	/* a terminal without an alternate screen (vt100) is left clean too */
+	refresh();
 	endwin();
 	if (scr)
 		delscreen(scr);

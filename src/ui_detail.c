@@ -41,7 +41,7 @@ static void messages(struct ui_lines *l, const struct dataset_node *n, int depth
 {
 	for (const struct dataset_msg *m = n->msgs; m; m = m->next)
 		ui_lines_add(l, m->level == DATASET_ERROR ? UI_ATTR_ERROR : UI_ATTR_WARNING, NULL, "%s %s: %s",
-			     m->level == DATASET_ERROR ? "!" : "~", n->kind == DATASET_STUDY ? "study" : n->name, m->text);
+			     m->level == DATASET_ERROR ? "! error" : "warning", n->kind == DATASET_STUDY ? "study" : n->name, m->text);
 	if (depth < 3)
 		for (const struct dataset_node *c = n->child; c; c = c->next)
 			messages(l, c, depth + 1);
@@ -108,7 +108,7 @@ static void tags(struct ui *u, const struct dataset_node *n)
 					     t == DICOM_TRANSFER_SYNTAX ? h->xfer_name : "");
 			}
 			if (h->warning[0])
-				ui_lines_add(l, UI_ATTR_WARNING, NULL, "~ %s", h->warning);
+				ui_lines_add(l, UI_ATTR_WARNING, NULL, "warning %s", h->warning);
 		} else {
 			ui_lines_add(l, UI_ATTR_ERROR, NULL, "! %s", h ? err : "out of memory");
 		}
@@ -174,7 +174,7 @@ static void tags(struct ui *u, const struct dataset_node *n)
 static void warn_lines(void *ctx, const struct dataset_node *n, const char *text)
 {
 	(void)n;
-	ui_lines_add(ctx, UI_ATTR_WARNING, NULL, "~ %s", text);
+	ui_lines_add(ctx, UI_ATTR_WARNING, NULL, "warning %s", text);
 }
 
 static void fhir(struct ui *u, const struct dataset_node *n)

@@ -60,6 +60,10 @@ void ui_help_open(struct ui *u)
 	ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "-   study not on the server");
 	ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "=   on the server, the same as generated");
 	ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "~   on the server, different (view 3 shows how)");
+	ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "%s", "");
+	ui_lines_add(&u->list, UI_ATTR_TITLE, NULL, "In the detail pane");
+	ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "! error ...   what could not be read or sent, and why");
+	ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "warning ...   what was read, but with a problem");
 }
 
 /* ---- bodySite picker ---- */

@@ -221,7 +221,8 @@ h
 :dump $S/closed
 q"
 like "a subject with an unreadable file is flagged !" "$(screen errors)" "^ ! .*sub-Linman-breast-1"
-like "the detail pane says what and why" "$(screen errors)" "! sam-1/notes\.dcm: not DICOM: text file"
+like "the detail pane says what and why" "$(screen errors)" "! error sam-1/notes\.dcm: not DICOM: text file"
+unlike "the detail pane marks problems otherwise than the tree's ~" "$(screen errors | cut -d'|' -f2-)" "^~ "
 like "the status line counts it" "$(screen errors)" "1 errors"
 like "/ filters the tree: Linman's subjects" "$(screen filter)" "sub-Linman-breast-1"
 unlike "/ filters the tree: not Aniyah's" "$(screen filter)" "sub-Aniyah"

@@ -69,6 +69,7 @@ start TERM=vt100
 like "a monochrome terminal (vt100) works" "$(capture)" "v sparc_fhir_breast_dataset"
 t send-keys -t ui q
 is "vt100: exit 0" "$(wait_exit)" 0
+unlike "vt100 (no alternate screen): quitting leaves a clean screen" "$(capture)" "sparc_fhir_breast_dataset|q quit"
 
 # the mouse: a click selects, the wheel scrolls the pane under it; --no-mouse leaves it alone
 start
