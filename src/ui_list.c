@@ -157,7 +157,7 @@ static int picker_apply(struct ui *u)
 			return UI_DRAW_STATUS;
 		}
 	}
-	size_t n, series;
+	size_t n, series = 0;
 	const struct dataset_node **s = ui_tree_targets(u, &n);
 	char parts[600];
 	size_t distinct = n ? body_parts(u, s, n, &series, parts, sizeof parts) : 0;
