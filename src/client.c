@@ -29,7 +29,9 @@ struct client {
 	_Atomic long busy_since;	/* monotonic ms when the request in flight started; 0: none */
 };
 
-#define BODY_MAX (256u << 20)	/* refuse replies larger than 256 MiB */
+#define BODY_MAX (64u << 20)	/* refuse replies larger than 64 MiB, counted as they are decoded */
+#define JSON_CONTAINERS_MAX 5000000	/* json-c takes ~250 bytes per object or array: about 1 GiB */
+#define RETRY_AFTER_MAX 300	/* seconds: a Retry-After beyond it is taken as this */
 #define STALL_MS 30000L		/* a reply that sends nothing for this long has stalled */
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
@@ -54,6 +56,15 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 	b->len += len;
 	b->data[b->len] = '\0';
 	return len;
+}
+
+/* Does v hold a control character (CR, LF, ...), which would end a header line? */
+static int has_control(const char *v)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return 1;
+	return 0;
 }
 
 static long now_ms(void);
@@ -86,6 +97,24 @@ static void header_value(const char *line, size_t len, const char *name, char *o
 	snprintf(out, outlen, "%.*s", (int)vl, v);
 }
 
+/* Retry-After as seconds (delay-seconds or an HTTP-date), saturated at RETRY_AFTER_MAX; -1 when
+ * it is neither. */
+static long retry_after(const char *v)
+{
+	if (isdigit((unsigned char)v[0])) {
+		long s = 0;
+		for (const char *p = v; isdigit((unsigned char)*p); p++)
+			if ((s = s * 10 + (*p - '0')) > RETRY_AFTER_MAX)
+				return RETRY_AFTER_MAX;
+		return s;
+	}
+	time_t when = curl_getdate(v, NULL);
+	if (when == (time_t)-1)
+		return -1;
+	time_t now = time(NULL);
+	return when <= now ? 0 : when - now > RETRY_AFTER_MAX ? RETRY_AFTER_MAX : (long)(when - now);
+}
+
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
 	struct hdrs *h = ud;
@@ -101,8 +130,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 		header_value(p, len, "Content-Location", h->resp->location, sizeof h->resp->location);
 	header_value(p, len, "Retry-After", ra, sizeof ra);
 	header_value(p, len, "Content-Type", h->ctype, sizeof h->ctype);
-	if (ra[0] && isdigit((unsigned char)ra[0]))
-		h->retry_after = strtol(ra, NULL, 10);
+	if (ra[0])
+		h->retry_after = retry_after(ra);
 	return len;
 }
 
@@ -178,6 +207,13 @@ struct client *client_new(const struct client_opts *opts, char *err, size_t errl
 	c->curl = curl_easy_init();
 	if (!c->base || !c->curl || (opts->auth == CLIENT_AUTH_BEARER && !c->token)) {
 		snprintf(err, errlen, "out of memory");
+		client_free(&c);
+		return NULL;
+	}
+	if ((c->token && has_control(c->token)) || (c->o.oauth_client_secret && has_control(c->o.oauth_client_secret)) ||
+	    (c->o.oauth_client_id && has_control(c->o.oauth_client_id))) {
+		snprintf(err, errlen, "the %s holds control characters (a line break?): refused",
+			 c->token && has_control(c->token) ? "token" : "OAuth2 client id or secret");
 		client_free(&c);
 		return NULL;
 	}
@@ -388,8 +424,14 @@ static int fetch_token(struct client *c, char *err, size_t errlen)
 			explicit_bzero(c->token, strlen(c->token));
 			free(c->token);
 		}
-		c->token = strdup(json_object_get_string(tok));
-		st = c->token ? CLIENT_OK : CLIENT_ERR_LOCAL;
+		if (has_control(json_object_get_string(tok))) {
+			snprintf(err, errlen, "the OAuth2 token URL %s sent a token with control characters: refused",
+				 c->o.oauth_token_url);
+			st = CLIENT_ERR_AUTH;
+		} else {
+			c->token = strdup(json_object_get_string(tok));
+			st = c->token ? CLIENT_OK : CLIENT_ERR_LOCAL;
+		}
 	}
 	json_object_put(j);
 out:
@@ -412,32 +454,283 @@ static int is_unreachable(CURLcode rc)
 	       rc == CURLE_RECV_ERROR || rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_PARTIAL_FILE;
 }
 
+/* scheme, host and port of a URL (the port made explicit), and whether it holds user-info.
+ * 0, or -1 when it cannot be parsed. */
+static int origin_of(const char *url, char *scheme, char *host, char *port, size_t len, int *userinfo)
+{
+	CURLU *u = curl_url();
+	char *sc = NULL, *ho = NULL, *po = NULL, *us = NULL, *pw = NULL;
+	int ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+		 curl_url_get(u, CURLUPART_SCHEME, &sc, 0) == CURLUE_OK &&
+		 curl_url_get(u, CURLUPART_HOST, &ho, 0) == CURLUE_OK &&
+		 curl_url_get(u, CURLUPART_PORT, &po, CURLU_DEFAULT_PORT) == CURLUE_OK;
+	if (ok) {
+		*userinfo = curl_url_get(u, CURLUPART_USER, &us, 0) == CURLUE_OK ||
+			    curl_url_get(u, CURLUPART_PASSWORD, &pw, 0) == CURLUE_OK;
+		snprintf(scheme, len, "%s", sc);
+		snprintf(host, len, "%s", ho);
+		snprintf(port, len, "%s", po);
+	}
+	curl_free(sc), curl_free(ho), curl_free(po), curl_free(us), curl_free(pw);
+	curl_url_cleanup(u);
+	return ok ? 0 : -1;
+}
+
+/* The URL of a request: path relative to the base, or an absolute link (a next link) that
+ * keeps the base's scheme, host and port, holds no user-info and lies under the base's path:
+ * credentials are never sent elsewhere. Caller frees. NULL with err. */
+static char *request_url(struct client *c, const char *path, char *err, size_t errlen)
+{
+	if (strncmp(path, "http://", 7) != 0 && strncmp(path, "https://", 8) != 0) {
+		size_t n = strlen(c->base) + strlen(path) + 1;
+		char *url = malloc(n);
+		if (url)
+			snprintf(url, n, "%s%s", c->base, path[0] == '/' ? path + 1 : path);
+		else
+			snprintf(err, errlen, "out of memory");
+		return url;
+	}
+	char s1[300], h1[300], p1[300], s2[300], h2[300], p2[300];
+	int u1 = 0, u2 = 0;
+	const char *rest = NULL;
+	if (origin_of(c->base, s1, h1, p1, sizeof s1, &u1) == 0 && origin_of(path, s2, h2, p2, sizeof s2, &u2) == 0 &&
+	    !u2 && !strcasecmp(s1, s2) && !strcasecmp(h1, h2) && !strcmp(p1, p2)) {
+		/* the path too: the part after the origin must start with the base's */
+		const char *bp = strstr(c->base, "://"), *lp = strstr(path, "://");
+		bp = bp ? strchr(bp + 3, '/') : NULL;
+		lp = lp ? strchr(lp + 3, '/') : NULL;
+		size_t bl = bp ? strlen(bp) - 1 : 0;
+		if (bp && lp && strncmp(lp, bp, bl) == 0 && (lp[bl] == '/' || lp[bl] == '?' || !lp[bl]))
+			rest = lp;
+	}
+	if (!rest) {
+		snprintf(err, errlen, "the server sent a link outside %s: not followed", c->base);
+		return NULL;
+	}
+	char *url = strdup(path);
+	if (!url)
+		snprintf(err, errlen, "out of memory");
+	return url;
+}
+
+/* A header "Name: value", built to its length. NULL when value holds a control character. */
+static char *header_line(const char *name, const char *value)
+{
+	if (has_control(value))
+		return NULL;
+	size_t n = strlen(name) + strlen(value) + 3;
+	char *line = malloc(n);
+	if (line)
+		snprintf(line, n, "%s: %s", name, value);
+	return line;
+}
+
+/* Add a header line to *hd; -1 (err set, *hd freed) when the value cannot be sent. */
+static int add_header(struct curl_slist **hd, const char *name, const char *value, int secret, char *err, size_t errlen)
+{
+	char *line = header_line(name, value);
+	struct curl_slist *n = line ? curl_slist_append(*hd, line) : NULL;
+	if (line && secret)
+		explicit_bzero(line, strlen(line));
+	free(line);
+	if (!n) {
+		snprintf(err, errlen, "%s", !line && has_control(value) ? (secret ? "the token holds control characters: not sent"
+				: "a header value holds control characters: not sent") : "out of memory");
+		curl_slist_free_all(*hd);
+		*hd = NULL;
+		return -1;
+	}
+	*hd = n;
+	return 0;
+}
+
+/* The headers of one attempt. NULL with err when one cannot be sent. */
+static struct curl_slist *request_headers(struct client *c, int has_body, const char *if_match, const char *if_none_exist,
+					  char *err, size_t errlen)
+{
+	struct curl_slist *hd = curl_slist_append(NULL, "Accept: application/fhir+json");
+	if (hd && !curl_slist_append(hd, "Prefer: return=representation"))
+		hd = NULL;
+	if (hd && has_body && !curl_slist_append(hd, "Content-Type: application/fhir+json; charset=utf-8"))
+		hd = NULL;
+	if (!hd) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (c->token && (c->o.auth == CLIENT_AUTH_BEARER || c->o.auth == CLIENT_AUTH_OAUTH2)) {
+		size_t n = strlen(c->token) + 8;
+		char *v = malloc(n);
+		if (!v) {
+			curl_slist_free_all(hd);
+			snprintf(err, errlen, "out of memory");
+			return NULL;
+		}
+		snprintf(v, n, "Bearer %s", c->token);
+		int r = add_header(&hd, "Authorization", v, 1, err, errlen);
+		explicit_bzero(v, n);
+		free(v);
+		if (r < 0)
+			return NULL;
+	}
+	if (if_match && add_header(&hd, "If-Match", if_match, 0, err, errlen) < 0)
+		return NULL;
+	if (if_none_exist && add_header(&hd, "If-None-Exist", if_none_exist, 0, err, errlen) < 0)
+		return NULL;
+	return hd;
+}
+
+/* The JSON of a reply, or NULL; a body with more objects and arrays than json-c can hold in
+ * reasonable memory is not parsed (*huge set). */
+static json_object *parse_reply(const struct buf *b, int *huge)
+{
+	*huge = 0;
+	if (!b->data || !b->len)
+		return NULL;
+	size_t containers = 0;
+	for (size_t i = 0; i < b->len; i++)
+		containers += b->data[i] == '{' || b->data[i] == '[';
+	if (containers > JSON_CONTAINERS_MAX) {
+		*huge = 1;
+		return NULL;
+	}
+	enum json_tokener_error je;
+	return json_tokener_parse_verbose(b->data, &je);	/* json-c's default depth limit: 32 */
+}
+
+/* A reply that came: its JSON and what to do. 1 to try again (*wait in ms; -1: at once, not
+ * counted as a try), with *st set when done. */
+static int reply(struct client *c, const char *method, const char *url, long status, long ms, const struct buf *b,
+		 const struct hdrs *h, int idempotent, int attempt, int *renewed, struct client_response *resp, int *st,
+		 long *wait, char *err, size_t errlen)
+{
+	int huge, retry = 0;
+	json_object *j = parse_reply(b, &huge);
+	char oo[1024];
+	client_outcome_text(j, oo, sizeof oo);
+	if (!oo[0] && status >= 400)
+		body_snippet(b, oo, sizeof oo);
+	log_exchange(c, method, url, status, ms, status >= 400 ? oo : NULL);
+	if (status >= 200 && status < 300) {
+		if (b->len && !j && strcmp(method, "HEAD") != 0) {
+			snprintf(err, errlen, "HTTP %ld from %s: %s", status, c->base, huge ? "the reply holds too many JSON "
+				 "objects to read" : "the reply is not valid JSON");
+			*st = CLIENT_ERR_HTTP;
+		} else {
+			resp->body = j;
+			j = NULL;
+			*st = CLIENT_OK;
+		}
+	} else if (status == 401 && c->o.auth == CLIENT_AUTH_OAUTH2 && !*renewed) {
+		*renewed = 1;	/* the token expired: renew once */
+		int t = fetch_token(c, err, errlen);
+		if (t != CLIENT_OK) {
+			*st = t;
+		} else {
+			retry = 1;
+			*wait = -1;
+		}
+	} else if ((status == 429 || status >= 500) && idempotent && attempt < c->o.retries) {
+		retry = 1;
+		if (h->retry_after >= 0)
+			*wait = h->retry_after * 1000L;
+	} else {
+		if (status == 401 || status == 403)
+			snprintf(err, errlen, "HTTP %ld from %s: %s%s", status, c->base,
+				 oo[0] ? oo : status == 401 ? "authentication required" : "forbidden",
+				 c->o.auth == CLIENT_AUTH_NONE ? " (no credentials were sent: see SDSFHIR_TOKEN, --token-file, --netrc)"
+							       : " (the credentials were refused)");
+		else if (!j && (strcasestr(h->ctype, "html") || (b->len && b->data[strspn(b->data, " \t\r\n")] == '<')))
+			snprintf(err, errlen, "HTTP %ld from %s: not a FHIR endpoint (an HTML page came back: "
+				 "check the server's base URL)", status, url);
+		else
+			snprintf(err, errlen, "HTTP %ld: %s", status, oo[0] ? oo : "(no details)");
+		resp->body = j;
+		j = NULL;
+		*st = status == 401 || status == 403 ? CLIENT_ERR_AUTH : CLIENT_ERR_HTTP;
+	}
+	if (j)
+		json_object_put(j);
+	return retry;
+}
+
+enum { ATTEMPT_DONE, ATTEMPT_RETRY };
+
+/* One exchange of a request; st set; ATTEMPT_RETRY with *wait (ms) when it is to be tried again. */
+static int attempt_once(struct client *c, const char *method, const char *url, const char *payload,
+			struct curl_slist *hd, int idempotent, int attempt, int *renewed, struct client_response *resp,
+			int *st, long *wait, char *err, size_t errlen)
+{
+	struct buf b = {0};
+	struct hdrs h = {resp, -1, ""};
+	char ebuf[CURL_ERROR_SIZE] = "";
+	CURL *e = c->curl;
+	curl_easy_reset(e);
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hd);
+	common_opts(c, e, &b, ebuf);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, &h);
+	if (c->o.auth == CLIENT_AUTH_NETRC) {
+		curl_easy_setopt(e, CURLOPT_NETRC, (long)CURL_NETRC_REQUIRED);
+		if (c->o.netrc_file)
+			curl_easy_setopt(e, CURLOPT_NETRC_FILE, c->o.netrc_file);
+	}
+	if (strcmp(method, "GET") == 0) {
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	} else {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, payload ? payload : "");
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)(payload ? strlen(payload) : 0));
+		if (strcmp(method, "POST") != 0)
+			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+	}
+	long t0 = now_ms();
+	atomic_store(&c->busy_since, t0 ? t0 : 1);
+	CURLcode rc = curl_easy_perform(e);
+	atomic_store(&c->busy_since, 0);
+	long ms = now_ms() - t0, status = 0;
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+	resp->attempts = attempt + 1;
+	resp->status = rc == CURLE_OK ? status : 0;
+	int retry = 0;
+	*wait = 500L << (attempt < 6 ? attempt : 6);
+	if (rc == CURLE_ABORTED_BY_CALLBACK) {	/* Esc: at once, and no retry */
+		log_exchange(c, method, url, 0, ms, "cancelled");
+		snprintf(err, errlen, "cancelled");
+		*st = CLIENT_ERR_CANCELLED;
+	} else if (rc != CURLE_OK) {
+		const char *why = b.overflow ? "reply larger than 64 MiB" : ebuf[0] ? ebuf : curl_easy_strerror(rc);
+		log_exchange(c, method, url, 0, ms, why);
+		/* a reply slower than the whole time-out is tried again; a stalled one (nothing
+		 * for STALL_MS, a server that accepted and hangs) is not */
+		int stalled = rc == CURLE_OPERATION_TIMEDOUT && ms + 200 < c->o.timeout_ms;
+		int transient = (rc == CURLE_OPERATION_TIMEDOUT && !stalled) || rc == CURLE_GOT_NOTHING ||
+				rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR || rc == CURLE_PARTIAL_FILE;
+		if (transient && idempotent && attempt < c->o.retries && !b.overflow) {
+			retry = 1;	/* the reply was lost: safe to ask again */
+		} else {
+			snprintf(err, errlen, "%s %s: %s%s", is_unreachable(rc) ? "cannot reach" : "request to", c->base, why,
+				 stalled ? " (the server stopped answering)" : rc == CURLE_OPERATION_TIMEDOUT ? " (time-out)" : "");
+			*st = is_unreachable(rc) ? CLIENT_ERR_UNREACHABLE : CLIENT_ERR_LOCAL;
+		}
+	} else {
+		retry = reply(c, method, url, status, ms, &b, &h, idempotent, attempt, renewed, resp, st, wait, err, errlen);
+	}
+	free(b.data);
+	return retry ? ATTEMPT_RETRY : ATTEMPT_DONE;
+}
+
 int client_request(struct client *c, const char *method, const char *path, json_object *body,
 		   const char *if_match, const char *if_none_exist, int idempotent,
 		   struct client_response *resp, char *err, size_t errlen)
 {
 	memset(resp, 0, sizeof *resp);
 	err[0] = '\0';
-	char *url;
-	if (strncmp(path, "http://", 7) == 0 || strncmp(path, "https://", 8) == 0) {
-		if (strncmp(path, c->base, strlen(c->base)) != 0 &&
-		    strncmp(path, c->base, strlen(c->base) - 1) != 0) {	/* never send credentials elsewhere */
-			snprintf(err, errlen, "the server sent a link outside %s: not followed", c->base);
-			return CLIENT_ERR_HTTP;
-		}
-		url = strdup(path);
-	} else {
-		size_t n = strlen(c->base) + strlen(path) + 1;
-		url = malloc(n);
-		if (url)
-			snprintf(url, n, "%s%s", c->base, path[0] == '/' ? path + 1 : path);
-	}
+	char *url = request_url(c, path, err, errlen);
+	if (!url)
+		return strstr(err, "memory") ? CLIENT_ERR_LOCAL : CLIENT_ERR_HTTP;
 	const char *payload = body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
 									  JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
-	if (!url) {
-		snprintf(err, errlen, "out of memory");
-		return CLIENT_ERR_LOCAL;
-	}
 	if (c->o.auth == CLIENT_AUTH_OAUTH2 && !c->token) {
 		int st = fetch_token(c, err, errlen);
 		if (st != CLIENT_OK) {
@@ -452,136 +745,19 @@ int client_request(struct client *c, const char *method, const char *path, json_
 			st = CLIENT_ERR_CANCELLED;
 			break;
 		}
-		struct buf b = {0};
-		struct hdrs h = {resp, -1, ""};
-		struct curl_slist *hd = NULL;
-		char line[4200], ebuf[CURL_ERROR_SIZE] = "";
-		hd = curl_slist_append(hd, "Accept: application/fhir+json");
-		hd = curl_slist_append(hd, "Prefer: return=representation");
-		if (payload)
-			hd = curl_slist_append(hd, "Content-Type: application/fhir+json; charset=utf-8");
-		if (c->token && (c->o.auth == CLIENT_AUTH_BEARER || c->o.auth == CLIENT_AUTH_OAUTH2)) {
-			snprintf(line, sizeof line, "Authorization: Bearer %s", c->token);
-			hd = curl_slist_append(hd, line);
-			explicit_bzero(line, sizeof line);
-		}
-		if (if_match) {
-			snprintf(line, sizeof line, "If-Match: %s", if_match);
-			hd = curl_slist_append(hd, line);
-		}
-		if (if_none_exist) {
-			snprintf(line, sizeof line, "If-None-Exist: %s", if_none_exist);
-			hd = curl_slist_append(hd, line);
-		}
-		CURL *e = c->curl;
-		curl_easy_reset(e);
-		curl_easy_setopt(e, CURLOPT_URL, url);
-		curl_easy_setopt(e, CURLOPT_HTTPHEADER, hd);
-		common_opts(c, e, &b, ebuf);
-		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-		curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-		curl_easy_setopt(e, CURLOPT_HEADERDATA, &h);
-		if (c->o.auth == CLIENT_AUTH_NETRC) {
-			curl_easy_setopt(e, CURLOPT_NETRC, (long)CURL_NETRC_REQUIRED);
-			if (c->o.netrc_file)
-				curl_easy_setopt(e, CURLOPT_NETRC_FILE, c->o.netrc_file);
-		}
-		if (strcmp(method, "GET") == 0) {
-			curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-		} else {
-			curl_easy_setopt(e, CURLOPT_POSTFIELDS, payload ? payload : "");
-			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)(payload ? strlen(payload) : 0));
-			if (strcmp(method, "POST") != 0)
-				curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
-		}
-		long t0 = now_ms();
-		atomic_store(&c->busy_since, t0 ? t0 : 1);
-		CURLcode rc = curl_easy_perform(e);
-		atomic_store(&c->busy_since, 0);
-		long ms = now_ms() - t0, status = 0;
-		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-		curl_slist_free_all(hd);
-		resp->attempts = attempt + 1;
-		resp->status = rc == CURLE_OK ? status : 0;
-
-		int retry = 0;
-		long wait = 500L << (attempt < 6 ? attempt : 6);
-		if (rc == CURLE_ABORTED_BY_CALLBACK) {	/* Esc: at once, and no retry */
-			log_exchange(c, method, url, 0, ms, "cancelled");
-			snprintf(err, errlen, "cancelled");
-			st = CLIENT_ERR_CANCELLED;
-		} else if (rc != CURLE_OK) {
-			const char *why = b.overflow ? "reply larger than 256 MiB" : ebuf[0] ? ebuf : curl_easy_strerror(rc);
-			log_exchange(c, method, url, 0, ms, why);
-			/* a reply slower than the whole time-out is tried again; a stalled one (nothing
-			 * for STALL_MS, a server that accepted and hangs) is not */
-			int stalled = rc == CURLE_OPERATION_TIMEDOUT && ms + 200 < c->o.timeout_ms;
-			int transient = (rc == CURLE_OPERATION_TIMEDOUT && !stalled) || rc == CURLE_GOT_NOTHING ||
-					rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR || rc == CURLE_PARTIAL_FILE;
-			if (transient && idempotent && attempt < c->o.retries) {
-				retry = 1;	/* the reply was lost: safe to ask again */
-			} else {
-				snprintf(err, errlen, "%s %s: %s%s", is_unreachable(rc) ? "cannot reach" : "request to",
-					 c->base, why, stalled ? " (the server stopped answering)" :
-					 rc == CURLE_OPERATION_TIMEDOUT ? " (time-out)" : "");
-				st = is_unreachable(rc) ? CLIENT_ERR_UNREACHABLE : CLIENT_ERR_LOCAL;
-			}
-		} else {
-			json_object *j = NULL;
-			if (b.data && b.len) {
-				enum json_tokener_error je;
-				j = json_tokener_parse_verbose(b.data, &je);
-			}
-			char oo[1024];
-			client_outcome_text(j, oo, sizeof oo);
-			if (!oo[0] && status >= 400)
-				body_snippet(&b, oo, sizeof oo);
-			log_exchange(c, method, url, status, ms, status >= 400 ? oo : NULL);
-			if (status >= 200 && status < 300) {
-				if (b.len && !j && strcmp(method, "HEAD") != 0) {
-					snprintf(err, errlen, "HTTP %ld from %s: the reply is not valid JSON", status, c->base);
-					st = CLIENT_ERR_HTTP;
-				} else {
-					resp->body = j;
-					j = NULL;
-					st = CLIENT_OK;
-				}
-			} else if (status == 401 && c->o.auth == CLIENT_AUTH_OAUTH2 && !renewed) {
-				renewed = 1;	/* the token expired: renew once */
-				int t = fetch_token(c, err, errlen);
-				if (t != CLIENT_OK) {
-					st = t;
-				} else {
-					retry = 1;
-					wait = 0;
-					attempt--;
-				}
-			} else if ((status == 429 || status >= 500) && idempotent && attempt < c->o.retries) {
-				retry = 1;
-				if (h.retry_after >= 0)
-					wait = h.retry_after * 1000L;
-			} else {
-				if (status == 401 || status == 403)
-					snprintf(err, errlen, "HTTP %ld from %s: %s%s", status, c->base,
-						 oo[0] ? oo : status == 401 ? "authentication required" : "forbidden",
-						 c->o.auth == CLIENT_AUTH_NONE ? " (no credentials were sent: see SDSFHIR_TOKEN, "
-										 "--token-file, --netrc)"
-									       : " (the credentials were refused)");
-				else if (!j && (strcasestr(h.ctype, "html") || (b.len && b.data[strspn(b.data, " \t\r\n")] == '<')))
-					snprintf(err, errlen, "HTTP %ld from %s: not a FHIR endpoint (an HTML page came back: "
-						 "check the server's base URL)", status, url);
-				else
-					snprintf(err, errlen, "HTTP %ld: %s", status, oo[0] ? oo : "(no details)");
-				resp->body = j;
-				j = NULL;
-				st = status == 401 || status == 403 ? CLIENT_ERR_AUTH : CLIENT_ERR_HTTP;
-			}
-			if (j)
-				json_object_put(j);
-		}
-		free(b.data);
-		if (!retry)
+		struct curl_slist *hd = request_headers(c, payload != NULL, if_match, if_none_exist, err, errlen);
+		if (!hd) {
+			st = CLIENT_ERR_LOCAL;
 			break;
+		}
+		long wait = 0;
+		int again = attempt_once(c, method, url, payload, hd, idempotent, attempt, &renewed, resp, &st, &wait,
+					 err, errlen);
+		curl_slist_free_all(hd);
+		if (again != ATTEMPT_RETRY)
+			break;
+		if (wait < 0)	/* a renewed token: at once, and it does not count as a try */
+			attempt--, wait = 0;
 		if (resp->body) {
 			json_object_put(resp->body);
 			resp->body = NULL;
