@@ -686,7 +686,15 @@ static struct client *connect_server(struct server_cmd *sc, int *rc)
 {
 	struct client_opts co;
 	char err[1024];
-	if (settings_client_opts(&sc->set, &co, err, sizeof err) < 0) {
+	int bad = settings_client_opts(&sc->set, &co, err, sizeof err) < 0;
+	for (const char *w = sc->set.warnings; *w;) {	/* once each, before anything is sent */
+		size_t n = strcspn(w, "\n");
+		char line[1100], shown[1400];
+		snprintf(line, sizeof line, "%.*s", (int)n, w);
+		fprintf(stderr, "sdsfhir: warning: %s\n", termsafe(line, shown, sizeof shown, 0));
+		w += n + (w[n] == '\n');
+	}
+	if (bad) {
 		fprintf(stderr, "sdsfhir: %s\n", err);
 		*rc = CLI_EXIT_USAGE;
 		return NULL;

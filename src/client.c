@@ -99,7 +99,7 @@ static void header_value(const char *line, size_t len, const char *name, char *o
 
 /* Retry-After as seconds (delay-seconds or an HTTP-date), saturated at RETRY_AFTER_MAX; -1 when
  * it is neither. */
-static long retry_after(const char *v)
+long client_retry_after(const char *v)
 {
 	if (isdigit((unsigned char)v[0])) {
 		long s = 0;
@@ -131,7 +131,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 	header_value(p, len, "Retry-After", ra, sizeof ra);
 	header_value(p, len, "Content-Type", h->ctype, sizeof h->ctype);
 	if (ra[0])
-		h->retry_after = retry_after(ra);
+		h->retry_after = client_retry_after(ra);
 	return len;
 }
 

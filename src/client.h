@@ -89,6 +89,10 @@ int client_check_metadata(struct client *c, char *warn, size_t warnlen);
  * a warning otherwise (base names the server in it). */
 int client_metadata_verdict(json_object *body, const char *base, char *warn, size_t warnlen);
 
+/* A Retry-After value in seconds: delay-seconds or an HTTP-date, saturated at 300; -1 when it
+ * is neither. */
+long client_retry_after(const char *value);
+
 /* The diagnostics of an OperationOutcome (all issues, "; "-joined) into buf; "" when o is
  * not one. Returns buf. */
 const char *client_outcome_text(json_object *o, char *buf, size_t len);

@@ -4,12 +4,17 @@
 #include "settings.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static void settings_init(struct settings *s)
@@ -209,24 +214,82 @@ static int settings_from_env(struct settings *s, char *err, size_t errlen)
 }
 
 /* The first line of a secret file. Caller wipes and frees. */
-static char *read_secret(const char *path, const char *what, char *err, size_t errlen)
+/* Note a warning for the caller to show (the core prints nothing). */
+static void warning(struct settings *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warning(struct settings *s, const char *fmt, ...)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
+	size_t used = strlen(s->warnings);
+	if (used + 2 >= sizeof s->warnings)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->warnings + used, sizeof s->warnings - used, fmt, ap);
+	va_end(ap);
+	used = strlen(s->warnings);
+	if (used + 1 < sizeof s->warnings)
+		strcat(s->warnings, "\n");
+}
+
+/* Warn, as ssh does, when group or others can read a file of secrets. */
+static void private_file(struct settings *s, const char *path, const char *what, const struct stat *st)
+{
+	if (st->st_mode & (S_IRWXG | S_IRWXO))
+		warning(s, "%s file %s can be read by others: chmod 600 it", what, path);
+}
+
+static char *read_secret(struct settings *s, const char *path, const char *what, char *err, size_t errlen)
+{
+	char buf[16384];
+	ssize_t n = 0;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
 		snprintf(err, errlen, "%s file %s: %s", what, path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return NULL;
 	}
-	char buf[8192];
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
+	if (!S_ISREG(st.st_mode)) {	/* a FIFO or a device would hang or never end */
+		snprintf(err, errlen, "%s file %s: not a regular file", what, path);
+		close(fd);
+		return NULL;
+	}
+	private_file(s, path, what, &st);
+	n = st.st_size < (off_t)sizeof buf ? read(fd, buf, sizeof buf - 1) : -1;
+	close(fd);
+	if (n < 0) {
+		snprintf(err, errlen, "%s file %s: %s", what, path, st.st_size >= (off_t)sizeof buf ? "too large" : strerror(errno));
+		return NULL;
+	}
 	buf[n] = '\0';
 	char *t = trim(buf);
-	t[strcspn(t, "\r\n")] = '\0';
-	char *out = *t ? strdup(t) : NULL;
+	int control = 0;
+	for (const unsigned char *p = (const unsigned char *)t; *p; p++)
+		control |= *p < 0x20 || *p == 0x7f;
+	char *out = *t && !control ? strdup(t) : NULL;
 	explicit_bzero(buf, sizeof buf);
-	if (!out)
+	if (control)
+		snprintf(err, errlen, "%s file %s holds control characters (more than one line?): refused", what, path);
+	else if (!out)
 		snprintf(err, errlen, "%s file %s is empty", what, path);
 	return out;
+}
+
+/* Once a secret is in memory, no core dump may carry it away. */
+static void no_core_dumps(void)
+{
+	struct rlimit none = {0, 0};
+	setrlimit(RLIMIT_CORE, &none);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+/* Is the host of "host[:port]/..." a loopback one? */
+static int loopback(const char *h)
+{
+	size_t n = strcspn(h, ":/");
+	if (h[0] == '[')
+		return strncmp(h, "[::1]", 5) == 0;
+	return (n == 9 && strncmp(h, "localhost", 9) == 0) || strncmp(h, "127.", 4) == 0;
 }
 
 int settings_client_opts(struct settings *s, struct client_opts *o, char *err, size_t errlen)
@@ -239,6 +302,7 @@ int settings_client_opts(struct settings *s, struct client_opts *o, char *err, s
 	o->timeout_ms = s->timeout_ms;
 	o->retries = s->retries;
 	o->auth = CLIENT_AUTH_NONE;
+	s->warnings[0] = '\0';
 	wipe(&s->token);
 	wipe(&s->oauth_secret);
 	const char *env_token = getenv("SDSFHIR_TOKEN");
@@ -249,7 +313,7 @@ int settings_client_opts(struct settings *s, struct client_opts *o, char *err, s
 			return -1;
 		}
 		if (s->oauth_secret_file)
-			s->oauth_secret = read_secret(s->oauth_secret_file, "OAuth2 client secret", err, errlen);
+			s->oauth_secret = read_secret(s, s->oauth_secret_file, "OAuth2 client secret", err, errlen);
 		else if (env_secret && *env_secret)
 			s->oauth_secret = strdup(env_secret);
 		else
@@ -261,7 +325,7 @@ int settings_client_opts(struct settings *s, struct client_opts *o, char *err, s
 		o->oauth_client_id = s->oauth_client_id;
 		o->oauth_client_secret = s->oauth_secret;
 	} else if (s->token_file || (env_token && *env_token)) {
-		s->token = s->token_file ? read_secret(s->token_file, "token", err, errlen) : strdup(env_token);
+		s->token = s->token_file ? read_secret(s, s->token_file, "token", err, errlen) : strdup(env_token);
 		if (!s->token)
 			return -1;
 		o->auth = CLIENT_AUTH_BEARER;
@@ -269,7 +333,21 @@ int settings_client_opts(struct settings *s, struct client_opts *o, char *err, s
 	} else if (s->netrc) {
 		o->auth = CLIENT_AUTH_NETRC;
 		o->netrc_file = s->netrc_file;
+		char def[4096];
+		const char *home = getenv("HOME");
+		const char *nf = s->netrc_file ? s->netrc_file : home && snprintf(def, sizeof def, "%s/.netrc", home) <
+				 (int)sizeof def ? def : NULL;
+		struct stat st;
+		if (nf && stat(nf, &st) == 0)
+			private_file(s, nf, "netrc", &st);
 	}
+	if (s->token || s->oauth_secret)
+		no_core_dumps();
+	const char *server = s->server ? s->server : CLIENT_DEFAULT_SERVER;
+	if (o->auth != CLIENT_AUTH_NONE && strncmp(server, "http://", 7) == 0 && !loopback(server + 7))
+		warning(s, "credentials go to %s over plain http: anyone on the way can read them (use https)", server);
+	if (s->insecure)
+		warning(s, "TLS certificates are not checked (--insecure): the server may not be who it says");
 	return 0;
 }
 

@@ -23,6 +23,7 @@ struct settings {
 	size_t max_request;		/* push request body limit in bytes; 0: default (1 MiB) */
 	char *zone, *patient_system;
 	char *config_path;		/* the config file read, or NULL */
+	char warnings[1024];		/* settings_client_opts: warnings to show, one a line ("" none) */
 	/* secrets loaded by settings_client_opts; wiped by settings_clear */
 	char *token, *oauth_secret;
 };

@@ -1229,6 +1229,13 @@ int ui_main(int argc, char **argv)
 	}
 	if (!u.client)
 		ui_log(&u, UI_ATTR_ERROR, "no server connection: %s", u.client_err);
+	for (const char *w = u.set.warnings; *w;) {
+		size_t n = strcspn(w, "\n");
+		ui_log(&u, UI_ATTR_WARNING, "warning: %.*s", (int)n, w);
+		w += n + (w[n] == '\n');
+	}
+	if (u.set.warnings[0])
+		ui_status(&u, UI_ATTR_WARNING, "%s (L: the log)", "a warning about the credentials");
 	ui_job_start(&u, UI_JOB_SCAN, NULL, 0, NULL, NULL, NULL);
 	draw(&u, UI_DRAW_ALL);
 	u.first_draw_ms = now_ms() - t0;

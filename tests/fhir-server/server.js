@@ -14,7 +14,9 @@
 //                                   "method" limit which requests it hits; after the request is carried out:
 //                                   {"reset":true} closes the connection without a reply, {"truncate":true}
 //                                   sends half the reply, {"invalidJson":true} a 200 that is not JSON,
-//                                   {"pageForever":true} a next link on every search page
+//                                   {"pageForever":true} a next link on every search page,
+//                                   {"nextLink":"URL"} that next link on the next search page
+//   POST /admin/token-reply         the next /oauth/token answers this JSON as it is
 //   GET /admin/stats                requests served and the headers of the last one
 //   POST /oauth/token               OAuth2 client credentials (with --oauth-client ID --oauth-secret FILE)
 //   POST /admin/expire-tokens       forgets issued OAuth2 tokens (the next request gets 401)
@@ -32,7 +34,7 @@
 //   searchset total                 only when _total (accurate or estimate) or _summary=count is asked
 //   a PUT that changes nothing      keeps the versionId (and lastUpdated)
 // Usage: node server.js [--port N] [--port-file FILE] [--token TOKEN_FILE] [--mode atomic|batch]
-//                       [--max-body BYTES] [--too-large-status 400|413]
+//                       [--max-body BYTES] [--too-large-status 400|413] [--base-path /fhir]
 //                       [--oauth-client ID --oauth-secret SECRET_FILE [--oauth-token-uses N]]
 //                       [--tls-cert CERT.pem --tls-key KEY.pem]   (HTTPS instead of HTTP)
 //   With --oauth-token-uses, a token stops working after N requests (the client must renew it).
@@ -70,7 +72,7 @@ for (const f of ['fhir/r4/search-parameters.json', 'fhir/r4/search-parameters-me
   core.indexSearchParameterBundle(readJson(f));
 }
 
-const BASE_PATH = '/fhir';
+const BASE_PATH = opt('--base-path', '/fhir').replace(/\/$/, ''); // '/' serves FHIR at the root
 const outcomeError = (code, text, status) =>
   new core.OperationOutcomeError({
     resourceType: 'OperationOutcome',
@@ -251,6 +253,7 @@ const tooLargeStatus = Number(opt('--too-large-status', '400'));
 let oauthTokens = new Map(); // token -> requests left (Infinity when unlimited)
 let tokenCount = 0;
 let lastHeaders = {};
+let tokenReply = null;
 
 // Search parameters that do not depend on the resource type.
 const COMMON_PARAMS = new Set([
@@ -315,6 +318,9 @@ function addLinks(bundle, url, base) {
 
 function send(res, status, body, headers = {}) {
   const f = res.fault;
+  if (f && f.nextLink && body && body.resourceType === 'Bundle' && body.type === 'searchset') {
+    body.link = [...(body.link || []).filter((l) => l.relation !== 'next'), { relation: 'next', url: f.nextLink }];
+  }
   if (f && f.pageForever && body && body.resourceType === 'Bundle' && body.type === 'searchset') {
     const self = (body.link || []).find((l) => l.relation === 'self');
     body.link = [...(body.link || []).filter((l) => l.relation !== 'next'), { relation: 'next', url: self ? self.url : '' }];
@@ -355,9 +361,19 @@ async function handle(req, res, body) {
   if (url.pathname === '/admin/stats' && req.method === 'GET') {
     return send(res, 200, { requests, tokensIssued: tokenCount, lastHeaders });
   }
+  if (url.pathname === '/admin/token-reply' && req.method === 'POST') {
+    tokenReply = JSON.parse(body || '{}'); // the next /oauth/token answers this, whatever it is
+    return send(res, 200, { ok: true });
+  }
   if (url.pathname === '/admin/expire-tokens' && req.method === 'POST') {
     oauthTokens = new Map();
     return send(res, 200, { ok: true });
+  }
+  if (url.pathname === '/oauth/token' && req.method === 'POST' && tokenReply) {
+    const r = tokenReply;
+    tokenReply = null;
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    return res.end(JSON.stringify(r));
   }
   if (url.pathname === '/oauth/token' && req.method === 'POST') {
     const form = new URLSearchParams(body);
@@ -386,7 +402,7 @@ async function handle(req, res, body) {
     (!f.method || f.method === req.method));
   if (fault) {
     if (--fault.count <= 0) faults.splice(faults.indexOf(fault), 1);
-    if (fault.reset || fault.truncate || fault.invalidJson || fault.pageForever) res.fault = fault;
+    if (fault.reset || fault.truncate || fault.invalidJson || fault.pageForever || fault.nextLink) res.fault = fault;
     if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault.status) {
       const oo = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: `injected fault ${fault.status}` }] };

@@ -1,5 +1,7 @@
 /* FHIR conversions: PN, dates, times and zones, laterality, Annex L, name-based UUIDs, SDS tables. */
 #include "fhir.h"
+#include "client.h"
+#include <time.h>
 #include "mkdcm.h"
 #include "sds_meta.h"
 #include "tap.h"
@@ -149,6 +151,20 @@ static void snomed(void)
 	   !fhir_acquisition_modality("OT") && !fhir_acquisition_modality(NULL), "acquisition modalities: CID 29 only");
 }
 
+static void retry_after(void)
+{
+	ok(client_retry_after("120") == 120, "Retry-After: seconds");
+	ok(client_retry_after("99999999999999999999") == 300, "a huge Retry-After saturates at 5 minutes (no overflow)");
+	ok(client_retry_after("301") == 300 && client_retry_after("0") == 0, "capped at 300, 0 is 0");
+	char date[64];
+	time_t soon = time(NULL) + 60;
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", gmtime(&soon));
+	long s = client_retry_after(date);
+	ok(s >= 55 && s <= 60, "the HTTP-date form: %s is %ld s away", date, s);
+	ok(client_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0, "a date in the past: at once");
+	ok(client_retry_after("soon") == -1 && client_retry_after("-5") == -1, "anything else: none");
+}
+
 static void uuids(void)
 {
 	char u[37];
@@ -255,6 +271,7 @@ static void tables(void)
 int main(void)
 {
 	snomed();
+	retry_after();
 	names();
 	dates();
 	datetimes();

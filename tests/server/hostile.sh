@@ -1,0 +1,100 @@
+#!/bin/sh
+# A hostile server: links to other hosts, tokens that would inject headers, absurd
+# Retry-After values, replies of the wrong shape. Every one is refused or survived.
+. "$top_srcdir/tests/lib.sh"
+printf 'good-token-1\n' >"$TMP/token"
+chmod 600 "$TMP/token"
+fhir_server_start --token "$TMP/token" --base-path /	# FHIR at the root, as in the report
+port=$(cat "$TMP/port")
+ROOT=http://127.0.0.1:$port/
+export XDG_CONFIG_HOME="$TMP/config" SDSFHIR_TOKEN=good-token-1
+# a listener on another port that records whatever reaches it (bounded: 60 s)
+${NODE:-node} -e 'const fs = require("fs"); const s = require("http").createServer((q, r) => {
+  fs.appendFileSync(process.argv[1], JSON.stringify(q.headers) + "\n"); r.end("{}"); }).listen(0, "127.0.0.1", () => {
+  fs.writeFileSync(process.argv[2], String(s.address().port)); setTimeout(() => process.exit(0), 60000); });' \
+	"$TMP/other.log" "$TMP/other.port" &
+other_pid=$!
+trap 'kill $other_pid 2>/dev/null; cleanup' EXIT
+i=0; while [ ! -s "$TMP/other.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+other=$(cat "$TMP/other.port")
+
+# 1. a next link whose host part is user-info: curl would send the token to the other host
+for p in 1 2; do printf '{"resourceType":"Patient","name":[{"family":"P%s"}]}' $p >"$TMP/p.json"
+	curl -s -o /dev/null -H "Authorization: Bearer good-token-1" -H 'Content-Type: application/fhir+json' \
+		--data-binary @"$TMP/p.json" "${ROOT}Patient"; done
+fault "{\"nextLink\":\"http://127.0.0.1:$port@localhost:$other/Patient?page=2\",\"count\":1,\"path\":\"/Patient\"}"
+run "$SDSFHIR" search --all --server "$ROOT" 'Patient?_count=1'
+is "exactly the reported link, http://HOST:PORT@OTHER:PORT/Patient?page=2: refused (exit 3)" "$rc" 3
+like "... said so" "$err" "the server sent a link outside http://127\\.0\\.0\\.1:$port/: not followed"
+check "... and nothing, no token, reached the other host" test ! -s "$TMP/other.log"
+fault "{\"nextLink\":\"http://localhost:$other/Patient?page=2\",\"count\":1,\"path\":\"/Patient\"}"
+run "$SDSFHIR" search --all --server "$ROOT" 'Patient?_count=1'
+is "a link to another port: refused" "$rc" 3
+check "... nothing reached it" test ! -s "$TMP/other.log"
+fault "{\"nextLink\":\"${ROOT}Patient?_count=1&_offset=1\",\"count\":1,\"path\":\"/Patient\"}"
+run "$SDSFHIR" search --all --server "$ROOT" 'Patient?_count=1'
+is "a link on the same origin is followed" "$rc" 0
+kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null
+fhir_server_start --token "$TMP/token"
+port=$(cat "$TMP/port")
+fault "{\"nextLink\":\"http://127.0.0.1:$port/admin/stats?x=1\",\"count\":1,\"path\":\"/Patient\"}"
+run "$SDSFHIR" search --all --server "$FHIR" 'Patient?_count=1'
+is "a link on the host but outside the base path: refused" "$rc" 3
+
+# 2. tokens that would add headers; a long token
+printf 'good-token-1\r\nX-Evil: 1\n' >"$TMP/evil-token"
+chmod 600 "$TMP/evil-token"
+run env -u SDSFHIR_TOKEN "$SDSFHIR" search --server "$FHIR" --token-file "$TMP/evil-token" 'Patient?name=x'
+check "a token file with CR LF in it: refused (exit $rc)" test "$rc" -ne 0
+like "... saying why" "$err" "control characters"
+run env SDSFHIR_TOKEN="$(printf 'good-token-1\rX-Evil: 1')" "$SDSFHIR" search --server "$FHIR" 'Patient?name=x'
+like "the same from the environment" "$err" "control characters"
+is "... no such header reached the server" "$(curl -s "$ADMIN/stats" | jq -r '.lastHeaders["x-evil"] // "none"')" "none"
+kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null
+head -c 5000 /dev/zero | tr '\0' 'k' >"$TMP/long-token"
+chmod 600 "$TMP/long-token"
+fhir_server_start --token "$TMP/long-token"
+run env -u SDSFHIR_TOKEN "$SDSFHIR" search --server "$FHIR" --token-file "$TMP/long-token" 'Patient?name=x'
+is "a 5,000-character token is sent whole (it used to be cut at 4,177)" "$rc" 0
+kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null
+printf 'client-s3cret\n' >"$TMP/secret"
+chmod 600 "$TMP/secret"
+fhir_server_start --oauth-client cid --oauth-secret "$TMP/secret"
+curl -s -X POST -d '{"access_token":"tok\r\nX-Evil: 1","token_type":"Bearer"}' "$ADMIN/token-reply" >/dev/null
+run env -u SDSFHIR_TOKEN "$SDSFHIR" search --server "$FHIR" --oauth-token-url "http://127.0.0.1:$(cat "$TMP/port")/oauth/token" \
+	--oauth-client-id cid --oauth-secret-file "$TMP/secret" 'Patient?name=x'
+is "a token endpoint's token with CR LF: refused (exit 6)" "$rc" 6
+like "... saying why" "$err" "token with control characters: refused"
+
+# 9. Retry-After as an HTTP-date: waited for
+fhir_reset
+when=$(date -u -d '+2 seconds' '+%a, %d %b %Y %H:%M:%S GMT')
+fault "{\"status\":503,\"retryAfter\":\"$when\",\"count\":1,\"path\":\"/Patient\"}"
+start=$(date +%s)
+run env -u SDSFHIR_TOKEN "$SDSFHIR" search --server "$FHIR" --oauth-token-url "http://127.0.0.1:$(cat "$TMP/port")/oauth/token" \
+	--oauth-client-id cid --oauth-secret-file "$TMP/secret" 'Patient?name=x'
+end=$(date +%s)
+is "503 with an HTTP-date Retry-After: then it works" "$rc" 0
+check "... after waiting for the date ($((end - start)) s)" test $((end - start)) -ge 1
+
+# 10. credential hygiene: files others can read, plain http, --insecure, core dumps
+chmod 644 "$TMP/secret"
+run env -u SDSFHIR_TOKEN "$SDSFHIR" search --server "$FHIR" --oauth-token-url "http://127.0.0.1:$(cat "$TMP/port")/oauth/token" \
+	--oauth-client-id cid --oauth-secret-file "$TMP/secret" 'Patient?name=x'
+like "a secret file others can read: warned, as ssh does" "$err" "warning: OAuth2 client secret file .* can be read by others"
+chmod 600 "$TMP/secret"
+run env -u SDSFHIR_TOKEN "$SDSFHIR" search --server "$FHIR" --oauth-token-url "http://127.0.0.1:$(cat "$TMP/port")/oauth/token" \
+	--oauth-client-id cid --oauth-secret-file "$TMP/secret" 'Patient?name=x'
+unlike "... not when it is private" "$err" "can be read by others"
+unlike "plain http to loopback: no warning" "$err" "plain http"
+run env SDSFHIR_TOKEN=t "$SDSFHIR" search --timeout 1 --retries 0 --server http://192.0.2.1:9/fhir 'Patient?name=x'
+like "a token over plain http to another host: warned before anything is sent" "$err" "warning: credentials go to http://192\.0\.2\.1:9/fhir over plain http"
+run env SDSFHIR_TOKEN=t "$SDSFHIR" search --insecure --server "$FHIR" 'Patient?name=x'
+like "--insecure: warned" "$err" "warning: TLS certificates are not checked"
+fault '{"delayMs":3000,"count":1,"path":"/Patient"}'
+env SDSFHIR_TOKEN=good-token-1 "$SDSFHIR" search --server "$FHIR" 'Patient?name=x' >/dev/null 2>&1 &
+cli=$!
+sleep 1
+is "with a token loaded, no core dump (RLIMIT_CORE 0)" "$(awk '/Max core file size/ { print $5 " " $6 }' /proc/$cli/limits 2>/dev/null)" "0 0"
+wait $cli
+done_testing
