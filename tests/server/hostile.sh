@@ -92,9 +92,10 @@ like "a token over plain http to another host: warned before anything is sent" "
 run env SDSFHIR_TOKEN=t "$SDSFHIR" search --insecure --server "$FHIR" 'Patient?name=x'
 like "--insecure: warned" "$err" "warning: TLS certificates are not checked"
 fault '{"delayMs":3000,"count":1,"path":"/Patient"}'
-env SDSFHIR_TOKEN=good-token-1 "$SDSFHIR" search --server "$FHIR" 'Patient?name=x' >/dev/null 2>&1 &
+env -u SDSFHIR_TOKEN "$SDSFHIR" search --server "$FHIR" --oauth-token-url "http://127.0.0.1:$(cat "$TMP/port")/oauth/token" \
+	--oauth-client-id cid --oauth-secret-file "$TMP/secret" 'Patient?name=x' >/dev/null 2>&1 &
 cli=$!
 sleep 1
-is "with a token loaded, no core dump (RLIMIT_CORE 0)" "$(awk '/Max core file size/ { print $5 " " $6 }' /proc/$cli/limits 2>/dev/null)" "0 0"
+is "with a secret loaded, no core dump (RLIMIT_CORE 0)" "$(awk '/Max core file size/ { print $5 " " $6 }' /proc/$cli/limits 2>/dev/null)" "0 0"
 wait $cli
 done_testing
