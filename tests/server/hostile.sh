@@ -61,7 +61,7 @@ printf 'client-s3cret\n' >"$TMP/secret"
 chmod 600 "$TMP/secret"
 fhir_server_start --oauth-client cid --oauth-secret "$TMP/secret"
 curl -s -X POST -d '{"access_token":"tok\r\nX-Evil: 1","token_type":"Bearer"}' "$ADMIN/token-reply" >/dev/null
-run (ulimit -c unlimited 2>/dev/null; exec env -u SDSFHIR_TOKEN ASAN_OPTIONS=disable_coredump=0:abort_on_error=1 "$SDSFHIR" search --server "$FHIR" --oauth-token-url "http://127.0.0.1:$(cat "$TMP/port")/oauth/token" \
+run env -u SDSFHIR_TOKEN "$SDSFHIR" search --server "$FHIR" --oauth-token-url "http://127.0.0.1:$(cat "$TMP/port")/oauth/token" \
 	--oauth-client-id cid --oauth-secret-file "$TMP/secret" 'Patient?name=x'
 is "a token endpoint's token with CR LF: refused (exit 6)" "$rc" 6
 like "... saying why" "$err" "token with control characters: refused"
@@ -71,7 +71,7 @@ fhir_reset
 when=$(date -u -d '+2 seconds' '+%a, %d %b %Y %H:%M:%S GMT')
 fault "{\"status\":503,\"retryAfter\":\"$when\",\"count\":1,\"path\":\"/Patient\"}"
 start=$(date +%s)
-run (ulimit -c unlimited 2>/dev/null; exec env -u SDSFHIR_TOKEN ASAN_OPTIONS=disable_coredump=0:abort_on_error=1 "$SDSFHIR" search --server "$FHIR" --oauth-token-url "http://127.0.0.1:$(cat "$TMP/port")/oauth/token" \
+run env -u SDSFHIR_TOKEN "$SDSFHIR" search --server "$FHIR" --oauth-token-url "http://127.0.0.1:$(cat "$TMP/port")/oauth/token" \
 	--oauth-client-id cid --oauth-secret-file "$TMP/secret" 'Patient?name=x'
 end=$(date +%s)
 is "503 with an HTTP-date Retry-After: then it works" "$rc" 0
@@ -79,11 +79,11 @@ check "... after waiting for the date ($((end - start)) s)" test $((end - start)
 
 # 10. credential hygiene: files others can read, plain http, --insecure, core dumps
 chmod 644 "$TMP/secret"
-run (ulimit -c unlimited 2>/dev/null; exec env -u SDSFHIR_TOKEN ASAN_OPTIONS=disable_coredump=0:abort_on_error=1 "$SDSFHIR" search --server "$FHIR" --oauth-token-url "http://127.0.0.1:$(cat "$TMP/port")/oauth/token" \
+run env -u SDSFHIR_TOKEN "$SDSFHIR" search --server "$FHIR" --oauth-token-url "http://127.0.0.1:$(cat "$TMP/port")/oauth/token" \
 	--oauth-client-id cid --oauth-secret-file "$TMP/secret" 'Patient?name=x'
 like "a secret file others can read: warned, as ssh does" "$err" "warning: OAuth2 client secret file .* can be read by others"
 chmod 600 "$TMP/secret"
-run (ulimit -c unlimited 2>/dev/null; exec env -u SDSFHIR_TOKEN ASAN_OPTIONS=disable_coredump=0:abort_on_error=1 "$SDSFHIR" search --server "$FHIR" --oauth-token-url "http://127.0.0.1:$(cat "$TMP/port")/oauth/token" \
+run env -u SDSFHIR_TOKEN "$SDSFHIR" search --server "$FHIR" --oauth-token-url "http://127.0.0.1:$(cat "$TMP/port")/oauth/token" \
 	--oauth-client-id cid --oauth-secret-file "$TMP/secret" 'Patient?name=x'
 unlike "... not when it is private" "$err" "can be read by others"
 unlike "plain http to loopback: no warning" "$err" "plain http"
