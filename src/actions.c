@@ -64,17 +64,11 @@ static int request(const struct actions_ctx *a, struct actions_summary *sum, con
 	return st;
 }
 
-static const char *str_of(json_object *o, const char *key)
-{
-	json_object *v;
-	return o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-		       ? json_object_get_string(v) : NULL;
-}
 
 /* The id of a written resource: from the body, else from a Location "Type/id[/_history/v]". */
 static void id_of(json_object *resource, const char *location, char *out, size_t len)
 {
-	const char *id = str_of(resource, "id");
+	const char *id = jget_str(resource, "id");
 	out[0] = '\0';
 	if (id) {
 		snprintf(out, len, "%s", id);
@@ -140,6 +134,25 @@ void actions_patients(const struct actions_ctx *a, const struct dataset_node *co
 	json_object_put(seen);
 }
 
+/* The entries of a Bundle from a server; 0, or -1 with err when it is not a Bundle or its entry
+ * is not an array (a Bundle without entries has none: *entries NULL). */
+static int bundle_entries(json_object *bundle, json_object **entries, char *err, size_t errlen)
+{
+	json_object *e = NULL;
+	*entries = NULL;
+	if (!jget_is_resource(bundle, "Bundle")) {
+		snprintf(err, errlen, "the server sent an invalid Bundle: %s", json_object_is_type(bundle, json_type_object)
+			 ? "its resourceType is not Bundle" : "the reply is not a JSON object");
+		return -1;
+	}
+	if (json_object_object_get_ex(bundle, "entry", &e) && e && !json_object_is_type(e, json_type_array)) {
+		snprintf(err, errlen, "the server sent an invalid Bundle: entry is not an array");
+		return -1;
+	}
+	*entries = e;
+	return 0;
+}
+
 /* ---- looking studies up on the server ---- */
 
 #define LOOKUP_URL_MAX 1900	/* a query longer than this is split: servers refuse URLs past about 2,000 bytes */
@@ -184,15 +197,13 @@ static int lookup(const struct actions_ctx *a, const struct dataset_node *const 
 			int st = request(a, sum, "GET", url, NULL, NULL, NULL, 1, &r, err, errlen);
 			free(url);
 			url = NULL;
-			if (st == CLIENT_OK && !jget_is_resource(r.body, "Bundle")) {
-				snprintf(err, errlen, "the server sent an invalid Bundle: its reply to a search is not a Bundle");
+			json_object *entries = NULL;
+			if (st == CLIENT_OK && bundle_entries(r.body, &entries, err, errlen) < 0)
 				st = CLIENT_ERR_HTTP;
-			}
 			if (st != CLIENT_OK) {
 				client_response_clear(&r);
 				return st;
 			}
-			json_object *entries = jget_arr(r.body, "entry");
 			for (size_t e = 0; e < jget_len(entries); e++) {
 				json_object *res = jget_obj(jget_idx_obj(entries, e), "resource");
 				if (!jget_is_resource(res, "ImagingStudy"))
@@ -230,6 +241,13 @@ static int lookup(const struct actions_ctx *a, const struct dataset_node *const 
 static const char *version_of(json_object *resource)
 {
 	return jget_str(jget_obj(resource, "meta"), "versionId");
+}
+
+/* Is s of the form of a FHIR id ([A-Za-z0-9.-]{1,64}), fit for a URL path or an If-Match? */
+static int valid_id(const char *s)
+{
+	size_t n = strlen(s);
+	return n >= 1 && n <= 64 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.") == n;
 }
 
 /* ---- push ---- */
@@ -273,12 +291,15 @@ static int push_batch(struct push *p, struct push_study *ps, size_t n, int retry
 static int push_response(struct push *p, struct push_study *ps, size_t n, json_object *sent, json_object *reply,
 			 int retry)
 {
-	json_object *out = jget_arr(sent, "entry"), *in = jget_arr(reply, "entry");
-	if (!jget_is_resource(reply, "Bundle") || !in || jget_len(in) != jget_len(out)) {
-		char err[200];
-		snprintf(err, sizeof err, "the server sent an invalid Bundle: %s",
-			 !jget_is_resource(reply, "Bundle") ? "the reply to a transaction is not a Bundle"
-			 : !in ? "entry is not an array" : "its entries do not match those sent");
+	json_object *out = jget_arr(sent, "entry"), *in = NULL;
+	char err[200];
+	int bad = bundle_entries(reply, &in, err, sizeof err) < 0;
+	if (!bad && jget_len(in) != jget_len(out)) {
+		snprintf(err, sizeof err, "the server sent an invalid Bundle: its %zu entries answer the %zu sent",
+			 jget_len(in), jget_len(out));
+		bad = 1;
+	}
+	if (bad) {
 		failed(p->sum, CLIENT_ERR_HTTP, err);
 		for (size_t i = 0; i < n; i++)
 			push_failed(p, &ps[i], err);
@@ -541,15 +562,19 @@ out:
 static int apply_bodysite(const struct actions_ctx *a, const struct dataset_node *study, json_object *r,
 			  const char *code, const char *display, char *err, size_t errlen)
 {
-	json_object *series;
+	json_object *series = jget_arr(r, "series");
 	int changed = 0;
-	if (!json_object_object_get_ex(r, "series", &series) || !json_object_is_type(series, json_type_array)) {
+	if (!series) {
 		snprintf(err, errlen, "the server's ImagingStudy has no series");
 		return -1;
 	}
-	for (size_t i = 0; i < json_object_array_length(series); i++) {
-		json_object *s = json_object_array_get_idx(series, i);
-		const char *uid = str_of(s, "uid");
+	for (size_t i = 0; i < jget_len(series); i++) {
+		json_object *s = jget_idx_obj(series, i);
+		if (!s) {
+			snprintf(err, errlen, "the server's ImagingStudy has a series that is not an object");
+			return -1;
+		}
+		const char *uid = jget_str(s, "uid");
 		char c[64], d[256];
 		if (code) {
 			snprintf(c, sizeof c, "%s", code);
@@ -566,9 +591,9 @@ static int apply_bodysite(const struct actions_ctx *a, const struct dataset_node
 				return -1;
 			}
 		}
-		json_object *old;
-		if (json_object_object_get_ex(s, "bodySite", &old) && str_of(old, "code") &&
-		    strcmp(str_of(old, "code"), c) == 0 && strcmp(str_of(old, "system") ? str_of(old, "system") : "", FHIR_SYS_SNOMED) == 0)
+		json_object *old = jget_obj(s, "bodySite");
+		if (old && jget_str(old, "code") &&
+		    strcmp(jget_str(old, "code"), c) == 0 && strcmp(jget_str(old, "system") ? jget_str(old, "system") : "", FHIR_SYS_SNOMED) == 0)
 			continue;
 		json_object *cd = json_object_new_object();
 		json_object_object_add(cd, "system", json_object_new_string(FHIR_SYS_SNOMED));
@@ -581,22 +606,20 @@ static int apply_bodysite(const struct actions_ctx *a, const struct dataset_node
 	return changed;
 }
 
+/* The first matching resource of a searchset and how many matched; a Bundle of the wrong shape
+ * is no match at all. */
 static json_object *first_match(json_object *bundle, size_t *count)
 {
-	json_object *entries, *found = NULL;
+	json_object *entries = jget_arr(bundle, "entry"), *found = NULL;
 	*count = 0;
-	if (!json_object_object_get_ex(bundle, "entry", &entries))
-		return NULL;
-	for (size_t i = 0; i < json_object_array_length(entries); i++) {
-		json_object *e = json_object_array_get_idx(entries, i), *res, *search;
-		if (json_object_object_get_ex(e, "search", &search) && str_of(search, "mode") &&
-		    strcmp(str_of(search, "mode"), "match") != 0)
+	for (size_t i = 0; i < jget_len(entries); i++) {
+		json_object *e = jget_idx_obj(entries, i), *res = jget_obj(e, "resource");
+		const char *mode = jget_str(jget_obj(e, "search"), "mode");
+		if ((mode && strcmp(mode, "match") != 0) || !res)
 			continue;
-		if (json_object_object_get_ex(e, "resource", &res)) {
-			if (!found)
-				found = res;
-			(*count)++;
-		}
+		if (!found)
+			found = res;
+		(*count)++;
 	}
 	return found;
 }
@@ -629,6 +652,13 @@ static void bodysite_one(const struct actions_ctx *a, const struct dataset_node 
 		return;
 	}
 	size_t count;
+	json_object *entries;
+	if (bundle_entries(r.body, &entries, err, sizeof err) < 0) {
+		failed(sum, CLIENT_ERR_HTTP, err);
+		item(a, sum, study, "ImagingStudy", ACTIONS_FAILED, NULL, err);
+		client_response_clear(&r);
+		return;
+	}
 	json_object *res = first_match(r.body, &count);
 	if (!res || count > 1) {
 		snprintf(text, sizeof text, count > 1 ? "%zu ImagingStudies carry this StudyInstanceUID: not changed"
@@ -641,6 +671,10 @@ static void bodysite_one(const struct actions_ctx *a, const struct dataset_node 
 	client_response_clear(&r);
 	for (int attempt = 0;; attempt++) {
 		id_of(res, NULL, id, sizeof id);
+		if (!valid_id(id)) {
+			item(a, sum, study, "ImagingStudy", ACTIONS_FAILED, NULL, "the server gave the study no valid id: not changed");
+			break;
+		}
 		json_object *before = series_sites(res);	/* for an undo */
 		int changed = apply_bodysite(a, study, res, code, display, err, sizeof err);
 		if (changed <= 0) {
@@ -649,10 +683,10 @@ static void bodysite_one(const struct actions_ctx *a, const struct dataset_node 
 			item(a, sum, study, "ImagingStudy", changed < 0 ? ACTIONS_FAILED : ACTIONS_UNCHANGED, id, text);
 			break;
 		}
-		json_object *meta, *vid = NULL;
+		const char *vid = version_of(res);
 		etag[0] = '\0';
-		if (json_object_object_get_ex(res, "meta", &meta) && json_object_object_get_ex(meta, "versionId", &vid))
-			snprintf(etag, sizeof etag, "W/\"%s\"", json_object_get_string(vid));
+		if (vid && valid_id(vid))	/* a version of the form FHIR gives ids, or none */
+			snprintf(etag, sizeof etag, "W/\"%s\"", vid);
 		snprintf(path, sizeof path, "ImagingStudy/%s", id);
 		st = request(a, sum, "PUT", path, res, etag[0] ? etag : NULL, NULL, 1, &r, err, sizeof err);
 		if (st == CLIENT_OK) {
@@ -715,7 +749,7 @@ void actions_bodysite_undo(const struct actions_ctx *a, json_object *undo, struc
 		json_object *rec = jget_idx_obj(undo, i), *was = jget_obj(rec, "series");
 		const char *id = jget_str(rec, "id"), *version = jget_str(rec, "version");
 		char path[200], err[1500], text[1700], etag[200];
-		if (!id || !version || !was || cancelled(a))
+		if (!id || !version || !was || !valid_id(id) || !valid_id(version) || cancelled(a))
 			continue;
 		snprintf(path, sizeof path, "ImagingStudy/%s", id);
 		struct client_response r;
@@ -845,7 +879,7 @@ void actions_retract(const struct actions_ctx *a, const struct dataset_node *con
 		for (size_t k = 0; k < jget_len(all[i]); k++) {	/* every copy the server holds */
 			char id[128], path[200], text[1700];
 			id_of(json_object_array_get_idx(all[i], k), NULL, id, sizeof id);
-			if (!*id || strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.") != strlen(id)) {
+			if (!valid_id(id)) {
 				item(a, sum, studies[i], "ImagingStudy", ACTIONS_FAILED, NULL, "the server gave the study no valid id");
 				continue;
 			}
@@ -1009,24 +1043,21 @@ int actions_page(json_object *bundle, json_object *matches, json_object *include
 {
 	json_object *v, *entries, *links;
 	*next = NULL;
-	if (!json_object_is_type(bundle, json_type_object) || !json_object_object_get_ex(bundle, "resourceType", &v) ||
-	    !json_object_is_type(v, json_type_string) || strcmp(json_object_get_string(v), "Bundle") != 0) {
-		snprintf(err, errlen, "the server's reply to a search is not a Bundle");
+	if (bundle_entries(bundle, &entries, err, errlen) < 0)
 		return -1;
-	}
 	if (json_object_object_get_ex(bundle, "total", &v) && json_object_is_type(v, json_type_int))
 		*total = json_object_get_int64(v);
-	if (json_object_object_get_ex(bundle, "entry", &entries) && json_object_is_type(entries, json_type_array)) {
+	if (entries) {
 		for (size_t i = 0; i < json_object_array_length(entries); i++) {
 			json_object *e = json_object_array_get_idx(entries, i), *res, *search;
 			if (!json_object_is_type(e, json_type_object) || !json_object_object_get_ex(e, "resource", &res) ||
 			    !json_object_is_type(res, json_type_object))
 				continue;
-			const char *mode = json_object_object_get_ex(e, "search", &search) ? str_of(search, "mode") : NULL;
+			const char *mode = json_object_object_get_ex(e, "search", &search) ? jget_str(search, "mode") : NULL;
 			if (mode && strcmp(mode, "include") == 0) {
 				char key[300];
-				snprintf(key, sizeof key, "%s/%s", str_of(res, "resourceType") ? str_of(res, "resourceType") : "?",
-					 str_of(res, "id") ? str_of(res, "id") : "?");
+				snprintf(key, sizeof key, "%s/%s", jget_str(res, "resourceType") ? jget_str(res, "resourceType") : "?",
+					 jget_str(res, "id") ? jget_str(res, "id") : "?");
 				if (json_object_object_get_ex(seen, key, NULL))
 					continue;
 				json_object_object_add(seen, key, NULL);
@@ -1039,8 +1070,8 @@ int actions_page(json_object *bundle, json_object *matches, json_object *include
 	if (json_object_object_get_ex(bundle, "link", &links) && json_object_is_type(links, json_type_array)) {
 		for (size_t i = 0; i < json_object_array_length(links); i++) {
 			json_object *l = json_object_array_get_idx(links, i);
-			if (str_of(l, "relation") && strcmp(str_of(l, "relation"), "next") == 0 && str_of(l, "url") && !*next)
-				*next = strdup(str_of(l, "url"));
+			if (jget_str(l, "relation") && strcmp(jget_str(l, "relation"), "next") == 0 && jget_str(l, "url") && !*next)
+				*next = strdup(jget_str(l, "url"));
 		}
 	}
 	return 0;

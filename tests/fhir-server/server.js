@@ -15,7 +15,8 @@
 //                                   {"reset":true} closes the connection without a reply, {"truncate":true}
 //                                   sends half the reply, {"invalidJson":true} a 200 that is not JSON,
 //                                   {"pageForever":true} a next link on every search page,
-//                                   {"nextLink":"URL"} that next link on the next search page
+//                                   {"nextLink":"URL"} that next link on the next search page,
+//                                   {"body":JSON} this reply (200, or "status") instead of the engine's
 //   POST /admin/token-reply         the next /oauth/token answers this JSON as it is
 //   GET /admin/stats                requests served and the headers of the last one
 //   POST /oauth/token               OAuth2 client credentials (with --oauth-client ID --oauth-secret FILE)
@@ -404,6 +405,7 @@ async function handle(req, res, body) {
     if (--fault.count <= 0) faults.splice(faults.indexOf(fault), 1);
     if (fault.reset || fault.truncate || fault.invalidJson || fault.pageForever || fault.nextLink) res.fault = fault;
     if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (fault.body !== undefined) return send(res, fault.status || 200, fault.body); // a reply of any shape
     if (fault.status) {
       const oo = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: `injected fault ${fault.status}` }] };
       return send(res, fault.status, oo, fault.retryAfter ? { 'Retry-After': String(fault.retryAfter) } : {});

@@ -1,8 +1,10 @@
-/* libFuzzer: the parsers of server replies (Bundle pages, OperationOutcome, CapabilityStatement)
- * and the comparison of resources, on arbitrary bytes. */
+/* libFuzzer: the parsers of server replies (Bundle pages, OperationOutcome, CapabilityStatement,
+ * search result rows through the typed accessors), the comparison of resources, Retry-After and
+ * the terminal sanitizer, on arbitrary bytes. */
 #include "actions.h"
 #include "client.h"
 #include "fhir.h"
+#include "termsafe.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,6 +23,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *next = NULL;
 	actions_page(o, m, inc, seen, &total, &next, buf, sizeof buf);
 	free(next);
+	struct actions_row row;
+	actions_result_row(o, inc, &row);
+	for (size_t i = 0; i < json_object_array_length(m); i++)
+		actions_result_row(json_object_array_get_idx(m, i), inc, &row);
+	char text[512], shown[64];
+	size_t n = size < sizeof text - 1 ? size : sizeof text - 1;
+	memcpy(text, data, n);
+	text[n] = '\0';
+	client_retry_after(text);
+	termsafe(text, shown, sizeof shown, 0);
+	termsafe(text, buf, sizeof buf, 1);
 	if (o)
 		fhir_diff(o, json_object_array_length(m) ? json_object_array_get_idx(m, 0) : o, buf, sizeof buf);
 	json_object_put(m);

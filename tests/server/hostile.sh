@@ -66,6 +66,44 @@ run env -u SDSFHIR_TOKEN "$SDSFHIR" search --server "$FHIR" --oauth-token-url "h
 is "a token endpoint's token with CR LF: refused (exit 6)" "$rc" 6
 like "... saying why" "$err" "token with control characters: refused"
 
+# 3. replies of the wrong shape: a clear error, never a crash
+sample_data
+for shape in '{}' '"x"' '7' 'null'; do
+	fault "{\"body\":{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"entry\":$shape},\"count\":1,\"path\":\"/ImagingStudy\"}"
+	run env -u SDSFHIR_TOKEN "$SDSFHIR" status --server "$FHIR" --oauth-token-url "http://127.0.0.1:$(cat "$TMP/port")/oauth/token" \
+		--oauth-client-id cid --oauth-secret-file "$TMP/secret" "$TMP/data/sparc_fhir_breast_dataset"
+	if [ "$shape" = null ]; then
+		is "status, entry null: a Bundle without entries (not on the server)" "$rc" 1
+	else
+		is "status, a Bundle whose entry is $shape: exit 3" "$rc" 3
+		like "... the server sent an invalid Bundle: entry is not an array" "$err" "the server sent an invalid Bundle: entry is not an array"
+	fi
+done
+for cmd in push bodysite; do
+	fault '{"body":{"resourceType":"Bundle","type":"searchset","entry":{}},"count":1,"path":"/ImagingStudy"}'
+	run env -u SDSFHIR_TOKEN "$SDSFHIR" $cmd --server "$FHIR" --oauth-token-url "http://127.0.0.1:$(cat "$TMP/port")/oauth/token" \
+		--oauth-client-id cid --oauth-secret-file "$TMP/secret" "$TMP/data/sparc_fhir_breast_dataset"
+	is "$cmd, a Bundle whose entry is an object: exit 3, no crash" "$rc" 3
+	like "... with the reason" "$err" "entry is not an array"
+done
+fault '{"body":{"resourceType":"Bundle","type":"transaction-response","entry":"x"},"count":1,"method":"POST"}'
+run env -u SDSFHIR_TOKEN "$SDSFHIR" push --server "$FHIR" --oauth-token-url "http://127.0.0.1:$(cat "$TMP/port")/oauth/token" \
+	--oauth-client-id cid --oauth-secret-file "$TMP/secret" "$TMP/data/sparc_fhir_breast_dataset"
+is "push, a transaction-response whose entry is a string: exit 3" "$rc" 3
+like "... with the reason" "$out$err" "entry is not an array"
+# the UI's search results: system null, series {}, name {}
+printf '%s' '{"resourceType":"Bundle","type":"searchset","entry":[
+ {"search":{"mode":"match"},"resource":{"resourceType":"ImagingStudy","id":"a","identifier":[{"system":null,"value":7}],"series":{},"subject":{"reference":3}}},
+ {"search":{"mode":"match"},"resource":{"resourceType":"Patient","id":"b","name":{}}},
+ {"search":{"mode":"match"},"resource":"not an object"},
+ {"search":{"mode":"include"},"resource":{"resourceType":"Patient","id":"c","name":[{"given":{},"family":5}]}}]}' >"$TMP/evil.json"
+fault "{\"body\":$(cat "$TMP/evil.json"),\"count\":1,\"path\":\"/ImagingStudy\"}"
+printf ':wait\ns\n:type ImagingStudy?_count=5\n<Enter>\n:wait\n:dump %s\nq q\n' "$TMP/evil.screen" >"$TMP/script"
+SDSFHIR_SCRIPT="$TMP/script" SDSFHIR_SIZE=100x30 "$SDSFHIR" --no-server-state --server "$FHIR" --oauth-token-url "http://127.0.0.1:$(cat "$TMP/port")/oauth/token" \
+	--oauth-client-id cid --oauth-secret-file "$TMP/secret" "$TMP/data/sparc_fhir_breast_dataset" >/dev/null 2>&1
+is "the UI survives search results of every wrong shape (exit 0)" "$?" 0
+like "... and lists them" "$(cat "$TMP/evil.screen")" "Results: 2 shown"
+
 # 9. Retry-After as an HTTP-date: waited for
 fhir_reset
 when=$(date -u -d '+2 seconds' '+%a, %d %b %Y %H:%M:%S GMT')
