@@ -15,18 +15,48 @@
 #include <ctype.h>
 #include <getopt.h>
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
+/* Everything the commands print goes through here: each line through termsafe, so that no
+ * name, value or server text can drive the terminal (--json output is JSON, escaped by json-c). */
+static void say(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(FILE *f, const char *fmt, ...)
+{
+	char *text = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	for (const char *p = text; *p;) {
+		size_t len = strcspn(p, "\n");
+		char *line = strndup(p, len), *safe = line ? termsafe_dup(line) : NULL;
+		if (safe)
+			fputs(safe, f);
+		free(line);
+		free(safe);
+		p += len;
+		if (*p == '\n') {
+			fputc('\n', f);
+			p++;
+		}
+	}
+	free(text);
+}
+
+
 /* ---- scan ---- */
 
 static void print_msgs(FILE *out, const struct dataset_node *n, int indent)
 {
 	for (const struct dataset_msg *m = n->msgs; m; m = m->next)
-		fprintf(out, "%*s%s: %s\n", indent, "", m->level == DATASET_ERROR ? "error" : "warning", m->text);
+		say(out, "%*s%s: %s\n", indent, "", m->level == DATASET_ERROR ? "error" : "warning", m->text);
 }
 
 static const char *or_dash(const char *s)
@@ -43,7 +73,7 @@ static void count_kinds(const struct dataset_node *n, size_t *counts)
 
 static void plural(FILE *out, size_t n, const char *one, const char *many)
 {
-	fprintf(out, "%zu %s", n, n == 1 ? one : many);
+	say(out, "%zu %s", n, n == 1 ? one : many);
 }
 
 static void print_counts(FILE *out, const struct dataset_node *n)
@@ -87,27 +117,27 @@ static void print_node(FILE *out, const struct dataset_tree *t, const struct dat
 	int ind = 2 * depth;
 	switch (n->kind) {
 	case DATASET_DATASET:
-		fprintf(out, "%*sdataset %s  (%s)\n%*s  ", ind, "", n->name, n->path, ind, "");
+		say(out, "%*sdataset %s  (%s)\n%*s  ", ind, "", n->name, n->path, ind, "");
 		print_counts(out, n);
 		fputc('\n', out);
 		break;
 	case DATASET_META:
-		fprintf(out, "%*smetadata %s\n", ind, "", n->name);
+		say(out, "%*smetadata %s\n", ind, "", n->name);
 		break;
 	case DATASET_SUBJECT:
-		fprintf(out, "%*ssubject %s  ", ind, "", n->name);
+		say(out, "%*ssubject %s  ", ind, "", n->name);
 		print_counts(out, n);
 		fputc('\n', out);
 		break;
 	case DATASET_STUDY:
-		fprintf(out, "%*sstudy %s  date %s %s  patient %s  \"%s\"  ", ind, "", n->name,
+		say(out, "%*sstudy %s  date %s %s  patient %s  \"%s\"  ", ind, "", n->name,
 			or_dash(dataset_tag(t, n, DICOM_STUDY_DATE)), or_dash(dataset_tag(t, n, DICOM_STUDY_TIME)),
 			or_dash(dataset_tag(t, n, DICOM_PATIENT_ID)), or_dash(dataset_tag(t, n, DICOM_STUDY_DESCRIPTION)));
 		print_counts(out, n);
 		fputc('\n', out);
 		break;
 	case DATASET_SERIES:
-		fprintf(out, "%*sseries %s  #%s %s %s \"%s\"  uid %s  ", ind, "", *n->name ? n->name : "(no sample)",
+		say(out, "%*sseries %s  #%s %s %s \"%s\"  uid %s  ", ind, "", *n->name ? n->name : "(no sample)",
 			or_dash(dataset_tag(t, n, DICOM_SERIES_NUMBER)), or_dash(dataset_tag(t, n, DICOM_MODALITY)),
 			or_dash(dataset_tag(t, n, DICOM_BODY_PART)), or_dash(dataset_tag(t, n, DICOM_SERIES_DESCRIPTION)),
 			dataset_tag(t, n, DICOM_SERIES_UID));
@@ -116,11 +146,11 @@ static void print_node(FILE *out, const struct dataset_tree *t, const struct dat
 		break;
 	case DATASET_INSTANCE:
 		if (verbose || n->msgs)
-			fprintf(out, "%*sinstance %s  #%s  %s\n", ind, "", n->name,
+			say(out, "%*sinstance %s  #%s  %s\n", ind, "", n->name,
 				or_dash(dataset_tag(t, n, DICOM_INSTANCE_NUMBER)), dataset_tag(t, n, DICOM_SOP_INSTANCE_UID));
 		break;
 	case DATASET_FILE:
-		fprintf(out, "%*s%s %s\n", ind, "", n->flags & DATASET_NODE_SKIPPED ? "skipped" : "file", n->name);
+		say(out, "%*s%s %s\n", ind, "", n->flags & DATASET_NODE_SKIPPED ? "skipped" : "file", n->name);
 		break;
 	default:
 		break;
@@ -265,7 +295,7 @@ static int print_json(json_object *o)
 
 static int usage_error(const char *cmd, const char *text)
 {
-	fprintf(stderr, "sdsfhir %s: %s\nTry 'sdsfhir --help'.\n", cmd, text);
+	say(stderr, "sdsfhir %s: %s\nTry 'sdsfhir --help'.\n", cmd, text);
 	return CLI_EXIT_USAGE;
 }
 
@@ -326,13 +356,13 @@ int cli_scan(int argc, char **argv)
 	struct dataset_tree *t = dataset_scan((const char *const *)argv + first, (size_t)(argc - first), &opts,
 					      err, sizeof err);
 	if (!t) {
-		fprintf(stderr, "sdsfhir: %s\n", err);
+		say(stderr, "sdsfhir: %s\n", err);
 		return CLI_EXIT_FATAL;
 	}
 	if (t->cache_note[0])
-		fprintf(stderr, "sdsfhir: warning: %s\n", t->cache_note);
+		say(stderr, "sdsfhir: warning: %s\n", t->cache_note);
 	if (verbose)
-		fprintf(stderr, "sdsfhir: %zu of %zu files taken from the scan cache\n", t->cached, t->nfiles);
+		say(stderr, "sdsfhir: %zu of %zu files taken from the scan cache\n", t->cached, t->nfiles);
 	int rc = t->root->nerrors ? CLI_EXIT_PARTIAL : CLI_EXIT_OK;
 	if (json) {
 		json_object *o = jtree(t), *c = json_object_new_object();
@@ -366,12 +396,12 @@ int cli_tags(int argc, char **argv)
 		return usage_error("tags", "give at least one DICOM file");
 	char err[512];
 	if (dicom_init(err, sizeof err) != DICOM_OK) {
-		fprintf(stderr, "sdsfhir: %s\n", err);
+		say(stderr, "sdsfhir: %s\n", err);
 		return CLI_EXIT_FATAL;
 	}
 	struct dicom_header *h = malloc(sizeof *h);
 	if (!h) {
-		fprintf(stderr, "sdsfhir: out of memory\n");
+		say(stderr, "sdsfhir: out of memory\n");
 		return CLI_EXIT_FATAL;
 	}
 	int rc = CLI_EXIT_OK;
@@ -396,21 +426,21 @@ int cli_tags(int argc, char **argv)
 			json_object_array_add(all, o);
 			continue;
 		}
-		printf("%s%s\n", i > first ? "\n" : "", argv[i]);
+		say(stdout, "%s%s\n", i > first ? "\n" : "", argv[i]);
 		if (st != DICOM_OK) {
-			printf("  error: %s\n", err);
+			say(stdout, "  error: %s\n", err);
 			continue;
 		}
 		for (int t = 0; t < DICOM_TAG_COUNT; t++) {
 			const struct dicom_tag_info *ti = &dicom_tag_table[t];
 			const char *v = dicom_header_get(h, (enum dicom_tag)t);
-			printf("  (%04X,%04X) %-32s %s", ti->group, ti->element, ti->keyword, v ? v : "(absent)");
+			say(stdout, "  (%04X,%04X) %-32s %s", ti->group, ti->element, ti->keyword, v ? v : "(absent)");
 			if (t == DICOM_TRANSFER_SYNTAX)
-				printf(" (%s)", h->xfer_name);
+				say(stdout, " (%s)", h->xfer_name);
 			putchar('\n');
 		}
 		if (h->warning[0])
-			printf("  warning: %s\n", h->warning);
+			say(stdout, "  warning: %s\n", h->warning);
 	}
 	free(h);
 	if (json && print_json(all) < 0)
@@ -442,7 +472,7 @@ static void warn_stderr(void *ctx, const struct dataset_node *n, const char *tex
 {
 	char w[1024];
 	where(n, w, sizeof w);
-	fprintf(stderr, "sdsfhir: warning: %s: %s\n", w, text);
+	say(stderr, "sdsfhir: warning: %s: %s\n", w, text);
 	if (ctx)
 		++*(size_t *)ctx;
 }
@@ -454,7 +484,7 @@ static size_t report_msgs(const struct dataset_node *n)
 	for (const struct dataset_msg *m = n->msgs; m; m = m->next) {
 		char w[1024];
 		where(n, w, sizeof w);
-		fprintf(stderr, "sdsfhir: %s: %s: %s\n", m->level == DATASET_ERROR ? "error" : "warning", w, m->text);
+		say(stderr, "sdsfhir: %s: %s: %s\n", m->level == DATASET_ERROR ? "error" : "warning", w, m->text);
 		errors += m->level == DATASET_ERROR;
 	}
 	for (const struct dataset_node *c = n->child; c; c = c->next)
@@ -511,7 +541,7 @@ int cli_fhir(int argc, char **argv)
 	struct dataset_scan_opts so = {.threads = jobs, .cache_dir = cache_folder()};
 	struct dataset_tree *t = dataset_scan((const char *const *)argv + optind, (size_t)(argc - optind), &so, err, sizeof err);
 	if (!t) {
-		fprintf(stderr, "sdsfhir: %s\n", err);
+		say(stderr, "sdsfhir: %s\n", err);
 		settings_clear(&set);
 		return CLI_EXIT_FATAL;
 	}
@@ -562,7 +592,7 @@ int cli_fhir(int argc, char **argv)
 	free(studies);
 	int rc = errors || skipped ? CLI_EXIT_PARTIAL : CLI_EXIT_OK;
 	if (nstudies == 0) {
-		fprintf(stderr, "sdsfhir: no study found under the given paths\n");
+		say(stderr, "sdsfhir: no study found under the given paths\n");
 		rc = CLI_EXIT_PARTIAL;
 	}
 	if (print_json(out) < 0)
@@ -592,9 +622,9 @@ static void log_stderr(void *ctx, const char *method, const char *url, long stat
 {
 	(void)ctx;
 	if (status)
-		fprintf(stderr, "sdsfhir: %s %s -> %ld (%ld ms)%s%s\n", method, url, status, ms, text ? ": " : "", text ? text : "");
+		say(stderr, "sdsfhir: %s %s -> %ld (%ld ms)%s%s\n", method, url, status, ms, text ? ": " : "", text ? text : "");
 	else
-		fprintf(stderr, "sdsfhir: %s %s -> no reply (%ld ms): %s\n", method, url, ms, text ? text : "");
+		say(stderr, "sdsfhir: %s %s -> no reply (%ld ms): %s\n", method, url, ms, text ? text : "");
 }
 
 /* Parse the options of a server command; returns the index of the first operand, or -1. */
@@ -691,11 +721,11 @@ static struct client *connect_server(struct server_cmd *sc, int *rc)
 		size_t n = strcspn(w, "\n");
 		char line[1100], shown[1400];
 		snprintf(line, sizeof line, "%.*s", (int)n, w);
-		fprintf(stderr, "sdsfhir: warning: %s\n", termsafe(line, shown, sizeof shown, 0));
+		say(stderr, "sdsfhir: warning: %s\n", termsafe(line, shown, sizeof shown, 0));
 		w += n + (w[n] == '\n');
 	}
 	if (bad) {
-		fprintf(stderr, "sdsfhir: %s\n", err);
+		say(stderr, "sdsfhir: %s\n", err);
 		*rc = CLI_EXIT_USAGE;
 		return NULL;
 	}
@@ -703,19 +733,19 @@ static struct client *connect_server(struct server_cmd *sc, int *rc)
 		co.log = log_stderr;
 	struct client *c = client_new(&co, err, sizeof err);
 	if (!c) {
-		fprintf(stderr, "sdsfhir: %s\n", err);
+		say(stderr, "sdsfhir: %s\n", err);
 		*rc = CLI_EXIT_USAGE;
 		return NULL;
 	}
 	int m = client_check_metadata(c, err, sizeof err);
 	if (m < 0) {
-		fprintf(stderr, "sdsfhir: %s\n", err);
+		say(stderr, "sdsfhir: %s\n", err);
 		*rc = exit_for(-m);
 		client_free(&c);
 		return NULL;
 	}
 	if (m > 0)
-		fprintf(stderr, "sdsfhir: warning: %s\n", err);
+		say(stderr, "sdsfhir: warning: %s\n", err);
 	return c;
 }
 
@@ -726,7 +756,7 @@ static void print_item(void *ctx, const struct actions_item *it)
 	if (it->node)
 		where(it->node, w, sizeof w);
 	const char *text = it->text && strcmp(it->text, actions_outcome_name(it->outcome)) ? it->text : "";
-	printf("%-9s %s%s%s\n", actions_outcome_name(it->outcome), text, *w && *text ? "  " : "", w);
+	say(stdout, "%-9s %s%s%s\n", actions_outcome_name(it->outcome), text, *w && *text ? "  " : "", w);
 }
 
 /* retract asks first, on the terminal: 0 when the answer is yes. */
@@ -734,19 +764,19 @@ static int ask_retract(size_t n, const struct server_cmd *sc)
 {
 	FILE *tty = fopen("/dev/tty", "r+");
 	if (!tty) {
-		fprintf(stderr, "sdsfhir retract: it asks first, and there is no terminal: add --yes\n");
+		say(stderr, "sdsfhir retract: it asks first, and there is no terminal: add --yes\n");
 		return -1;
 	}
 	const char *server = sc->set.server ? sc->set.server : CLIENT_DEFAULT_SERVER;
 	char shown[600];
 	termsafe(server, shown, sizeof shown, 0);
-	fprintf(tty, "Remove %zu stud%s from %s? Their Patients stay. [y/N] ", n, n == 1 ? "y" : "ies", shown);
+	say(tty, "Remove %zu stud%s from %s? Their Patients stay. [y/N] ", n, n == 1 ? "y" : "ies", shown);
 	fflush(tty);
 	char line[16] = "";
 	int yes = fgets(line, sizeof line, tty) && (line[0] == 'y' || line[0] == 'Y');
 	fclose(tty);
 	if (!yes)
-		fprintf(stderr, "sdsfhir retract: nothing removed\n");
+		say(stderr, "sdsfhir retract: nothing removed\n");
 	return yes ? 0 : -1;
 }
 
@@ -781,7 +811,7 @@ static int run_action(int argc, char **argv, const char *cmd)
 	struct dataset_scan_opts so = {.threads = sc.jobs, .cache_dir = cache_folder()};
 	struct dataset_tree *t = dataset_scan((const char *const *)argv + first, (size_t)(argc - first), &so, err, sizeof err);
 	if (!t) {
-		fprintf(stderr, "sdsfhir: %s\n", err);
+		say(stderr, "sdsfhir: %s\n", err);
 		settings_clear(&sc.set);
 		return CLI_EXIT_FATAL;
 	}
@@ -796,7 +826,7 @@ static int run_action(int argc, char **argv, const char *cmd)
 	}
 	struct client *c = n ? connect_server(&sc, &rc) : NULL;
 	if (!n) {
-		fprintf(stderr, "sdsfhir: no study found under the given paths\n");
+		say(stderr, "sdsfhir: no study found under the given paths\n");
 		rc = CLI_EXIT_PARTIAL;
 	}
 	if (c) {
@@ -816,17 +846,17 @@ static int run_action(int argc, char **argv, const char *cmd)
 			actions_retract(&a, studies, n, &sum);
 		else
 			actions_bodysite(&a, studies, n, sc.code ? code : NULL, sc.code ? display : NULL, NULL, &sum);
-		printf("%s: ", cmd);
+		say(stdout, "%s: ", cmd);
 		const char *sep = "";
 		for (int o = 0; o <= ACTIONS_FAILED; o++) {
 			if (sum.count[o]) {
-				printf("%s%zu %s", sep, sum.count[o], actions_outcome_name(o));
+				say(stdout, "%s%zu %s", sep, sum.count[o], actions_outcome_name(o));
 				sep = ", ";
 			}
 		}
-		printf("%s%zu request%s to %s\n", *sep ? "; " : "", sum.requests, sum.requests == 1 ? "" : "s", client_base(c));
+		say(stdout, "%s%zu request%s to %s\n", *sep ? "; " : "", sum.requests, sum.requests == 1 ? "" : "s", client_base(c));
 		if (sum.error[0])
-			fprintf(stderr, "sdsfhir: %s\n", sum.error);
+			say(stderr, "sdsfhir: %s\n", sum.error);
 		if (sum.status != CLIENT_OK)
 			rc = exit_for(sum.status) == CLI_EXIT_SERVER && (sum.count[ACTIONS_CREATED] || sum.count[ACTIONS_UPDATED] ||
 			     sum.count[ACTIONS_EXISTED] || sum.count[ACTIONS_UNCHANGED]) ? CLI_EXIT_PARTIAL : exit_for(sum.status);
@@ -907,9 +937,9 @@ static void table_print(struct table *t)
 			const char *s = r == 0 ? t->head[i] : t->cells[(r - 1) * t->ncols + i];
 			s = s ? s : "";
 			if (i + 1 < t->ncols)
-				printf("%s%*s  ", s, (int)(w[i] - text_width(s)), "");
+				say(stdout, "%s%*s  ", s, (int)(w[i] - text_width(s)), "");
 			else
-				printf("%s\n", s);
+				say(stdout, "%s\n", s);
 		}
 	}
 	for (size_t i = 0; i < t->nrows * t->ncols; i++)
@@ -931,11 +961,11 @@ static void print_studies(json_object *matches, json_object *included, const cha
 	}
 	table_print(&t);
 	if (shorthand && !strcmp(shorthand, "patient") && json_object_array_length(matches)) {
-		printf("datasets:");
+		say(stdout, "datasets:");
 		json_object_object_foreach(datasets, k, v) {
 			(void)v;
 			char shown[600];
-			printf(" %s", termsafe(k, shown, sizeof shown, 0));
+			say(stdout, " %s", termsafe(k, shown, sizeof shown, 0));
 		}
 		putchar('\n');
 	}
@@ -999,7 +1029,7 @@ int cli_search(int argc, char **argv)
 	int more = next != NULL;
 	free(next);
 	if (st != CLIENT_OK) {
-		fprintf(stderr, "sdsfhir: %s\n", sum.error);
+		say(stderr, "sdsfhir: %s\n", sum.error);
 		rc = exit_for(st);
 	} else if (sc.json) {
 		json_object *o = json_object_new_object();
@@ -1022,7 +1052,7 @@ int cli_search(int argc, char **argv)
 		else if (n)
 			print_resources(matches);
 		char shown[128];
-		printf("%s\n", actions_shown_text(n, total, more, "pages: --all", shown, sizeof shown));
+		say(stdout, "%s\n", actions_shown_text(n, total, more, "pages: --all", shown, sizeof shown));
 	}
 	json_object_put(matches);
 	json_object_put(included);

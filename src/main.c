@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "cli.h"
+#include "termsafe.h"
 #include "ui.h"
 
 #include <ctype.h>
@@ -154,8 +155,9 @@ int main(int argc, char **argv)
 				near = commands[i].name;
 			}
 		}
-		fprintf(stderr, "sdsfhir: '%s' is neither a command nor a folder%s%s%s\nTry 'sdsfhir --help'.\n", argv[1],
-			near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
+		char shown[600];
+		fprintf(stderr, "sdsfhir: '%s' is neither a command nor a folder%s%s%s\nTry 'sdsfhir --help'.\n",
+			termsafe(argv[1], shown, sizeof shown, 0), near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
 		return CLI_EXIT_USAGE;
 	}
 	/* no command: the UI on the paths given (default: this folder) */

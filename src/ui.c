@@ -3,6 +3,7 @@
 #include "ui.h"
 #include "cache.h"
 #include "jget.h"
+#include "termsafe.h"
 
 #include <curses.h>
 #include <errno.h>
@@ -179,10 +180,12 @@ void ui_put_from(int y, int x, int w, const char *s, int attr, size_t skip)
 }
 
 /* Draw s at (y, x) in at most w columns, padding with blanks. */
-void ui_put(int y, int x, int w, const char *s, int attr)
+void ui_put(int y, int x, int w, const char *raw, int attr)
 {
 	if (w <= 0)
 		return;
+	char safe[4096];	/* every byte drawn goes through termsafe first; wider text is cut anyway */
+	const char *s = raw ? termsafe(raw, safe, sizeof safe, 1) : NULL;
 	attrset(attr);
 	move(y, x);
 	mbstate_t st;
