@@ -718,10 +718,15 @@ static void scan_dataset(struct scan *s, const struct dsin *in)
 				char one[PATH_MAX];
 				snprintf(one, sizeof one, "%s", samples[j]);
 				struct dataset_node *f = node(s, sub, DATASET_FILE, one);
-				if (f && stat(sp, &sst) == 0 && S_ISREG(sst.st_mode))
+				int gone = stat(sp, &sst) != 0 ? errno : 0;
+				if (f && !gone && S_ISREG(sst.st_mode)) {
 					add_file(s, f, &sst);
-				else if (f)
-					msg(s, f, DATASET_ERROR, "%s", strerror(errno ? errno : ENOENT));
+				} else if (f && !gone) {	/* a FIFO, a device, a socket */
+					msg(s, f, DATASET_WARNING, "not a regular file: ignored");
+					f->flags |= DATASET_NODE_SKIPPED;
+				} else if (f) {
+					msg(s, f, DATASET_ERROR, "%s", strerror(gone));
+				}
 			}
 		}
 		free_list(samples, m);
@@ -811,7 +816,7 @@ static void read_one(struct scan *s, size_t i, struct dicom_header *h)
 	} else {
 		m->msg = e ? e->msg : intern_add(s->tree->pool, err);
 		const char *text = intern_get(s->tree->pool, m->msg);
-		if (st == DICOM_SKIP_DICOMDIR) {
+		if (st == DICOM_SKIP_DICOMDIR || st == DICOM_SKIP_SPECIAL) {
 			msg(s, f, DATASET_WARNING, "%s", text ? text : "skipped");
 			f->flags |= DATASET_NODE_SKIPPED;
 		} else {
@@ -831,7 +836,8 @@ static void write_caches(struct scan *s)
 		for (size_t i = 0; w && i < s->nfiles; i++) {
 			struct dataset_node *f = s->files[i];
 			if (dataset_ancestor(f, DATASET_DATASET) != s->caches[c].ds || s->meta[i].status < 0 ||
-			    s->meta[i].status == DICOM_ERR_IO || s->meta[i].status == DICOM_ERR_INTERNAL)
+			    s->meta[i].status == DICOM_ERR_IO || s->meta[i].status == DICOM_ERR_INTERNAL ||
+			    s->meta[i].status == DICOM_SKIP_SPECIAL)
 				continue;	/* passing troubles are read again next time */
 			char key[PATH_MAX];
 			cache_key(f, key, sizeof key);

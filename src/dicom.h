@@ -33,7 +33,8 @@ enum dicom_status {
 	DICOM_ERR_TRUNCATED,	/* file ends inside the header */
 	DICOM_ERR_PARSE,	/* DICOM, but the header cannot be parsed */
 	DICOM_SKIP_DICOMDIR,	/* a valid DICOMDIR: DICOM, but not an instance */
-	DICOM_ERR_INTERNAL	/* dictionary missing, out of memory, ... */
+	DICOM_ERR_INTERNAL,	/* dictionary missing, out of memory, ... */
+	DICOM_SKIP_SPECIAL	/* not a regular file (a FIFO, a device): not read (never cached) */
 };
 
 #define DICOM_VALUES_MAX 6144

@@ -101,27 +101,20 @@ extern "C" int dicom_init(char *err, size_t errlen)
 /* Sniff the first bytes: a DICM magic after the preamble (or at the start, with no
  * preamble: *skip is then set to 4), or a dataset or meta header that starts straight
  * away with group 0002 or 0008 in either byte order. */
-static int sniff(const char *path, long *skip, char *err, size_t errlen)
+static int sniff(int fd, long *skip, char *err, size_t errlen)
 {
 	*skip = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		seterr(err, errlen, "cannot open: %s", strerror(errno));
-		return DICOM_ERR_IO;
-	}
 	unsigned char b[132];
 	ssize_t n = 0, r;
-	while (n < (ssize_t)sizeof b && (r = read(fd, b + n, sizeof b - n)) != 0) {
+	while (n < (ssize_t)sizeof b && (r = pread(fd, b + n, sizeof b - n, n)) != 0) {
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			seterr(err, errlen, "cannot read: %s", strerror(errno));
-			close(fd);
 			return DICOM_ERR_IO;
 		}
 		n += r;
 	}
-	close(fd);
 	if (n == 0) {
 		seterr(err, errlen, "not DICOM: empty file");
 		return DICOM_ERR_NOT_DICOM;
@@ -225,17 +218,13 @@ static bool has_identity(DcmDataset *ds)
 /* The Pixel Data element whose header dcmtk stopped after (its value starts at offset pos of a
  * file of size len), in explicit or implicit VR little endian: does its value end past the end
  * of the file? Sets *want and *have. */
-static bool pixels_cut(const char *path, long pos, long len, bool explicit_vr, unsigned long *want, unsigned long *have)
+static bool pixels_cut(int fd, long pos, long len, bool explicit_vr, unsigned long *want, unsigned long *have)
 {
 	pos -= explicit_vr ? 12 : 8;
 	if (pos < 0)
 		return false;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return false;
 	unsigned char b[12];
 	ssize_t n = pread(fd, b, sizeof b, pos);
-	close(fd);
 	if (n < 8 || !(b[0] == 0xe0 && b[1] == 0x7f && b[2] == 0x10 && b[3] == 0x00))
 		return false;
 	unsigned long l;
@@ -258,7 +247,7 @@ static bool pixels_cut(const char *path, long pos, long len, bool explicit_vr, u
 
 /* Read path's meta header and dataset up to Pixel Data into ff (values over 4 KiB stay on
  * disk). A complete header whose Pixel Data is cut short is noted in damage. */
-static OFCondition read_dataset(const char *path, long skip, DcmFileFormat &ff, char *damage, size_t dlen,
+static OFCondition read_dataset(const char *path, int fd, long skip, DcmFileFormat &ff, char *damage, size_t dlen,
 				bool strict = true)
 {
 	if (strict)
@@ -275,12 +264,14 @@ static OFCondition read_dataset(const char *path, long skip, DcmFileFormat &ff, 
 	struct stat st;
 	unsigned long want = 0, have = 0;
 	DcmDataset *ds = ff.getDataset();
-	if (cond.good() && damage && ds && stat(path, &st) == 0 &&
-	    pixels_cut(path, (long)in.tell() + skip, (long)st.st_size, ds->getOriginalXfer() != EXS_LittleEndianImplicit,
+	if (cond.good() && damage && ds && fstat(fd, &st) == 0 &&
+	    pixels_cut(fd, (long)in.tell() + skip, (long)st.st_size, ds->getOriginalXfer() != EXS_LittleEndianImplicit,
 		       &want, &have))
 		snprintf(damage, dlen, "truncated after the header: Pixel Data ends after %lu of its %lu bytes", have, want);
 	return cond;
 }
+
+static int read_header_fd(const char *path, int fd, struct dicom_header *out, char *err, size_t errlen);
 
 static int read_header(const char *path, struct dicom_header *out, char *err, size_t errlen)
 {
@@ -289,20 +280,44 @@ static int read_header(const char *path, struct dicom_header *out, char *err, si
 	out->xfer_name[0] = '\0';
 	out->warning[0] = '\0';
 
+	/* the file is opened once, without blocking (a FIFO would hang), and must be regular; dcmtk
+	 * then reads that very file through /proc/self/fd, so it cannot be swapped in between */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat fst;
+	if (fd < 0 || fstat(fd, &fst) != 0) {
+		seterr(err, errlen, "cannot open: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return DICOM_ERR_IO;
+	}
+	if (!S_ISREG(fst.st_mode)) {
+		close(fd);
+		seterr(err, errlen, "not a regular file: ignored");
+		return DICOM_SKIP_SPECIAL;
+	}
+	char fdpath[64];
+	snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
+	int st = read_header_fd(access(fdpath, R_OK) == 0 ? fdpath : path, fd, out, err, errlen);	/* no /proc: the path */
+	close(fd);
+	return st;
+}
+
+static int read_header_fd(const char *path, int fd, struct dicom_header *out, char *err, size_t errlen)
+{
 	long skip;
-	int st = sniff(path, &skip, err, errlen);
+	int st = sniff(fd, &skip, err, errlen);
 	if (st != DICOM_OK)
 		return st;
 
 	DcmFileFormat ff;
 	char damage[200] = "";
-	OFCondition cond = read_dataset(path, skip, ff, damage, sizeof damage);
+	OFCondition cond = read_dataset(path, fd, skip, ff, damage, sizeof damage);
 	if (cond.bad() && !has_identity(ff.getDataset())) {
 		/* again as dcmdump +Ep does: past parse errors, to reach the identifying tags */
 		DcmFileFormat lenient;
 		pthread_rwlock_wrlock(&parse_mode);
 		lenient_mode(true);
-		OFCondition c2 = read_dataset(path, skip, lenient, NULL, 0, false);
+		OFCondition c2 = read_dataset(path, fd, skip, lenient, NULL, 0, false);
 		lenient_mode(false);
 		pthread_rwlock_unlock(&parse_mode);
 		if (has_identity(lenient.getDataset())) {

@@ -7,20 +7,54 @@
 #include <zip.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#define META_FILE_MAX (64u << 20)	/* a metadata file larger than this is not read */
+#define META_TABLE_MAX (64u << 20)	/* nor one whose table would take more memory than this */
+
 struct builder {
 	char **cells;		/* all fields in order, header first */
 	size_t n, cap, ncols, col, rows;
-	int oom, ragged;
+	size_t bytes;		/* memory the cells take, counted as they are added */
+	int oom, ragged, too_big;
 };
+
+/* A file to read: opened without blocking (a FIFO would hang), regular and not too large.
+ * The descriptor (blocking again), or -1 with err. */
+static int open_regular(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)META_FILE_MAX) {
+		snprintf(err, errlen, "%s: %s", path, !S_ISREG(st.st_mode) ? "not a regular file: ignored"
+			 : "larger than 64 MiB: not read");
+		close(fd);
+		return -1;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
 
 static int push(struct builder *b, const char *s, size_t len)
 {
+	b->bytes += len + 1 + 2 * sizeof(char *) + 16;	/* the copy, its pointer, malloc's own */
+	if (b->bytes > META_TABLE_MAX) {
+		b->too_big = 1;
+		return b->oom = 1, -1;
+	}
 	if (b->n == b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 64;
 		char **c = realloc(b->cells, cap * sizeof *c);
@@ -71,7 +105,8 @@ static struct sds_table *finish(struct builder *b, char *err, size_t errlen, con
 {
 	struct sds_table *t = NULL;
 	if (b->oom || b->rows == 0 || b->ncols == 0) {
-		snprintf(err, errlen, "%s: %s", path, b->oom ? "out of memory" : "no header row");
+		snprintf(err, errlen, "%s: %s", path, b->too_big ? "its table would take more than 64 MiB: not read" :
+			 b->oom ? "out of memory" : "no header row");
 		goto out;
 	}
 	if (!(t = calloc(1, sizeof *t))) {
@@ -108,9 +143,13 @@ out:
 
 static struct sds_table *read_delimited(const char *path, unsigned char delim, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
+	int fd = open_regular(path, err, errlen);
+	FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
 	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (fd >= 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			close(fd);
+		}
 		return NULL;
 	}
 	struct csv_parser p;
@@ -135,7 +174,8 @@ static struct sds_table *read_delimited(const char *path, unsigned char delim, c
 	int ioerr = ferror(f);
 	fclose(f);
 	if (bad || ioerr) {
-		snprintf(err, errlen, "%s: %s", path, ioerr ? "read error" : csv_strerror(csv_error(&p)));
+		snprintf(err, errlen, "%s: %s", path, ioerr ? "read error" : b.too_big ?
+			 "its table would take more than 64 MiB: not read" : csv_strerror(csv_error(&p)));
 		csv_free(&p);
 		for (size_t i = 0; i < b.n; i++)
 			free(b.cells[i]);
@@ -149,9 +189,26 @@ static struct sds_table *read_delimited(const char *path, unsigned char delim, c
 /* JSON: an array of objects, or an object holding one such array. */
 static struct sds_table *read_json(const char *path, char *err, size_t errlen)
 {
-	json_object *root = json_object_from_file(path);
+	int fd = open_regular(path, err, errlen);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	char *text = fstat(fd, &st) == 0 ? malloc((size_t)st.st_size + 1) : NULL;
+	ssize_t n = text ? read(fd, text, (size_t)st.st_size) : -1;
+	close(fd);
+	size_t containers = 0;	/* json-c takes ~250 bytes for each object or array */
+	for (ssize_t i = 0; i < n; i++)
+		containers += text[i] == '{' || text[i] == '[';
+	if (n < 0 || containers > META_TABLE_MAX / 256) {
+		snprintf(err, errlen, "%s: %s", path, n < 0 ? "cannot read it" : "too many JSON objects and arrays: not read");
+		free(text);
+		return NULL;
+	}
+	text[n] = '\0';
+	json_object *root = json_tokener_parse(text);
+	free(text);
 	if (!root) {
-		snprintf(err, errlen, "%s: not valid JSON (%s)", path, json_util_get_last_err());
+		snprintf(err, errlen, "%s: not valid JSON", path);
 		return NULL;
 	}
 	json_object *rows = root;
@@ -387,7 +444,12 @@ static int parse_xml(const char *data, size_t len, XML_StartElementHandler start
 static struct sds_table *read_xlsx(const char *path, char *err, size_t errlen)
 {
 	int zerr = 0;
-	zip_t *z = zip_open(path, ZIP_RDONLY, &zerr);
+	int fd = open_regular(path, err, errlen);
+	if (fd < 0)
+		return NULL;
+	zip_t *z = zip_fdopen(fd, ZIP_RDONLY, &zerr);	/* it owns fd from here on */
+	if (!z)
+		close(fd);
 	if (!z) {
 		zip_error_t ze;
 		zip_error_init_with_code(&ze, zerr);

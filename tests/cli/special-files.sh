@@ -1,0 +1,69 @@
+#!/bin/sh
+# Special files and metadata bombs never hang or swell a scan: FIFOs, a link to /dev/zero,
+# a CSV of 100,000 columns and rows, an xlsx whose 1 MB shared string fills 404,000 cells.
+. "$top_srcdir/tests/lib.sh"
+sample_data
+D=$TMP/data/sparc_fhir_breast_dataset
+rss() {	# rss CMD...: run it (60 s at most); $rc, $out, $err and $kb (peak RSS in kB)
+	/usr/bin/time -f '%M' -o "$TMP/.rss" timeout 60 "$@" >"$TMP/.stdout" 2>"$TMP/.stderr"
+	rc=$?
+	out=$(cat "$TMP/.stdout")
+	err=$(cat "$TMP/.stderr")
+	kb=$(tail -1 "$TMP/.rss")
+}
+
+rm -f "$D/samples.csv"
+mkfifo "$D/samples.csv"
+rss "$SDSFHIR" scan --no-cache "$D"
+check "a FIFO named samples.csv: the scan ends (exit $rc, not the time-out's 124)" test "$rc" -ne 124
+like "... saying what it is" "$out$err" "samples\\.csv: not a regular file: ignored"
+rm -f "$D/samples.csv"
+
+mv "$D/subjects.csv" "$TMP/subjects.csv"
+ln -s /dev/zero "$D/subjects.csv"
+rss "$SDSFHIR" scan --no-cache "$D"
+check "subjects.csv linking to /dev/zero: the scan ends" test "$rc" -ne 124
+check "... without swelling ($kb kB)" test "$kb" -lt 400000
+like "... saying why" "$out$err" "subjects\\.csv: not a regular file"
+rm -f "$D/subjects.csv"
+mv "$TMP/subjects.csv" "$D/subjects.csv"
+
+mkfifo "$D/primary/sub-Aniyah-breast-1/pipe"
+mkfifo "$D/primary/sub-Aniyah-breast-1/sam-1/pipe.dcm"
+rss "$SDSFHIR" scan -v --no-cache "$D"
+check "FIFOs in a subject and a sample folder: the scan ends" test "$rc" -ne 124
+like "... each reported as not a regular file, in the subject folder" "$out" "pipe$" 
+unlike "... never with a stale errno" "$out" "No such file or directory"
+is "... twice" "$(printf '%s\n' "$out" | grep -c 'not a regular file: ignored')" 2
+rss "$SDSFHIR" tags "$D/primary/sub-Aniyah-breast-1/sam-1/pipe.dcm"
+check "tags on a FIFO: ends at once" test "$rc" -ne 124
+like "... not a regular file" "$out$err" "not a regular file: ignored"
+rm -f "$D/primary/sub-Aniyah-breast-1/pipe" "$D/primary/sub-Aniyah-breast-1/sam-1/pipe.dcm"
+
+# 100,000 columns, 100,000 (empty) rows: 200 kB on disk, 10^10 cells if read whole
+python3 -c 'import sys
+sys.stdout.write(",".join(["c%d" % i for i in range(100000)]) + "\n" + "x\n" * 100000)' >"$D/samples.csv"
+rss "$SDSFHIR" scan --no-cache "$D"
+check "a CSV of 100,000 columns and rows: the scan ends" test "$rc" -ne 124
+check "... within bounded memory ($kb kB)" test "$kb" -lt 400000
+like "... saying why the table was not read" "$out$err" "samples\\.csv: its table would take more than 64 MiB"
+rm -f "$D/samples.csv"
+
+# an xlsx whose one shared string of 1 MB is used by 404,000 cells
+python3 - "$D/samples.xlsx" <<'PY'
+import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED)
+z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+z.writestr("xl/sharedStrings.xml", '<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>'
+           + "s" * (1 << 20) + "</t></si></sst>")
+cells = '<c t="s"><v>0</v></c>' * 404000
+z.writestr("xl/worksheets/sheet1.xml", '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+           + cells + "</row></sheetData></worksheet>")
+z.close()
+PY
+check "the xlsx is small on disk ($(wc -c <"$D/samples.xlsx") bytes)" test "$(wc -c <"$D/samples.xlsx")" -lt 200000
+rss "$SDSFHIR" scan --no-cache "$D"
+check "an xlsx of 404,000 copies of a 1 MB string: the scan ends" test "$rc" -ne 124
+check "... within bounded memory ($kb kB)" test "$kb" -lt 400000
+like "... saying why" "$out$err" "samples\\.xlsx: its table would take more than 64 MiB"
+done_testing
