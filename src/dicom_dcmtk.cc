@@ -14,6 +14,7 @@
 #include <dcmtk/dcmsr/cmr/cid4031e.h>
 #include <dcmtk/oflog/oflog.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <new>
@@ -245,6 +246,152 @@ static bool pixels_cut(int fd, long pos, long len, bool explicit_vr, unsigned lo
 	return *have < l;
 }
 
+#define NESTING_MAX 64	/* sequences nested deeper than this are refused before dcmtk recurses into them */
+
+/* A window on a file for the walk below. */
+struct window {
+	int fd;
+	long size;
+	long at;		/* file offset of buf[0] */
+	long len;		/* bytes in buf */
+	unsigned char buf[65536];
+};
+
+/* n (<= 12) bytes at pos into out; false past the end of the file. */
+static bool window_get(struct window *w, long pos, unsigned char *out, long n)
+{
+	if (pos < 0 || pos + n > w->size)
+		return false;
+	if (pos < w->at || pos + n > w->at + w->len) {
+		ssize_t r = pread(w->fd, w->buf, sizeof w->buf, pos);
+		if (r < n)
+			return false;
+		w->at = pos;
+		w->len = r;
+	}
+	memcpy(out, w->buf + (pos - w->at), (size_t)n);
+	return true;
+}
+
+static unsigned u16(const unsigned char *b, bool le)
+{
+	return le ? (unsigned)(b[0] | b[1] << 8) : (unsigned)(b[0] << 8 | b[1]);
+}
+
+static unsigned long u32(const unsigned char *b, bool le)
+{
+	return le ? (unsigned long)b[0] | (unsigned long)b[1] << 8 | (unsigned long)b[2] << 16 | (unsigned long)b[3] << 24
+		  : (unsigned long)b[0] << 24 | (unsigned long)b[1] << 16 | (unsigned long)b[2] << 8 | (unsigned long)b[3];
+}
+
+static bool long_vr(const unsigned char *vr)
+{
+	static const char *const vrs[] = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "UC", "UN", "UR", "UT", "SV", "UV"};
+	for (const char *v : vrs)
+		if (vr[0] == (unsigned char)v[0] && vr[1] == (unsigned char)v[1])
+			return true;
+	return false;
+}
+
+/* How deep the sequences of a file nest, up to Pixel Data, counted over the raw element headers
+ * (from the meta header's transfer syntax; a deflated dataset is not walked: 0). Stops counting
+ * past limit. A cheap pass before dcmtk, which recurses once per level. */
+static int nesting_depth(int fd, long skip, int limit)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0)
+		return 0;
+	struct window *w = new (std::nothrow) window;
+	if (!w)
+		return 0;
+	w->fd = fd, w->size = (long)st.st_size, w->at = 0, w->len = 0;
+	unsigned char b[12];
+	long pos = skip == 4 ? 4 : 0;
+	if (skip == 0 && window_get(w, 128, b, 4) && memcmp(b, "DICM", 4) == 0)
+		pos = 132;
+	bool explicit_vr = true, le = true;
+	char ts[70] = "";
+	while (window_get(w, pos, b, 8) && u16(b, true) == 0x0002) {	/* the meta header: explicit VR LE */
+		unsigned elem = u16(b + 2, true);
+		bool lv = long_vr(b + 4);
+		unsigned long len = lv ? (window_get(w, pos + 8, b + 8, 4) ? u32(b + 8, true) : 0) : u16(b + 6, true);
+		long hdr = lv ? 12 : 8;
+		if (elem == 0x0010 && len < sizeof ts) {
+			for (unsigned long i = 0; i < len && window_get(w, pos + hdr + (long)i, b, 1); i++)
+				ts[i] = (char)b[0];
+			ts[len] = '\0';
+		}
+		pos += hdr + (long)len;
+	}
+	if (ts[0]) {
+		size_t n = strlen(ts);
+		while (n && (ts[n - 1] == ' ' || ts[n - 1] == '\0'))
+			ts[--n] = '\0';
+		explicit_vr = strcmp(ts, UID_LittleEndianImplicitTransferSyntax) != 0;
+		le = strcmp(ts, UID_BigEndianExplicitTransferSyntax) != 0;
+		if (!strcmp(ts, UID_DeflatedExplicitVRLittleEndianTransferSyntax)) {
+			delete w;
+			return 0;
+		}
+	} else if (window_get(w, pos, b, 6)) {	/* no meta header: explicit when a VR follows the tag */
+		explicit_vr = isupper(b[4]) && isupper(b[5]);
+	}
+	long end[2 * NESTING_MAX + 4];	/* the end of each open sequence or item, -1 when undefined */
+	if (limit > 2 * NESTING_MAX + 2)
+		limit = 2 * NESTING_MAX + 2;
+	int sp = 0, deepest = 0;
+	for (int guard = 0; guard < 10000000 && window_get(w, pos, b, 8); guard++) {
+		while (sp > 0 && end[sp - 1] >= 0 && pos >= end[sp - 1])
+			sp--;
+		unsigned group = u16(b, le), elem = u16(b + 2, le);
+		if (group == 0xfffe) {	/* item, item and sequence delimiters: a length, no VR */
+			unsigned long len = u32(b + 4, le);
+			pos += 8;
+			if (elem == 0xe000) {
+				if (sp >= limit)
+					break;
+				end[sp++] = len == 0xffffffffUL ? -1 : pos + (long)len;
+			} else if (sp > 0) {
+				sp--;
+			}
+			deepest = sp > deepest ? sp : deepest;
+			continue;
+		}
+		if (sp == 0 && (group > 0x7fe0 || (group == 0x7fe0 && elem >= 0x0010)))
+			break;	/* Pixel Data: where the reading stops */
+		unsigned long len;
+		long hdr;
+		bool sq;
+		if (explicit_vr) {
+			bool lv = long_vr(b + 4);
+			if (lv && !window_get(w, pos + 8, b + 8, 4))
+				break;
+			len = lv ? u32(b + 8, le) : u16(b + 6, le);
+			hdr = lv ? 12 : 8;
+			sq = b[4] == 'S' && b[5] == 'Q';
+			if (!sq && b[4] == 'U' && b[5] == 'N' && len == 0xffffffffUL)
+				sq = true;	/* UN of undefined length: read as a sequence */
+		} else {
+			len = u32(b + 4, le);
+			hdr = 8;
+			sq = len == 0xffffffffUL || DcmTag(DcmTagKey((Uint16)group, (Uint16)elem)).getEVR() == EVR_SQ;
+		}
+		pos += hdr;
+		if (sq) {
+			if (sp >= limit)
+				break;
+			end[sp++] = len == 0xffffffffUL ? -1 : pos + (long)len;
+			deepest = sp > deepest ? sp : deepest;
+			continue;
+		}
+		if (len == 0xffffffffUL)
+			break;	/* encapsulated data: nothing nests in it */
+		pos += (long)len;
+	}
+	delete w;
+	return deepest / 2;	/* a level is a sequence and its item */
+}
+
 /* Read path's meta header and dataset up to Pixel Data into ff (values over 4 KiB stay on
  * disk). A complete header whose Pixel Data is cut short is noted in damage. */
 static OFCondition read_dataset(const char *path, int fd, long skip, DcmFileFormat &ff, char *damage, size_t dlen,
@@ -308,6 +455,10 @@ static int read_header_fd(const char *path, int fd, struct dicom_header *out, ch
 	int st = sniff(fd, &skip, err, errlen);
 	if (st != DICOM_OK)
 		return st;
+	if (nesting_depth(fd, skip, 2 * NESTING_MAX + 2) > NESTING_MAX) {
+		seterr(err, errlen, "sequences nested deeper than %s levels: not read", "64");
+		return DICOM_ERR_PARSE;
+	}
 
 	DcmFileFormat ff;
 	char damage[200] = "";
