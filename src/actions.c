@@ -102,20 +102,23 @@ void actions_patients(const struct actions_ctx *a, const struct dataset_node *co
 {
 	json_object *seen = json_object_new_object();
 	for (size_t i = 0; i < n && !cancelled(a); i++) {
-		char sys[512], val[512], key[1030], es[600], ev[600], cond[1300], err[1500], id[128];
+		char sys[1024], val[1024], key[2100], err[1500], id[128];
 		fhir_patient_identifier(a->tree, studies[i], a->fopts, sys, sizeof sys, val, sizeof val);
 		snprintf(key, sizeof key, "%s|%s", sys, val);
 		progress(a, i, n);
 		if (json_object_object_get_ex(seen, key, NULL))
 			continue;
 		json_object_object_add(seen, key, NULL);
-		fhir_query_escape(sys, es, sizeof es, 0);
-		fhir_query_escape(val, ev, sizeof ev, 0);
-		snprintf(cond, sizeof cond, "identifier=%s|%s", es, ev);
+		char *cond = fhir_patient_condition(a->tree, studies[i], a->fopts, err, sizeof err);
+		if (!cond) {	/* too long for a server: never a cut condition, which would match nothing */
+			item(a, sum, studies[i], "Patient", ACTIONS_FAILED, NULL, err);
+			continue;
+		}
 		json_object *p = fhir_patient_build(a->tree, studies[i], a->fopts);
 		struct client_response r;
 		int st = request(a, sum, "POST", "Patient", p, NULL, cond, 1, &r, err, sizeof err);
 		json_object_put(p);
+		free(cond);
 		if (st == CLIENT_OK) {
 			id_of(r.body, r.location, id, sizeof id);
 			char text[1200];
@@ -178,7 +181,8 @@ static int lookup(const struct actions_ctx *a, const struct dataset_node *const 
 		size_t k = (size_t)snprintf(first_url, sizeof first_url, "ImagingStudy?identifier="), first = i;
 		for (; i < n && i - first < 50; i++) {
 			char esc[400];
-			fhir_query_escape(studies[i]->name, esc, sizeof esc, 0);
+			if (!fhir_uid_valid(studies[i]->name) || fhir_query_escape(studies[i]->name, esc, sizeof esc, 0) < 0)
+				continue;	/* a UID against DICOM's rules was never pushed */
 			size_t need = strlen(FHIR_SYS_DICOM_UID) + strlen(esc) + 12;
 			if (i > first && k + need > LOOKUP_URL_MAX)
 				break;
@@ -445,7 +449,14 @@ static int push_size(const struct actions_ctx *a, struct push_study *s, size_t m
 	struct fhir_opts q;
 	json_object *st = fhir_study_build(a->tree, s->node, NULL, quiet(a, &q), err, errlen);
 	json_object *pt = fhir_patient_build(a->tree, s->node, quiet(a, &q));
-	size_t envelope = 600, patient = json_bytes(pt);
+	char *cond = fhir_patient_condition(a->tree, s->node, quiet(a, &q), err, errlen);
+	if (!cond) {
+		json_object_put(st);
+		json_object_put(pt);
+		return -1;
+	}
+	size_t envelope = 600 + strlen(cond), patient = json_bytes(pt);
+	free(cond);
 	s->bytes = json_bytes(st) + patient + envelope;
 	if (s->bytes + 200 > max && st) {
 		fhir_study_strip_instances(st);
@@ -1006,33 +1017,35 @@ void actions_result_row(json_object *r, json_object *included, struct actions_ro
 
 int actions_search_query(const char *kind, const char *value, char *out, size_t len, char *err, size_t errlen)
 {
-	char esc[1200];
 	if (!value || !*value) {
 		snprintf(err, errlen, "--%s needs a value", kind);
 		return -1;
 	}
-	if (strcmp(kind, "patient") == 0) {
-		fhir_query_escape(value, esc, sizeof esc, 0);
-		snprintf(out, len, "ImagingStudy?subject:Patient.name=%s&_include=ImagingStudy:subject", esc);
+	char *esc = NULL, name[1200], uuid[37];
+	int r = -1;
+	if (strcmp(kind, "patient") == 0 && (esc = fhir_query_escape_dup(value, 0))) {
+		r = snprintf(out, len, "ImagingStudy?subject:Patient.name=%s&_include=ImagingStudy:subject", esc);
 	} else if (strcmp(kind, "bodysite") == 0) {
 		char code[64], display[256];
 		if (fhir_bodysite_lookup(value, code, sizeof code, display, sizeof display) < 0) {
-			snprintf(err, errlen, "'%s' is neither a SNOMED CT code nor a body part of DICOM CID 4031", value);
+			snprintf(err, errlen, "'%.200s' is neither a SNOMED CT code nor a body part of DICOM CID 4031", value);
 			return -1;
 		}
-		snprintf(out, len, "ImagingStudy?bodysite=" FHIR_SYS_SNOMED "|%s&_include=ImagingStudy:subject", code);
-	} else if (strcmp(kind, "identifier") == 0) {
-		fhir_query_escape(value, esc, sizeof esc, 1);
-		snprintf(out, len, "ImagingStudy?identifier=%s&_include=ImagingStudy:subject", esc);
+		r = snprintf(out, len, "ImagingStudy?bodysite=" FHIR_SYS_SNOMED "|%s&_include=ImagingStudy:subject", code);
+	} else if (strcmp(kind, "identifier") == 0 && (esc = fhir_query_escape_dup(value, 1))) {
+		r = snprintf(out, len, "ImagingStudy?identifier=%s&_include=ImagingStudy:subject", esc);
 	} else if (strcmp(kind, "dataset") == 0) {
-		char name[600], uuid[37];
 		snprintf(name, sizeof name, "urn:sparc_dataset:%s", value);
 		fhir_uuid5(name, uuid);
-		snprintf(name, sizeof name, "urn:uid:%s-%s", value, uuid);
-		fhir_query_escape(name, esc, sizeof esc, 0);
-		snprintf(out, len, "ImagingStudy?identifier=" FHIR_SYS_SPARC_DATASET "|%s&_include=ImagingStudy:subject", esc);
-	} else {
+		if (snprintf(name, sizeof name, "urn:uid:%s-%s", value, uuid) < (int)sizeof name && (esc = fhir_query_escape_dup(name, 0)))
+			r = snprintf(out, len, "ImagingStudy?identifier=" FHIR_SYS_SPARC_DATASET "|%s&_include=ImagingStudy:subject", esc);
+	} else if (strcmp(kind, "patient") && strcmp(kind, "identifier")) {
 		snprintf(err, errlen, "unknown search shorthand '%s'", kind);
+		return -1;
+	}
+	free(esc);
+	if (r < 0 || (size_t)r >= len || r > FHIR_QUERY_MAX) {
+		snprintf(err, errlen, "the --%s query would be longer than servers accept (%d bytes)", kind, FHIR_QUERY_MAX);
 		return -1;
 	}
 	return 0;

@@ -83,7 +83,7 @@ static long unsigned_value(const char *s)
 	return *end || v < 0 || v > 2147483647L ? -1 : v;
 }
 
-void fhir_query_escape(const char *s, char *out, size_t len, int keep_bar)
+int fhir_query_escape(const char *s, char *out, size_t len, int keep_bar)
 {
 	size_t k = 0;
 	for (; *s && k + 4 < len; s++) {
@@ -94,6 +94,55 @@ void fhir_query_escape(const char *s, char *out, size_t len, int keep_bar)
 			k += (size_t)snprintf(out + k, len - k, "%%%02X", c);
 	}
 	out[k] = '\0';
+	return *s ? -1 : 0;	/* never a cut value: the caller says it is too long */
+}
+
+char *fhir_query_escape_dup(const char *s, int keep_bar)
+{
+	size_t len = strlen(s) * 3 + 1;
+	char *out = malloc(len);
+	if (out && fhir_query_escape(s, out, len, keep_bar) < 0) {
+		free(out);
+		out = NULL;
+	}
+	return out;
+}
+
+int fhir_uid_valid(const char *uid)
+{
+	size_t n = uid ? strlen(uid) : 0;
+	if (n == 0 || n > 64)
+		return 0;
+	for (const char *p = uid; *p;) {	/* components: digits, no leading zero but "0" itself */
+		size_t d = strspn(p, "0123456789");
+		if (d == 0 || (d > 1 && *p == '0'))
+			return 0;
+		p += d;
+		if (*p == '.' && p[1])
+			p++;
+		else if (*p)
+			return 0;
+	}
+	return 1;
+}
+
+char *fhir_patient_condition(const struct dataset_tree *tree, const struct dataset_node *study,
+			     const struct fhir_opts *opts, char *err, size_t errlen)
+{
+	char system[1024], value[1024];
+	fhir_patient_identifier(tree, study, opts, system, sizeof system, value, sizeof value);
+	char *es = fhir_query_escape_dup(system, 0), *ev = fhir_query_escape_dup(value, 0), *cond = NULL;
+	size_t n = es && ev ? strlen(es) + strlen(ev) + 13 : 0;
+	if (n && n <= FHIR_QUERY_MAX && (cond = malloc(n)))
+		snprintf(cond, n, "identifier=%s|%s", es, ev);
+	else if (n)
+		snprintf(err, errlen, "the query that finds its Patient would be %zu bytes, more than servers accept (%d): "
+			 "the Patient identifier is too long", n, FHIR_QUERY_MAX);
+	else
+		snprintf(err, errlen, "out of memory");
+	free(es);
+	free(ev);
+	return cond;
 }
 
 /* ---- conversions ---- */
@@ -519,9 +568,10 @@ json_object *fhir_patient_build(const struct dataset_tree *tree, const struct da
 
 void fhir_study_search(const char *study_uid, char *out, size_t len)
 {
-	char esc[256];
-	fhir_query_escape(study_uid, esc, sizeof esc, 0);
-	snprintf(out, len, "ImagingStudy?identifier=" FHIR_SYS_DICOM_UID "|urn:oid:%s", esc);
+	char esc[256];	/* a UID that passes fhir_uid_valid is 64 characters at most, none escaped */
+	if (fhir_query_escape(study_uid, esc, sizeof esc, 0) < 0 || snprintf(out, len, "ImagingStudy?identifier="
+	    FHIR_SYS_DICOM_UID "|urn:oid:%s", esc) >= (int)len)
+		snprintf(out, len, "ImagingStudy?identifier=" FHIR_SYS_DICOM_UID "|too-long");	/* matches nothing */
 }
 
 static json_object *subject_by_identifier(const struct dataset_tree *tree, const struct dataset_node *study,
@@ -684,6 +734,13 @@ static json_object *build_series(const struct dataset_tree *tree, const struct d
 	return s;
 }
 
+static int bad_uid(const char *what, const char *uid, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s '%.80s%s' breaks DICOM's rules (64 characters at most, digits and dots): the study is "
+		 "not pushed", what, uid ? uid : "", uid && strlen(uid) > 80 ? "..." : "");
+	return -1;
+}
+
 int fhir_study_check(const struct dataset_tree *tree, const struct dataset_node *study, char *err, size_t errlen)
 {
 	const char *conflict = dataset_first_msg(study, DATASET_ERROR);
@@ -697,9 +754,21 @@ int fhir_study_check(const struct dataset_tree *tree, const struct dataset_node 
 		snprintf(err, errlen, "study %s is in more than %d subject folders", study->name, FOLDERS_MAX);
 		return -1;
 	}
+	if (!fhir_uid_valid(study->name))
+		return bad_uid("StudyInstanceUID", study->name, err, errlen);
 	for (size_t k = 0; k < nf; k++) {
 		ninstances += f[k]->ninstances;
 		for (const struct dataset_node *se = f[k]->child; se; se = se->next) {
+			if (se->kind == DATASET_SERIES && !fhir_uid_valid(TAG(se, SERIES_UID)))
+				return bad_uid("SeriesInstanceUID", TAG(se, SERIES_UID), err, errlen);
+			for (const struct dataset_node *i = se->kind == DATASET_SERIES ? se->child : NULL; i; i = i->next) {
+				if (i->kind != DATASET_INSTANCE)
+					continue;
+				if (!fhir_uid_valid(TAG(i, SOP_INSTANCE_UID)))
+					return bad_uid("SOPInstanceUID", TAG(i, SOP_INSTANCE_UID), err, errlen);
+				if (!fhir_uid_valid(TAG(i, SOP_CLASS_UID)))
+					return bad_uid("SOPClassUID", TAG(i, SOP_CLASS_UID), err, errlen);
+			}
 			if (se->kind == DATASET_SERIES && !has_value(TAG(se, MODALITY))) {
 				snprintf(err, errlen, "series %s (sample %s) has no Modality (0008,0060), which FHIR requires",
 					 TAG(se, SERIES_UID), *se->name ? se->name : "-");
@@ -865,7 +934,7 @@ json_object *fhir_bundle_build(const struct dataset_tree *tree, const struct dat
 	add_str(b, "type", "transaction");
 	*skipped = 0;
 	for (size_t i = 0; i < n; i++) {
-		char system[512], value[512], key[1100], full[64], uuid[37];
+		char system[1024], value[1024], key[2100], full[64], uuid[37];
 		char skey[300], sfull[64], url[400];
 		snprintf(skey, sizeof skey, "ImagingStudy|%s", studies[i]->name);
 		if (json_object_object_get_ex(seen, skey, NULL))
@@ -886,15 +955,19 @@ json_object *fhir_bundle_build(const struct dataset_tree *tree, const struct dat
 		}
 		if (slim && slim[i])
 			fhir_study_strip_instances(st);
+		char *cond = fhir_patient_condition(tree, studies[i], opts, err, sizeof err);
+		if (!cond) {
+			warn(opts, studies[i], "left out of the Bundle: %s", err);
+			(*skipped)++;
+			json_object_put(st);
+			continue;
+		}
 		if (!json_object_object_get_ex(seen, key, NULL)) {
 			json_object_object_add(seen, key, NULL);
-			char cond[1300], es[600], ev[600];
-			fhir_query_escape(system, es, sizeof es, 0);
-			fhir_query_escape(value, ev, sizeof ev, 0);
-			snprintf(cond, sizeof cond, "identifier=%s|%s", es, ev);
 			json_object_array_add(entries, entry(full, fhir_patient_build(tree, studies[i], opts), "POST",
 							     "Patient", cond));
 		}
+		free(cond);
 		fhir_uuid5(skey, uuid);
 		snprintf(sfull, sizeof sfull, "urn:uuid:%s", uuid);
 		fhir_study_search(studies[i]->name, url, sizeof url);

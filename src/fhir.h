@@ -59,9 +59,23 @@ void fhir_uuid5(const char *name, char out[37]);
 int fhir_patient_identifier(const struct dataset_tree *t, const struct dataset_node *study,
 			    const struct fhir_opts *opts, char *system, size_t slen, char *value, size_t vlen);
 
+#define FHIR_QUERY_MAX 2000	/* bytes of a query servers accept; a longer one is an error, never cut */
+
 /* Percent-encode s for a URL query value (unreserved characters, ':' and '/' kept; '|'
- * kept when keep_bar). out is always terminated; a value too long is cut. */
-void fhir_query_escape(const char *s, char *out, size_t len, int keep_bar);
+ * kept when keep_bar). out is always terminated; -1 when s does not fit (out is then unusable). */
+int fhir_query_escape(const char *s, char *out, size_t len, int keep_bar);
+
+/* The same in a new string. Caller frees. NULL on out of memory. */
+char *fhir_query_escape_dup(const char *s, int keep_bar);
+
+/* Does uid follow DICOM's rules: 64 characters at most, components of digits (no leading zero
+ * but "0") joined by dots? */
+int fhir_uid_valid(const char *uid);
+
+/* The conditional query that finds a study's Patient: "identifier=<system>|<value>", escaped.
+ * Caller frees. NULL with err when it would be longer than FHIR_QUERY_MAX. */
+char *fhir_patient_condition(const struct dataset_tree *t, const struct dataset_node *study,
+			     const struct fhir_opts *opts, char *err, size_t errlen);
 
 /* Is code a SNOMED CT identifier: 6 to 18 digits whose last is the Verhoeff check digit? */
 int fhir_snomed_valid(const char *code);
@@ -82,7 +96,8 @@ json_object *fhir_patient_build(const struct dataset_tree *t, const struct datas
 				const struct fhir_opts *opts);
 
 /* Can the study be expressed as an ImagingStudy? 0, or -1 with the reason in err (a series
- * without Modality, no instance). Cheap: builds nothing. */
+ * without Modality, no instance, a UID that breaks DICOM's rules, patients in conflict).
+ * Cheap: builds nothing. */
 int fhir_study_check(const struct dataset_tree *t, const struct dataset_node *study, char *err, size_t errlen);
 
 /* The ImagingStudy of a study node. subject is the reference to use for the Patient (taken

@@ -303,8 +303,8 @@ static void ready_queries(struct ui *u)
 	else if (hn && json_object_object_get_ex(hn, "family", &given))
 		snprintf(name, sizeof name, "%s", json_object_get_string(given));
 	json_object_put(hn);
-	if (*name) {
-		fhir_query_escape(name, esc, sizeof esc, 0);
+	int name_ok = *name && fhir_query_escape(name, esc, sizeof esc, 0) == 0;	/* a name too long: no query */
+	if (name_ok) {
 		snprintf(q, sizeof q, "ImagingStudy?subject:Patient.name=%s&_include=ImagingStudy:subject", esc);
 		ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "%s", q);
 	}
@@ -317,10 +317,8 @@ static void ready_queries(struct ui *u)
 		ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "ImagingStudy?bodysite=%s&_include=ImagingStudy:subject", code);
 	fhir_study_search(st->name, q, sizeof q);
 	ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "%s&_include=ImagingStudy:subject", q);
-	if (*name) {
-		fhir_query_escape(name, esc, sizeof esc, 0);
+	if (name_ok)
 		ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "Patient?name=%s", esc);
-	}
 }
 
 /* The local study a search result stands for (by its urn:dicom:uid identifier), or NULL. */

@@ -16,7 +16,8 @@
 //                                   sends half the reply, {"invalidJson":true} a 200 that is not JSON,
 //                                   {"pageForever":true} a next link on every search page,
 //                                   {"nextLink":"URL"} that next link on the next search page,
-//                                   {"body":JSON} this reply (200, or "status") instead of the engine's
+//                                   {"body":JSON} this reply (200, or "status") instead of the engine's,
+//                                   {"refuse":"TEXT","count":N} writes that hold TEXT fail validation
 //   POST /admin/token-reply         the next /oauth/token answers this JSON as it is
 //   GET /admin/stats                requests served and the headers of the last one
 //   POST /oauth/token               OAuth2 client credentials (with --oauth-client ID --oauth-secret FILE)
@@ -123,6 +124,11 @@ class TestRepository extends MemoryRepository {
   }
 
   checkSync(resource) {
+    for (const f of faults) { // {"refuse":"TEXT"}: a write that holds TEXT is refused, as a validation error
+      if (f.refuse && JSON.stringify(resource).includes(f.refuse)) {
+        throw outcomeError('invalid', 'Refused by the test server (a refuse fault)', 400);
+      }
+    }
     const issues = core.validateResource(resource);
     const errors = issues.filter((i) => i.severity === 'error');
     if (errors.length) {
@@ -399,7 +405,7 @@ async function handle(req, res, body) {
     return send(res, 401, core.unauthorized, { 'WWW-Authenticate': 'Bearer' });
   }
   if (oauthClient) oauthTokens.set(bearer, oauthTokens.get(bearer) - 1);
-  const fault = faults.find((f) => (!f.path || url.pathname.slice(BASE_PATH.length).startsWith(f.path)) &&
+  const fault = faults.find((f) => !f.refuse && (!f.path || url.pathname.slice(BASE_PATH.length).startsWith(f.path)) &&
     (!f.method || f.method === req.method));
   if (fault) {
     if (--fault.count <= 0) faults.splice(faults.indexOf(fault), 1);

@@ -121,19 +121,20 @@ like "default batch: within the server's limit, 3 requests for 10 studies (and o
 
 # an invalid resource rejected by the server: its OperationOutcome, which study, nothing half-written
 mkdcm "$TMP/bad/primary/sub-bad/sam-1/a.dcm" "(0020,000d) UI [1.2.826.0.1.3680043.10.99.88]" \
-	"(0020,000e) UI [1.2.826.0.1.3680043.10.99.88.1_x]" "(0008,0018) UI [1.2.826.0.1.3680043.10.99.88.1.1]" "(0010,0020) LO [BAD-1]"
+	"(0020,000e) UI [1.2.826.0.1.3680043.10.99.88.1]" "(0008,0018) UI [1.2.826.0.1.3680043.10.99.88.1.1]" "(0010,0020) LO [BAD-1]"
 mkdcm "$TMP/bad/primary/sub-good/sam-1/a.dcm" "(0020,000d) UI [1.2.826.0.1.3680043.10.99.89]" \
 	"(0020,000e) UI [1.2.826.0.1.3680043.10.99.89.1]" "(0008,0018) UI [1.2.826.0.1.3680043.10.99.89.1.1]" "(0010,0020) LO [GOOD-1]"
 mkdcm "$TMP/bad/primary/sub-nomod/sam-1/a.dcm" "-(0008,0060)" "(0020,000d) UI [1.2.826.0.1.3680043.10.99.90]" \
 	"(0020,000e) UI [1.2.826.0.1.3680043.10.99.90.1]" "(0008,0018) UI [1.2.826.0.1.3680043.10.99.90.1.1]" "(0010,0020) LO [NOMOD-1]"
 p=$(fhir_count Patient)
+fault '{"refuse":"1.2.826.0.1.3680043.10.99.88.1\"","count":1000}'
 run "$SDSFHIR" push "$TMP/bad"
 is "one bad study among two: exit 1" "$rc" 1
 is "a study that cannot be expressed is reported once, however the batch is split" \
 	"$(printf '%s\n' "$out" | grep -c 'sub-nomod')" 1
 like "... with its reason" "$out" "^failed +series .* has no Modality \(0008,0060\), which FHIR requires  bad/sub-nomod$"
 like "the counts add up: 1 created, 2 failed" "$out" "^push: 1 created, 2 failed"
-like "the bad study is named with the server's reason" "$out" "^failed +HTTP 400: Invalid id format \(at ImagingStudy\.series\[0\]\.uid\)  bad/sub-bad$"
+like "the bad study is named with the server's reason" "$out" "^failed +HTTP 400: Refused by the test server \(a refuse fault\)  bad/sub-bad$"
 like "the good one is pushed" "$out" "^created +ImagingStudy/.*bad/sub-good$"
 if [ "$FHIR_MODE" = atomic ]; then
 	is "nothing half-written: the bad study's Patient is not there" "$(fhir_count Patient identifier=BAD-1)" 0

@@ -86,6 +86,24 @@ is "nothing of the conflicting study" "$(fhir_count ImagingStudy "identifier=urn
 run "$SDSFHIR" push "$TMP/twins"
 like "again: unchanged" "$out" "^push: 1 unchanged, 1 failed"
 
+# ---- no fixed buffers in queries: long values are sent whole, or refused; never cut ----
+fhir_reset
+long_uid="1.2.$(printf '1%.0s' $(seq 1 296))"
+mkdcm "$TMP/longuid/primary/sub-1/sam-1/a.dcm" "(0020,000d) UI [$long_uid]" "(0010,0020) LO [LONG-1]"
+for i in 1 2 3; do run "$SDSFHIR" push "$TMP/longuid"; done
+is "a 300-character StudyInstanceUID: push exits 1" "$rc" 1
+like "... an error for its study, with the reason" "$out" "StudyInstanceUID '1\.2\.1+\.\.\.' breaks DICOM's rules"
+is "... and three pushes made no ImagingStudy (they made 3)" "$(fhir_count ImagingStudy)" 0
+kata=$(python3 -c 'print("\u30a2" * 72)')
+mkdcm "$TMP/$kata/primary/sub-1/sam-1/a.dcm" "(0010,0020) LO []" "(0020,000d) UI [1.2.826.0.1.3680043.10.93.1]" \
+	"(0020,000e) UI [1.2.826.0.1.3680043.10.93.1.1]" "(0008,0018) UI [1.2.826.0.1.3680043.10.93.1.1.1]"
+for i in 1 2 3; do "$SDSFHIR" push "$TMP/$kata" >/dev/null 2>&1; done
+is "a dataset folder of 72 katakana, no Patient ID: one Patient after three pushes (there were 3)" "$(fhir_count Patient)" 1
+is "... and one ImagingStudy" "$(fhir_count ImagingStudy)" 1
+run "$SDSFHIR" search --patient "$(python3 -c 'print("x" * 3000)')"
+is "a search value longer than servers accept: refused (exit 2)" "$rc" 2
+like "... saying so" "$err" "longer than servers accept"
+
 run "$SDSFHIR" push --max-request 1k "$B"
 is "--max-request below 4 KiB: a usage error" "$rc" 2
 done_testing
