@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #define MAGIC "SDSFHIRC"
-#define CACHE_VERSION 1u
+#define CACHE_VERSION 2u	/* 2: ctime and inode in the key */
 #define ENDIAN 0x01020304u
 
 struct slot {
@@ -176,6 +176,8 @@ struct cache *cache_load(const char *dir, const char *dataset_path, struct inter
 		struct cache_entry e;
 		e.size = GET(&r, uint64_t);
 		e.mtime_ns = GET(&r, int64_t);
+		e.ctime_ns = GET(&r, int64_t);
+		e.ino = GET(&r, uint64_t);
 		e.status = GET(&r, uint8_t);
 		e.msg = get_str(&r, pool, &ok);
 		uint32_t mask = GET(&r, uint32_t);
@@ -224,7 +226,7 @@ void cache_free(struct cache **c)
 	*c = NULL;
 }
 
-const struct cache_entry *cache_find(const struct cache *c, const char *rel, uint64_t size, int64_t mtime_ns)
+const struct cache_entry *cache_find(const struct cache *c, const char *rel, const struct cache_entry *stamp)
 {
 	if (!c)
 		return NULL;
@@ -232,7 +234,8 @@ const struct cache_entry *cache_find(const struct cache *c, const char *rel, uin
 	for (; c->slots[h].rel; h = (h + 1) & (c->nslots - 1)) {
 		if (strcmp(c->slots[h].rel, rel) == 0) {
 			const struct cache_entry *e = &c->slots[h].e;
-			return e->size == size && e->mtime_ns == mtime_ns ? e : NULL;
+			return e->size == stamp->size && e->mtime_ns == stamp->mtime_ns && e->ctime_ns == stamp->ctime_ns &&
+			       e->ino == stamp->ino ? e : NULL;
 		}
 	}
 	return NULL;
@@ -324,6 +327,8 @@ int cache_writer_add(struct cache_writer *w, const char *rel, const struct cache
 	put(&w->b, rel, rl);
 	PUT(&w->b, uint64_t, e->size);
 	PUT(&w->b, int64_t, e->mtime_ns);
+	PUT(&w->b, int64_t, e->ctime_ns);
+	PUT(&w->b, uint64_t, e->ino);
 	PUT(&w->b, uint8_t, e->status);
 	put_str(&w->b, intern_get(w->pool, e->msg));
 	uint32_t mask = 0;

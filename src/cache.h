@@ -1,5 +1,6 @@
 /* The scan cache: what was read from each file of a dataset, keyed by its path below the
- * dataset, size and modification time, in one file per dataset under the cache folder
+ * dataset, size, modification and change times and inode (as git's index: an edit that keeps
+ * the size and restores the mtime still changes the ctime), in one file per dataset under the cache folder
  * (never inside the dataset). A cache that is corrupt, foreign or of another version is
  * ignored and rebuilt. Core module: no curses. */
 #ifndef SDSFHIR_CACHE_H
@@ -14,8 +15,8 @@ struct intern;
 struct cache;
 
 struct cache_entry {
-	uint64_t size;
-	int64_t mtime_ns;
+	uint64_t size, ino;
+	int64_t mtime_ns, ctime_ns;
 	int status;		/* enum dicom_status of the read */
 	uint32_t msg;		/* error, skip reason or warning (string id), 0: none */
 	uint32_t *tags;		/* DICOM_TAG_COUNT string ids (status DICOM_OK), in the pool */
@@ -30,9 +31,9 @@ int cache_dir(char *buf, size_t len);
 struct cache *cache_load(const char *dir, const char *dataset_path, struct intern *pool, char *note, size_t notelen);
 void cache_free(struct cache **c);
 
-/* The entry of a file (path below the dataset) when size and time still match, else NULL.
- * Borrowed. Safe from several threads at once. */
-const struct cache_entry *cache_find(const struct cache *c, const char *rel, uint64_t size, int64_t mtime_ns);
+/* The entry of a file (path below the dataset) when size, times and inode still match those of
+ * stamp, else NULL. Borrowed. Safe from several threads at once. */
+const struct cache_entry *cache_find(const struct cache *c, const char *rel, const struct cache_entry *stamp);
 
 /* Writing: open a new cache for the dataset, add every file, commit (atomic rename). */
 struct cache_writer;

@@ -33,8 +33,7 @@ struct dsin {			/* one dataset named by the inputs */
 };
 
 struct filemeta {		/* of each file to read */
-	uint64_t size;
-	int64_t mtime_ns;
+	struct cache_entry stamp;	/* size, times and inode (its status, msg and tags unused) */
 	int status;		/* enum dicom_status, once read */
 	uint32_t msg;		/* its error, skip reason or warning */
 };
@@ -430,8 +429,10 @@ static int add_file(struct scan *s, struct dataset_node *n, const struct stat *s
 		s->meta = m;
 		s->capfiles = cap;
 	}
-	s->meta[s->nfiles] = (struct filemeta){(uint64_t)st->st_size,
-					       (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec, -1, 0};
+	s->meta[s->nfiles] = (struct filemeta){{.size = (uint64_t)st->st_size, .ino = (uint64_t)st->st_ino,
+						.mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec,
+						.ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec},
+					       -1, 0};
 	s->files[s->nfiles++] = n;
 	return 0;
 }
@@ -774,7 +775,7 @@ static void read_one(struct scan *s, size_t i, struct dicom_header *h)
 	struct filemeta *m = &s->meta[i];
 	char path[PATH_MAX], err[512], key[PATH_MAX];
 	cache_key(f, key, sizeof key);
-	const struct cache_entry *e = cache_find(cache_of(s, dataset_ancestor(f, DATASET_DATASET)), key, m->size, m->mtime_ns);
+	const struct cache_entry *e = cache_find(cache_of(s, dataset_ancestor(f, DATASET_DATASET)), key, &m->stamp);
 	int st;
 	if (e) {
 		st = e->status;
@@ -841,8 +842,10 @@ static void write_caches(struct scan *s)
 				continue;	/* passing troubles are read again next time */
 			char key[PATH_MAX];
 			cache_key(f, key, sizeof key);
-			struct cache_entry e = {s->meta[i].size, s->meta[i].mtime_ns, s->meta[i].status, s->meta[i].msg,
-						s->meta[i].status == DICOM_OK ? f->tags : NULL};
+			struct cache_entry e = s->meta[i].stamp;
+			e.status = s->meta[i].status;
+			e.msg = s->meta[i].msg;
+			e.tags = s->meta[i].status == DICOM_OK ? f->tags : NULL;
 			if (cache_writer_add(w, key, &e) < 0)
 				break;
 		}

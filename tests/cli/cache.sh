@@ -23,6 +23,14 @@ dcmodify -nb -q -m "(0020,0013)=42" "$F"
 run "$SDSFHIR" scan --json "$D"
 is "one changed file: 14 from the cache" "$(jq .cache.from_cache "$TMP/.stdout")" 14
 is "its new value is seen" "$(jq -r '[.datasets[0].subjects[0].studies[0].series[1].instances[].number] | join(",")' "$TMP/.stdout")" "1,3,42"
+# an edit in place that keeps the size and puts the mtime back is seen too (ctime and inode)
+cp -p "$F" "$TMP/stamp"
+dcmodify -nb -q -m "(0020,0013)=43" "$F"
+touch -r "$TMP/stamp" "$F"
+is "(the edit kept the size)" "$(wc -c <"$F")" "$(wc -c <"$TMP/stamp")"
+run "$SDSFHIR" scan --json "$D"
+is "an edit with the size kept and the mtime restored is read again" \
+	"$(jq -r '[.datasets[0].subjects[0].studies[0].series[1].instances[].number] | join(",")' "$TMP/.stdout")" "1,3,43"
 # a deleted file is dropped, a new one read
 rm "$D/primary/sub-Linman-breast-1/sam-2/IM0003.dcm"
 printf 'not dicom\n' >"$D/primary/sub-Linman-breast-1/sam-2/notes.dcm"
