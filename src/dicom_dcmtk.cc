@@ -247,6 +247,7 @@ static bool pixels_cut(int fd, long pos, long len, bool explicit_vr, unsigned lo
 }
 
 #define NESTING_MAX 64	/* sequences nested deeper than this are refused before dcmtk recurses into them */
+#define ELEMENTS_MAX 2000000	/* a header with more elements than this before Pixel Data is refused */
 
 /* A window on a file for the walk below. */
 struct window {
@@ -340,7 +341,12 @@ static int nesting_depth(int fd, long skip, int limit)
 	if (limit > 2 * NESTING_MAX + 2)
 		limit = 2 * NESTING_MAX + 2;
 	int sp = 0, deepest = 0;
-	for (int guard = 0; guard < 10000000 && window_get(w, pos, b, 8); guard++) {
+	int count = 0;
+	for (; window_get(w, pos, b, 8); count++) {
+		if (count >= ELEMENTS_MAX) {	/* a header that never ends (a sparse file of zeros) */
+			delete w;
+			return -1;
+		}
 		while (sp > 0 && end[sp - 1] >= 0 && pos >= end[sp - 1])
 			sp--;
 		unsigned group = u16(b, le), elem = u16(b + 2, le);
@@ -391,6 +397,7 @@ static int nesting_depth(int fd, long skip, int limit)
 	delete w;
 	return deepest / 2;	/* a level is a sequence and its item */
 }
+
 
 /* Read path's meta header and dataset up to Pixel Data into ff (values over 4 KiB stay on
  * disk). A complete header whose Pixel Data is cut short is noted in damage. */
@@ -455,8 +462,10 @@ static int read_header_fd(const char *path, int fd, struct dicom_header *out, ch
 	int st = sniff(fd, &skip, err, errlen);
 	if (st != DICOM_OK)
 		return st;
-	if (nesting_depth(fd, skip, 2 * NESTING_MAX + 2) > NESTING_MAX) {
-		seterr(err, errlen, "sequences nested deeper than %s levels: not read", "64");
+	int depth = nesting_depth(fd, skip, 2 * NESTING_MAX + 2);
+	if (depth > NESTING_MAX || depth < 0) {
+		seterr(err, errlen, depth < 0 ? "a header of more than %s elements before Pixel Data: not read"
+		       : "sequences nested deeper than %s levels: not read", depth < 0 ? "2,000,000" : "64");
 		return DICOM_ERR_PARSE;
 	}
 

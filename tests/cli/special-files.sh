@@ -40,6 +40,27 @@ check "tags on a FIFO: ends at once" test "$rc" -ne 124
 like "... not a regular file" "$out$err" "not a regular file: ignored"
 rm -f "$D/primary/sub-Aniyah-breast-1/pipe" "$D/primary/sub-Aniyah-breast-1/sam-1/pipe.dcm"
 
+# a sparse 4 GiB DICOM file whose Study Description claims 0xFFFFFFF0 bytes (implicit VR)
+python3 - "$TMP/sparse.dcm" <<'PY'
+import struct, sys
+def el(g, e, vr, val):
+    return struct.pack('<HH2sH', g, e, vr.encode(), len(val)) + val
+def pad(s): return s + (b'\0' if len(s) % 2 else b'')
+meta = el(2, 2, 'UI', pad(b'1.2.840.10008.5.1.4.1.1.4')) + el(2, 3, 'UI', pad(b'1.2.3.4.5')) + el(2, 0x10, 'UI', pad(b'1.2.840.10008.1.2'))
+meta = el(2, 0, 'UL', struct.pack('<I', len(meta))) + meta
+def im(g, e, val): return struct.pack('<HHI', g, e, len(val)) + val
+body = im(8, 0x16, pad(b'1.2.840.10008.5.1.4.1.1.4')) + im(8, 0x18, pad(b'1.2.3.4.5')) + im(8, 0x60, b'MR')
+body += im(0x20, 0xd, pad(b'1.2.3')) + im(0x20, 0xe, pad(b'1.2.3.4')) + struct.pack('<HHI', 8, 0x1030, 0xFFFFFFF0)
+with open(sys.argv[1], 'wb') as f:
+    f.write(b'\0' * 128 + b'DICM' + meta + body)
+    f.truncate(f.tell() + 0xFFFFFFF0)	# the value, all zeros, fills the file to its end
+PY
+rss "$SDSFHIR" tags "$TMP/sparse.dcm"
+check "a sparse 4 GiB file claiming a 4 GiB Study Description: tags ends" test "$rc" -ne 124
+check "... in bounded memory ($kb kB; it took 16 GB)" test "$kb" -lt 400000
+like "... the value reported as too long" "$out$err" "Study Description \(0008,1030\) claims 4294967280 bytes: too long"
+rm -f "$TMP/sparse.dcm"
+
 # 100,000 columns, 100,000 (empty) rows: 200 kB on disk, 10^10 cells if read whole
 python3 -c 'import sys
 sys.stdout.write(",".join(["c%d" % i for i in range(100000)]) + "\n" + "x\n" * 100000)' >"$D/samples.csv"

@@ -17,7 +17,8 @@
 //                                   {"pageForever":true} a next link on every search page,
 //                                   {"nextLink":"URL"} that next link on the next search page,
 //                                   {"body":JSON} this reply (200, or "status") instead of the engine's,
-//                                   {"refuse":"TEXT","count":N} writes that hold TEXT fail validation
+//                                   {"refuse":"TEXT","count":N} writes that hold TEXT fail validation,
+//                                   {"gzipBomb":N} a gzip reply that inflates to N copies of {},
 //   POST /admin/token-reply         the next /oauth/token answers this JSON as it is
 //   GET /admin/stats                requests served and the headers of the last one
 //   POST /oauth/token               OAuth2 client credentials (with --oauth-client ID --oauth-secret FILE)
@@ -336,6 +337,12 @@ function send(res, status, body, headers = {}) {
   }
   const text = body === undefined ? '' : JSON.stringify(body);
   if (f && f.reset) return res.socket.destroy();
+  if (f && f.gzipBomb) { // a small gzip that inflates to gzipBomb copies of {},
+    const raw = Buffer.concat([Buffer.from('{"resourceType":"Bundle","type":"searchset","entry":['),
+      Buffer.alloc(3 * f.gzipBomb, '{},'), Buffer.from('{}]}')]);
+    res.writeHead(200, { 'Content-Type': 'application/fhir+json', 'Content-Encoding': 'gzip' });
+    return res.end(zlib.gzipSync(raw, { level: 9 }));
+  }
   if (f && f.invalidJson) {
     res.writeHead(200, { 'Content-Type': 'application/fhir+json' });
     return res.end('{"resourceType": "Bundle", "entry": [ {');
@@ -409,7 +416,7 @@ async function handle(req, res, body) {
     (!f.method || f.method === req.method));
   if (fault) {
     if (--fault.count <= 0) faults.splice(faults.indexOf(fault), 1);
-    if (fault.reset || fault.truncate || fault.invalidJson || fault.pageForever || fault.nextLink) res.fault = fault;
+    if (fault.reset || fault.truncate || fault.invalidJson || fault.pageForever || fault.nextLink || fault.gzipBomb) res.fault = fault;
     if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault.body !== undefined) return send(res, fault.status || 200, fault.body); // a reply of any shape
     if (fault.status) {

@@ -104,6 +104,17 @@ SDSFHIR_SCRIPT="$TMP/script" SDSFHIR_SIZE=100x30 "$SDSFHIR" --no-server-state --
 is "the UI survives search results of every wrong shape (exit 0)" "$?" 0
 like "... and lists them" "$(cat "$TMP/evil.screen")" "Results: 2 shown"
 
+# 7. a small gzip that inflates to 50 MB of {}: refused in bounded memory and time
+fault '{"gzipBomb":16700000,"count":1,"path":"/Patient"}'
+/usr/bin/time -f '%M %e' -o "$TMP/bomb.rss" env -u SDSFHIR_TOKEN "$SDSFHIR" search --server "$FHIR" \
+	--oauth-token-url "http://127.0.0.1:$(cat "$TMP/port")/oauth/token" --oauth-client-id cid \
+	--oauth-secret-file "$TMP/secret" 'Patient?name=x' >"$TMP/bomb.out" 2>&1
+read -r kb secs <<EOF
+$(tail -1 "$TMP/bomb.rss")
+EOF
+like "a 50 MB inflated reply of {}: refused, saying why" "$(cat "$TMP/bomb.out")" "too many JSON objects"
+check "... in bounded memory ($kb kB; it took 13.5 GB)" test "$kb" -lt 600000
+
 # 9. Retry-After as an HTTP-date: waited for
 fhir_reset
 when=$(date -u -d '+2 seconds' '+%a, %d %b %Y %H:%M:%S GMT')
