@@ -58,7 +58,12 @@ PY
 rss "$SDSFHIR" tags "$TMP/sparse.dcm"
 check "a sparse 4 GiB file claiming a 4 GiB Study Description: tags ends" test "$rc" -ne 124
 check "... in bounded memory ($kb kB; it took 16 GB)" test "$kb" -lt 400000
-like "... the value reported as too long" "$out$err" "Study Description \(0008,1030\) claims 4294967280 bytes: too long"
+like "... the value reported as too long, the rest read" "$out$err" "Study Description \(0008,1030\) claims 4294967280 bytes: too long"
+# the same claim with more zeros after it: a header that never ends
+python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.truncate(5 << 30)' "$TMP/sparse.dcm"
+rss "$SDSFHIR" tags "$TMP/sparse.dcm"
+check "... with 1 GiB of zeros after it: tags ends" test "$rc" -ne 124
+like "... refused with the reason" "$out$err" "a header of more than 2,000,000 elements before Pixel Data"
 rm -f "$TMP/sparse.dcm"
 
 # 100,000 columns, 100,000 (empty) rows: 200 kB on disk, 10^10 cells if read whole
