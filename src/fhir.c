@@ -108,12 +108,12 @@ char *fhir_query_escape_dup(const char *s, int keep_bar)
 	return out;
 }
 
-int fhir_uid_valid(const char *uid)
+/* Runs of digits (no leading zero but "0" itself) joined by dots: the form of UIDs and OIDs. */
+static int dotted_digits(const char *s)
 {
-	size_t n = uid ? strlen(uid) : 0;
-	if (n == 0 || n > 64)
+	if (!s || !*s)
 		return 0;
-	for (const char *p = uid; *p;) {	/* components: digits, no leading zero but "0" itself */
+	for (const char *p = s; *p;) {
 		size_t d = strspn(p, "0123456789");
 		if (d == 0 || (d > 1 && *p == '0'))
 			return 0;
@@ -124,6 +124,11 @@ int fhir_uid_valid(const char *uid)
 			return 0;
 	}
 	return 1;
+}
+
+int fhir_uid_valid(const char *uid)
+{
+	return uid && strlen(uid) <= 64 && dotted_digits(uid);
 }
 
 char *fhir_patient_condition(const struct dataset_tree *tree, const struct dataset_node *study,
@@ -437,22 +442,10 @@ static int has_value(const char *s)
 	return s && *s;
 }
 
-/* An ISO OID such as 2.16.840.1.113883.3.1: digit runs without leading zeros, joined by dots. */
+/* An ISO OID such as 2.16.840.1.113883.3.1: its root arc 0, 1 or 2, then digit runs. */
 static int is_oid(const char *s)
 {
-	if (!(s[0] == '0' || s[0] == '1' || s[0] == '2') || s[1] != '.')
-		return 0;
-	for (const char *p = s; *p;) {
-		size_t n = strspn(p, "0123456789");
-		if (n == 0 || (n > 1 && *p == '0'))
-			return 0;
-		p += n;
-		if (*p == '.' && p[1])
-			p++;
-		else if (*p)
-			return 0;
-	}
-	return 1;
+	return (s[0] == '0' || s[0] == '1' || s[0] == '2') && s[1] == '.' && dotted_digits(s);
 }
 
 int fhir_patient_identifier(const struct dataset_tree *tree, const struct dataset_node *study,

@@ -80,14 +80,21 @@ static char *shown_text(struct ui *u, char *name, size_t len)
 	return lines_text(&u->detail);
 }
 
+/* shown_text, or a status saying there is nothing to take (what: "save", "show", "copy"). */
+static char *shown_or_say(struct ui *u, char *name, size_t len, const char *what)
+{
+	char *t = shown_text(u, name, len);
+	if (!t)
+		ui_status(u, UI_ATTR_WARNING, "nothing to %s here", what);
+	return t;
+}
+
 void ui_export_save_open(struct ui *u)
 {
 	char name[400];
-	char *t = shown_text(u, name, sizeof name);
-	if (!t) {
-		ui_status(u, UI_ATTR_WARNING, "nothing to save here");
+	char *t = shown_or_say(u, name, sizeof name, "save");
+	if (!t)
 		return;
-	}
 	free(t);
 	int json = u->overlay == UI_OV_JSON;
 	if (json)
@@ -150,11 +157,9 @@ void ui_export_save(struct ui *u, const char *path)
 void ui_export_pager(struct ui *u)
 {
 	char name[400], tmp[] = "/tmp/sdsfhir-view.XXXXXX";
-	char *t = shown_text(u, name, sizeof name);
-	if (!t) {
-		ui_status(u, UI_ATTR_WARNING, "nothing to show here");
+	char *t = shown_or_say(u, name, sizeof name, "show");
+	if (!t)
 		return;
-	}
 	int fd = mkstemp(tmp);
 	size_t n = strlen(t);
 	int ok = fd >= 0 && write(fd, t, n) == (ssize_t)n;
@@ -196,11 +201,9 @@ void ui_export_pager(struct ui *u)
 void ui_export_copy(struct ui *u)
 {
 	char name[400];
-	char *t = shown_text(u, name, sizeof name);
-	if (!t) {
-		ui_status(u, UI_ATTR_WARNING, "nothing to copy here");
+	char *t = shown_or_say(u, name, sizeof name, "copy");
+	if (!t)
 		return;
-	}
 	size_t n = strlen(t);
 	if (n > CLIP_MAX) {
 		ui_status(u, UI_ATTR_WARNING, "%zu bytes: more than terminals take into the clipboard (%u KiB): S saves it to a file",
