@@ -13,6 +13,9 @@
 #include "intern.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <unistd.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdarg.h>
@@ -492,22 +495,33 @@ static size_t report_msgs(const struct dataset_node *n)
 	return errors;
 }
 
-int cli_fhir(int argc, char **argv)
+struct fhir_cmd {		/* fhir and export: their options and scan */
+	struct settings set;
+	const char *resource;	/* fhir --resource */
+	const char *ndjson;	/* export --ndjson DIR */
+	struct dataset_tree *tree;
+	const struct dataset_node **studies;
+	size_t nstudies, errors;
+	struct fhir_opts fo;
+};
+
+/* The options of fhir and export, then the scan. 0, or an exit status. */
+static int fhir_setup(int argc, char **argv, const char *cmd, struct fhir_cmd *fc)
 {
 	static const struct option longopts[] = {
 		{"resource", required_argument, NULL, 'r'}, {"zone", required_argument, NULL, 's'},
 		{"patient-system", required_argument, NULL, 's'}, {"config", required_argument, NULL, 'f'},
-		{"jobs", required_argument, NULL, 'j'}, {"no-cache", no_argument, NULL, 'C'}, {NULL, 0, NULL, 0}};
-	const char *resource = NULL;
+		{"jobs", required_argument, NULL, 'j'}, {"no-cache", no_argument, NULL, 'C'},
+		{"ndjson", required_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
+	int export = strcmp(cmd, "export") == 0, jobs = 0, c, li;
 	struct settings_args args = {0};
-	struct settings set;
 	char e[512];
-	int jobs = 0, c, li;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+r:j:", longopts, &li)) != -1) {
 		switch (c) {
-		case 'r': resource = optarg; break;
+		case 'r': fc->resource = optarg; break;
+		case 'n': fc->ndjson = optarg; break;
 		case 's': settings_arg(&args, longopts[li].name, optarg); break;
 		case 'f': args.config = optarg; break;
 		case 'j': jobs = atoi(optarg); break;
@@ -515,92 +529,161 @@ int cli_fhir(int argc, char **argv)
 		default: {
 			char text[128];
 			snprintf(text, sizeof text, "unknown option or missing value '%s'", argv[optind - 1]);
-			return usage_error("fhir", text);
+			return usage_error(cmd, text);
 		}
 		}
 	}
-	if (resource && strcmp(resource, "patient") != 0 && strcmp(resource, "study") != 0)
-		return usage_error("fhir", "--resource takes patient or study");
+	if ((fc->resource && export) || (fc->ndjson && !export))
+		return usage_error(cmd, fc->resource ? "--resource is for fhir" : "--ndjson is for export");
+	if (export && !fc->ndjson)
+		return usage_error(cmd, "give --ndjson DIR, the folder for Patient.ndjson and ImagingStudy.ndjson");
+	if (fc->resource && strcmp(fc->resource, "patient") != 0 && strcmp(fc->resource, "study") != 0)
+		return usage_error(cmd, "--resource takes patient or study");
 	if (jobs < 0 || jobs > 16)
-		return usage_error("fhir", "--jobs takes a number from 1 to 16");
-	if (settings_resolve(&set, &args, e, sizeof e) < 0) {
-		settings_clear(&set);
-		return usage_error("fhir", e);
-	}
-	const char *z = settings_zone(&set);
-	if (!z) {
-		settings_clear(&set);
-		return usage_error("fhir", "--zone takes local, Z, +hh:mm, -hh:mm or a time zone name such as Europe/Berlin");
-	}
-	if (optind >= argc) {
-		settings_clear(&set);
-		return usage_error("fhir", "give at least one dataset, primary/, subject or sample folder");
-	}
-
+		return usage_error(cmd, "--jobs takes a number from 1 to 16");
+	if (settings_resolve(&fc->set, &args, e, sizeof e) < 0)
+		return usage_error(cmd, e);
+	const char *z = settings_zone(&fc->set);
+	if (!z)
+		return usage_error(cmd, "--zone takes local, Z, +hh:mm, -hh:mm or a time zone name such as Europe/Berlin");
+	if (optind >= argc)
+		return usage_error(cmd, "give at least one dataset, primary/, subject or sample folder");
 	char err[512];
 	struct dataset_scan_opts so = {.threads = jobs, .cache_dir = cache_folder()};
-	struct dataset_tree *t = dataset_scan((const char *const *)argv + optind, (size_t)(argc - optind), &so, err, sizeof err);
-	if (!t) {
+	fc->tree = dataset_scan((const char *const *)argv + optind, (size_t)(argc - optind), &so, err, sizeof err);
+	if (!fc->tree) {
 		say(stderr, "sdsfhir: %s\n", err);
-		settings_clear(&set);
 		return CLI_EXIT_FATAL;
 	}
-	size_t errors = report_msgs(t->root);
-	struct fhir_opts fo = {.patient_system = set.patient_system, .zone = z, .warn = warn_stderr};
-	size_t nstudies = 0, skipped = 0;
-	const struct dataset_node **studies = dataset_collect(t->root, DATASET_STUDY, &nstudies);
-	json_object *out;
-	if (!resource) {
-		out = fhir_bundle_build(t, studies, nstudies, NULL, &fo, &skipped);
-	} else {
-		json_object *all = json_object_new_array(), *keys = json_object_new_object();
-		for (size_t i = 0; i < nstudies; i++) {
-			if (fhir_study_check(t, studies[i], err, sizeof err) < 0) {	/* nothing of it is pushed */
-				warn_stderr(NULL, studies[i], err);
-				skipped++;
-				continue;
-			}
-			if (json_object_object_get_ex(keys, studies[i]->name, NULL))
-				continue;	/* one ImagingStudy for a study in several folders */
-			json_object_object_add(keys, studies[i]->name, NULL);
-			if (strcmp(resource, "patient") == 0) {
-				char sys[512], val[512], key[1030];
-				fhir_patient_identifier(t, studies[i], &fo, sys, sizeof sys, val, sizeof val);
-				snprintf(key, sizeof key, "Patient|%s|%s", sys, val);
-				if (json_object_object_get_ex(keys, key, NULL))
-					continue;
-				json_object_object_add(keys, key, NULL);
-				json_object_array_add(all, fhir_patient_build(t, studies[i], &fo));
-			} else {
-				json_object *st = fhir_study_build(t, studies[i], NULL, &fo, err, sizeof err);
-				if (st) {
-					json_object_array_add(all, st);
-				} else {
-					warn_stderr(NULL, studies[i], err);
-					skipped++;
-				}
-			}
-		}
-		json_object_put(keys);
-		if (json_object_array_length(all) == 1) {
-			out = json_object_get(json_object_array_get_idx(all, 0));
-			json_object_put(all);
-		} else {
-			out = all;
-		}
-	}
-	free(studies);
-	int rc = errors || skipped ? CLI_EXIT_PARTIAL : CLI_EXIT_OK;
-	if (nstudies == 0) {
+	fc->errors = report_msgs(fc->tree->root);
+	fc->fo = (struct fhir_opts){.patient_system = fc->set.patient_system, .zone = z, .warn = warn_stderr};
+	fc->studies = dataset_collect(fc->tree->root, DATASET_STUDY, &fc->nstudies);
+	if (fc->nstudies == 0)
 		say(stderr, "sdsfhir: no study found under the given paths\n");
-		rc = CLI_EXIT_PARTIAL;
+	return 0;
+}
+
+static void fhir_done(struct fhir_cmd *fc)
+{
+	free(fc->studies);
+	dataset_free(&fc->tree);
+	settings_clear(&fc->set);
+}
+
+/* fhir --resource: the Patients or the ImagingStudies alone, each once. */
+static json_object *fhir_resources(struct fhir_cmd *fc, size_t *skipped)
+{
+	json_object *all = json_object_new_array(), *keys = json_object_new_object();
+	char err[512];
+	for (size_t i = 0; i < fc->nstudies; i++) {
+		const struct dataset_node *st = fc->studies[i];
+		if (fhir_study_check(fc->tree, st, err, sizeof err) < 0) {	/* nothing of it is pushed */
+			warn_stderr(NULL, st, err);
+			(*skipped)++;
+			continue;
+		}
+		if (json_object_object_get_ex(keys, st->name, NULL))
+			continue;	/* one ImagingStudy for a study in several folders */
+		json_object_object_add(keys, st->name, NULL);
+		if (strcmp(fc->resource, "patient") == 0) {
+			char sys[1024], val[1024], key[2100];
+			fhir_patient_identifier(fc->tree, st, &fc->fo, sys, sizeof sys, val, sizeof val);
+			snprintf(key, sizeof key, "Patient|%s|%s", sys, val);
+			if (json_object_object_get_ex(keys, key, NULL))
+				continue;
+			json_object_object_add(keys, key, NULL);
+			json_object_array_add(all, fhir_patient_build(fc->tree, st, &fc->fo));
+		} else {
+			json_object *r = fhir_study_build(fc->tree, st, NULL, &fc->fo, err, sizeof err);
+			if (r) {
+				json_object_array_add(all, r);
+			} else {
+				warn_stderr(NULL, st, err);
+				(*skipped)++;
+			}
+		}
 	}
+	json_object_put(keys);
+	if (json_object_array_length(all) == 1) {
+		json_object *one = json_object_get(json_object_array_get_idx(all, 0));
+		json_object_put(all);
+		return one;
+	}
+	return all;
+}
+
+int cli_fhir(int argc, char **argv)
+{
+	struct fhir_cmd fc = {0};
+	int rc = fhir_setup(argc, argv, "fhir", &fc);
+	if (rc) {
+		fhir_done(&fc);
+		return rc;
+	}
+	size_t skipped = 0;
+	json_object *out = fc.resource ? fhir_resources(&fc, &skipped)
+				       : fhir_bundle_build(fc.tree, fc.studies, fc.nstudies, NULL, &fc.fo, &skipped);
+	rc = fc.errors || skipped || !fc.nstudies ? CLI_EXIT_PARTIAL : CLI_EXIT_OK;
 	if (print_json(out) < 0)
 		rc = CLI_EXIT_FATAL;
-	dataset_free(&t);
-	settings_clear(&set);
+	fhir_done(&fc);
 	if (fflush(stdout) != 0)
 		rc = CLI_EXIT_FATAL;
+	return rc;
+}
+
+/* Is the folder dir (existing) inside one of the datasets read? sdsfhir writes into none. */
+static int inside_dataset(const struct dataset_tree *t, const char *dir)
+{
+	char real[PATH_MAX];
+	if (!realpath(dir, real))
+		return 0;
+	for (const struct dataset_node *ds = t->root->child; ds; ds = ds->next) {
+		size_t n = ds->kind == DATASET_DATASET && ds->path ? strlen(ds->path) : 0;
+		if (n && strncmp(real, ds->path, n) == 0 && (real[n] == '/' || !real[n]))
+			return 1;
+	}
+	return 0;
+}
+
+int cli_export(int argc, char **argv)
+{
+	struct fhir_cmd fc = {0};
+	int rc = fhir_setup(argc, argv, "export", &fc);
+	if (rc) {
+		fhir_done(&fc);
+		return rc;
+	}
+	char pt[PATH_MAX], st[PATH_MAX], ptmp[PATH_MAX], stmp[PATH_MAX];
+	if (mkdir(fc.ndjson, 0777) != 0 && errno != EEXIST) {
+		say(stderr, "sdsfhir export: %s: %s\n", fc.ndjson, strerror(errno));
+		fhir_done(&fc);
+		return CLI_EXIT_FATAL;
+	}
+	if (inside_dataset(fc.tree, fc.ndjson)) {
+		say(stderr, "sdsfhir export: %s is inside a dataset folder, and sdsfhir never writes into one\n", fc.ndjson);
+		fhir_done(&fc);
+		return CLI_EXIT_USAGE;
+	}
+	snprintf(pt, sizeof pt, "%s/Patient.ndjson", fc.ndjson);
+	snprintf(st, sizeof st, "%s/ImagingStudy.ndjson", fc.ndjson);
+	snprintf(ptmp, sizeof ptmp, "%s.%ld.tmp", pt, (long)getpid());
+	snprintf(stmp, sizeof stmp, "%s.%ld.tmp", st, (long)getpid());
+	FILE *fp = fopen(ptmp, "w"), *fs = fopen(stmp, "w");
+	size_t np = 0, ns = 0, skipped = 0;
+	int bad = !fp || !fs || fhir_ndjson_write(fc.tree, fc.studies, fc.nstudies, &fc.fo, fp, fs, &np, &ns, &skipped) < 0;
+	bad |= (fp && fclose(fp) != 0) | (fs && fclose(fs) != 0);
+	if (bad || rename(ptmp, pt) != 0 || rename(stmp, st) != 0) {	/* whole files, or none */
+		say(stderr, "sdsfhir export: cannot write %s: %s\n", fc.ndjson, strerror(errno));
+		unlink(ptmp);
+		unlink(stmp);
+		rc = CLI_EXIT_FATAL;
+	} else {
+		say(stdout, "export: %zu Patient%s, %zu ImagingStud%s to %s\n", np, np == 1 ? "" : "s", ns, ns == 1 ? "y" : "ies",
+		    fc.ndjson);
+		rc = fc.errors || skipped || !fc.nstudies ? CLI_EXIT_PARTIAL : CLI_EXIT_OK;
+	}
+	fhir_done(&fc);
 	return rc;
 }
 

@@ -23,5 +23,6 @@ int cli_bodysite(int argc, char **argv);
 int cli_search(int argc, char **argv);
 int cli_status(int argc, char **argv);
 int cli_retract(int argc, char **argv);
+int cli_export(int argc, char **argv);
 
 #endif

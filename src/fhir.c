@@ -974,6 +974,72 @@ json_object *fhir_bundle_build(const struct dataset_tree *tree, const struct dat
 	return b;
 }
 
+/* ---- NDJSON for bulk import ---- */
+
+void fhir_patient_uuid(const struct dataset_tree *tree, const struct dataset_node *study, const struct fhir_opts *opts,
+		       char out[37])
+{
+	char system[1024], value[1024], key[2100];
+	fhir_patient_identifier(tree, study, opts, system, sizeof system, value, sizeof value);
+	snprintf(key, sizeof key, "Patient|%s|%s", system, value);
+	fhir_uuid5(key, out);
+}
+
+void fhir_study_uuid(const struct dataset_node *study, char out[37])
+{
+	char key[300];
+	snprintf(key, sizeof key, "ImagingStudy|%s", study->name);
+	fhir_uuid5(key, out);
+}
+
+static int ndjson_line(FILE *f, json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	return fputs(s, f) < 0 || fputc('\n', f) == EOF ? -1 : 0;
+}
+
+int fhir_ndjson_write(const struct dataset_tree *tree, const struct dataset_node *const *studies, size_t n,
+		      const struct fhir_opts *opts, FILE *patients, FILE *imagingstudies, size_t *npatients,
+		      size_t *nstudies, size_t *skipped)
+{
+	json_object *seen = json_object_new_object();	/* Patient and study ids already written */
+	int bad = !seen;
+	*npatients = *nstudies = *skipped = 0;
+	for (size_t i = 0; i < n && !bad; i++) {
+		char pid[37], sid[37], err[512], ref[64];
+		fhir_study_uuid(studies[i], sid);
+		if (json_object_object_get_ex(seen, sid, NULL))
+			continue;	/* the same study through another folder */
+		json_object_object_add(seen, sid, NULL);
+		if (fhir_study_check(tree, studies[i], err, sizeof err) < 0) {
+			warn(opts, studies[i], "left out of the export: %s", err);
+			(*skipped)++;
+			continue;
+		}
+		fhir_patient_uuid(tree, studies[i], opts, pid);
+		if (!json_object_object_get_ex(seen, pid, NULL)) {
+			json_object_object_add(seen, pid, NULL);
+			json_object *p = fhir_patient_build(tree, studies[i], opts);
+			json_object_object_add(p, "id", json_object_new_string(pid));
+			bad |= ndjson_line(patients, p);
+			json_object_put(p);
+			(*npatients)++;
+		}
+		snprintf(ref, sizeof ref, "Patient/%s", pid);
+		json_object *subject = json_object_new_object();
+		json_object_object_add(subject, "reference", json_object_new_string(ref));
+		json_object *st = fhir_study_build(tree, studies[i], subject, opts, err, sizeof err);
+		if (!st)
+			continue;
+		json_object_object_add(st, "id", json_object_new_string(sid));
+		bad |= ndjson_line(imagingstudies, st);
+		json_object_put(st);
+		(*nstudies)++;
+	}
+	json_object_put(seen);
+	return bad ? -1 : 0;
+}
+
 /* ---- comparing ---- */
 
 static void short_json(json_object *o, char *out, size_t len)

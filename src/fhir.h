@@ -5,6 +5,7 @@
 #define SDSFHIR_FHIR_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <json-c/json.h>
 
@@ -118,6 +119,21 @@ void fhir_study_strip_instances(json_object *study);
  * slim (may be NULL): studies i with slim[i] set go without their instance lists. */
 json_object *fhir_bundle_build(const struct dataset_tree *t, const struct dataset_node *const *studies, size_t n,
 			       const unsigned char *slim, const struct fhir_opts *opts, size_t *skipped);
+
+/* The ids a study's resources get in NDJSON exports (and the urn:uuid of their Bundle entries):
+ * UUID v5 of "Patient|<system>|<value>" and of "ImagingStudy|<StudyInstanceUID>". */
+void fhir_patient_uuid(const struct dataset_tree *t, const struct dataset_node *study, const struct fhir_opts *opts,
+		       char out[37]);
+void fhir_study_uuid(const struct dataset_node *study, char out[37]);
+
+/* Write the Patients and ImagingStudies of studies[0..n) as FHIR Bulk Data NDJSON (one resource
+ * a line) to patients and imagingstudies: ids from fhir_patient_uuid and fhir_study_uuid, the
+ * subject referenced by its id, the content what a push sends; each Patient and each
+ * StudyInstanceUID once; a study that cannot be expressed is left out through opts->warn
+ * (*skipped counts them). Streams one study at a time. 0, or -1 when a write fails. */
+int fhir_ndjson_write(const struct dataset_tree *t, const struct dataset_node *const *studies, size_t n,
+		      const struct fhir_opts *opts, FILE *patients, FILE *imagingstudies, size_t *npatients,
+		      size_t *nstudies, size_t *skipped);
 
 /* Compare a generated resource with the server's copy, ignoring id, meta, text and subject
  * (server-assigned). 0 when equal; else the number of differences, described in out as

@@ -29,6 +29,11 @@ static const struct command {
 	 "  --resource R  only the Patients or the ImagingStudies, not a Bundle\n"
 	 "  --zone Z      zone of times without an offset: local, Z, +hh:mm or a name (Europe/Berlin)\n"
 	 "  --patient-system URI  identifier system of Patient IDs without an issuer\n"},
+	{"export", cli_export, "--ndjson DIR [--zone Z] [--patient-system URI] PATH...",
+	 "write Patient.ndjson and ImagingStudy.ndjson for a server's bulk import ($import)",
+	 "  --ndjson DIR  the folder (made if missing; never inside a dataset)\n"
+	 "  ids are UUID v5 of the Patient identifier and of the StudyInstanceUID: importing again\n"
+	 "  overwrites rather than duplicates\n"},
 	{"patient", cli_patient, "[SERVER-OPTION]... PATH...", "create the Patients on the server (conditional create)", ""},
 	{"push", cli_push, "[--batch N] [--max-request BYTES] [SERVER-OPTION]... PATH...",
 	 "push studies with their Patients (transactions)",

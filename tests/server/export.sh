@@ -1,0 +1,40 @@
+#!/bin/sh
+# sdsfhir export --ndjson: FHIR Bulk Data files that a server loads by id. Loaded, they are what a
+# push makes (status says the same); loaded twice, nothing changes.
+. "$top_srcdir/tests/lib.sh"
+fhir_server_start
+export SDSFHIR_SERVER="$FHIR" XDG_CONFIG_HOME="$TMP/config"
+sample_data
+D=$TMP/data
+load() { NODE_PATH=${FHIR_NODE_MODULES:-} ${NODE:-node} "$top_srcdir/tests/fhir-server/load-ndjson.js" "$FHIR" \
+	"$TMP/out/Patient.ndjson" "$TMP/out/ImagingStudy.ndjson"; }
+
+run "$SDSFHIR" export --ndjson "$TMP/out" "$D"
+is "export: exit 0" "$rc" 0
+like "export: says what it wrote" "$out" "^export: 2 Patients, 4 ImagingStudies to "
+is "one resource a line: 2 Patients" "$(wc -l <"$TMP/out/Patient.ndjson" | tr -d ' ')" 2
+is "... 4 ImagingStudies" "$(wc -l <"$TMP/out/ImagingStudy.ndjson" | tr -d ' ')" 4
+is "every line is a JSON resource with an id" "$(jq -s '[.[] | select(.resourceType and (.id | test("^[0-9a-f-]{36}$")))] | length' "$TMP/out/"*.ndjson)" 6
+is "ids are UUID v5 of the StudyInstanceUID: the same on every export" \
+	"$("$SDSFHIR" export --ndjson "$TMP/out2" "$D" >/dev/null; cmp -s "$TMP/out/ImagingStudy.ndjson" "$TMP/out2/ImagingStudy.ndjson" && echo same)" same
+is "subjects reference the exported Patients by id" \
+	"$(jq -s -r '[.[].id] | sort | join(",")' "$TMP/out/Patient.ndjson")" \
+	"$(jq -s -r '[.[].subject.reference | sub("^Patient/"; "")] | unique | sort | join(",")' "$TMP/out/ImagingStudy.ndjson")"
+run load
+is "every line passes the server's validation" "$out" "loaded 6, failed 0"
+is "the server holds 2 Patients" "$(fhir_count Patient)" 2
+is "... and 4 ImagingStudies" "$(fhir_count ImagingStudy)" 4
+run "$SDSFHIR" status "$D"
+like "what was loaded is what a push sends (status: all the same)" "$out" "^status: 4 same"
+v1=$(curl -s "$FHIR/ImagingStudy?_count=50" | jq -c '[.entry[].resource.meta.versionId] | sort')
+run load
+is "loaded twice: nothing fails" "$out" "loaded 6, failed 0"
+is "... still 2 Patients" "$(fhir_count Patient)" 2
+is "... still 4 ImagingStudies" "$(fhir_count ImagingStudy)" 4
+is "... nothing changed (the same versions)" "$(curl -s "$FHIR/ImagingStudy?_count=50" | jq -c '[.entry[].resource.meta.versionId] | sort')" "$v1"
+run "$SDSFHIR" push "$D"
+like "a push after the load finds the same studies: unchanged" "$out" "^push: 4 unchanged"
+is "... and no Patient twice" "$(fhir_count Patient)" 2
+run "$SDSFHIR" export --ndjson "$D/sparc_fhir_breast_dataset/out" "$D"
+is "export into a dataset folder: refused (exit 2)" "$rc" 2
+done_testing
