@@ -267,24 +267,79 @@ static json_object *jnode(const struct dataset_tree *t, const struct dataset_nod
 	return o;
 }
 
-static json_object *jtree(const struct dataset_tree *t)
+
+/* scan --json, streamed: the levels above a study are written by hand, each study as one json-c
+ * object made, printed and freed, so memory does not grow with the output. The fields of each
+ * level are those of jnode, the child array last. */
+static int stream_node(FILE *f, const struct dataset_tree *t, const struct dataset_node *n, int depth)
 {
-	json_object *o = json_object_new_object(), *ds = json_object_new_array(), *errs = json_object_new_array();
-	jadd_str(o, "format", "sdsfhir-scan/1");
+	if (n->kind == DATASET_STUDY || n->kind == DATASET_SERIES || n->kind == DATASET_INSTANCE) {
+		json_object *o = jnode(t, n);
+		int r = fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), f);
+		json_object_put(o);
+		return r < 0 ? -1 : 0;
+	}
+	json_object *o = json_object_new_object(), *meta = NULL, *files = json_object_new_array();
+	const char *kids = n->kind == DATASET_DATASET ? "subjects" : "studies";
+	jadd_str(o, "name", n->name);
+	if (n->kind == DATASET_DATASET) {
+		jadd_str(o, "path", n->path);
+		json_object_object_add(o, "metadata", meta = json_object_new_array());
+	}
+	for (const struct dataset_node *c = n->child; c; c = c->next) {
+		if (c->kind == DATASET_META && meta)
+			json_object_array_add(meta, json_object_new_string(c->name));
+		else if (c->kind == DATASET_FILE)
+			json_object_array_add(files, jfile(c));
+	}
+	json_object_object_add(o, "files", files);
+	json_object_object_add(o, "counts", jcounts(n));
+	json_object_object_add(o, "messages", jmsgs(n));
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	size_t len = strlen(s);	/* "{...}": leave the brace open for the children */
+	int bad = fprintf(f, "%*s%.*s, \"%s\": [", depth * 2, "", (int)(len - 1), s, kids) < 0;
+	json_object_put(o);
+	int first = 1;
+	for (const struct dataset_node *c = n->child; c && !bad; c = c->next) {
+		if (c->kind == DATASET_META || c->kind == DATASET_FILE)
+			continue;
+		bad |= fputs(first ? "\n" : ",\n", f) < 0;
+		first = 0;
+		if (c->kind == DATASET_STUDY)
+			bad |= fprintf(f, "%*s", depth * 2 + 2, "") < 0;
+		bad |= stream_node(f, t, c, depth + 1) < 0;
+	}
+	bad |= fputs("]}", f) < 0;
+	return bad ? -1 : 0;
+}
+
+static int stream_tree(FILE *f, const struct dataset_tree *t)
+{
+	int bad = fputs("{\"format\": \"sdsfhir-scan/1\", \"datasets\": [", f) < 0, first = 1;
+	json_object *errs = json_object_new_array();
 	for (const struct dataset_node *c = t->root->child; c; c = c->next) {
-		if (c->kind == DATASET_DATASET) {
-			json_object_array_add(ds, jnode(t, c));
-		} else {
+		if (c->kind != DATASET_DATASET) {
 			json_object *e = json_object_new_object();
 			jadd_str(e, "input", c->name);
 			jadd_str(e, "error", dataset_first_msg(c, DATASET_ERROR));
 			json_object_array_add(errs, e);
+			continue;
 		}
+		bad |= fputs(first ? "\n" : ",\n", f) < 0;
+		first = 0;
+		bad |= stream_node(f, t, c, 1) < 0;
 	}
-	json_object_object_add(o, "datasets", ds);
-	json_object_object_add(o, "input_errors", errs);
-	json_object_object_add(o, "totals", jcounts(t->root));
-	return o;
+	json_object *totals = jcounts(t->root), *cache = json_object_new_object();
+	json_object_object_add(cache, "files", json_object_new_int64((int64_t)t->nfiles));
+	json_object_object_add(cache, "from_cache", json_object_new_int64((int64_t)t->cached));
+	bad |= fprintf(f, "],\n\"input_errors\": %s,\n\"totals\": %s,\n\"cache\": %s}\n",
+		       json_object_to_json_string_ext(errs, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+		       json_object_to_json_string_ext(totals, JSON_C_TO_STRING_PLAIN),
+		       json_object_to_json_string_ext(cache, JSON_C_TO_STRING_PLAIN)) < 0;
+	json_object_put(errs);
+	json_object_put(totals);
+	json_object_put(cache);
+	return bad ? -1 : 0;
 }
 
 static int print_json(json_object *o)
@@ -368,11 +423,7 @@ int cli_scan(int argc, char **argv)
 		say(stderr, "sdsfhir: %zu of %zu files taken from the scan cache\n", t->cached, t->nfiles);
 	int rc = t->root->nerrors ? CLI_EXIT_PARTIAL : CLI_EXIT_OK;
 	if (json) {
-		json_object *o = jtree(t), *c = json_object_new_object();
-		json_object_object_add(c, "files", json_object_new_int64((int64_t)t->nfiles));
-		json_object_object_add(c, "from_cache", json_object_new_int64((int64_t)t->cached));
-		json_object_object_add(o, "cache", c);
-		if (print_json(o) < 0)
+		if (stream_tree(stdout, t) < 0)
 			rc = CLI_EXIT_FATAL;
 	} else {
 		for (const struct dataset_node *c = t->root->child; c; c = c->next)
