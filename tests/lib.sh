@@ -172,6 +172,25 @@ fault() {
 	curl -s -X POST -d "$1" "$ADMIN/fault" >/dev/null
 }
 
+# tmux_session: a tmux server of this test's own (ended with the test); t runs tmux on it
+tmux_session() {
+	command -v tmux >/dev/null || { echo "Bail out! tmux is needed (Debian package tmux)"; exit 1; }
+	export TMUX_TMPDIR="$TMP"
+	sock="sdsfhir-test-$$"
+	trap 't kill-server 2>/dev/null; cleanup' EXIT
+}
+t() { tmux -L "$sock" "$@"; }
+
+# tmux_wait TEXT [TENTHS]: until the pane "ui" shows TEXT (grep -E; 10 s by default); 1 if never
+tmux_wait() {
+	i=0
+	while ! t capture-pane -p -t ui 2>/dev/null | grep -Eq -- "$1"; do
+		i=$((i + 1)); [ $i -gt "${2:-100}" ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
 # free_port: a loopback port nobody listens on (for "server down")
 free_port() {
 	${NODE:-node} -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'

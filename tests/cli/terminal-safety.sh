@@ -2,7 +2,6 @@
 # Nothing raw reaches the terminal: a file named with escape sequences, DICOM values with C1
 # controls and bidi overrides, server text. The CLI and the UI show them escaped.
 . "$top_srcdir/tests/lib.sh"
-command -v tmux >/dev/null || { echo "Bail out! tmux is needed (Debian package tmux)"; exit 1; }
 T=$TMP/ds/primary
 E=$(printf '\033') BEL=$(printf '\007')
 evil="evil${E}]0;PWNED${BEL}${E}[2J.txt"
@@ -30,13 +29,11 @@ run "$SDSFHIR" "$(printf 'x\033[2J')"
 is "a command name with escapes: shown escaped" "$(raw "$err")" 0
 
 # the UI in a real terminal: the pane's title stays, the screen is not cleared by a name
-export TMUX_TMPDIR="$TMP" XDG_CONFIG_HOME="$TMP/config"
-sock="sdsfhir-test-$$"
-t() { tmux -L "$sock" "$@"; }
-trap 't kill-server 2>/dev/null; cleanup' EXIT
+export XDG_CONFIG_HOME="$TMP/config"
+tmux_session
 t -f /dev/null new-session -d -x 120 -y 30 -s ui "env TERM=xterm-256color SDSFHIR_SERVER=http://127.0.0.1:9/fhir '$SDSFHIR' --no-server-state '$TMP/ds'; sleep 30"
 t set-option -g set-titles off
-i=0; while ! t capture-pane -p -t ui | grep -q "scanned" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+tmux_wait "scanned"
 t send-keys -t ui j l j j
 sleep 0.5
 s=$(t capture-pane -p -t ui)

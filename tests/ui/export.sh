@@ -2,7 +2,6 @@
 # Taking the JSON away: S saves what is shown (never into a dataset folder, never over a
 # file), o opens it in $PAGER and comes back, y copies it to the clipboard with OSC 52 (tmux).
 . "$top_srcdir/tests/lib.sh"
-command -v tmux >/dev/null || { echo "Bail out! tmux is needed (Debian package tmux)"; exit 1; }
 export XDG_CONFIG_HOME="$TMP/config" SDSFHIR_SERVER=http://127.0.0.1:9/fhir
 sample_data
 D=$TMP/data/sparc_fhir_breast_dataset
@@ -44,15 +43,12 @@ like "o: the pager got the view and the UI came back" "$(screen paged)" "back fr
 like "... the Server view's text, as shown" "$(cat "$TMP/paged")" "Server state not known yet"
 
 # OSC 52 through a real terminal: tmux with set-clipboard keeps what the UI copied
-export TMUX_TMPDIR="$TMP"
-sock="sdsfhir-test-$$"
-t() { tmux -L "$sock" "$@"; }
-trap 't kill-server 2>/dev/null; cleanup' EXIT
+tmux_session
 t -f /dev/null new-session -d -x 100 -y 24 -s ui "env TERM=xterm-256color '$SDSFHIR' '$D'; sleep 30"
 t set-option -g set-clipboard on
-i=0; while ! t capture-pane -p -t ui | grep -q "scanned 15 files" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+tmux_wait "scanned 15 files"
 t send-keys -t ui j 2 y
-i=0; while ! t capture-pane -p -t ui | grep -q "copied" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+tmux_wait "copied" 50
 like "y: copied, it says so" "$(t capture-pane -p -t ui)" "copied [0-9]+ bytes to the clipboard"
 like "tmux's clipboard holds the Bundle" "$(t show-buffer 2>/dev/null | head -3)" '"resourceType": "Bundle"'
 t send-keys -t ui q
