@@ -21,7 +21,7 @@ struct slot {
 
 struct cache {
 	struct slot *slots;
-	size_t nslots;
+	size_t nslots, nentries;
 	char *keys;		/* the rel strings, back to back */
 };
 
@@ -163,7 +163,7 @@ struct cache *cache_load(const char *dir, const char *dataset_path, struct inter
 		return NULL;
 	}
 	c->nslots = 16;
-	while (c->nslots < (size_t)nrec * 2)
+	while (c->nslots < (size_t)nrec + (size_t)nrec / 4)	/* at most 80 % full: short probes, less memory */
 		c->nslots *= 2;
 	c->slots = calloc(c->nslots, sizeof *c->slots);
 	c->keys = malloc(size);	/* the keys are shorter than the file */
@@ -204,6 +204,8 @@ struct cache *cache_load(const char *dir, const char *dataset_path, struct inter
 		size_t h = hash_str(key) & (c->nslots - 1);
 		while (c->slots[h].rel && strcmp(c->slots[h].rel, key) != 0)
 			h = (h + 1) & (c->nslots - 1);
+		if (!c->slots[h].rel)
+			c->nentries++;
 		c->slots[h].rel = key;
 		c->slots[h].e = e;
 	}
@@ -214,6 +216,11 @@ struct cache *cache_load(const char *dir, const char *dataset_path, struct inter
 		return NULL;
 	}
 	return c;
+}
+
+size_t cache_size(const struct cache *c)
+{
+	return c ? c->nentries : 0;
 }
 
 void cache_free(struct cache **c)

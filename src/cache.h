@@ -31,6 +31,9 @@ int cache_dir(char *buf, size_t len);
 struct cache *cache_load(const char *dir, const char *dataset_path, struct intern *pool, char *note, size_t notelen);
 void cache_free(struct cache **c);
 
+/* The number of files the cache holds. */
+size_t cache_size(const struct cache *c);
+
 /* The entry of a file (path below the dataset) when size, times and inode still match those of
  * stamp, else NULL. Borrowed. Safe from several threads at once. */
 const struct cache_entry *cache_find(const struct cache *c, const char *rel, const struct cache_entry *stamp);

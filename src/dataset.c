@@ -34,6 +34,7 @@ struct dsin {			/* one dataset named by the inputs */
 
 struct filemeta {		/* of each file to read */
 	struct cache_entry stamp;	/* size, times and inode (its status, msg and tags unused) */
+	int hit;			/* taken from the scan cache */
 	int status;		/* enum dicom_status, once read */
 	uint32_t msg;		/* its error, skip reason or warning */
 };
@@ -432,7 +433,7 @@ static int add_file(struct scan *s, struct dataset_node *n, const struct stat *s
 	s->meta[s->nfiles] = (struct filemeta){{.size = (uint64_t)st->st_size, .ino = (uint64_t)st->st_ino,
 						.mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec,
 						.ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec},
-					       -1, 0};
+					       0, -1, 0};
 	s->files[s->nfiles++] = n;
 	return 0;
 }
@@ -779,6 +780,7 @@ static void read_one(struct scan *s, size_t i, struct dicom_header *h)
 	int st;
 	if (e) {
 		st = e->status;
+		m->hit = 1;
 		atomic_fetch_add(&s->cached, 1);
 	} else if (dataset_node_path(f, path, sizeof path) < 0) {
 		st = DICOM_ERR_IO;
@@ -832,6 +834,19 @@ static void write_caches(struct scan *s)
 {
 	for (size_t c = 0; c < s->ncaches; c++) {
 		char err[600];
+		size_t cacheable = 0, hits = 0;
+		for (size_t i = 0; i < s->nfiles; i++) {
+			int st = s->meta[i].status;
+			if (dataset_ancestor(s->files[i], DATASET_DATASET) == s->caches[c].ds && st >= 0 && st != DICOM_ERR_IO &&
+			    st != DICOM_ERR_INTERNAL && st != DICOM_SKIP_SPECIAL) {
+				cacheable++;
+				hits += s->meta[i].hit;
+			}
+		}
+		if (s->caches[c].cache && hits == cacheable && cacheable == cache_size(s->caches[c].cache)) {
+			cache_free(&s->caches[c].cache);	/* nothing changed: the cache on disk is right */
+			continue;
+		}
 		struct cache_writer *w = cache_writer_open(s->opts->cache_dir, s->caches[c].ds->path, s->tree->pool,
 							   err, sizeof err);
 		for (size_t i = 0; w && i < s->nfiles; i++) {

@@ -13,9 +13,12 @@ is "first scan: nothing from the cache" "$(jq .cache.from_cache "$TMP/.stdout")"
 first=$(body)
 check "the cache is written under XDG_CACHE_HOME/sdsfhir" test -n "$(ls "$C"/*.scan 2>/dev/null)"
 is "nothing written into the dataset" "$(find "$D" -newer "$TMP/.stdout" -type f | wc -l | tr -d ' ')" 0
+stamp() { stat -c '%i %s' "$C"/*.scan; }
+before=$(stamp)
 run "$SDSFHIR" scan --json "$D"
 is "second scan: all 15 files from the cache" "$(jq .cache.from_cache "$TMP/.stdout")" 15
 is "second scan: the same tree" "$(body)" "$first"
+is "nothing changed: the cache file is not rewritten" "$(stamp)" "$before"
 
 # a changed file is read again
 F=$D/primary/sub-Aniyah-breast-1/sam-2/IM0002.dcm
@@ -31,6 +34,14 @@ is "(the edit kept the size)" "$(wc -c <"$F")" "$(wc -c <"$TMP/stamp")"
 run "$SDSFHIR" scan --json "$D"
 is "an edit with the size kept and the mtime restored is read again" \
 	"$(jq -r '[.datasets[0].subjects[0].studies[0].series[1].instances[].number] | join(",")' "$TMP/.stdout")" "1,3,43"
+# a deleted file alone: the cache is rewritten without it
+printf 'scratch\n' >"$D/primary/sub-Linman-breast-1/sam-1/scratch.dcm"
+run "$SDSFHIR" scan --json "$D"
+before=$(stamp)
+rm "$D/primary/sub-Linman-breast-1/sam-1/scratch.dcm"
+run "$SDSFHIR" scan --json "$D"
+unlike "a file only deleted: the cache is rewritten" "$(stamp)" "^$before\$"
+is "... all the rest from the cache" "$(jq .cache.from_cache "$TMP/.stdout")" 15
 # a deleted file is dropped, a new one read
 rm "$D/primary/sub-Linman-breast-1/sam-2/IM0003.dcm"
 printf 'not dicom\n' >"$D/primary/sub-Linman-breast-1/sam-2/notes.dcm"
