@@ -30,7 +30,7 @@ measure() {
 }
 drop() { sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
 N=2000
 L="$B/large/bench_dataset"
@@ -61,6 +61,20 @@ echo "pydicom dcmread, warm:     $py files/s  (${secs} s, peak ${kb} KB)"
 ls "$L"/primary/sub-1/sam-*/*.dcm | head -n 200 >"$B/.subset"
 measure sh -c "xargs -n1 dcmdump <'$B/.subset'"; dd=$(rate 200 "$secs")
 echo "dcmdump per file, warm:    $dd files/s  (200 files, ${secs} s)"
+# GDCM's scanner (Debian libgdcm-tools), the same tags (src/dicom_tags.def), one thread each: CPU time per file
+tags=$(sed -n 's/^DICOM_TAG([A-Z_]*, *0x\([0-9A-Fa-f]*\), *0x\([0-9A-Fa-f]*\),.*/-t \1,\2/p' "$here/../src/dicom_tags.def")
+cpu() { /usr/bin/time -f '%U %S' -o "$B/.time" "$@" >/dev/null 2>"$B/.err" || { cat "$B/.err" >&2; exit 1; }
+	awk '{ printf "%.3f", $1 + $2 }' "$B/.time"; }
+sd_cpu=$(cpu "$SDSFHIR" scan --no-cache -j 1 "$L")
+echo "sdsfhir scan -j 1, CPU:    $sd_cpu s for $N files"
+if command -v gdcmscanner >/dev/null; then
+	# shellcheck disable=SC2086
+	gd_cpu=$(cpu gdcmscanner -d "$L" -r -p $tags)
+	echo "gdcmscanner, CPU:          $gd_cpu s for $N files ($(echo "$tags" | wc -l) tags)"
+	echo "ratio CPU per file sdsfhir/gdcmscanner:   $(ratio "$sd_cpu" "$gd_cpu")x   (target <= 1.0x)"
+else
+	echo "gdcmscanner: not installed (apt-get install libgdcm-tools), not compared"
+fi
 echo "ratio sdsfhir/pydicom (warm):         $(ratio "$warm" "$py")x   (target >= 10x)"
 echo "ratio sdsfhir/dcmdump-per-file (warm): $(ratio "$warm" "$dd")x"
 echo "ratio 2 threads / 1 thread:            $(ratio "$warm" "$one")x"
@@ -85,4 +99,4 @@ measure "$SDSFHIR" scan "$S"; c2=$secs; ckb=$kb
 echo "reopening, unchanged (warm):     ${secs} s, peak ${kb} KB  (target < 1 s for the full tree)"
 drop && { measure "$SDSFHIR" scan "$S"; echo "reopening, unchanged (cold page cache): ${secs} s"; } || true
 echo "cache file: $(du -h "$XDG_CACHE_HOME"/sdsfhir/*.scan | cut -f1)"
-echo "ratio warm without cache / with cache: $(awk -v a="$secs_nocache" -v b="$c2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }')x"
+echo "ratio warm without cache / with cache: $(awk -v a="$secs_nocache" -v b="$c2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')x"
