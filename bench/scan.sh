@@ -6,7 +6,8 @@
 # python3-pydicom, dcmread of every file) and dcmdump started once per file.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-SDSFHIR=${SDSFHIR:-$here/../build/sdsfhir}
+SDSFHIR=${SDSFHIR:-$here/../build-plain/sdsfhir}
+[ -x "$SDSFHIR" ] || SDSFHIR=$here/../build/sdsfhir
 B=${1:-/tmp/sdsfhir-bench}
 PY=/usr/bin/python3
 [ -x "$SDSFHIR" ] || { echo "bench: build first (./bootstrap build), or set SDSFHIR" >&2; exit 1; }
