@@ -559,15 +559,17 @@ static int read_header_fd(const char *path, int fd, struct dicom_header *out, ch
 			found = true;
 			v = xfer;
 		} else {
-			DcmElement *el = NULL;
-			if (ds->findAndGetElement(key, el).good() && el && el->getLength() > VALUE_MAX) {
+			DcmElement *el = NULL;	/* one search per tag: the list is walked from its start */
+			if (ds->findAndGetElement(key, el).bad() || !el)
+				continue;
+			if (el->getLength() > VALUE_MAX) {
 				if (!out->warning[0])	/* left on disk: never loaded */
 					snprintf(out->warning, sizeof out->warning, "%s (%04X,%04X) claims %lu bytes: too long, "
 					         "left out", dicom_tag_table[t].name, dicom_tag_table[t].group,
 					         dicom_tag_table[t].element, (unsigned long)el->getLength());
 				continue;
 			}
-			found = ds->findAndGetOFStringArray(key, v).good();
+			found = el->getOFStringArray(v).good();
 		}
 		if (!found)
 			continue;
