@@ -425,6 +425,29 @@ static OFCondition read_dataset(const char *path, int fd, long skip, DcmFileForm
 	return cond;
 }
 
+/* The top-level elements of ds that dicom_tag_table names, in one walk of its sorted list
+ * (a search per tag walks the list from its start each time); NULL where absent. */
+static void dataset_elements(DcmDataset *ds, DcmElement *els[DICOM_TAG_COUNT])
+{
+	Uint32 last = 0;
+	for (int t = 0; t < DICOM_TAG_COUNT; t++) {
+		els[t] = NULL;
+		Uint32 k = (Uint32)dicom_tag_table[t].group << 16 | dicom_tag_table[t].element;
+		if (k > last)
+			last = k;
+	}
+	for (DcmObject *o = ds->nextInContainer(NULL); o; o = ds->nextInContainer(o)) {
+		Uint32 k = (Uint32)o->getGTag() << 16 | o->getETag();
+		if (k > last)
+			break;	/* the list is sorted by tag */
+		for (int t = 0; t < DICOM_TAG_COUNT; t++)
+			if (k == ((Uint32)dicom_tag_table[t].group << 16 | dicom_tag_table[t].element)) {
+				els[t] = OFstatic_cast(DcmElement *, o);
+				break;
+			}
+	}
+}
+
 static int read_header_fd(const char *path, int fd, struct dicom_header *out, char *err, size_t errlen);
 
 static int read_header(const char *path, struct dicom_header *out, char *err, size_t errlen)
@@ -547,10 +570,11 @@ static int read_header_fd(const char *path, int fd, struct dicom_header *out, ch
 		}
 	}
 
+	DcmElement *els[DICOM_TAG_COUNT];
+	dataset_elements(ds, els);
 	bool invalid = false;
 	for (int t = 0; t < DICOM_TAG_COUNT; t++) {
 		OFString v;
-		DcmTagKey key(dicom_tag_table[t].group, dicom_tag_table[t].element);
 		bool found;
 		if (t == DICOM_SPECIFIC_CHARSET) {
 			found = has_charset;
@@ -559,8 +583,8 @@ static int read_header_fd(const char *path, int fd, struct dicom_header *out, ch
 			found = true;
 			v = xfer;
 		} else {
-			DcmElement *el = NULL;	/* one search per tag: the list is walked from its start */
-			if (ds->findAndGetElement(key, el).bad() || !el)
+			DcmElement *el = els[t];
+			if (!el)
 				continue;
 			if (el->getLength() > VALUE_MAX) {
 				if (!out->warning[0])	/* left on disk: never loaded */
