@@ -683,20 +683,6 @@ int cli_fhir(int argc, char **argv)
 	return rc;
 }
 
-/* Is the folder dir (existing) inside one of the datasets read? sdsfhir writes into none. */
-static int inside_dataset(const struct dataset_tree *t, const char *dir)
-{
-	char real[PATH_MAX];
-	if (!realpath(dir, real))
-		return 0;
-	for (const struct dataset_node *ds = t->root->child; ds; ds = ds->next) {
-		size_t n = ds->kind == DATASET_DATASET && ds->path ? strlen(ds->path) : 0;
-		if (n && strncmp(real, ds->path, n) == 0 && (real[n] == '/' || !real[n]))
-			return 1;
-	}
-	return 0;
-}
-
 int cli_export(int argc, char **argv)
 {
 	struct fhir_cmd fc = {0};
@@ -711,7 +697,7 @@ int cli_export(int argc, char **argv)
 		fhir_done(&fc);
 		return CLI_EXIT_FATAL;
 	}
-	if (inside_dataset(fc.tree, fc.ndjson)) {
+	if (dataset_tree_contains(fc.tree, fc.ndjson)) {
 		say(stderr, "sdsfhir export: %s is inside a dataset folder, and sdsfhir never writes into one\n", fc.ndjson);
 		fhir_done(&fc);
 		return CLI_EXIT_USAGE;

@@ -834,32 +834,35 @@ static void read_one(struct scan *s, size_t i, struct dicom_header *h)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* Does file i of s belong in the cache of dataset ds? Passing troubles are read again next time. */
+static int cacheable(const struct scan *s, size_t i, const struct dataset_node *ds)
+{
+	int st = s->meta[i].status;
+	return dataset_ancestor(s->files[i], DATASET_DATASET) == ds && st >= 0 && st != DICOM_ERR_IO &&
+	       st != DICOM_ERR_INTERNAL && st != DICOM_SKIP_SPECIAL;
+}
+
 /* Write the scan cache of every dataset that has one, with what was just read. */
 static void write_caches(struct scan *s)
 {
 	for (size_t c = 0; c < s->ncaches; c++) {
 		char err[600];
-		size_t cacheable = 0, hits = 0;
-		for (size_t i = 0; i < s->nfiles; i++) {
-			int st = s->meta[i].status;
-			if (dataset_ancestor(s->files[i], DATASET_DATASET) == s->caches[c].ds && st >= 0 && st != DICOM_ERR_IO &&
-			    st != DICOM_ERR_INTERNAL && st != DICOM_SKIP_SPECIAL) {
-				cacheable++;
+		const struct dataset_node *ds = s->caches[c].ds;
+		size_t n = 0, hits = 0;
+		for (size_t i = 0; i < s->nfiles; i++)
+			if (cacheable(s, i, ds)) {
+				n++;
 				hits += s->meta[i].hit;
 			}
-		}
-		if (s->caches[c].cache && hits == cacheable && cacheable == cache_size(s->caches[c].cache)) {
+		if (s->caches[c].cache && hits == n && n == cache_size(s->caches[c].cache)) {
 			cache_free(&s->caches[c].cache);	/* nothing changed: the cache on disk is right */
 			continue;
 		}
-		struct cache_writer *w = cache_writer_open(s->opts->cache_dir, s->caches[c].ds->path, s->tree->pool,
-							   err, sizeof err);
+		struct cache_writer *w = cache_writer_open(s->opts->cache_dir, ds->path, s->tree->pool, err, sizeof err);
 		for (size_t i = 0; w && i < s->nfiles; i++) {
 			struct dataset_node *f = s->files[i];
-			if (dataset_ancestor(f, DATASET_DATASET) != s->caches[c].ds || s->meta[i].status < 0 ||
-			    s->meta[i].status == DICOM_ERR_IO || s->meta[i].status == DICOM_ERR_INTERNAL ||
-			    s->meta[i].status == DICOM_SKIP_SPECIAL)
-				continue;	/* passing troubles are read again next time */
+			if (!cacheable(s, i, ds))
+				continue;
 			char key[PATH_MAX];
 			cache_key(f, key, sizeof key);
 			struct cache_entry e = s->meta[i].stamp;
@@ -1417,4 +1420,17 @@ void dataset_free(struct dataset_tree **tree)
 	free((*tree)->twins);
 	free(*tree);
 	*tree = NULL;
+}
+
+int dataset_tree_contains(const struct dataset_tree *t, const char *dir)
+{
+	char real[PATH_MAX];
+	if (!t || !realpath(dir, real))
+		return 0;
+	for (const struct dataset_node *ds = t->root->child; ds; ds = ds->next) {
+		size_t n = ds->kind == DATASET_DATASET && ds->path ? strlen(ds->path) : 0;
+		if (n && strncmp(real, ds->path, n) == 0 && (real[n] == '/' || !real[n]))
+			return 1;
+	}
+	return 0;
 }

@@ -121,6 +121,10 @@ const char *dataset_kind_name(int kind);
 /* Natural order of two names: digit runs compare by value ("sam-2" < "sam-10"). */
 int dataset_natcmp(const char *a, const char *b);
 
+/* Is the existing folder dir inside (or one of) the datasets of t? sdsfhir writes into none.
+ * 0 when t is NULL or dir cannot be resolved. */
+int dataset_tree_contains(const struct dataset_tree *t, const char *dir);
+
 /* First message of the given level on n (not its subtree), or NULL. Borrowed. */
 const char *dataset_first_msg(const struct dataset_node *n, int level);
 

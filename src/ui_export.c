@@ -106,20 +106,6 @@ void ui_export_save_open(struct ui *u)
 	u->input_len = strlen(u->input);
 }
 
-/* Is path (an existing folder's) inside a dataset the UI read? sdsfhir writes into none. */
-static int in_dataset(struct ui *u, const char *dir)
-{
-	char real[PATH_MAX];
-	if (!u->tree || !realpath(dir, real))
-		return 0;
-	for (const struct dataset_node *ds = u->tree->root->child; ds; ds = ds->next) {
-		size_t n = ds->path ? strlen(ds->path) : 0;
-		if (ds->kind == DATASET_DATASET && n && strncmp(real, ds->path, n) == 0 && (real[n] == '/' || !real[n]))
-			return 1;
-	}
-	return 0;
-}
-
 void ui_export_save(struct ui *u, const char *path)
 {
 	char name[400];
@@ -138,7 +124,7 @@ void ui_export_save(struct ui *u, const char *path)
 		ui_status(u, UI_ATTR_WARNING, "nothing to save here");
 	} else if (!*path) {
 		ui_status(u, UI_ATTR_WARNING, "no file name: nothing saved");
-	} else if (in_dataset(u, *dir ? dir : "/")) {
+	} else if (dataset_tree_contains(u->tree, *dir ? dir : "/")) {
 		ui_status(u, UI_ATTR_ERROR, "not saved: sdsfhir never writes into a dataset folder (%s)", path);
 	} else {
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
