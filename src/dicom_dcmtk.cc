@@ -216,6 +216,17 @@ static bool has_identity(DcmDataset *ds)
 	return true;
 }
 
+static unsigned u16(const unsigned char *b, bool le)
+{
+	return le ? (unsigned)(b[0] | b[1] << 8) : (unsigned)(b[0] << 8 | b[1]);
+}
+
+static unsigned long u32(const unsigned char *b, bool le)
+{
+	return le ? (unsigned long)b[0] | (unsigned long)b[1] << 8 | (unsigned long)b[2] << 16 | (unsigned long)b[3] << 24
+		  : (unsigned long)b[0] << 24 | (unsigned long)b[1] << 16 | (unsigned long)b[2] << 8 | (unsigned long)b[3];
+}
+
 /* The Pixel Data element whose header dcmtk stopped after (its value starts at offset pos of a
  * file of size len), in explicit or implicit VR little endian: does its value end past the end
  * of the file? Sets *want and *have. */
@@ -231,10 +242,10 @@ static bool pixels_cut(int fd, long pos, long len, bool explicit_vr, unsigned lo
 	unsigned long l;
 	size_t head;
 	if (explicit_vr && n == 12 && (b[4] == 'O' || b[4] == 'U')) {
-		l = b[8] | (unsigned long)b[9] << 8 | (unsigned long)b[10] << 16 | (unsigned long)b[11] << 24;
+		l = u32(b + 8, true);
 		head = 12;
 	} else if (!explicit_vr) {
-		l = b[4] | (unsigned long)b[5] << 8 | (unsigned long)b[6] << 16 | (unsigned long)b[7] << 24;
+		l = u32(b + 4, true);
 		head = 8;
 	} else {
 		return false;
@@ -274,17 +285,6 @@ static bool window_get(struct window *w, long pos, unsigned char *out, long n)
 	return true;
 }
 
-static unsigned u16(const unsigned char *b, bool le)
-{
-	return le ? (unsigned)(b[0] | b[1] << 8) : (unsigned)(b[0] << 8 | b[1]);
-}
-
-static unsigned long u32(const unsigned char *b, bool le)
-{
-	return le ? (unsigned long)b[0] | (unsigned long)b[1] << 8 | (unsigned long)b[2] << 16 | (unsigned long)b[3] << 24
-		  : (unsigned long)b[0] << 24 | (unsigned long)b[1] << 16 | (unsigned long)b[2] << 8 | (unsigned long)b[3];
-}
-
 static bool long_vr(const unsigned char *vr)
 {
 	static const char *const vrs[] = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "UC", "UN", "UR", "UT", "SV", "UV"};
@@ -294,18 +294,15 @@ static bool long_vr(const unsigned char *vr)
 	return false;
 }
 
-/* How deep the sequences of a file nest, up to Pixel Data, counted over the raw element headers
+/* How deep the sequences of a file (of size bytes) nest, up to Pixel Data, counted over the raw element headers
  * (from the meta header's transfer syntax; a deflated dataset is not walked: 0). Stops counting
  * past limit. A cheap pass before dcmtk, which recurses once per level. */
-static int nesting_depth(int fd, long skip, int limit)
+static int nesting_depth(int fd, long size, long skip, int limit)
 {
-	struct stat st;
-	if (fstat(fd, &st) != 0)
-		return 0;
 	struct window *w = new (std::nothrow) window;
 	if (!w)
 		return 0;
-	w->fd = fd, w->size = (long)st.st_size, w->at = 0, w->len = 0;
+	w->fd = fd, w->size = size, w->at = 0, w->len = 0;
 	unsigned char b[12];
 	long pos = skip == 4 ? 4 : 0;
 	if (skip == 0 && window_get(w, 128, b, 4) && memcmp(b, "DICM", 4) == 0)
@@ -400,9 +397,9 @@ static int nesting_depth(int fd, long skip, int limit)
 
 
 /* Read path's meta header and dataset up to Pixel Data into ff (values over 4 KiB stay on
- * disk). A complete header whose Pixel Data is cut short is noted in damage. */
-static OFCondition read_dataset(const char *path, int fd, long skip, DcmFileFormat &ff, char *damage, size_t dlen,
-				bool strict = true)
+ * disk). A complete header whose Pixel Data is cut short (the file is size bytes) is noted in damage. */
+static OFCondition read_dataset(const char *path, int fd, long size, long skip, DcmFileFormat &ff, char *damage,
+				size_t dlen, bool strict = true)
 {
 	if (strict)
 		pthread_rwlock_rdlock(&parse_mode);
@@ -415,12 +412,10 @@ static OFCondition read_dataset(const char *path, int fd, long skip, DcmFileForm
 	}
 	if (strict)
 		pthread_rwlock_unlock(&parse_mode);
-	struct stat st;
 	unsigned long want = 0, have = 0;
 	DcmDataset *ds = ff.getDataset();
-	if (cond.good() && damage && ds && fstat(fd, &st) == 0 &&
-	    pixels_cut(fd, (long)in.tell() + skip, (long)st.st_size, ds->getOriginalXfer() != EXS_LittleEndianImplicit,
-		       &want, &have))
+	if (cond.good() && damage && ds &&
+	    pixels_cut(fd, (long)in.tell() + skip, size, ds->getOriginalXfer() != EXS_LittleEndianImplicit, &want, &have))
 		snprintf(damage, dlen, "truncated after the header: Pixel Data ends after %lu of its %lu bytes", have, want);
 	return cond;
 }
@@ -448,7 +443,15 @@ static void dataset_elements(DcmDataset *ds, DcmElement *els[DICOM_TAG_COUNT])
 	}
 }
 
-static int read_header_fd(const char *path, int fd, struct dicom_header *out, char *err, size_t errlen);
+static int read_header_fd(const char *path, int fd, long size, struct dicom_header *out, char *err, size_t errlen);
+
+static pthread_once_t proc_once = PTHREAD_ONCE_INIT;
+static bool have_proc;	/* /proc/self/fd can be read: set once by proc_check */
+
+static void proc_check(void)
+{
+	have_proc = access("/proc/self/fd", R_OK | X_OK) == 0;
+}
 
 static int read_header(const char *path, struct dicom_header *out, char *err, size_t errlen)
 {
@@ -474,18 +477,19 @@ static int read_header(const char *path, struct dicom_header *out, char *err, si
 	}
 	char fdpath[64];
 	snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
-	int st = read_header_fd(access(fdpath, R_OK) == 0 ? fdpath : path, fd, out, err, errlen);	/* no /proc: the path */
+	pthread_once(&proc_once, proc_check);
+	int st = read_header_fd(have_proc ? fdpath : path, fd, (long)fst.st_size, out, err, errlen);	/* no /proc: the path */
 	close(fd);
 	return st;
 }
 
-static int read_header_fd(const char *path, int fd, struct dicom_header *out, char *err, size_t errlen)
+static int read_header_fd(const char *path, int fd, long size, struct dicom_header *out, char *err, size_t errlen)
 {
 	long skip;
 	int st = sniff(fd, &skip, err, errlen);
 	if (st != DICOM_OK)
 		return st;
-	int depth = nesting_depth(fd, skip, 2 * NESTING_MAX + 2);
+	int depth = nesting_depth(fd, size, skip, 2 * NESTING_MAX + 2);
 	if (depth > NESTING_MAX || depth < 0) {
 		seterr(err, errlen, depth < 0 ? "a header of more than %s elements before Pixel Data: not read"
 		       : "sequences nested deeper than %s levels: not read", depth < 0 ? "2,000,000" : "64");
@@ -494,13 +498,13 @@ static int read_header_fd(const char *path, int fd, struct dicom_header *out, ch
 
 	DcmFileFormat ff;
 	char damage[200] = "";
-	OFCondition cond = read_dataset(path, fd, skip, ff, damage, sizeof damage);
+	OFCondition cond = read_dataset(path, fd, size, skip, ff, damage, sizeof damage);
 	if (cond.bad() && !has_identity(ff.getDataset())) {
 		/* again as dcmdump +Ep does: past parse errors, to reach the identifying tags */
 		DcmFileFormat lenient;
 		pthread_rwlock_wrlock(&parse_mode);
 		lenient_mode(true);
-		OFCondition c2 = read_dataset(path, fd, skip, lenient, NULL, 0, false);
+		OFCondition c2 = read_dataset(path, fd, size, skip, lenient, NULL, 0, false);
 		lenient_mode(false);
 		pthread_rwlock_unlock(&parse_mode);
 		if (has_identity(lenient.getDataset())) {
