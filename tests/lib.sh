@@ -172,23 +172,37 @@ fault() {
 	curl -s -X POST -d "$1" "$ADMIN/fault" >/dev/null
 }
 
-# tmux_session: a tmux server of this test's own (ended with the test); t runs tmux on it
+# tmux_session: a tmux server of this test's own, kept while it has no session (so a test can
+# end one and start the next without racing the server's exit) and ended with the test; t runs
+# tmux on it
 tmux_session() {
 	command -v tmux >/dev/null || { echo "Bail out! tmux is needed (Debian package tmux)"; exit 1; }
 	export TMUX_TMPDIR="$TMP"
 	sock="sdsfhir-test-$$"
 	trap 't kill-server 2>/dev/null; cleanup' EXIT
+	t -f /dev/null start-server \; set-option -g exit-empty off
 }
 t() { tmux -L "$sock" "$@"; }
+tmux_capture() { t capture-pane -p -t ui; }
 
-# tmux_wait TEXT [TENTHS]: until the pane "ui" shows TEXT (grep -E; 10 s by default); 1 if never
+# tmux_wait PATTERN [TENTHS]: until the pane "ui" matches PATTERN (grep -E; 10 s by default); 1 if never
 tmux_wait() {
 	i=0
-	while ! t capture-pane -p -t ui 2>/dev/null | grep -Eq -- "$1"; do
+	while ! tmux_capture 2>/dev/null | grep -Eq -- "$1"; do
 		i=$((i + 1)); [ $i -gt "${2:-100}" ] && return 1
 		sleep 0.1
 	done
 	return 0
+}
+
+# tmux_like DESC PATTERN [TENTHS]: the screen comes to match PATTERN; if it never does, the
+# test fails and shows the screen. (A screen is drawn in several writes: one capture can
+# catch it half drawn, so a test waits for what it checks.)
+tmux_like() {
+	if tmux_wait "$2" "${3:-}"; then tap 0 "$1"; else
+		tap 1 "$1"; tmux_capture 2>&1 | sed 's/^/#   /'; echo "#   wanted: /$2/"
+		[ -s "$TMP/ui.stderr" ] && tail -5 "$TMP/ui.stderr" | sed 's/^/#   stderr: /'
+	fi
 }
 
 # free_port: a loopback port nobody listens on (for "server down")

@@ -31,12 +31,12 @@ is "a command name with escapes: shown escaped" "$(raw "$err")" 0
 # the UI in a real terminal: the pane's title stays, the screen is not cleared by a name
 export XDG_CONFIG_HOME="$TMP/config"
 tmux_session
-t -f /dev/null new-session -d -x 120 -y 30 -s ui "env TERM=xterm-256color SDSFHIR_SERVER=http://127.0.0.1:9/fhir '$SDSFHIR' --no-server-state '$TMP/ds'; sleep 30"
+t new-session -d -x 120 -y 30 -s ui "env TERM=xterm-256color SDSFHIR_SERVER=http://127.0.0.1:9/fhir '$SDSFHIR' --no-server-state '$TMP/ds'; sleep 30"
 t set-option -g set-titles off
 tmux_wait "scanned"
 t send-keys -t ui j l j j
-sleep 0.5
-s=$(t capture-pane -p -t ui)
+tmux_wait 'evil\\x1B' || true
+s=$(tmux_capture)
 unlike "the UI: the pane's title is not PWNED" "$(t display -p -t ui '#{pane_title}')" "PWNED"
 like "the UI shows the file name escaped" "$s" 'evil\\x1B\]0;PWNED'
 like "... and the tree still there (not cleared)" "$s" "sub-1"

@@ -44,12 +44,11 @@ like "... the Server view's text, as shown" "$(cat "$TMP/paged")" "Server state 
 
 # OSC 52 through a real terminal: tmux with set-clipboard keeps what the UI copied
 tmux_session
-t -f /dev/null new-session -d -x 100 -y 24 -s ui "env TERM=xterm-256color '$SDSFHIR' '$D'; sleep 30"
+t new-session -d -x 100 -y 24 -s ui "env TERM=xterm-256color '$SDSFHIR' '$D'; sleep 30"
 t set-option -g set-clipboard on
 tmux_wait "scanned 15 files"
 t send-keys -t ui j 2 y
-tmux_wait "copied" 50
-like "y: copied, it says so" "$(t capture-pane -p -t ui)" "copied [0-9]+ bytes to the clipboard"
+tmux_like "y: copied, it says so" "copied [0-9]+ bytes to the clipboard" 50
 like "tmux's clipboard holds the Bundle" "$(t show-buffer 2>/dev/null | head -3)" '"resourceType": "Bundle"'
 t send-keys -t ui q
 done_testing

@@ -3,10 +3,8 @@
 # once, q and SIGTERM quit within two seconds, and the status line says what it waits for.
 # Also: the bare command and odd arguments never crash.
 . "$top_srcdir/tests/lib.sh"
-command -v tmux >/dev/null || { echo "Bail out! tmux is needed (Debian package tmux)"; exit 1; }
-export TMUX_TMPDIR="$TMP" XDG_CONFIG_HOME="$TMP/config"
-sock="sdsfhir-test-$$"
-t() { tmux -L "$sock" "$@"; }
+export XDG_CONFIG_HOME="$TMP/config"
+tmux_session
 # a loopback listener that accepts and never replies (bounded: it ends by itself after 120 s)
 ${NODE:-node} -e 'const s = require("net").createServer(() => {}).listen(0, "127.0.0.1", () => {
   require("fs").writeFileSync(process.argv[1], String(s.address().port)); setTimeout(() => process.exit(0), 120000); });' \
@@ -17,7 +15,7 @@ i=0; while [ ! -s "$TMP/hang.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1
 port=$(cat "$TMP/hang.port")
 D=$top_srcdir/data
 
-capture() { t capture-pane -p -t ui; }
+capture() { tmux_capture; }
 wait_for() {	# wait_for TEXT [TENTHS]: until the screen shows it
 	i=0
 	while ! capture 2>/dev/null | grep -q -- "$1"; do
@@ -29,7 +27,7 @@ wait_for() {	# wait_for TEXT [TENTHS]: until the screen shows it
 start() {
 	rm -f "$TMP/exit"
 	t kill-session -t ui 2>/dev/null
-	t -f /dev/null new-session -d -x 100 -y 24 -s ui \
+	t new-session -d -x 100 -y 24 -s ui \
 		"sh -c 'echo \$\$ > $TMP/pid; exec env TERM=xterm-256color SDSFHIR_SERVER=http://127.0.0.1:$port/fhir $SDSFHIR $D'; echo \$? > '$TMP/exit'; sleep 30"
 	wait_for "v sparc_fhir_breast_dataset"
 }
