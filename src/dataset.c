@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_DEPTH 32		/* folder levels below a sample folder */
@@ -57,7 +58,11 @@ struct scan {
 	pthread_mutex_t lock;
 	const struct dataset_scan_opts *opts;
 	int oom;
+	atomic_long outlined_ms;	/* when the last outline was published */
+	atomic_long outline_gap_ms;	/* between outlines: 200 ms, or 10 times the last one's cost */
 };
+
+static void outline_maybe(struct scan *s);
 
 static int cancelled(const struct scan *s)
 {
@@ -436,6 +441,8 @@ static int add_file(struct scan *s, struct dataset_node *n, const struct stat *s
 						.ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec},
 					       0, -1, 0};
 	s->files[s->nfiles++] = n;
+	if (n->parent)
+		n->parent->nchildren++;	/* files found, for the outline; finish() recounts */
 	return 0;
 }
 
@@ -735,6 +742,7 @@ static void scan_dataset(struct scan *s, const struct dsin *in)
 					msg(s, f, DATASET_ERROR, "%s", strerror(gone));
 				}
 			}
+			outline_maybe(s);
 		}
 		free_list(samples, m);
 	}
@@ -831,6 +839,8 @@ static void read_one(struct scan *s, size_t i, struct dicom_header *h)
 			msg(s, f, DATASET_ERROR, "%s", text ? text : "cannot read");
 		}
 	}
+	if (f->parent)
+		f->parent->ninstances++;	/* files read so far, for the outline; finish() recounts */
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -892,6 +902,7 @@ static void *worker(void *arg)
 		if (i >= s->nfiles || cancelled(s))
 			break;
 		read_one(s, i, h);
+		outline_maybe(s);
 		size_t done = atomic_fetch_add(&s->done, 1) + 1;
 		if (s->opts && s->opts->progress && (done % 256 == 0 || done == s->nfiles))
 			s->opts->progress(s->opts->ctx, done, s->nfiles);
@@ -916,6 +927,101 @@ static void read_all(struct scan *s)
 	worker(s);
 	for (int i = 0; i < started; i++)
 		pthread_join(tid[i], NULL);
+}
+
+/* ---- the outline: datasets and subjects while the scan runs ---- */
+
+static long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int cmp_names(const void *pa, const void *pb)
+{
+	const struct dataset_node *a = *(const struct dataset_node *const *)pa, *b = *(const struct dataset_node *const *)pb;
+	int c = dataset_natcmp(a->name, b->name);
+	return c ? c : strcmp(a->name, b->name);
+}
+
+/* Copies of from's datasets (from the root) or subjects (from a dataset) under to, in the
+ * order the finished tree will have; to's counts include theirs. -1 when out of memory. */
+static int outline_copy(struct dataset_tree *t, struct dataset_node *to, const struct dataset_node *from)
+{
+	int kind = from->kind == DATASET_ROOT ? DATASET_DATASET : DATASET_SUBJECT;
+	size_t k = 0;
+	for (const struct dataset_node *c = from->child; c; c = c->next)
+		k += c->kind == kind;
+	const struct dataset_node **v = malloc((k ? k : 1) * sizeof *v);
+	if (!v)
+		return -1;
+	k = 0;
+	for (const struct dataset_node *c = from->child; c; c = c->next)
+		if (c->kind == kind)
+			v[k++] = c;
+	qsort(v, k, sizeof *v, cmp_names);
+	struct dataset_node **tail = &to->child;
+	int rc = 0;
+	for (size_t i = 0; i < k && rc == 0; i++) {
+		struct dataset_node *n = intern_alloc(t->pool, sizeof *n);
+		uint32_t name = intern_add(t->pool, v[i]->name), path = v[i]->path ? intern_add(t->pool, v[i]->path) : 0;
+		if (!n || !name || (v[i]->path && !path)) {
+			rc = -1;
+			break;
+		}
+		*n = (struct dataset_node){.parent = to, .name = intern_get(t->pool, name),
+					   .path = path ? intern_get(t->pool, path) : NULL, .kind = v[i]->kind,
+					   .flags = v[i]->flags & (DATASET_NODE_ERROR | DATASET_NODE_SKIPPED),
+					   .ninstances = v[i]->ninstances, .nchildren = v[i]->nchildren,
+					   .nerrors = (v[i]->flags & DATASET_NODE_ERROR) != 0};
+		if (kind == DATASET_DATASET)
+			rc = outline_copy(t, n, v[i]);
+		*tail = n;
+		tail = &n->next;
+		to->ninstances += n->ninstances;
+		to->nchildren += n->nchildren;
+		to->nerrors += n->nerrors;
+	}
+	free(v);
+	return rc;
+}
+
+/* Hand the outline of what is found so far to opts->outline. Under s->lock. */
+static void outline_publish(struct scan *s)
+{
+	long t0 = mono_ms();
+	struct dataset_tree *t = calloc(1, sizeof *t);
+	if (!t || !(t->pool = intern_new())) {
+		free(t);
+		return;
+	}
+	t->partial = 1;
+	t->nfiles = s->nfiles;
+	t->root = intern_alloc(t->pool, sizeof *t->root);
+	if (t->root)
+		*t->root = (struct dataset_node){.name = "", .kind = DATASET_ROOT};
+	if (!t->root || outline_copy(t, t->root, s->tree->root) < 0) {
+		dataset_free(&t);
+		return;
+	}
+	s->opts->outline(s->opts->ctx, t);
+	long cost = mono_ms() - t0;
+	atomic_store(&s->outline_gap_ms, cost * 10 > 200 ? cost * 10 : 200);
+	atomic_store(&s->outlined_ms, mono_ms());
+}
+
+/* Publish an outline when the last one is old enough (one thread does). */
+static void outline_maybe(struct scan *s)
+{
+	if (!s->opts || !s->opts->outline)
+		return;
+	long now = mono_ms(), last = atomic_load(&s->outlined_ms);
+	if (now - last < atomic_load(&s->outline_gap_ms) || !atomic_compare_exchange_strong(&s->outlined_ms, &last, now))
+		return;
+	pthread_mutex_lock(&s->lock);
+	outline_publish(s);
+	pthread_mutex_unlock(&s->lock);
 }
 
 /* ---- grouping, sorting, counting ---- */
@@ -1108,6 +1214,7 @@ static void finish(struct scan *s, struct dataset_node *n, struct dataset_node *
 	if (k > 1)
 		qsort(*buf, k, sizeof **buf, cmp_nodes);
 	n->child = NULL;
+	n->nchildren = 0;
 	while (k--) {
 		(*buf)[k]->next = n->child;
 		n->child = (*buf)[k];
@@ -1347,8 +1454,15 @@ struct dataset_tree *dataset_scan(const char *const *paths, size_t npaths,
 	size_t nins = 0;
 	for (size_t i = 0; i < npaths && !s.oom; i++)
 		classify(&s, paths[i], &ins, &nins);
+	atomic_store(&s.outlined_ms, mono_ms());
+	atomic_store(&s.outline_gap_ms, 200);
 	for (size_t i = 0; i < nins && !s.oom && !cancelled(&s); i++)
 		scan_dataset(&s, &ins[i]);
+	if (opts && opts->outline && !s.oom && !cancelled(&s)) {	/* everything found: the whole outline */
+		pthread_mutex_lock(&s.lock);
+		outline_publish(&s);
+		pthread_mutex_unlock(&s.lock);
+	}
 	for (size_t i = 0; i < nins; i++) {
 		for (size_t j = 0; j < ins[i].nfilters; j++) {
 			free(ins[i].filters[j].subject);

@@ -69,6 +69,10 @@ struct dataset_tree {
 	size_t nfiles;		/* files found */
 	size_t cached;		/* of those, taken from the scan cache unread */
 	char cache_note[512];	/* a cache that was ignored or could not be written, "" if none */
+	int partial;		/* an outline handed out while the scan runs (see dataset_scan_opts):
+				   datasets and subjects only, without children or messages; their
+				   nchildren counts the files found under them, ninstances those
+				   read so far */
 	const struct dataset_node **twins;	/* study nodes whose StudyInstanceUID is in several
 						   subject folders, grouped by UID, in tree order */
 	size_t ntwins;
@@ -78,6 +82,10 @@ struct dataset_scan_opts {
 	int threads;		/* reader threads; 0: one per online CPU */
 	const char *cache_dir;	/* folder of the scan caches (see cache.h); NULL: no cache */
 	void (*progress)(void *ctx, size_t done, size_t total);	/* optional, from the scanning thread */
+	/* optional, from the scanning thread, at most every 200 ms and once when the listing
+	 * ends: an outline of what is found so far (tree->partial set); the callee owns it and
+	 * frees it with dataset_free */
+	void (*outline)(void *ctx, struct dataset_tree *outline);
 	void *ctx;
 	volatile int *cancel;	/* when set non-zero, the scan stops soon and returns NULL ("cancelled") */
 };

@@ -336,6 +336,15 @@ static void job_progress(void *ctx, size_t done, size_t total)
 	atomic_store(&j->total, total);
 }
 
+static void job_outline(void *ctx, struct dataset_tree *outline)
+{
+	struct ui_job *j = ctx;
+	pthread_mutex_lock(&j->lock);
+	dataset_free(&j->outline);	/* one the UI has not taken yet: this one is newer */
+	j->outline = outline;
+	pthread_mutex_unlock(&j->lock);
+}
+
 static void job_log(void *ctx, const char *method, const char *url, long status, long ms, const char *text)
 {
 	char line[2400];
@@ -367,7 +376,8 @@ static void *job_run(void *arg)
 	free(ja);
 	if (j->kind == UI_JOB_SCAN) {
 		char dir[4096];
-		struct dataset_scan_opts so = {.threads = 0, .progress = job_progress, .ctx = j, .cancel = &j->cancel,
+		struct dataset_scan_opts so = {.threads = 0, .progress = job_progress, .outline = job_outline,
+					       .ctx = j, .cancel = &j->cancel,
 					       .cache_dir = !u->no_cache && cache_dir(dir, sizeof dir) == 0 ? dir : NULL};
 		j->tree = dataset_scan((const char *const *)j->paths, j->npaths, &so, j->scan_err, sizeof j->scan_err);
 		atomic_store(&j->done, 1);
@@ -478,7 +488,15 @@ static int job_poll(struct ui *u)
 	pthread_mutex_lock(&j->lock);
 	struct ui_event *e = j->events;
 	j->events = j->last = NULL;
+	struct dataset_tree *outline = j->outline;
+	j->outline = NULL;
 	pthread_mutex_unlock(&j->lock);
+	if (outline && (!u->tree || u->tree->partial)) {	/* the tree fills in while the scan runs */
+		ui_tree_replace(u, outline);
+		redraw |= UI_DRAW_ALL;
+	} else {
+		dataset_free(&outline);
+	}
 	while (e) {
 		struct ui_event *next = e->next;
 		int attr = e->outcome == ACTIONS_FAILED ? UI_ATTR_ERROR : e->outcome == -2 ? UI_ATTR_WARNING : UI_ATTR_NORMAL;
@@ -526,25 +544,27 @@ static int job_poll(struct ui *u)
 		u->metadata_checked = 1;
 	long secs = (now_ms() - j->started_ms) / 1000;
 	if (j->kind == UI_JOB_SCAN) {
+		if (!j->tree && u->tree && u->tree->partial) {	/* an outline is no tree to act on */
+			ui_tree_replace(u, NULL);
+		}
 		if (!j->tree && strcmp(j->scan_err, "cancelled") == 0) {
 			ui_status(u, UI_ATTR_WARNING, "scan cancelled: nothing to show (quit and start again to scan)");
 		} else if (!j->tree) {
 			ui_status(u, UI_ATTR_ERROR, "scan failed: %s", j->scan_err);
 		} else {
-			u->tree = j->tree;
-			for (struct dataset_node *ds = u->tree->root->child; ds; ds = ds->next) {
+			for (struct dataset_node *ds = j->tree->root->child; ds; ds = ds->next) {
 				ds->flags |= DATASET_NODE_OPEN;
-				int small = u->tree->nfiles <= 2000;
+				int small = j->tree->nfiles <= 2000;
 				for (struct dataset_node *s = ds->child; s && small; s = s->next)
 					s->flags |= DATASET_NODE_OPEN;
 			}
+			ui_tree_replace(u, j->tree);	/* the cursor and marks stay where they were */
 			ui_status(u, u->tree->root->nerrors ? UI_ATTR_WARNING : UI_ATTR_NORMAL,
 				  "scanned %zu files: %u instances, %u errors, %u warnings (%ld s)", u->tree->nfiles,
 				  u->tree->root->ninstances, u->tree->root->nerrors, u->tree->root->nwarnings, secs);
 			ui_log(u, UI_ATTR_DIM, "scan: %zu of %zu files from the scan cache", u->tree->cached, u->tree->nfiles);
 			if (u->tree->cache_note[0])
 				ui_log(u, UI_ATTR_WARNING, "warning: %s", u->tree->cache_note);
-			ui_tree_rebuild(u);
 			size_t n = 0;	/* the marks, read in the background in batched searches */
 			const struct dataset_node **all = u->client && !u->set.no_server_state ?
 				dataset_collect(u->tree->root, DATASET_STUDY, &n) : NULL;
@@ -634,6 +654,7 @@ static int job_poll(struct ui *u)
 		redraw = UI_DRAW_ALL;
 	}
 	json_object_put(j->undo);
+	dataset_free(&j->outline);
 	free(j->studies);
 	free(j->code);
 	free(j->display);
@@ -672,7 +693,8 @@ static void draw_progress(struct ui *u, int y)
 	if (j->cancel)
 		snprintf(text, sizeof text, " %s: cancelling...", job_name(j->kind));
 	else if (j->kind == UI_JOB_SCAN && !total)
-		snprintf(text, sizeof text, " scan: listing folders...  (Esc: cancel)");
+		snprintf(text, sizeof text, " scan: listing folders... %zu files found  (Esc: cancel)",
+			 u->tree && u->tree->partial ? u->tree->nfiles : 0);
 	else
 		snprintf(text, sizeof text, " %s: %zu/%zu%s%s  (Esc: cancel)", job_name(j->kind), done, total, left, waiting);
 	int barw = u->cols / 3;

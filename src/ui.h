@@ -82,6 +82,7 @@ struct ui_job {
 	struct ui_event *events, *last;
 	struct actions_summary sum;
 	struct dataset_tree *tree;	/* scan */
+	struct dataset_tree *outline;	/* scan: the latest outline not yet shown (under lock) */
 	char scan_err[512];
 	json_object *matches, *included;	/* search */
 	long total_found;
@@ -176,6 +177,10 @@ void ui_lines_clear(struct ui_lines *l);
 
 /* ui_tree.c */
 void ui_tree_rebuild(struct ui *u);
+/* Show t (taken; NULL: nothing) in place of the tree shown, which is freed: an outline while
+ * the scan runs, then the scan's tree. The cursor stays on the same dataset or subject, at the
+ * same height, and marks and folds of datasets and subjects carry over. */
+void ui_tree_replace(struct ui *u, struct dataset_tree *t);
 void ui_tree_draw(struct ui *u, int y, int x, int h, int w);
 int ui_tree_action(struct ui *u, int action);
 struct dataset_node *ui_tree_node(struct ui *u);

@@ -258,6 +258,12 @@ void ui_detail_update(struct ui *u)
 	u->dview = u->view;
 	if (!n)
 		return;
+	if (u->tree->partial) {		/* an outline: nothing read to show yet */
+		ui_lines_add(&u->detail, UI_ATTR_DIM, NULL, "%s %s: still scanning", dataset_kind_name(n->kind), n->name);
+		ui_lines_add(&u->detail, UI_ATTR_NORMAL, NULL, "files found: %u, read: %u", n->nchildren, n->ninstances);
+		ui_lines_add(&u->detail, UI_ATTR_DIM, NULL, "Tags, FHIR and server state show when the scan ends.");
+		return;
+	}
 	if (u->view == UI_VIEW_TAGS)
 		tags(u, n);
 	else if (u->view == UI_VIEW_FHIR)

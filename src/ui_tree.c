@@ -132,6 +132,65 @@ void ui_tree_rebuild(struct ui *u)
 		u->cur = u->nrows ? u->nrows - 1 : 0;
 }
 
+/* In t, the dataset at path, or its subject named sub (when sub is not NULL). */
+static struct dataset_node *find_same(const struct dataset_tree *t, const char *path, const char *sub)
+{
+	for (struct dataset_node *ds = t->root->child; ds; ds = ds->next) {
+		if (ds->kind != DATASET_DATASET || !ds->path || strcmp(ds->path, path) != 0)
+			continue;
+		if (!sub)
+			return ds;
+		for (struct dataset_node *s = ds->child; s; s = s->next)
+			if (s->kind == DATASET_SUBJECT && strcmp(s->name, sub) == 0)
+				return s;
+		return NULL;
+	}
+	return NULL;
+}
+
+void ui_tree_replace(struct ui *u, struct dataset_tree *t)
+{
+	struct dataset_tree *old = u->tree;
+	const struct dataset_node *cur = ui_tree_node(u);
+	const struct dataset_node *cds = cur ? dataset_ancestor(cur, DATASET_DATASET) : NULL;
+	const struct dataset_node *csub = cur ? dataset_ancestor(cur, DATASET_SUBJECT) : NULL;
+	size_t height = u->cur >= u->top ? u->cur - u->top : 0;
+	struct dataset_node *keep = NULL;
+	for (struct dataset_node *ds = t && t->partial ? t->root->child : NULL; ds; ds = ds->next)
+		ds->flags |= DATASET_NODE_OPEN;	/* an outline shows its subjects */
+	for (const struct dataset_node *ds = old && t ? old->root->child : NULL; ds; ds = ds->next) {
+		if (ds->kind != DATASET_DATASET || !ds->path)
+			continue;
+		struct dataset_node *nds = find_same(t, ds->path, NULL);
+		if (!nds)
+			continue;
+		nds->flags = (uint8_t)((nds->flags & ~(DATASET_NODE_OPEN | DATASET_NODE_MARKED)) |
+				       (ds->flags & (DATASET_NODE_OPEN | DATASET_NODE_MARKED)));
+		for (const struct dataset_node *s = ds->child; s; s = s->next) {
+			struct dataset_node *ns = s->kind == DATASET_SUBJECT && ((s->flags & DATASET_NODE_MARKED) || s == csub)
+							  ? find_same(t, ds->path, s->name) : NULL;
+			if (ns && (s->flags & DATASET_NODE_MARKED))
+				ns->flags |= DATASET_NODE_MARKED;
+			if (ns && s == csub)
+				keep = ns;
+		}
+		if (ds == cds && !keep)
+			keep = nds;
+	}
+	u->tree = t;
+	if (old != t)
+		dataset_free(&old);
+	u->nrows = 0;	/* nothing of the old tree is kept */
+	u->dnode = NULL;
+	ui_lines_clear(&u->detail);
+	ui_tree_rebuild(u);
+	for (size_t i = 0; keep && i < u->nrows; i++)
+		if (u->rows[i].node == keep) {
+			u->cur = i;
+			u->top = i >= height ? i - height : 0;
+		}
+}
+
 struct dataset_node *ui_tree_node(struct ui *u)
 {
 	return u->nrows && u->cur < u->nrows ? u->rows[u->cur].node : NULL;
@@ -170,10 +229,16 @@ static void label(const struct ui *u, const struct dataset_node *n, char *buf, s
 	const char *base;
 	switch (n->kind) {
 	case DATASET_DATASET:
-		snprintf(buf, len, "%s (%u instances)", n->name, n->ninstances);
+		if (t->partial)
+			snprintf(buf, len, "%s (%u/%u files read)", n->name, n->ninstances, n->nchildren);
+		else
+			snprintf(buf, len, "%s (%u instances)", n->name, n->ninstances);
 		break;
 	case DATASET_SUBJECT:
-		snprintf(buf, len, "%s (%u)", n->name, n->ninstances);
+		if (t->partial)
+			snprintf(buf, len, "%s (%u/%u)", n->name, n->ninstances, n->nchildren);
+		else
+			snprintf(buf, len, "%s (%u)", n->name, n->ninstances);
 		break;
 	case DATASET_STUDY: {
 		const char *d = dataset_tag(t, n, DICOM_STUDY_DATE), *desc = dataset_tag(t, n, DICOM_STUDY_DESCRIPTION);

@@ -276,6 +276,56 @@ static void threads(void)
 	dataset_free(&t2);
 }
 
+struct outlines {
+	int n;
+	struct dataset_tree *last;
+};
+
+static void keep_outline(void *ctx, struct dataset_tree *o)
+{
+	struct outlines *k = ctx;
+	k->n++;
+	dataset_free(&k->last);
+	k->last = o;
+}
+
+/* While the scan runs, outlines of datasets and subjects: ordered as the tree will be, with
+ * the files found in each. */
+static void outline(void)
+{
+	struct outlines k = {0, NULL};
+	struct dataset_scan_opts o = {.threads = 2, .outline = keep_outline, .ctx = &k};
+	char err[256] = "";
+	const char *paths[] = {p("ds1")};
+	struct dataset_tree *t = dataset_scan(paths, 1, &o, err, sizeof err);
+	const struct dataset_tree *l = k.last;
+	ok(t && k.n >= 1 && l, "an outline is handed out once the folders are listed (%d)", k.n);
+	if (!t || !l)
+		goto out;
+	ok(l->partial && !t->partial, "it says it is an outline; the scan's tree does not");
+	const struct dataset_node *ds = l->root->child, *tds = t->root->child;
+	ok(ds && ds->kind == DATASET_DATASET && !ds->next && strcmp(ds->name, "ds1") == 0 && ds->path &&
+	   strcmp(ds->path, tds->path) == 0, "its dataset, with its path");
+	char a[512] = "", b[512] = "";
+	for (const struct dataset_node *s = ds ? ds->child : NULL; s; s = s->next)
+		snprintf(a + strlen(a), sizeof a - strlen(a), "%s%s:%u ", s->kind == DATASET_SUBJECT ? "" : "?", s->name,
+			 s->nchildren);
+	for (const struct dataset_node *s = tds->child; s; s = s->next)
+		if (s->kind == DATASET_SUBJECT)
+			snprintf(b + strlen(b), sizeof b - strlen(b), "%s ", s->name);
+	is_str(a, "nosub:1 sub-b:6 sub-deep:1 sub-odd:5 sub-two-series:3 sub-two-studies:2 ", "its subjects, in the tree's order, with the files found in each");
+	char a_names[512] = "";
+	for (const struct dataset_node *s = ds ? ds->child : NULL; s; s = s->next)
+		snprintf(a_names + strlen(a_names), sizeof a_names - strlen(a_names), "%s ", s->name);
+	is_str(a_names, b, "... the same order as the scan's tree");
+	ok(ds->nchildren == t->nfiles && l->root->nchildren == t->nfiles, "the dataset and the root count every file found (%zu)",
+	   t->nfiles);
+	ok(ds->ninstances <= ds->nchildren && !ds->child->child, "files read so far, at most those found; no nodes below subjects");
+out:
+	dataset_free(&k.last);
+	dataset_free(&t);
+}
+
 static void natcmp(void)
 {
 	ok(dataset_natcmp("sam-2", "sam-10") < 0, "sam-2 < sam-10");
@@ -298,6 +348,7 @@ int main(void)
 	model();
 	inputs();
 	threads();
+	outline();
 	rm_rf(dir);
 	return tap_done();
 }
