@@ -48,8 +48,9 @@ struct dicom_header {
 	char warning[256];		/* non-fatal problem (character set), "" if none */
 };
 
-/* Load the data dictionary and silence dcmtk's logger. Call once before any
- * other function; returns DICOM_OK or DICOM_ERR_INTERNAL with a message. */
+/* Load the data dictionary and silence dcmtk's logger. Call before reading a file (the
+ * body part functions need no dictionary and set themselves up); returns DICOM_OK or
+ * DICOM_ERR_INTERNAL with a message. */
 int dicom_init(char *err, size_t errlen);
 
 /* Read the header of path (stopping before Pixel Data) into *out. Thread-safe.

@@ -7,6 +7,7 @@
 #include <dcmtk/dcmdata/dcdict.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcistrmb.h>
 #include <dcmtk/dcmdata/dcistrmf.h>
 #include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/dcmdata/dcuid.h>
@@ -17,6 +18,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
+#include <memory>
 #include <new>
 #include <pthread.h>
 #include <sys/stat.h>
@@ -79,12 +81,24 @@ static void seterr(char *err, size_t errlen, const char *fmt, const char *a = ""
 		snprintf(err, errlen, fmt, a, b);
 }
 
-extern "C" int dicom_init(char *err, size_t errlen)
+/* dcmtk's logger off, and the body part tables built before any thread uses them; the data
+ * dictionary is not needed for these (dicom_init loads it). */
+static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
+
+static void setup(void)
 {
 	try {
 		OFLog::configure(OFLogger::OFF_LOG_LEVEL);
-		CID4031_CommonAnatomicRegions::initialize();	/* before any thread uses it */
+		CID4031_CommonAnatomicRegions::initialize();
 		(void)CID4031e_CommonAnatomicRegions::mapBodyPartExamined("BREAST");
+	} catch (...) {
+	}
+}
+
+extern "C" int dicom_init(char *err, size_t errlen)
+{
+	pthread_once(&setup_once, setup);
+	try {
 		if (!dcmDataDict.isDictionaryLoaded()) {
 			const char *env = getenv("DCMDICTPATH");
 			seterr(err, errlen, "the DICOM data dictionary could not be loaded from %s "
@@ -294,16 +308,15 @@ static bool long_vr(const unsigned char *vr)
 	return false;
 }
 
-/* How deep the sequences of a file (of size bytes) nest, up to Pixel Data, counted over the raw element headers
+/* How deep the sequences of w's file nest, up to Pixel Data, counted over the raw element headers
  * (from the meta header's transfer syntax; a deflated dataset is not walked: 0). Stops counting
- * past limit. A cheap pass before dcmtk, which recurses once per level. */
-static int nesting_depth(int fd, long size, long skip, int limit)
+ * past limit. A cheap pass before dcmtk, which recurses once per level. *pixels is set to the
+ * offset of the top-level Pixel Data element, -1 when the walk did not reach one. */
+static int nesting_depth(struct window *w, long skip, int limit, long *pixels)
 {
-	struct window *w = new (std::nothrow) window;
-	if (!w)
-		return 0;
-	w->fd = fd, w->size = size, w->at = 0, w->len = 0;
+	*pixels = -1;
 	unsigned char b[12];
+	(void)window_get(w, 0, b, 1);	/* the window starts at the file's start */
 	long pos = skip == 4 ? 4 : 0;
 	if (skip == 0 && window_get(w, 128, b, 4) && memcmp(b, "DICM", 4) == 0)
 		pos = 132;
@@ -327,10 +340,8 @@ static int nesting_depth(int fd, long size, long skip, int limit)
 			ts[--n] = '\0';
 		explicit_vr = strcmp(ts, UID_LittleEndianImplicitTransferSyntax) != 0;
 		le = strcmp(ts, UID_BigEndianExplicitTransferSyntax) != 0;
-		if (!strcmp(ts, UID_DeflatedExplicitVRLittleEndianTransferSyntax)) {
-			delete w;
+		if (!strcmp(ts, UID_DeflatedExplicitVRLittleEndianTransferSyntax))
 			return 0;
-		}
 	} else if (window_get(w, pos, b, 6)) {	/* no meta header: explicit when a VR follows the tag */
 		explicit_vr = isupper(b[4]) && isupper(b[5]);
 	}
@@ -340,10 +351,8 @@ static int nesting_depth(int fd, long size, long skip, int limit)
 	int sp = 0, deepest = 0;
 	int count = 0;
 	for (; window_get(w, pos, b, 8); count++) {
-		if (count >= ELEMENTS_MAX) {	/* a header that never ends (a sparse file of zeros) */
-			delete w;
+		if (count >= ELEMENTS_MAX)	/* a header that never ends (a sparse file of zeros) */
 			return -1;
-		}
 		while (sp > 0 && end[sp - 1] >= 0 && pos >= end[sp - 1])
 			sp--;
 		unsigned group = u16(b, le), elem = u16(b + 2, le);
@@ -360,8 +369,10 @@ static int nesting_depth(int fd, long size, long skip, int limit)
 			deepest = sp > deepest ? sp : deepest;
 			continue;
 		}
-		if (sp == 0 && (group > 0x7fe0 || (group == 0x7fe0 && elem >= 0x0010)))
+		if (sp == 0 && (group > 0x7fe0 || (group == 0x7fe0 && elem >= 0x0010))) {
+			*pixels = pos;
 			break;	/* Pixel Data: where the reading stops */
+		}
 		unsigned long len;
 		long hdr;
 		bool sq;
@@ -391,31 +402,47 @@ static int nesting_depth(int fd, long size, long skip, int limit)
 			break;	/* encapsulated data: nothing nests in it */
 		pos += (long)len;
 	}
-	delete w;
 	return deepest / 2;	/* a level is a sequence and its item */
 }
 
 
 /* Read path's meta header and dataset up to Pixel Data into ff (values over 4 KiB stay on
- * disk). A complete header whose Pixel Data is cut short (the file is size bytes) is noted in damage. */
-static OFCondition read_dataset(const char *path, int fd, long size, long skip, DcmFileFormat &ff, char *damage,
-				size_t dlen, bool strict = true)
+ * disk), from w's bytes when they hold all of it (the file from its start up to the header of
+ * Pixel Data at offset pixels, or the whole file), else from the file. A complete header whose
+ * Pixel Data is cut short (the file is w->size bytes) is noted in damage. */
+static OFCondition read_dataset(const char *path, const struct window *w, long pixels, long skip, DcmFileFormat &ff,
+				char *damage, size_t dlen, bool strict = true)
 {
 	if (strict)
 		pthread_rwlock_rdlock(&parse_mode);
-	DcmInputFileStream in(path, skip);
-	OFCondition cond = in.status();
+	bool held = w->at == 0 && (w->len == w->size || (pixels >= 0 && pixels + 12 <= w->len));
+	DcmInputStream *in = NULL;
+	if (held) {
+		DcmInputBufferStream *b = new (std::nothrow) DcmInputBufferStream;
+		if (b) {
+			b->setBuffer(w->buf + skip, (offile_off_t)(w->len - skip));
+			b->setEos();
+		}
+		in = b;
+	} else {
+		in = new (std::nothrow) DcmInputFileStream(path, skip);
+	}
+	OFCondition cond = in ? in->status() : EC_MemoryExhausted;
 	if (cond.good()) {
 		ff.transferInit();
-		cond = ff.readUntilTag(in, EXS_Unknown, EGL_noChange, 4096, DCM_PixelData);
+		cond = ff.readUntilTag(*in, EXS_Unknown, EGL_noChange, 4096, DCM_PixelData);
 		ff.transferEnd();
 	}
+	long end = in ? (long)in->tell() + skip : 0;
+	if (held && in)
+		static_cast<DcmInputBufferStream *>(in)->releaseBuffer();
+	delete in;
 	if (strict)
 		pthread_rwlock_unlock(&parse_mode);
 	unsigned long want = 0, have = 0;
 	DcmDataset *ds = ff.getDataset();
 	if (cond.good() && damage && ds &&
-	    pixels_cut(fd, (long)in.tell() + skip, size, ds->getOriginalXfer() != EXS_LittleEndianImplicit, &want, &have))
+	    pixels_cut(w->fd, end, w->size, ds->getOriginalXfer() != EXS_LittleEndianImplicit, &want, &have))
 		snprintf(damage, dlen, "truncated after the header: Pixel Data ends after %lu of its %lu bytes", have, want);
 	return cond;
 }
@@ -489,7 +516,15 @@ static int read_header_fd(const char *path, int fd, long size, struct dicom_head
 	int st = sniff(fd, &skip, err, errlen);
 	if (st != DICOM_OK)
 		return st;
-	int depth = nesting_depth(fd, size, skip, 2 * NESTING_MAX + 2);
+	std::unique_ptr<window> win(new (std::nothrow) window);	/* the header's first 64 KiB, read once */
+	window *w = win.get();
+	if (!w) {
+		seterr(err, errlen, "out of memory");
+		return DICOM_ERR_INTERNAL;
+	}
+	w->fd = fd, w->size = size, w->at = 0, w->len = 0;
+	long pixels;
+	int depth = nesting_depth(w, skip, 2 * NESTING_MAX + 2, &pixels);
 	if (depth > NESTING_MAX || depth < 0) {
 		seterr(err, errlen, depth < 0 ? "a header of more than %s elements before Pixel Data: not read"
 		       : "sequences nested deeper than %s levels: not read", depth < 0 ? "2,000,000" : "64");
@@ -498,13 +533,13 @@ static int read_header_fd(const char *path, int fd, long size, struct dicom_head
 
 	DcmFileFormat ff;
 	char damage[200] = "";
-	OFCondition cond = read_dataset(path, fd, size, skip, ff, damage, sizeof damage);
+	OFCondition cond = read_dataset(path, w, pixels, skip, ff, damage, sizeof damage);
 	if (cond.bad() && !has_identity(ff.getDataset())) {
 		/* again as dcmdump +Ep does: past parse errors, to reach the identifying tags */
 		DcmFileFormat lenient;
 		pthread_rwlock_wrlock(&parse_mode);
 		lenient_mode(true);
-		OFCondition c2 = read_dataset(path, fd, size, skip, lenient, NULL, 0, false);
+		OFCondition c2 = read_dataset(path, w, pixels, skip, lenient, NULL, 0, false);
 		lenient_mode(false);
 		pthread_rwlock_unlock(&parse_mode);
 		if (has_identity(lenient.getDataset())) {
@@ -696,6 +731,7 @@ static OFString normalise_bodypart(const char *term)
 
 extern "C" int dicom_bodypart_map(const char *term, char *code, size_t codelen, char *display, size_t displaylen)
 {
+	pthread_once(&setup_once, setup);
 	try {
 		if (!term || !*term)
 			return 0;
@@ -734,6 +770,7 @@ extern "C" int dicom_cid4031_count(void)
 
 extern "C" int dicom_cid4031_get(int i, char *code, size_t codelen, char *display, size_t displaylen)
 {
+	pthread_once(&setup_once, setup);
 	try {
 		if (i < 0 || i > (int)CID4031_CommonAnatomicRegions::Zygoma)
 			return -1;

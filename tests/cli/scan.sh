@@ -70,7 +70,12 @@ like "--version" "$out" "^sdsfhir [0-9]+\.[0-9]+\.[0-9]+$"
 run "$SDSFHIR" --help
 is "--help exits 0" "$rc" 0
 like "--help lists scan" "$out" "scan \[--json\]"
-run env DCMDICTPATH=/nonexistent/dicom.dic "$SDSFHIR" scan "$D"
-is "no DICOM dictionary: exit 4" "$rc" 4
+run env DCMDICTPATH=/nonexistent/dicom.dic "$SDSFHIR" scan --no-cache "$D"
+is "no DICOM dictionary, files to read: exit 4" "$rc" 4
 like "no DICOM dictionary: clear message" "$err" "data dictionary could not be loaded"
+run env XDG_CACHE_HOME="$TMP/dictcache" "$SDSFHIR" scan "$D"
+rc1=$rc out1=$out
+run env XDG_CACHE_HOME="$TMP/dictcache" DCMDICTPATH=/nonexistent/dicom.dic "$SDSFHIR" scan "$D"
+is "no DICOM dictionary, every file in the scan cache: nothing to parse, the same exit status" "$rc" "$rc1"
+is "... and the same tree" "$out" "$out1"
 done_testing
