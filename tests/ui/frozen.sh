@@ -16,20 +16,12 @@ port=$(cat "$TMP/hang.port")
 D=$top_srcdir/data
 
 capture() { tmux_capture; }
-wait_for() {	# wait_for TEXT [TENTHS]: until the screen shows it
-	i=0
-	while ! capture 2>/dev/null | grep -q -- "$1"; do
-		i=$((i + 1)); [ $i -gt "${2:-100}" ] && return 1
-		sleep 0.1
-	done
-	return 0
-}
 start() {
 	rm -f "$TMP/exit"
 	t kill-session -t ui 2>/dev/null
 	t new-session -d -x 100 -y 24 -s ui \
 		"sh -c 'echo \$\$ > $TMP/pid; exec env TERM=xterm-256color SDSFHIR_SERVER=http://127.0.0.1:$port/fhir $SDSFHIR $D'; echo \$? > '$TMP/exit'; sleep 30"
-	wait_for "v sparc_fhir_breast_dataset"
+	tmux_wait "v sparc_fhir_breast_dataset"
 }
 exited_within() {	# TENTHS: the UI exited within that many tenths of a second
 	i=0
@@ -38,24 +30,24 @@ exited_within() {	# TENTHS: the UI exited within that many tenths of a second
 }
 
 start	# after the scan the server state is read in the background: the request hangs
-wait_for "waiting for 127.0.0.1:$port (1 s)" 40 && tap 0 "a request out: the status line says whom it waits for" ||
+tmux_wait "waiting for 127\.0\.0\.1:$port \(1 s\)" 40 && tap 0 "a request out: the status line says whom it waits for" ||
 	{ tap 1 "a request out: the status line says whom it waits for"; capture | tail -3 | sed 's/^/# /'; }
 sleep 1
 t send-keys -t ui Escape
-wait_for "server state not read: cancelled" 20 && tap 0 "Esc frees the UI within 2 s" || { tap 1 "Esc frees the UI within 2 s"; capture | tail -3 | sed 's/^/# /'; }
+tmux_like "Esc frees the UI within 2 s" "server state not read: cancelled" 20
 t send-keys -t ui j
-wait_for "PatientName" 20 && tap 0 "... and the UI answers keys again" || tap 1 "... and the UI answers keys again"
+tmux_like "... and the UI answers keys again" "PatientName" 20
 t send-keys -t ui L
-wait_for "cancelled" 20 && tap 0 "the log says the request was cancelled" || tap 1 "the log says the request was cancelled"
+tmux_like "the log says the request was cancelled" "cancelled" 20
 t send-keys -t ui Escape r
-wait_for "waiting for" 40 >/dev/null
+tmux_wait "waiting for" 40
 t send-keys -t ui q
 exited_within 20 && tap 0 "q during a hung request: exits within 2 s" || tap 1 "q during a hung request: exits within 2 s"
 unlike "... and leaves the terminal clean" "$(capture)" "sparc_fhir_breast_dataset|q quit"
 
 start
 t send-keys -t ui r
-wait_for "waiting for" 40 >/dev/null
+tmux_wait "waiting for" 40
 kill -TERM "$(cat "$TMP/pid")"
 exited_within 20 && tap 0 "SIGTERM during a hung request: exits within 2 s" || tap 1 "SIGTERM during a hung request: exits within 2 s"
 is "SIGTERM: exit status 143" "$(cat "$TMP/exit" 2>/dev/null)" 143
