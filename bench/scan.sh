@@ -73,6 +73,18 @@ if command -v gdcmscanner >/dev/null; then
 	gd_cpu=$(cpu gdcmscanner -d "$L" -r -p $tags)
 	echo "gdcmscanner, CPU:          $gd_cpu s for $N files ($(echo "$tags" | wc -l) tags)"
 	echo "ratio CPU per file sdsfhir/gdcmscanner:   $(ratio "$sd_cpu" "$gd_cpu")x   (target <= 1.0x)"
+	if command -v valgrind >/dev/null; then	# instructions (repeatable): per file, and what a run costs before its first file
+		irefs() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
+			sed -n 's/.*I *refs: *//p' | tr -d ,; }
+		one_sub="$L/primary/sub-1" one_sam="$L/primary/sub-1/sam-1"	# 100 and 20 files
+		# shellcheck disable=SC2086
+		g100=$(irefs gdcmscanner -d "$one_sub" -r -p $tags) g20=$(irefs gdcmscanner -d "$one_sam" -r -p $tags)
+		s100=$(irefs "$SDSFHIR" scan --no-cache -j 1 "$one_sub") s20=$(irefs "$SDSFHIR" scan --no-cache -j 1 "$one_sam")
+		sd_pf=$(((s100 - s20) / 80)) gd_pf=$(((g100 - g20) / 80))
+		echo "instructions per file: sdsfhir $sd_pf, gdcmscanner $gd_pf;" \
+			"before the first file: sdsfhir $((s20 - 20 * sd_pf)), gdcmscanner $((g20 - 20 * gd_pf))"
+		echo "ratio instructions per file sdsfhir/gdcmscanner: $(ratio "$sd_pf" "$gd_pf")x   (target <= 1.0x)"
+	fi
 else
 	echo "gdcmscanner: not installed (apt-get install libgdcm-tools), not compared"
 fi

@@ -241,12 +241,10 @@ static unsigned long u32(const unsigned char *b, bool le)
 		  : (unsigned long)b[0] << 24 | (unsigned long)b[1] << 16 | (unsigned long)b[2] << 8 | (unsigned long)b[3];
 }
 
-/* The Pixel Data element whose header dcmtk stopped after (its value starts at offset pos of a
- * file of size len), in explicit or implicit VR little endian: does its value end past the end
- * of the file? Sets *want and *have. */
+/* The Pixel Data element at offset pos of a file of size len, in explicit or implicit VR little
+ * endian: does its value end past the end of the file? Sets *want and *have. */
 static bool pixels_cut(int fd, long pos, long len, bool explicit_vr, unsigned long *want, unsigned long *have)
 {
-	pos -= explicit_vr ? 12 : 8;
 	if (pos < 0)
 		return false;
 	unsigned char b[12];
@@ -308,13 +306,31 @@ static bool long_vr(const unsigned char *vr)
 	return false;
 }
 
+/* The first tag after the last one sdsfhir reads: where dcmtk stops. */
+static Uint32 stop_key(void)
+{
+	Uint32 last = 0;
+	for (int t = 0; t < DICOM_TAG_COUNT; t++) {
+		Uint32 k = (Uint32)dicom_tag_table[t].group << 16 | dicom_tag_table[t].element;
+		last = k > last ? k : last;
+	}
+	return last + 1;
+}
+
+struct walk {		/* what the raw walk over a header found */
+	long pixels;	/* offset of the top-level Pixel Data element; -1 when not reached */
+	long stop;	/* offset of the first top-level element at or after stop_key(); -1 when none */
+	bool cut;	/* the file ends inside an element before Pixel Data */
+};
+
 /* How deep the sequences of w's file nest, up to Pixel Data, counted over the raw element headers
  * (from the meta header's transfer syntax; a deflated dataset is not walked: 0). Stops counting
- * past limit. A cheap pass before dcmtk, which recurses once per level. *pixels is set to the
- * offset of the top-level Pixel Data element, -1 when the walk did not reach one. */
-static int nesting_depth(struct window *w, long skip, int limit, long *pixels)
+ * past limit. A cheap pass before dcmtk, which recurses once per level. Fills *wk. */
+static int nesting_depth(struct window *w, long skip, int limit, struct walk *wk)
 {
-	*pixels = -1;
+	static const Uint32 stop = stop_key();
+	wk->pixels = wk->stop = -1;
+	wk->cut = false;
 	unsigned char b[12];
 	(void)window_get(w, 0, b, 1);	/* the window starts at the file's start */
 	long pos = skip == 4 ? 4 : 0;
@@ -350,12 +366,18 @@ static int nesting_depth(struct window *w, long skip, int limit, long *pixels)
 		limit = 2 * NESTING_MAX + 2;
 	int sp = 0, deepest = 0;
 	int count = 0;
-	for (; window_get(w, pos, b, 8); count++) {
+	for (;; count++) {
 		if (count >= ELEMENTS_MAX)	/* a header that never ends (a sparse file of zeros) */
 			return -1;
 		while (sp > 0 && end[sp - 1] >= 0 && pos >= end[sp - 1])
 			sp--;
+		if (!window_get(w, pos, b, 8)) {
+			wk->cut = pos != w->size || sp > 0;	/* not a clean end of the file */
+			break;
+		}
 		unsigned group = u16(b, le), elem = u16(b + 2, le);
+		if (sp == 0 && wk->stop < 0 && ((Uint32)group << 16 | elem) >= stop)
+			wk->stop = pos;
 		if (group == 0xfffe) {	/* item, item and sequence delimiters: a length, no VR */
 			unsigned long len = u32(b + 4, le);
 			pos += 8;
@@ -370,7 +392,7 @@ static int nesting_depth(struct window *w, long skip, int limit, long *pixels)
 			continue;
 		}
 		if (sp == 0 && (group > 0x7fe0 || (group == 0x7fe0 && elem >= 0x0010))) {
-			*pixels = pos;
+			wk->pixels = pos;
 			break;	/* Pixel Data: where the reading stops */
 		}
 		unsigned long len;
@@ -378,8 +400,10 @@ static int nesting_depth(struct window *w, long skip, int limit, long *pixels)
 		bool sq;
 		if (explicit_vr) {
 			bool lv = long_vr(b + 4);
-			if (lv && !window_get(w, pos + 8, b + 8, 4))
+			if (lv && !window_get(w, pos + 8, b + 8, 4)) {
+				wk->cut = true;
 				break;
+			}
 			len = lv ? u32(b + 8, le) : u16(b + 6, le);
 			hdr = lv ? 12 : 8;
 			sq = b[4] == 'S' && b[5] == 'Q';
@@ -406,16 +430,17 @@ static int nesting_depth(struct window *w, long skip, int limit, long *pixels)
 }
 
 
-/* Read path's meta header and dataset up to Pixel Data into ff (values over 4 KiB stay on
- * disk), from w's bytes when they hold all of it (the file from its start up to the header of
- * Pixel Data at offset pixels, or the whole file), else from the file. A complete header whose
- * Pixel Data is cut short (the file is w->size bytes) is noted in damage. */
-static OFCondition read_dataset(const char *path, const struct window *w, long pixels, long skip, DcmFileFormat &ff,
-				char *damage, size_t dlen, bool strict = true)
+/* Read path's meta header and dataset into ff up to the first element after the tags sdsfhir
+ * reads (values over 4 KiB stay on disk), from w's bytes when they hold all of that (or the
+ * whole file), else from the file. A file that ends inside a later element, or inside Pixel
+ * Data, as the walk wk found (the file is w->size bytes), is noted in damage. */
+static OFCondition read_dataset(const char *path, const struct window *w, const struct walk *wk, long skip,
+				DcmFileFormat &ff, char *damage, size_t dlen, bool strict = true)
 {
+	static const Uint32 stop = stop_key();
 	if (strict)
 		pthread_rwlock_rdlock(&parse_mode);
-	bool held = w->at == 0 && (w->len == w->size || (pixels >= 0 && pixels + 12 <= w->len));
+	bool held = w->at == 0 && (w->len == w->size || (wk->stop >= 0 && wk->stop + 12 <= w->len));
 	DcmInputStream *in = NULL;
 	if (held) {
 		DcmInputBufferStream *b = new (std::nothrow) DcmInputBufferStream;
@@ -430,10 +455,9 @@ static OFCondition read_dataset(const char *path, const struct window *w, long p
 	OFCondition cond = in ? in->status() : EC_MemoryExhausted;
 	if (cond.good()) {
 		ff.transferInit();
-		cond = ff.readUntilTag(*in, EXS_Unknown, EGL_noChange, 4096, DCM_PixelData);
+		cond = ff.readUntilTag(*in, EXS_Unknown, EGL_noChange, 4096, DcmTagKey((Uint16)(stop >> 16), (Uint16)stop));
 		ff.transferEnd();
 	}
-	long end = in ? (long)in->tell() + skip : 0;
 	if (held && in)
 		static_cast<DcmInputBufferStream *>(in)->releaseBuffer();
 	delete in;
@@ -442,8 +466,11 @@ static OFCondition read_dataset(const char *path, const struct window *w, long p
 	unsigned long want = 0, have = 0;
 	DcmDataset *ds = ff.getDataset();
 	if (cond.good() && damage && ds &&
-	    pixels_cut(w->fd, end, w->size, ds->getOriginalXfer() != EXS_LittleEndianImplicit, &want, &have))
+	    pixels_cut(w->fd, wk->pixels, w->size, ds->getOriginalXfer() != EXS_LittleEndianImplicit, &want, &have))
 		snprintf(damage, dlen, "truncated after the header: Pixel Data ends after %lu of its %lu bytes", have, want);
+	else if (cond.good() && damage && ds && wk->cut)
+		snprintf(damage, dlen, "truncated after the header: the file ends inside an element after the tags "
+			 "sdsfhir reads (%ld bytes)", w->size);
 	return cond;
 }
 
@@ -523,8 +550,8 @@ static int read_header_fd(const char *path, int fd, long size, struct dicom_head
 		return DICOM_ERR_INTERNAL;
 	}
 	w->fd = fd, w->size = size, w->at = 0, w->len = 0;
-	long pixels;
-	int depth = nesting_depth(w, skip, 2 * NESTING_MAX + 2, &pixels);
+	struct walk wk;
+	int depth = nesting_depth(w, skip, 2 * NESTING_MAX + 2, &wk);
 	if (depth > NESTING_MAX || depth < 0) {
 		seterr(err, errlen, depth < 0 ? "a header of more than %s elements before Pixel Data: not read"
 		       : "sequences nested deeper than %s levels: not read", depth < 0 ? "2,000,000" : "64");
@@ -533,13 +560,14 @@ static int read_header_fd(const char *path, int fd, long size, struct dicom_head
 
 	DcmFileFormat ff;
 	char damage[200] = "";
-	OFCondition cond = read_dataset(path, w, pixels, skip, ff, damage, sizeof damage);
-	if (cond.bad() && !has_identity(ff.getDataset())) {
-		/* again as dcmdump +Ep does: past parse errors, to reach the identifying tags */
+	OFCondition cond = read_dataset(path, w, &wk, skip, ff, damage, sizeof damage);
+	if (!has_identity(ff.getDataset())) {
+		/* again as dcmdump +Ep does: past parse errors, to reach the identifying tags (a
+		 * misread element can also end the reading early, at a tag past the ones sdsfhir reads) */
 		DcmFileFormat lenient;
 		pthread_rwlock_wrlock(&parse_mode);
 		lenient_mode(true);
-		OFCondition c2 = read_dataset(path, w, pixels, skip, lenient, NULL, 0, false);
+		OFCondition c2 = read_dataset(path, w, &wk, skip, lenient, NULL, 0, false);
 		lenient_mode(false);
 		pthread_rwlock_unlock(&parse_mode);
 		if (has_identity(lenient.getDataset())) {
@@ -547,7 +575,7 @@ static int read_header_fd(const char *path, int fd, long size, struct dicom_head
 			ff = lenient;
 			(void)c2;
 			snprintf(damage, sizeof damage, "damaged DICOM (%s): read past the damage as dcmdump +Ep +rd +ai does",
-			         cond.text());
+			         cond.bad() ? cond.text() : "elements out of order");
 			cond = EC_Normal;
 		}
 	}

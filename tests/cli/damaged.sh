@@ -41,20 +41,25 @@ dump2dcm -q -e "$TMP/.dump" "$f"
 patch "$f" "i = d.find(b'\\xfe\\xff\\x0d\\xe0')
 d[i:i + 4] = b'\\xfe\\xff\\xdd\\xe0'"
 one fine 5
+# cut inside an element after every tag sdsfhir reads (dcmtk stops before it; the raw walk sees the cut)
+one cut-late 6 "(0040,0280) ST [$(printf '%0200d' 0)]"
+f=$T/sub-cut-late/sam-1/a.dcm
+patch "$f" "d[:] = d[:d.find(b'\\x40\\x00\\x80\\x02ST') + 20]"
 
 run "$SDSFHIR" scan "$TMP/ds"
-is "every damaged file is read: 5 instances, no error" "$(printf '%s\n' "$out" | grep -c 'error')" 0
-like "5 studies" "$out" "^total: 1 dataset, 5 subjects, 5 studies, 5 series, 5 instances"
+is "every damaged file is read: 6 instances, no error" "$(printf '%s\n' "$out" | grep -c 'error')" 0
+like "6 studies" "$out" "^total: 1 dataset, 6 subjects, 6 studies, 6 series, 6 instances"
 run "$SDSFHIR" scan --json "$TMP/ds"
 w() { printf '%s' "$out" | jq -r --arg s "$1" '[.datasets[].subjects[] | select(.name == $s) | .. | objects | select(has("level")) | .text] | join(" | ")'; }
 like "pixel data cut short: truncated after the header" "$(w sub-cut-pixels)" "truncated after the header: Pixel Data ends after"
 like "cut inside the header: the tags before the cut, truncated after the header" "$(w sub-cut-header)" "truncated after the header"
 like "implicit VR under an explicit meta header: read, with a warning" "$(w sub-implicit)" "damaged DICOM .*dcmdump \\+Ep"
+like "cut inside an element after the tags read, before Pixel Data: truncated after the header ($(w sub-cut-late))" "$(w sub-cut-late)" "truncated after the header"
 like "a wrong delimitation item: read, with a warning" "$(w sub-delimiter)" "damaged DICOM .*Item Delimitation Item missing"
 is "an undamaged file: no warning" "$(w sub-fine)" ""
 is "... where its neighbours have theirs" "$(w sub-cut-pixels | wc -l)" 1
 run "$SDSFHIR" fhir "$TMP/ds"
-is "all five studies go into the Bundle" "$(printf '%s' "$out" | jq '[.entry[] | select(.resource.resourceType == "ImagingStudy")] | length')" 5
+is "all six studies go into the Bundle" "$(printf '%s' "$out" | jq '[.entry[] | select(.resource.resourceType == "ImagingStudy")] | length')" 6
 is "the implicit one with its Patient ID read right" \
 	"$(printf '%s' "$out" | jq -r --arg u "$U.3" '.entry[] | select(.resource.resourceType == "ImagingStudy") | select(.request.url | endswith($u)) | .resource.series[0].modality.code')" "MR"
 done_testing
