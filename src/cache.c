@@ -14,17 +14,6 @@
 #define CACHE_VERSION 2u	/* 2: ctime and inode in the key */
 #define ENDIAN 0x01020304u
 
-struct slot {
-	const char *rel;	/* NULL: empty */
-	struct cache_entry e;
-};
-
-struct cache {
-	struct slot *slots;
-	size_t nslots, nentries;
-	char *keys;		/* the rel strings, back to back */
-};
-
 struct buf {
 	unsigned char *p;
 	size_t len, cap;
@@ -32,20 +21,29 @@ struct buf {
 };
 
 struct cache_writer {
-	struct buf b;
+	struct buf b;		/* records not yet written to f */
+	FILE *f;		/* the new cache, under its temporary name */
+	int bad;		/* a write failed */
 	char *path, *tmp;
 	const struct intern *pool;
 	uint32_t prev[DICOM_TAG_COUNT];
 	size_t nrecords, count_at;
 };
 
-static uint64_t fnv64(const void *data, size_t n)
+#define FNV_START 14695981039346656037ull
+
+/* FNV-1a, 64 bits, of n more bytes after those that gave h (FNV_START: none yet). */
+static uint64_t fnv64_more(uint64_t h, const void *data, size_t n)
 {
 	const unsigned char *p = data;
-	uint64_t h = 14695981039346656037ull;
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ p[i]) * 1099511628211ull;
 	return h;
+}
+
+static uint64_t fnv64(const void *data, size_t n)
+{
+	return fnv64_more(FNV_START, data, n);
 }
 
 int cache_dir(char *buf, size_t len)
@@ -68,14 +66,34 @@ static void file_name(const char *dir, const char *dataset_path, char *out, size
 
 /* ---- reading ---- */
 
-struct rd {
-	const unsigned char *p, *end;
+#define RD_BUF (1u << 17)	/* more than the longest record part (a string of 65,535 bytes) */
+
+struct rd {			/* a cache file read in pieces, hashed as it comes in */
+	FILE *f;
+	size_t left;		/* bytes of the file not yet read, up to its checksum */
+	uint64_t sum;		/* fnv64 of the bytes read so far */
+	unsigned char *buf, *p, *end;
 	int bad;
 };
 
 static const void *take(struct rd *r, size_t n)
 {
-	if (r->bad || (size_t)(r->end - r->p) < n) {
+	if (r->bad)
+		return NULL;
+	if ((size_t)(r->end - r->p) < n && r->left) {	/* refill: the rest moves to the front */
+		size_t have = (size_t)(r->end - r->p), want = RD_BUF - have;
+		memmove(r->buf, r->p, have);
+		if (want > r->left)
+			want = r->left;
+		size_t got = fread(r->buf + have, 1, want, r->f);
+		r->sum = fnv64_more(r->sum, r->buf + have, got);
+		r->left -= got;
+		if (got < want)
+			r->left = 0, r->bad = 1;
+		r->p = r->buf;
+		r->end = r->buf + have + got;
+	}
+	if ((size_t)(r->end - r->p) < n) {
 		r->bad = 1;
 		return NULL;
 	}
@@ -118,134 +136,86 @@ static uint32_t get_str(struct rd *r, struct intern *pool, int *ok)
 	return id;
 }
 
-static size_t hash_str(const char *s)
+uint64_t cache_key_hash(const char *rel)
 {
-	return (size_t)fnv64(s, strlen(s));
+	return fnv64(rel, strlen(rel));
 }
 
-struct cache *cache_load(const char *dir, const char *dataset_path, struct intern *pool, char *note, size_t notelen)
+long cache_read(const char *dir, const char *dataset_path, struct intern *pool,
+		void (*each)(void *ctx, const char *rel, const struct cache_entry *e), void *ctx,
+		char *note, size_t notelen)
 {
 	char path[4096];
 	note[0] = '\0';
 	file_name(dir, dataset_path, path, sizeof path);
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return NULL;
+		return -1;
 	struct stat st;
-	unsigned char *data = NULL;
-	if (fstat(fileno(f), &st) != 0 || st.st_size < 40 || st.st_size > (1ll << 32) ||
-	    !(data = malloc((size_t)st.st_size)) || fread(data, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+	uint64_t sum = 0;
+	struct rd r = {f, 0, FNV_START, malloc(RD_BUF), NULL, NULL, 0};
+	char *key = malloc(65536);
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 40 || st.st_size > (1ll << 40) ||
+	    !r.buf || !key || fseeko(f, st.st_size - 8, SEEK_SET) != 0 || fread(&sum, 1, 8, f) != 8 ||
+	    fseeko(f, 0, SEEK_SET) != 0) {
 		fclose(f);
-		free(data);
+		free(r.buf);
+		free(key);
 		snprintf(note, notelen, "scan cache %s unreadable: ignored, rebuilt", path);
-		return NULL;
+		return -1;
 	}
-	fclose(f);
 	size_t size = (size_t)st.st_size;
-	uint64_t sum;
-	memcpy(&sum, data + size - 8, 8);
-	struct rd r = {data, data + size - 8, 0};
+	r.left = size - 8;
+	r.p = r.end = r.buf;
 	const char *magic = take(&r, 8);
 	uint32_t version = GET(&r, uint32_t), ntags = GET(&r, uint32_t), endian = GET(&r, uint32_t);
 	uint32_t plen = GET(&r, uint32_t);
 	const char *p = take(&r, plen);
 	uint32_t nrec = GET(&r, uint32_t);
-	if (r.bad || memcmp(magic, MAGIC, 8) != 0 || fnv64(data, size - 8) != sum || version != CACHE_VERSION ||
-	    ntags != DICOM_TAG_COUNT || endian != ENDIAN || plen != strlen(dataset_path) ||
-	    memcmp(p, dataset_path, plen) != 0 || nrec > 100000000u) {
-		free(data);
+	int ok = !r.bad && memcmp(magic, MAGIC, 8) == 0 && version == CACHE_VERSION && ntags == DICOM_TAG_COUNT &&
+		 endian == ENDIAN && plen == strlen(dataset_path) && memcmp(p, dataset_path, plen) == 0 &&
+		 (size_t)nrec <= size / 41;	/* no record is shorter */
+	if (!ok)
 		snprintf(note, notelen, "scan cache %s is corrupt or not for this dataset: ignored, rebuilt", path);
-		return NULL;
-	}
-	struct cache *c = calloc(1, sizeof *c);
-	if (!c) {
-		free(data);
-		return NULL;
-	}
-	c->nslots = 16;
-	while (c->nslots < (size_t)nrec + (size_t)nrec / 4)	/* at most 80 % full: short probes, less memory */
-		c->nslots *= 2;
-	c->slots = calloc(c->nslots, sizeof *c->slots);
-	c->keys = malloc(size);	/* the keys are shorter than the file */
-	size_t koff = 0;
-	int ok = c->slots && c->keys;
 	uint32_t cur[DICOM_TAG_COUNT] = {0};
 	for (uint32_t i = 0; ok && i < nrec; i++) {
 		uint16_t rl = GET(&r, uint16_t);
 		const char *rel = take(&r, rl);
+		if (rel) {	/* copied at once: the next take may refill the buffer under it */
+			memcpy(key, rel, rl);
+			key[rl] = '\0';
+		}
 		struct cache_entry e;
-		e.size = GET(&r, uint64_t);
-		e.mtime_ns = GET(&r, int64_t);
-		e.ctime_ns = GET(&r, int64_t);
-		e.ino = GET(&r, uint64_t);
-		e.status = GET(&r, uint8_t);
+		const unsigned char *stamp = take(&r, 33);	/* size, mtime, ctime, inode, status: one take */
+		if (!stamp)
+			break;
+		memcpy(&e.size, stamp, 8);
+		memcpy(&e.mtime_ns, stamp + 8, 8);
+		memcpy(&e.ctime_ns, stamp + 16, 8);
+		memcpy(&e.ino, stamp + 24, 8);
+		e.status = stamp[32];
 		e.msg = get_str(&r, pool, &ok);
 		uint32_t mask = GET(&r, uint32_t);
 		for (int t = 0; t < DICOM_TAG_COUNT && !r.bad; t++)
 			if (mask & (1u << t))
 				cur[t] = get_str(&r, pool, &ok);
-		e.tags = NULL;
 		if (r.bad || !rel || e.status > DICOM_ERR_INTERNAL) {
 			ok = 0;
 			break;
 		}
-		if (e.status == DICOM_OK) {
-			e.tags = intern_alloc(pool, sizeof cur);
-			if (!e.tags) {
-				ok = 0;
-				break;
-			}
-			memcpy(e.tags, cur, sizeof cur);
-		}
-		memcpy(c->keys + koff, rel, rl);
-		c->keys[koff + rl] = '\0';
-		const char *key = c->keys + koff;
-		koff += (size_t)rl + 1;
-		size_t h = hash_str(key) & (c->nslots - 1);
-		while (c->slots[h].rel && strcmp(c->slots[h].rel, key) != 0)
-			h = (h + 1) & (c->nslots - 1);
-		if (!c->slots[h].rel)
-			c->nentries++;
-		c->slots[h].rel = key;
-		c->slots[h].e = e;
+		e.tags = e.status == DICOM_OK ? cur : NULL;
+		each(ctx, key, &e);
 	}
-	free(data);
-	if (!ok || r.p != r.end) {
+	fclose(f);
+	free(r.buf);
+	free(key);
+	if (note[0])
+		return -1;
+	if (!ok || r.bad || r.p != r.end || r.left || r.sum != sum) {	/* the checksum, once all is read */
 		snprintf(note, notelen, "scan cache %s is corrupt: ignored, rebuilt", path);
-		cache_free(&c);
-		return NULL;
+		return -1;
 	}
-	return c;
-}
-
-size_t cache_size(const struct cache *c)
-{
-	return c ? c->nentries : 0;
-}
-
-void cache_free(struct cache **c)
-{
-	if (!*c)
-		return;
-	free((*c)->slots);
-	free((*c)->keys);
-	free(*c);
-	*c = NULL;
-}
-
-const struct cache_entry *cache_find(const struct cache *c, const char *rel, const struct cache_entry *stamp)
-{
-	if (!c)
-		return NULL;
-	size_t h = hash_str(rel) & (c->nslots - 1);
-	for (; c->slots[h].rel; h = (h + 1) & (c->nslots - 1)) {
-		if (strcmp(c->slots[h].rel, rel) == 0) {
-			const struct cache_entry *e = &c->slots[h].e;
-			return e->size == stamp->size && e->mtime_ns == stamp->mtime_ns && e->ctime_ns == stamp->ctime_ns &&
-			       e->ino == stamp->ino ? e : NULL;
-		}
-	}
-	return NULL;
+	return (long)nrec;
 }
 
 /* ---- writing ---- */
@@ -314,6 +284,13 @@ struct cache_writer *cache_writer_open(const char *dir, const char *dataset_path
 		return NULL;
 	}
 	w->pool = pool;
+	if (!(w->f = fopen(w->tmp, "w+b"))) {
+		snprintf(err, errlen, "cannot write the scan cache %s: %s", w->tmp, strerror(errno));
+		free(w->path);
+		free(w->tmp);
+		free(w);
+		return NULL;
+	}
 	put(&w->b, MAGIC, 8);
 	PUT(&w->b, uint32_t, CACHE_VERSION);
 	PUT(&w->b, uint32_t, DICOM_TAG_COUNT);
@@ -350,7 +327,28 @@ int cache_writer_add(struct cache_writer *w, const char *rel, const struct cache
 		}
 	}
 	w->nrecords++;
-	return w->b.oom ? -1 : 0;
+	if (w->b.len >= 65536 && !w->b.oom) {	/* to the file as it grows: memory does not grow with the dataset */
+		w->bad |= fwrite(w->b.p, 1, w->b.len, w->f) != w->b.len;
+		w->b.len = 0;
+	}
+	return w->b.oom || w->bad ? -1 : 0;
+}
+
+/* The record count into the header, then the checksum of everything after it, read back. */
+static int finish_file(struct cache_writer *w)
+{
+	uint32_t n = (uint32_t)w->nrecords;
+	unsigned char chunk[65536];
+	uint64_t h = FNV_START;
+	size_t got;
+	if (fwrite(w->b.p, 1, w->b.len, w->f) != w->b.len || fseeko(w->f, (off_t)w->count_at, SEEK_SET) != 0 ||
+	    fwrite(&n, sizeof n, 1, w->f) != 1 || fflush(w->f) != 0 || fseeko(w->f, 0, SEEK_SET) != 0)
+		return -1;
+	while ((got = fread(chunk, 1, sizeof chunk, w->f)) > 0)
+		h = fnv64_more(h, chunk, got);
+	if (ferror(w->f) || fseeko(w->f, 0, SEEK_END) != 0 || fwrite(&h, sizeof h, 1, w->f) != 1)
+		return -1;
+	return 0;
 }
 
 int cache_writer_close(struct cache_writer **wp, int commit, char *err, size_t errlen)
@@ -358,24 +356,20 @@ int cache_writer_close(struct cache_writer **wp, int commit, char *err, size_t e
 	struct cache_writer *w = *wp;
 	int rc = 0;
 	if (commit && !w->b.oom) {
-		uint32_t n = (uint32_t)w->nrecords;
-		memcpy(w->b.p + w->count_at, &n, sizeof n);
-		uint64_t sum = fnv64(w->b.p, w->b.len);
-		put(&w->b, &sum, sizeof sum);
-		FILE *f = fopen(w->tmp, "wb");
-		int bad = !f;
-		if (f) {
-			bad = fwrite(w->b.p, 1, w->b.len, f) != w->b.len;
-			bad |= fclose(f) != 0;
-		}
+		int bad = w->bad || finish_file(w) < 0;
+		bad |= fclose(w->f) != 0;
 		if (bad || rename(w->tmp, w->path) != 0) {
 			snprintf(err, errlen, "cannot write the scan cache %s: %s", w->path, strerror(errno));
 			unlink(w->tmp);
 			rc = -1;
 		}
-	} else if (commit) {
-		snprintf(err, errlen, "out of memory writing the scan cache");
-		rc = -1;
+	} else {
+		fclose(w->f);
+		unlink(w->tmp);
+		if (commit) {
+			snprintf(err, errlen, "out of memory writing the scan cache");
+			rc = -1;
+		}
 	}
 	free(w->b.p);
 	free(w->path);

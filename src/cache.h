@@ -12,31 +12,30 @@
 #include "dicom.h"
 
 struct intern;
-struct cache;
 
 struct cache_entry {
 	uint64_t size, ino;
 	int64_t mtime_ns, ctime_ns;
 	int status;		/* enum dicom_status of the read */
 	uint32_t msg;		/* error, skip reason or warning (string id), 0: none */
-	uint32_t *tags;		/* DICOM_TAG_COUNT string ids (status DICOM_OK), in the pool */
+	uint32_t *tags;		/* DICOM_TAG_COUNT string ids (status DICOM_OK), in the pool; NULL otherwise */
 };
 
 /* The folder of the caches: $XDG_CACHE_HOME/sdsfhir or ~/.cache/sdsfhir into buf; -1 if none. */
 int cache_dir(char *buf, size_t len);
 
-/* Load the cache of the dataset at dataset_path (absolute) from dir, interning its strings
- * in pool. NULL when there is none or it cannot be trusted; why goes into note ("" when
- * there simply is none). Caller frees with cache_free. */
-struct cache *cache_load(const char *dir, const char *dataset_path, struct intern *pool, char *note, size_t notelen);
-void cache_free(struct cache **c);
+/* Read the cache of the dataset at dataset_path (absolute) from dir, one entry at a time in the
+ * order written, handing each to each(ctx, rel, e): rel and e are borrowed for the call, their
+ * strings interned in pool. Returns the number of entries, or -1 when there is none or it
+ * cannot be trusted, with why in note ("" when there simply is none). The checksum is known
+ * only once all is read: after -1, the caller drops what each() was given. Nothing stays in
+ * memory but the strings. */
+long cache_read(const char *dir, const char *dataset_path, struct intern *pool,
+		void (*each)(void *ctx, const char *rel, const struct cache_entry *e), void *ctx,
+		char *note, size_t notelen);
 
-/* The number of files the cache holds. */
-size_t cache_size(const struct cache *c);
-
-/* The entry of a file (path below the dataset) when size, times and inode still match those of
- * stamp, else NULL. Borrowed. Safe from several threads at once. */
-const struct cache_entry *cache_find(const struct cache *c, const char *rel, const struct cache_entry *stamp);
+/* The hash of a file's key (its path below the dataset), for tables of files to match entries to. */
+uint64_t cache_key_hash(const char *rel);
 
 /* Writing: open a new cache for the dataset, add every file, commit (atomic rename). */
 struct cache_writer;

@@ -43,7 +43,7 @@ struct filemeta {		/* of each file to read */
 
 struct dscache {		/* the scan cache of one dataset */
 	struct dataset_node *ds;
-	struct cache *cache;
+	long entries;		/* in the cache file; -1: none, or not trusted */
 };
 
 struct scan {
@@ -643,15 +643,12 @@ static void scan_dataset(struct scan *s, const struct dsin *in)
 	if (!ds)
 		return;
 	ds->path = str(s, in->path);
-	if (s->opts && s->opts->cache_dir) {
+	if (s->opts && s->opts->cache_dir) {	/* read once the walk has found the files (apply_cache) */
 		struct dscache *c = realloc(s->caches, (s->ncaches + 1) * sizeof *c);
 		if (c) {
-			char note[600];
 			s->caches = c;
 			c[s->ncaches].ds = ds;
-			c[s->ncaches].cache = cache_load(s->opts->cache_dir, in->path, s->tree->pool, note, sizeof note);
-			if (note[0])
-				snprintf(s->tree->cache_note, sizeof s->tree->cache_note, "%s", note);
+			c[s->ncaches].entries = -1;
 			s->ncaches++;
 		}
 	}
@@ -793,32 +790,105 @@ static void scan_dataset(struct scan *s, const struct dsin *in)
 
 /* ---- reading ---- */
 
-static const struct cache *cache_of(const struct scan *s, const struct dataset_node *ds)
-{
-	for (size_t i = 0; i < s->ncaches; i++)
-		if (s->caches[i].ds == ds)
-			return s->caches[i].cache;
-	return NULL;
-}
-
 /* A file's key in the scan cache: its path below the dataset. */
 static void cache_key(const struct dataset_node *f, char *key, size_t len)
 {
 	const struct dataset_node *sub = dataset_ancestor(f, DATASET_SUBJECT);
-	snprintf(key, len, "%s/%s", sub ? sub->name : "", f->name);
+	if (!sub || join(key, len, sub->name, f->name) < 0)	/* "/name" outside any subject */
+		snprintf(key, len, "%s/%s", sub ? sub->name : "", f->name);
+}
+
+struct matcher {		/* the files of one dataset, by key, for the entries of its cache */
+	struct scan *s;
+	size_t first, n;	/* its files: s->files[first .. first + n) */
+	uint32_t *slots;	/* 1 + file index - first; 0: empty */
+	uint32_t *hashes;	/* parallel: the key's hash, so that keys are rebuilt only when it matches */
+	size_t nslots;
+};
+
+/* A cache entry: when a file of the dataset has its key and still its size, times and inode, the
+ * file takes what was read from it last time, and is not read again. */
+static void match_entry(void *ctx, const char *rel, const struct cache_entry *e)
+{
+	struct matcher *mt = ctx;
+	struct scan *s = mt->s;
+	uint64_t h = cache_key_hash(rel);
+	char key[PATH_MAX];
+	for (size_t i = h & (mt->nslots - 1); mt->slots[i]; i = (i + 1) & (mt->nslots - 1)) {
+		size_t k = mt->first + mt->slots[i] - 1;
+		struct filemeta *m = &s->meta[k];
+		if (mt->hashes[i] != (uint32_t)h)
+			continue;
+		cache_key(s->files[k], key, sizeof key);
+		if (strcmp(key, rel) != 0)
+			continue;
+		if (m->hit || e->size != m->stamp.size || e->mtime_ns != m->stamp.mtime_ns ||
+		    e->ctime_ns != m->stamp.ctime_ns || e->ino != m->stamp.ino)
+			return;
+		uint32_t *tags = e->tags ? intern_alloc(s->tree->pool, DICOM_TAG_COUNT * sizeof *tags) : NULL;
+		if (e->tags && !tags) {
+			s->oom = 1;
+			return;
+		}
+		if (tags)
+			memcpy(tags, e->tags, DICOM_TAG_COUNT * sizeof *tags);
+		s->files[k]->tags = tags;
+		m->hit = 1;
+		m->status = e->status;
+		m->msg = e->msg;
+		return;
+	}
+}
+
+/* Read the scan cache of dataset c, whose files are s->files[first ..]: the files it still
+ * describes take their entries (read_one then does not read them). */
+static void apply_cache(struct scan *s, struct dscache *c, size_t first)
+{
+	struct matcher mt = {s, first, s->nfiles - first, NULL, NULL, 16};
+	while (mt.nslots < mt.n + mt.n / 4)
+		mt.nslots *= 2;
+	mt.slots = calloc(mt.nslots, sizeof *mt.slots);
+	mt.hashes = malloc(mt.nslots * sizeof *mt.hashes);
+	if (!mt.slots || !mt.hashes || mt.n >= UINT32_MAX) {
+		free(mt.slots);
+		free(mt.hashes);
+		return;		/* no cache this time: every file is read */
+	}
+	char key[PATH_MAX], note[600];
+	for (size_t k = 0; k < mt.n; k++) {
+		cache_key(s->files[first + k], key, sizeof key);
+		uint64_t h = cache_key_hash(key);
+		size_t i = h & (mt.nslots - 1);
+		while (mt.slots[i])
+			i = (i + 1) & (mt.nslots - 1);
+		mt.slots[i] = (uint32_t)(k + 1);
+		mt.hashes[i] = (uint32_t)h;
+	}
+	c->entries = cache_read(s->opts->cache_dir, c->ds->path, s->tree->pool, match_entry, &mt, note, sizeof note);
+	if (c->entries < 0) {	/* not to be trusted after all: nothing taken from it */
+		for (size_t k = first; k < s->nfiles; k++) {
+			if (s->meta[k].hit) {
+				s->meta[k].hit = 0;
+				s->meta[k].status = -1;
+				s->meta[k].msg = 0;
+				s->files[k]->tags = NULL;
+			}
+		}
+	}
+	if (note[0])
+		snprintf(s->tree->cache_note, sizeof s->tree->cache_note, "%s", note);
+	free(mt.slots);
+	free(mt.hashes);
 }
 
 static void read_one(struct scan *s, size_t i, struct dicom_header *h)
 {
 	struct dataset_node *f = s->files[i];
 	struct filemeta *m = &s->meta[i];
-	char path[PATH_MAX], err[512], key[PATH_MAX];
-	cache_key(f, key, sizeof key);
-	const struct cache_entry *e = cache_find(cache_of(s, dataset_ancestor(f, DATASET_DATASET)), key, &m->stamp);
-	int st;
-	if (e) {
-		st = e->status;
-		m->hit = 1;
+	char path[PATH_MAX], err[512];
+	int st, hit = m->hit;	/* set by apply_cache */
+	if (hit) {
+		st = m->status;
 		atomic_fetch_add(&s->cached, 1);
 	} else if (pthread_once(&dict_once, dict_load) != 0 || dict_status != DICOM_OK) {
 		s->nodict = 1;
@@ -832,17 +902,17 @@ static void read_one(struct scan *s, size_t i, struct dicom_header *h)
 	pthread_mutex_lock(&s->lock);
 	m->status = st;
 	if (st == DICOM_OK) {
-		uint32_t *tags = e ? e->tags : intern_alloc(s->tree->pool, DICOM_TAG_COUNT * sizeof *tags);
+		uint32_t *tags = hit ? f->tags : intern_alloc(s->tree->pool, DICOM_TAG_COUNT * sizeof *tags);
 		if (!tags) {
 			s->oom = 1;
-		} else if (!e) {
+		} else if (!hit) {
 			for (int t = 0; t < DICOM_TAG_COUNT; t++) {
 				const char *v = dicom_header_get(h, (enum dicom_tag)t);
 				tags[t] = v ? intern_add(s->tree->pool, v) : 0;
 			}
 		}
 		f->tags = tags;
-		m->msg = e ? e->msg : h->warning[0] ? intern_add(s->tree->pool, h->warning) : 0;
+		m->msg = hit ? m->msg : h->warning[0] ? intern_add(s->tree->pool, h->warning) : 0;
 		if (m->msg)
 			msg(s, f, DATASET_WARNING, "%s", intern_get(s->tree->pool, m->msg));
 		static const enum dicom_tag required[] = {DICOM_STUDY_UID, DICOM_SERIES_UID,
@@ -858,7 +928,7 @@ static void read_one(struct scan *s, size_t i, struct dicom_header *h)
 		if (!(f->flags & DATASET_NODE_ERROR))
 			f->kind = DATASET_INSTANCE;
 	} else {
-		m->msg = e ? e->msg : intern_add(s->tree->pool, err);
+		m->msg = hit ? m->msg : intern_add(s->tree->pool, err);
 		const char *text = intern_get(s->tree->pool, m->msg);
 		if (st == DICOM_SKIP_DICOMDIR || st == DICOM_SKIP_SPECIAL) {
 			msg(s, f, DATASET_WARNING, "%s", text ? text : "skipped");
@@ -892,10 +962,8 @@ static void write_caches(struct scan *s)
 				n++;
 				hits += s->meta[i].hit;
 			}
-		if (s->caches[c].cache && hits == n && n == cache_size(s->caches[c].cache)) {
-			cache_free(&s->caches[c].cache);	/* nothing changed: the cache on disk is right */
-			continue;
-		}
+		if (s->caches[c].entries >= 0 && hits == n && n == (size_t)s->caches[c].entries)
+			continue;	/* nothing changed: the cache on disk is right */
 		struct cache_writer *w = cache_writer_open(s->opts->cache_dir, ds->path, s->tree->pool, err, sizeof err);
 		for (size_t i = 0; w && i < s->nfiles; i++) {
 			struct dataset_node *f = s->files[i];
@@ -914,7 +982,6 @@ static void write_caches(struct scan *s)
 			err[0] = '\0';
 		if (err[0] && !s->tree->cache_note[0])
 			snprintf(s->tree->cache_note, sizeof s->tree->cache_note, "%s", err);
-		cache_free(&s->caches[c].cache);
 	}
 	free(s->caches);
 }
@@ -1495,8 +1562,12 @@ struct dataset_tree *dataset_scan(const char *const *paths, size_t npaths,
 		classify(&s, paths[i], &ins, &nins);
 	atomic_store(&s.outlined_ms, mono_ms());
 	atomic_store(&s.outline_gap_ms, 200);
-	for (size_t i = 0; i < nins && !s.oom && !cancelled(&s); i++)
+	for (size_t i = 0; i < nins && !s.oom && !cancelled(&s); i++) {
+		size_t first = s.nfiles, ncaches = s.ncaches;
 		scan_dataset(&s, &ins[i]);
+		if (s.ncaches > ncaches && !s.oom && !cancelled(&s))
+			apply_cache(&s, &s.caches[s.ncaches - 1], first);
+	}
 	if (opts && opts->outline && !s.oom && !cancelled(&s)) {	/* everything found: the whole outline */
 		pthread_mutex_lock(&s.lock);
 		outline_publish(&s);
@@ -1517,11 +1588,8 @@ struct dataset_tree *dataset_scan(const char *const *paths, size_t npaths,
 	int stop = cancelled(&s);
 	if (!s.oom && !stop)
 		write_caches(&s);
-	else {
-		for (size_t c = 0; c < s.ncaches; c++)
-			cache_free(&s.caches[c].cache);
+	else
 		free(s.caches);
-	}
 	tree->nfiles = s.nfiles;
 	tree->cached = atomic_load(&s.cached);
 	free(s.files);

@@ -61,6 +61,21 @@ is "corrupt cache: nothing taken from it" "$(jq .cache.from_cache "$TMP/.stdout"
 is "corrupt cache: the right tree" "$(jq .totals.instances "$TMP/.stdout")" 14
 run "$SDSFHIR" scan --json "$D"
 is "rebuilt: used again" "$(jq .cache.from_cache "$TMP/.stdout")" 15
+# read in pieces, its checksum checked once all is read: a cache cut short, and one whose record
+# count is more than the file can hold, are not trusted either
+head -c $(($(wc -c <"$f") - 20)) "$f" >"$f.x" && cat "$f.x" >"$f" && rm "$f.x"
+run "$SDSFHIR" scan --json "$D"
+like "a cache cut short: corrupt" "$err" "scan cache .* is corrupt"
+is "a cache cut short: nothing taken from it" "$(jq .cache.from_cache "$TMP/.stdout")" 0
+is "a cache cut short: the right tree" "$(jq .totals.instances "$TMP/.stdout")" 14
+python3 -c 'import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+plen = struct.unpack_from("<I", d, 20)[0]
+struct.pack_into("<I", d, 24 + plen, 0xFFFFFFF0)
+open(sys.argv[1], "wb").write(d)' "$f"
+run "$SDSFHIR" scan --json "$D"
+like "a record count beyond the file: corrupt" "$err" "scan cache .* is corrupt"
+is "... nothing taken from it" "$(jq .cache.from_cache "$TMP/.stdout")" 0
 H=$TMP/data/sparc_fhir_heart_dataset
 "$SDSFHIR" scan "$H" >/dev/null
 hf=$(ls -t "$C"/*.scan | head -1)
