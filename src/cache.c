@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #define MAGIC "SDSFHIRC"
-#define CACHE_VERSION 2u	/* 2: ctime and inode in the key */
+#define CACHE_VERSION 3u	/* 2: ctime and inode in the key; 3: a hash of them (8 bytes, was 32) */
 #define ENDIAN 0x01020304u
 
 struct buf {
@@ -136,6 +136,12 @@ static uint32_t get_str(struct rd *r, struct intern *pool, int *ok)
 	return id;
 }
 
+uint64_t cache_stamp(uint64_t size, uint64_t ino, int64_t mtime_ns, int64_t ctime_ns)
+{
+	uint64_t v[4] = {size, ino, (uint64_t)mtime_ns, (uint64_t)ctime_ns};
+	return fnv64(v, sizeof v);
+}
+
 uint64_t cache_key_hash(const char *rel)
 {
 	return fnv64(rel, strlen(rel));
@@ -174,7 +180,7 @@ long cache_read(const char *dir, const char *dataset_path, struct intern *pool,
 	uint32_t nrec = GET(&r, uint32_t);
 	int ok = !r.bad && memcmp(magic, MAGIC, 8) == 0 && version == CACHE_VERSION && ntags == DICOM_TAG_COUNT &&
 		 endian == ENDIAN && plen == strlen(dataset_path) && memcmp(p, dataset_path, plen) == 0 &&
-		 (size_t)nrec <= size / 41;	/* no record is shorter */
+		 (size_t)nrec <= size / 17;	/* no record is shorter */
 	if (!ok)
 		snprintf(note, notelen, "scan cache %s is corrupt or not for this dataset: ignored, rebuilt", path);
 	uint32_t cur[DICOM_TAG_COUNT] = {0};
@@ -186,14 +192,11 @@ long cache_read(const char *dir, const char *dataset_path, struct intern *pool,
 			key[rl] = '\0';
 		}
 		struct cache_entry e;
-		const unsigned char *stamp = take(&r, 33);	/* size, mtime, ctime, inode, status: one take */
+		const unsigned char *stamp = take(&r, 9);	/* stamp and status: one take */
 		if (!stamp)
 			break;
-		memcpy(&e.size, stamp, 8);
-		memcpy(&e.mtime_ns, stamp + 8, 8);
-		memcpy(&e.ctime_ns, stamp + 16, 8);
-		memcpy(&e.ino, stamp + 24, 8);
-		e.status = stamp[32];
+		memcpy(&e.stamp, stamp, 8);
+		e.status = stamp[8];
 		e.msg = get_str(&r, pool, &ok);
 		uint32_t mask = GET(&r, uint32_t);
 		for (int t = 0; t < DICOM_TAG_COUNT && !r.bad; t++)
@@ -309,10 +312,7 @@ int cache_writer_add(struct cache_writer *w, const char *rel, const struct cache
 		return -1;
 	PUT(&w->b, uint16_t, rl);
 	put(&w->b, rel, rl);
-	PUT(&w->b, uint64_t, e->size);
-	PUT(&w->b, int64_t, e->mtime_ns);
-	PUT(&w->b, int64_t, e->ctime_ns);
-	PUT(&w->b, uint64_t, e->ino);
+	PUT(&w->b, uint64_t, e->stamp);
 	PUT(&w->b, uint8_t, e->status);
 	put_str(&w->b, intern_get(w->pool, e->msg));
 	uint32_t mask = 0;

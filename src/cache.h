@@ -1,6 +1,6 @@
 /* The scan cache: what was read from each file of a dataset, keyed by its path below the
- * dataset, size, modification and change times and inode (as git's index: an edit that keeps
- * the size and restores the mtime still changes the ctime), in one file per dataset under the cache folder
+ * dataset and a 64-bit hash of its size, modification and change times and inode (as git's
+ * index: an edit that keeps the size and restores the mtime still changes the ctime), in one file per dataset under the cache folder
  * (never inside the dataset). A cache that is corrupt, foreign or of another version is
  * ignored and rebuilt. Core module: no curses. */
 #ifndef SDSFHIR_CACHE_H
@@ -14,8 +14,7 @@
 struct intern;
 
 struct cache_entry {
-	uint64_t size, ino;
-	int64_t mtime_ns, ctime_ns;
+	uint64_t stamp;		/* cache_stamp() of the file when it was read */
 	int status;		/* enum dicom_status of the read */
 	uint32_t msg;		/* error, skip reason or warning (string id), 0: none */
 	uint32_t *tags;		/* DICOM_TAG_COUNT string ids (status DICOM_OK), in the pool; NULL otherwise */
@@ -33,6 +32,9 @@ int cache_dir(char *buf, size_t len);
 long cache_read(const char *dir, const char *dataset_path, struct intern *pool,
 		void (*each)(void *ctx, const char *rel, const struct cache_entry *e), void *ctx,
 		char *note, size_t notelen);
+
+/* A file's stamp: a hash of its size, modification and change times (ns) and inode. */
+uint64_t cache_stamp(uint64_t size, uint64_t ino, int64_t mtime_ns, int64_t ctime_ns);
 
 /* The hash of a file's key (its path below the dataset), for tables of files to match entries to. */
 uint64_t cache_key_hash(const char *rel);

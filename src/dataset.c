@@ -34,11 +34,11 @@ struct dsin {			/* one dataset named by the inputs */
 	int whole;
 };
 
-struct filemeta {		/* of each file to read */
-	struct cache_entry stamp;	/* size, times and inode (its status, msg and tags unused) */
-	int hit;			/* taken from the scan cache */
-	int status;		/* enum dicom_status, once read */
+struct filemeta {		/* of each file to read: 16 bytes */
+	uint64_t stamp;		/* cache_stamp() of its size, times and inode */
 	uint32_t msg;		/* its error, skip reason or warning */
+	int8_t status;		/* enum dicom_status, once read; -1 before */
+	uint8_t hit;		/* taken from the scan cache */
 };
 
 struct dscache {		/* the scan cache of one dataset */
@@ -448,10 +448,10 @@ static int add_file(struct scan *s, struct dataset_node *n, const struct stat *s
 		s->meta = m;
 		s->capfiles = cap;
 	}
-	s->meta[s->nfiles] = (struct filemeta){{.size = (uint64_t)st->st_size, .ino = (uint64_t)st->st_ino,
-						.mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec,
-						.ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec},
-					       0, -1, 0};
+	s->meta[s->nfiles] = (struct filemeta){
+		cache_stamp((uint64_t)st->st_size, (uint64_t)st->st_ino,
+			    (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec,
+			    (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec), 0, -1, 0};
 	s->files[s->nfiles++] = n;
 	if (n->parent)
 		n->parent->nchildren++;	/* files found, for the outline; finish() recounts */
@@ -822,8 +822,7 @@ static void match_entry(void *ctx, const char *rel, const struct cache_entry *e)
 		cache_key(s->files[k], key, sizeof key);
 		if (strcmp(key, rel) != 0)
 			continue;
-		if (m->hit || e->size != m->stamp.size || e->mtime_ns != m->stamp.mtime_ns ||
-		    e->ctime_ns != m->stamp.ctime_ns || e->ino != m->stamp.ino)
+		if (m->hit || e->stamp != m->stamp)
 			return;
 		uint32_t *tags = e->tags ? intern_alloc(s->tree->pool, DICOM_TAG_COUNT * sizeof *tags) : NULL;
 		if (e->tags && !tags) {
@@ -834,7 +833,7 @@ static void match_entry(void *ctx, const char *rel, const struct cache_entry *e)
 			memcpy(tags, e->tags, DICOM_TAG_COUNT * sizeof *tags);
 		s->files[k]->tags = tags;
 		m->hit = 1;
-		m->status = e->status;
+		m->status = (int8_t)e->status;
 		m->msg = e->msg;
 		return;
 	}
@@ -900,7 +899,7 @@ static void read_one(struct scan *s, size_t i, struct dicom_header *h)
 		st = dicom_read_header(path, h, err, sizeof err);
 	}
 	pthread_mutex_lock(&s->lock);
-	m->status = st;
+	m->status = (int8_t)st;
 	if (st == DICOM_OK) {
 		uint32_t *tags = hit ? f->tags : intern_alloc(s->tree->pool, DICOM_TAG_COUNT * sizeof *tags);
 		if (!tags) {
@@ -971,10 +970,8 @@ static void write_caches(struct scan *s)
 				continue;
 			char key[PATH_MAX];
 			cache_key(f, key, sizeof key);
-			struct cache_entry e = s->meta[i].stamp;
-			e.status = s->meta[i].status;
-			e.msg = s->meta[i].msg;
-			e.tags = s->meta[i].status == DICOM_OK ? f->tags : NULL;
+			struct cache_entry e = {s->meta[i].stamp, s->meta[i].status, s->meta[i].msg,
+						s->meta[i].status == DICOM_OK ? f->tags : NULL};
 			if (cache_writer_add(w, key, &e) < 0)
 				break;
 		}
