@@ -59,6 +59,8 @@ struct scan {
 	const struct dataset_scan_opts *opts;
 	int oom;
 	volatile int nodict;		/* the DICOM dictionary could not be loaded: the scan stops */
+	uint32_t **shared;		/* open-addressing set of the instances' tag arrays (share_tags) */
+	size_t nshared, capshared;
 	atomic_long outlined_ms;	/* when the last outline was published */
 	atomic_long outline_gap_ms;	/* between outlines: 200 ms, or 10 times the last one's cost */
 };
@@ -173,11 +175,17 @@ int dataset_natcmp(const char *a, const char *b)
 	return *a ? 1 : *b ? -1 : 0;
 }
 
-const char *dataset_tag(const struct dataset_tree *tree, const struct dataset_node *n, enum dicom_tag t)
+uint32_t dataset_tag_id(const struct dataset_node *n, enum dicom_tag t)
 {
 	if (!n || !n->tags || (int)t < 0 || t >= DICOM_TAG_COUNT)
-		return NULL;
-	return intern_get(tree->pool, n->tags[t]);
+		return 0;
+	return t == DICOM_SOP_INSTANCE_UID ? n->sop : t == DICOM_INSTANCE_NUMBER ? n->number : n->tags[t];
+}
+
+const char *dataset_tag(const struct dataset_tree *tree, const struct dataset_node *n, enum dicom_tag t)
+{
+	uint32_t id = dataset_tag_id(n, t);
+	return id ? intern_get(tree->pool, id) : NULL;
 }
 
 struct dataset_node *dataset_ancestor(const struct dataset_node *n, enum dataset_kind kind)
@@ -790,6 +798,55 @@ static void scan_dataset(struct scan *s, const struct dsin *in)
 
 /* ---- reading ---- */
 
+static uint64_t tags_hash(const uint32_t *tags)
+{
+	uint64_t h = 14695981039346656037ull;	/* FNV-1a over the ids */
+	for (int t = 0; t < DICOM_TAG_COUNT; t++)
+		h = (h ^ tags[t]) * 1099511628211ull;
+	return h;
+}
+
+/* File f read as full (DICOM_TAG_COUNT string ids): its SOPInstanceUID and InstanceNumber go
+ * into f->sop and f->number, and the rest into a tag array shared with every file whose other
+ * values are the same (a series' instances mostly differ in those two only): 116 bytes an
+ * instance saved. Under s->lock when readers run. NULL when out of memory. */
+static uint32_t *share_tags(struct scan *s, struct dataset_node *f, const uint32_t *full)
+{
+	uint32_t rest[DICOM_TAG_COUNT];
+	memcpy(rest, full, sizeof rest);
+	f->sop = rest[DICOM_SOP_INSTANCE_UID];
+	f->number = rest[DICOM_INSTANCE_NUMBER];
+	rest[DICOM_SOP_INSTANCE_UID] = rest[DICOM_INSTANCE_NUMBER] = 0;
+	if (s->nshared * 2 >= s->capshared) {	/* at most half full */
+		size_t cap = s->capshared ? s->capshared * 2 : 256;
+		uint32_t **t = calloc(cap, sizeof *t);
+		if (!t)
+			return NULL;
+		for (size_t i = 0; i < s->capshared; i++) {
+			if (!s->shared[i])
+				continue;
+			size_t j = tags_hash(s->shared[i]) & (cap - 1);
+			while (t[j])
+				j = (j + 1) & (cap - 1);
+			t[j] = s->shared[i];
+		}
+		free(s->shared);
+		s->shared = t;
+		s->capshared = cap;
+	}
+	size_t j = tags_hash(rest) & (s->capshared - 1);
+	for (; s->shared[j]; j = (j + 1) & (s->capshared - 1))
+		if (memcmp(s->shared[j], rest, sizeof rest) == 0)
+			return s->shared[j];
+	uint32_t *a = intern_alloc(s->tree->pool, sizeof rest);
+	if (!a)
+		return NULL;
+	memcpy(a, rest, sizeof rest);
+	s->shared[j] = a;
+	s->nshared++;
+	return a;
+}
+
 /* A file's key in the scan cache: its path below the dataset. */
 static void cache_key(const struct dataset_node *f, char *key, size_t len)
 {
@@ -824,13 +881,11 @@ static void match_entry(void *ctx, const char *rel, const struct cache_entry *e)
 			continue;
 		if (m->hit || e->stamp != m->stamp)
 			return;
-		uint32_t *tags = e->tags ? intern_alloc(s->tree->pool, DICOM_TAG_COUNT * sizeof *tags) : NULL;
+		uint32_t *tags = e->tags ? share_tags(s, s->files[k], e->tags) : NULL;
 		if (e->tags && !tags) {
 			s->oom = 1;
 			return;
 		}
-		if (tags)
-			memcpy(tags, e->tags, DICOM_TAG_COUNT * sizeof *tags);
 		s->files[k]->tags = tags;
 		m->hit = 1;
 		m->status = (int8_t)e->status;
@@ -901,15 +956,17 @@ static void read_one(struct scan *s, size_t i, struct dicom_header *h)
 	pthread_mutex_lock(&s->lock);
 	m->status = (int8_t)st;
 	if (st == DICOM_OK) {
-		uint32_t *tags = hit ? f->tags : intern_alloc(s->tree->pool, DICOM_TAG_COUNT * sizeof *tags);
-		if (!tags) {
-			s->oom = 1;
-		} else if (!hit) {
+		uint32_t *tags = f->tags;	/* a hit's, shared already */
+		if (!hit) {
+			uint32_t full[DICOM_TAG_COUNT];
 			for (int t = 0; t < DICOM_TAG_COUNT; t++) {
 				const char *v = dicom_header_get(h, (enum dicom_tag)t);
-				tags[t] = v ? intern_add(s->tree->pool, v) : 0;
+				full[t] = v ? intern_add(s->tree->pool, v) : 0;
 			}
+			tags = share_tags(s, f, full);
 		}
+		if (!tags)
+			s->oom = 1;
 		f->tags = tags;
 		m->msg = hit ? m->msg : h->warning[0] ? intern_add(s->tree->pool, h->warning) : 0;
 		if (m->msg)
@@ -917,7 +974,7 @@ static void read_one(struct scan *s, size_t i, struct dicom_header *h)
 		static const enum dicom_tag required[] = {DICOM_STUDY_UID, DICOM_SERIES_UID,
 							  DICOM_SOP_INSTANCE_UID, DICOM_SOP_CLASS_UID};
 		for (size_t k = 0; tags && k < sizeof required / sizeof *required; k++) {
-			const char *v = intern_get(s->tree->pool, tags[required[k]]);
+			const char *v = dataset_tag(s->tree, f, required[k]);
 			if (!v || !*v) {
 				const struct dicom_tag_info *ti = &dicom_tag_table[required[k]];
 				msg(s, f, DATASET_ERROR, "%s %s (%04X,%04X)", v ? "empty" : "missing",
@@ -970,8 +1027,14 @@ static void write_caches(struct scan *s)
 				continue;
 			char key[PATH_MAX];
 			cache_key(f, key, sizeof key);
+			uint32_t full[DICOM_TAG_COUNT];	/* the shared array with the file's own two values */
+			if (f->tags) {
+				memcpy(full, f->tags, sizeof full);
+				full[DICOM_SOP_INSTANCE_UID] = f->sop;
+				full[DICOM_INSTANCE_NUMBER] = f->number;
+			}
 			struct cache_entry e = {s->meta[i].stamp, s->meta[i].status, s->meta[i].msg,
-						s->meta[i].status == DICOM_OK ? f->tags : NULL};
+						s->meta[i].status == DICOM_OK && f->tags ? full : NULL};
 			if (cache_writer_add(w, key, &e) < 0)
 				break;
 		}
@@ -1149,15 +1212,21 @@ static void group_subject(struct scan *s, struct dataset_node *sub)
 		if (f->tags && f->tags[DICOM_STUDY_UID] && *intern_get(s->tree->pool, f->tags[DICOM_STUDY_UID])) {
 			study = find_child(sub, DATASET_STUDY, f->tags, DICOM_STUDY_UID, series ? series->parent : NULL);
 			if (!study && (study = node(s, sub, DATASET_STUDY,
-						    intern_get(s->tree->pool, f->tags[DICOM_STUDY_UID]))))
+						    intern_get(s->tree->pool, f->tags[DICOM_STUDY_UID])))) {
 				study->tags = f->tags;
+				study->sop = f->sop;
+				study->number = f->number;
+			}
 			parent = study ? study : sub;
 		}
 		if (study && f->tags[DICOM_SERIES_UID] && *intern_get(s->tree->pool, f->tags[DICOM_SERIES_UID])) {
 			const char *sample = sample_of(s, f->name);
 			struct dataset_node *se = find_child(study, DATASET_SERIES, f->tags, DICOM_SERIES_UID, series);
-			if (!se && (se = node(s, study, DATASET_SERIES, sample)))
+			if (!se && (se = node(s, study, DATASET_SERIES, sample))) {
 				se->tags = f->tags;
+				se->sop = f->sop;
+				se->number = f->number;
+			}
 			else if (se && strcmp(se->name, sample) != 0 && !dataset_first_msg(se, DATASET_WARNING))
 				msg(s, se, DATASET_WARNING, "series is split over sample folders '%s' and '%s'",
 				    se->name, sample);
@@ -1199,7 +1268,7 @@ static void group_subject(struct scan *s, struct dataset_node *sub)
 
 static long num(struct scan *s, const struct dataset_node *n, enum dicom_tag t, int *ok)
 {
-	const char *v = n->tags ? intern_get(s->tree->pool, n->tags[t]) : NULL;
+	const char *v = dataset_tag(s->tree, n, t);
 	char *end;
 	*ok = 0;
 	if (!v || !*v)
@@ -1357,7 +1426,7 @@ static void check_duplicates(struct scan *s, struct dataset_node *se)
 	n = 0;
 	for (struct dataset_node *c = se->child; c; c = c->next)
 		if (c->kind == DATASET_INSTANCE)
-			ids[n++] = c->tags[DICOM_SOP_INSTANCE_UID];
+			ids[n++] = c->sop;
 	qsort(ids, n, sizeof *ids, cmp_u32);
 	size_t dup = 0;
 	for (size_t i = 1; i < n; i++)
@@ -1591,6 +1660,7 @@ struct dataset_tree *dataset_scan(const char *const *paths, size_t npaths,
 	tree->cached = atomic_load(&s.cached);
 	free(s.files);
 	free(s.meta);
+	free(s.shared);		/* the arrays stay in the pool */
 	if (stop && !s.oom) {	/* the caches went in the branch above */
 		pthread_mutex_destroy(&s.lock);
 		dataset_free(&tree);

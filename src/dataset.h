@@ -52,8 +52,12 @@ struct dataset_node {
 				   (below the dataset for files outside subjects; the input for root errors) */
 	const char *path;	/* dataset: its folder (absolute); NULL for other kinds */
 	struct dataset_msg *msgs;	/* errors and warnings about this node, in order found */
-	uint32_t *tags;		/* instance: DICOM_TAG_COUNT string ids, 0 when absent;
-				   study, series: those of their first instance; else NULL */
+	uint32_t *tags;		/* instance: DICOM_TAG_COUNT string ids, 0 when absent, shared by the
+				   instances whose values are all the same but these two (their slots
+				   are 0: read them with dataset_tag or dataset_tag_id); study, series:
+				   those of their first instance; else NULL */
+	uint32_t sop, number;	/* instance (and its study and series): the string ids of its
+				   SOPInstanceUID and InstanceNumber */
 	uint32_t ninstances;	/* instances in the subtree */
 	uint32_t nerrors;	/* error messages in the subtree */
 	uint32_t nwarnings;	/* warning messages in the subtree */
@@ -100,6 +104,8 @@ void dataset_free(struct dataset_tree **tree);
 
 /* The value of tag t on node n (instance, series or study): borrowed, NULL if absent. */
 const char *dataset_tag(const struct dataset_tree *tree, const struct dataset_node *n, enum dicom_tag t);
+/* Its string id in the tree's pool (equal values, equal ids); 0 if absent. */
+uint32_t dataset_tag_id(const struct dataset_node *n, enum dicom_tag t);
 
 /* The file-system path of a dataset, subject, instance or file node into buf.
  * Returns 0, or -1 when it does not fit or the node has no path. */

@@ -647,7 +647,7 @@ static json_object *build_instances(const struct dataset_tree *tree, const struc
 	for (size_t k = 0; k < nse; k++)
 		for (const struct dataset_node *i = se[k]->child; i; i = i->next)
 			if (i->kind == DATASET_INSTANCE) {
-				keys[at] = (struct sop){i->tags[DICOM_SOP_INSTANCE_UID], (uint32_t)at};
+				keys[at] = (struct sop){dataset_tag_id(i, DICOM_SOP_INSTANCE_UID), (uint32_t)at};
 				at++;
 			}
 	qsort(keys, total, sizeof *keys, cmp_sop);
