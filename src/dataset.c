@@ -38,7 +38,9 @@ struct filemeta {		/* of each file to read: 16 bytes */
 	uint64_t stamp;		/* cache_stamp() of its size, times and inode */
 	uint32_t msg;		/* its error, skip reason or warning */
 	int8_t status;		/* enum dicom_status, once read; -1 before */
-	uint8_t hit;		/* taken from the scan cache */
+	uint8_t hit;		/* taken from the scan cache (when later: if its stamp still matches) */
+	uint8_t later;		/* a regular file by its folder entry, not stat'ed yet: read_one does,
+				   on the reader threads, and stamp is the cache's until then */
 };
 
 struct dscache {		/* the scan cache of one dataset */
@@ -441,6 +443,15 @@ static void classify(struct scan *s, const char *input, struct dsin **list, size
 
 /* ---- walking ---- */
 
+/* The cache stamp of a file's status. */
+static uint64_t stamp_of(const struct stat *st)
+{
+	return cache_stamp((uint64_t)st->st_size, (uint64_t)st->st_ino,
+			   (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec,
+			   (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec);
+}
+
+/* Add file n to the files to read; st NULL: a regular file by its folder entry, stat'ed later. */
 static int add_file(struct scan *s, struct dataset_node *n, const struct stat *st)
 {
 	if (s->nfiles == s->capfiles) {
@@ -456,10 +467,7 @@ static int add_file(struct scan *s, struct dataset_node *n, const struct stat *s
 		s->meta = m;
 		s->capfiles = cap;
 	}
-	s->meta[s->nfiles] = (struct filemeta){
-		cache_stamp((uint64_t)st->st_size, (uint64_t)st->st_ino,
-			    (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec,
-			    (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec), 0, -1, 0};
+	s->meta[s->nfiles] = (struct filemeta){st ? stamp_of(st) : 0, 0, -1, 0, !st};
 	s->files[s->nfiles++] = n;
 	if (n->parent)
 		n->parent->nchildren++;	/* files found, for the outline; finish() recounts */
@@ -471,7 +479,21 @@ static int cmp_str(const void *a, const void *b)
 	return dataset_natcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The entries of a folder, without . and .., in natural order. Caller frees each and the array. */
+/* The d_type of a name from list_dir (DT_UNKNOWN where the file system does not say). */
+static unsigned char entry_type(const char *name)
+{
+	return (unsigned char)name[-1];
+}
+
+static void free_list(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i] - 1);
+	free(names);
+}
+
+/* The entries of a folder, without . and .., in natural order, each with its d_type in the
+ * byte before it (entry_type). Caller frees them with free_list. */
 static char **list_dir(const char *path, size_t *count, int *err)
 {
 	DIR *d = opendir(path);
@@ -494,9 +516,13 @@ static char **list_dir(const char *path, size_t *count, int *err)
 				goto oom;
 			names = nn;
 		}
-		if (!(names[*count] = strdup(e->d_name)))
+		size_t len = strlen(e->d_name);
+		char *t = malloc(len + 2);
+		if (!t)
 			goto oom;
-		(*count)++;
+		t[0] = (char)e->d_type;	/* kept before the name: entry_type() */
+		memcpy(t + 1, e->d_name, len + 1);
+		names[(*count)++] = t + 1;
 	}
 	closedir(d);
 	if (*count > 1)
@@ -504,19 +530,10 @@ static char **list_dir(const char *path, size_t *count, int *err)
 	return names;
 oom:
 	closedir(d);
-	for (size_t i = 0; i < *count; i++)
-		free(names[i]);
-	free(names);
+	free_list(names, *count);
 	*count = 0;
 	*err = ENOMEM;
 	return NULL;
-}
-
-static void free_list(char **names, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
 }
 
 static int looped(const struct ancestor *up, const struct stat *st)
@@ -563,6 +580,12 @@ static void walk(struct scan *s, struct dataset_node *subject, const char *dir, 
 			struct dataset_node *f = node(s, subject, DATASET_FILE, names[i]);
 			if (f)
 				msg(s, f, DATASET_ERROR, "path longer than %d bytes: not read", PATH_MAX);
+			continue;
+		}
+		if (entry_type(names[i]) == DT_REG) {	/* stat'ed by a reader, in parallel (add_file) */
+			struct dataset_node *f = node(s, subject, DATASET_FILE, r);
+			if (f)
+				add_file(s, f, NULL);
 			continue;
 		}
 		if ((dfd >= 0 ? fstatat(dfd, names[i], &st, 0) : stat(path, &st)) != 0) {
@@ -879,7 +902,7 @@ static void match_entry(void *ctx, const char *rel, const struct cache_entry *e)
 		cache_key(s->files[k], key, sizeof key);
 		if (strcmp(key, rel) != 0)
 			continue;
-		if (m->hit || e->stamp != m->stamp)
+		if (m->hit || (!m->later && e->stamp != m->stamp))
 			return;
 		uint32_t *tags = e->tags ? share_tags(s, s->files[k], e->tags) : NULL;
 		if (e->tags && !tags) {
@@ -890,6 +913,8 @@ static void match_entry(void *ctx, const char *rel, const struct cache_entry *e)
 		m->hit = 1;
 		m->status = (int8_t)e->status;
 		m->msg = e->msg;
+		if (m->later)
+			m->stamp = e->stamp;	/* read_one compares it with the file's */
 		return;
 	}
 }
@@ -935,13 +960,39 @@ static void apply_cache(struct scan *s, struct dscache *c, size_t first)
 	free(mt.hashes);
 }
 
+/* The stat that the walk left to the readers (filemeta.later): the file's stamp, and a cache
+ * entry taken for it kept only if the stamp still matches. -1, with the file's status and its
+ * reason in err, when it is gone or no longer a regular file. */
+static int stat_later(struct dataset_node *f, struct filemeta *m, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int bad = dataset_node_path(f, path, sizeof path) < 0 ? ENAMETOOLONG : stat(path, &st) != 0 ? errno : 0;
+	uint64_t now = bad ? 0 : stamp_of(&st);
+	m->later = 0;
+	if (bad || !S_ISREG(st.st_mode) || now != m->stamp) {
+		m->hit = 0;	/* changed since the cache: read again */
+		f->tags = NULL;
+		f->sop = f->number = 0;
+	}
+	m->stamp = now;
+	if (bad || !S_ISREG(st.st_mode)) {
+		m->status = bad ? DICOM_ERR_IO : DICOM_SKIP_SPECIAL;
+		snprintf(err, errlen, "%s", bad ? strerror(bad) : "not a regular file: ignored");
+		return -1;
+	}
+	return 0;
+}
+
 static void read_one(struct scan *s, size_t i, struct dicom_header *h)
 {
 	struct dataset_node *f = s->files[i];
 	struct filemeta *m = &s->meta[i];
 	char path[PATH_MAX], err[512];
-	int st, hit = m->hit;	/* set by apply_cache */
-	if (hit) {
+	int st;
+	if (m->later && stat_later(f, m, err, sizeof err) < 0) {
+		st = m->status;
+	} else if (m->hit) {
 		st = m->status;
 		atomic_fetch_add(&s->cached, 1);
 	} else if (pthread_once(&dict_once, dict_load) != 0 || dict_status != DICOM_OK) {
@@ -953,6 +1004,7 @@ static void read_one(struct scan *s, size_t i, struct dicom_header *h)
 	} else {
 		st = dicom_read_header(path, h, err, sizeof err);
 	}
+	int hit = m->hit;
 	pthread_mutex_lock(&s->lock);
 	m->status = (int8_t)st;
 	if (st == DICOM_OK) {

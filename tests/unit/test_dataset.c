@@ -326,6 +326,44 @@ out:
 	dataset_free(&t);
 }
 
+static void swap_files(void *ctx, struct dataset_tree *o)
+{
+	int *done = ctx;
+	if (!*done) {	/* once the folders are listed, before any file is read */
+		*done = 1;
+		sh("rm -f '%s' && rm -f '%s' && mkfifo '%s'", p("ds1/primary/sub-two-series/sam-1/a.dcm"),
+		   p("ds1/primary/sub-two-series/sam-1/b.dcm"), p("ds1/primary/sub-two-series/sam-1/b.dcm"));
+	}
+	dataset_free(&o);
+}
+
+/* Files are stat'ed by the readers, after the walk listed them: one gone by then is an error,
+ * one that became a FIFO is skipped, as when the walk saw them so. */
+static void changed_after_listing(void)
+{
+	int done = 0;
+	struct dataset_scan_opts o = {.threads = 2, .outline = swap_files, .ctx = &done};
+	char err[256] = "";
+	const char *paths[] = {p("ds1/primary/sub-two-series")};
+	struct dataset_tree *t = dataset_scan(paths, 1, &o, err, sizeof err);
+	const struct dataset_node *sub = t ? child(t->root->child, "sub-two-series") : NULL;
+	const struct dataset_node *gone = NULL, *fifo = NULL;
+	size_t nf = 0;
+	const struct dataset_node **files = sub ? dataset_collect(sub, DATASET_FILE, &nf) : NULL;
+	for (size_t i = 0; i < nf; i++) {
+		if (strcmp(files[i]->name, "sam-1/a.dcm") == 0)
+			gone = files[i];
+		if (strcmp(files[i]->name, "sam-1/b.dcm") == 0)
+			fifo = files[i];
+	}
+	free(files);
+	ok(done && gone && has_msg(gone, DATASET_ERROR, "No such file"), "a file gone after the listing: an error on it");
+	ok(fifo && has_msg(fifo, DATASET_WARNING, "not a regular file") && (fifo->flags & DATASET_NODE_SKIPPED),
+	   "a file that became a FIFO: skipped, not read (no hang)");
+	ok(t && t->root->ninstances == 1, "the third file still read (%u)", t ? t->root->ninstances : 0);
+	dataset_free(&t);
+}
+
 static void natcmp(void)
 {
 	ok(dataset_natcmp("sam-2", "sam-10") < 0, "sam-2 < sam-10");
@@ -349,6 +387,7 @@ int main(void)
 	inputs();
 	threads();
 	outline();
+	changed_after_listing();	/* last: it changes ds1 */
 	rm_rf(dir);
 	return tap_done();
 }
