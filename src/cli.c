@@ -206,78 +206,98 @@ static json_object *jcounts(const struct dataset_node *n)
 	return o;
 }
 
-/* The JSON of node n: named arrays per level, as documented in sdsfhir(1). */
-static json_object *jnode(const struct dataset_tree *t, const struct dataset_node *n)
+#define JFLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+/* o as json-c writes it, then o freed. */
+static int put_jobj(FILE *f, json_object *o)
 {
-	json_object *o = json_object_new_object(), *kids = NULL, *files = json_object_new_array();
-	json_object *meta = NULL;
-	switch (n->kind) {
-	case DATASET_DATASET:
-		jadd_str(o, "name", n->name);
-		jadd_str(o, "path", n->path);
-		meta = json_object_new_array();
-		json_object_object_add(o, "metadata", meta);
-		json_object_object_add(o, "subjects", kids = json_object_new_array());
-		break;
-	case DATASET_SUBJECT:
-		jadd_str(o, "name", n->name);
-		json_object_object_add(o, "studies", kids = json_object_new_array());
-		break;
-	case DATASET_STUDY:
-		jadd_str(o, "uid", n->name);
-		jadd_str(o, "date", dataset_tag(t, n, DICOM_STUDY_DATE));
-		jadd_str(o, "time", dataset_tag(t, n, DICOM_STUDY_TIME));
-		jadd_str(o, "description", dataset_tag(t, n, DICOM_STUDY_DESCRIPTION));
-		jadd_str(o, "patient_id", dataset_tag(t, n, DICOM_PATIENT_ID));
-		jadd_str(o, "patient_name", dataset_tag(t, n, DICOM_PATIENT_NAME));
-		json_object_object_add(o, "series", kids = json_object_new_array());
-		break;
-	case DATASET_SERIES:
-		jadd_str(o, "uid", dataset_tag(t, n, DICOM_SERIES_UID));
-		jadd_str(o, "sample", n->name);
-		jadd_str(o, "number", dataset_tag(t, n, DICOM_SERIES_NUMBER));
-		jadd_str(o, "modality", dataset_tag(t, n, DICOM_MODALITY));
-		jadd_str(o, "body_part", dataset_tag(t, n, DICOM_BODY_PART));
-		jadd_str(o, "description", dataset_tag(t, n, DICOM_SERIES_DESCRIPTION));
-		json_object_object_add(o, "instances", kids = json_object_new_array());
-		break;
-	case DATASET_INSTANCE:
-		jadd_str(o, "path", n->name);
-		jadd_str(o, "uid", dataset_tag(t, n, DICOM_SOP_INSTANCE_UID));
-		jadd_str(o, "number", dataset_tag(t, n, DICOM_INSTANCE_NUMBER));
-		break;
-	default:
-		break;
-	}
-	for (const struct dataset_node *c = n->child; c; c = c->next) {
-		if (c->kind == DATASET_META && meta)
-			json_object_array_add(meta, json_object_new_string(c->name));
-		else if (c->kind == DATASET_FILE)
-			json_object_array_add(files, jfile(c));
-		else if (kids)
-			json_object_array_add(kids, jnode(t, c));
-	}
-	if (n->kind != DATASET_INSTANCE) {
-		json_object_object_add(o, "files", files);
-		json_object_object_add(o, "counts", jcounts(n));
-	} else {
-		json_object_put(files);
-	}
-	json_object_object_add(o, "messages", jmsgs(n));
-	return o;
+	int r = fputs(json_object_to_json_string_ext(o, JFLAGS), f);
+	json_object_put(o);
+	return r < 0 ? -1 : 0;
 }
 
+/* ,"key": and v as a JSON string (null for NULL), escaped by json-c through tmp, one string
+ * object used again and again (an object per value cost more than the rest of a reopen). */
+static int put_field(FILE *f, json_object *tmp, const char *key, const char *v, int first)
+{
+	if (fputs(first ? "{\"" : ",\"", f) < 0 || fputs(key, f) < 0 || fputs("\":", f) < 0)
+		return -1;
+	if (!v)
+		return fputs("null", f) < 0 ? -1 : 0;
+	size_t n = 0;
+	while (v[n] && v[n] != '"' && v[n] != '\\' && (unsigned char)v[n] >= 0x20)
+		n++;
+	if (!v[n])	/* nothing to escape (the common case): as json-c would write it */
+		return putc('"', f) == EOF || fwrite(v, 1, n, f) != n || putc('"', f) == EOF ? -1 : 0;
+	json_object_set_string(tmp, v);
+	return fputs(json_object_to_json_string_ext(tmp, JFLAGS), f) < 0 ? -1 : 0;
+}
 
-/* scan --json, streamed: the levels above a study are written by hand, each study as one json-c
- * object made, printed and freed, so memory does not grow with the output. The fields of each
- * level are those of jnode, the child array last. */
+/* A study, series or instance: its fields, its children's array (studies: "series", series:
+ * "instances"), then files and counts (not for an instance) and messages, in that order, as
+ * documented in sdsfhir(1); written as it goes. */
+static int stream_item(FILE *f, const struct dataset_tree *t, const struct dataset_node *n, json_object *tmp)
+{
+	int bad = 0;
+	const char *kids = NULL;
+	switch (n->kind) {
+	case DATASET_STUDY:
+		bad |= put_field(f, tmp, "uid", n->name, 1);
+		bad |= put_field(f, tmp, "date", dataset_tag(t, n, DICOM_STUDY_DATE), 0);
+		bad |= put_field(f, tmp, "time", dataset_tag(t, n, DICOM_STUDY_TIME), 0);
+		bad |= put_field(f, tmp, "description", dataset_tag(t, n, DICOM_STUDY_DESCRIPTION), 0);
+		bad |= put_field(f, tmp, "patient_id", dataset_tag(t, n, DICOM_PATIENT_ID), 0);
+		bad |= put_field(f, tmp, "patient_name", dataset_tag(t, n, DICOM_PATIENT_NAME), 0);
+		kids = "series";
+		break;
+	case DATASET_SERIES:
+		bad |= put_field(f, tmp, "uid", dataset_tag(t, n, DICOM_SERIES_UID), 1);
+		bad |= put_field(f, tmp, "sample", n->name, 0);
+		bad |= put_field(f, tmp, "number", dataset_tag(t, n, DICOM_SERIES_NUMBER), 0);
+		bad |= put_field(f, tmp, "modality", dataset_tag(t, n, DICOM_MODALITY), 0);
+		bad |= put_field(f, tmp, "body_part", dataset_tag(t, n, DICOM_BODY_PART), 0);
+		bad |= put_field(f, tmp, "description", dataset_tag(t, n, DICOM_SERIES_DESCRIPTION), 0);
+		kids = "instances";
+		break;
+	default:
+		bad |= put_field(f, tmp, "path", n->name, 1);
+		bad |= put_field(f, tmp, "uid", dataset_tag(t, n, DICOM_SOP_INSTANCE_UID), 0);
+		bad |= put_field(f, tmp, "number", dataset_tag(t, n, DICOM_INSTANCE_NUMBER), 0);
+		break;
+	}
+	if (kids) {
+		bad |= fprintf(f, ",\"%s\":[", kids) < 0;
+		int first = 1;
+		json_object *files = json_object_new_array();
+		for (const struct dataset_node *c = n->child; c && !bad; c = c->next) {
+			if (c->kind == DATASET_FILE) {
+				json_object_array_add(files, jfile(c));
+			} else if (c->kind != DATASET_META) {
+				bad |= !first && fputc(',', f) == EOF;
+				first = 0;
+				bad |= stream_item(f, t, c, tmp) < 0;
+			}
+		}
+		bad |= fputs("],\"files\":", f) < 0;
+		bad |= put_jobj(f, files) < 0;
+		bad |= fputs(",\"counts\":", f) < 0;
+		bad |= put_jobj(f, jcounts(n)) < 0;
+	}
+	bad |= fputs(",\"messages\":", f) < 0;
+	bad |= (n->msgs ? put_jobj(f, jmsgs(n)) : fputs("[]", f)) < 0;
+	bad |= fputc('}', f) == EOF;
+	return bad ? -1 : 0;
+}
+
+/* scan --json, streamed, so that memory does not grow with the output: the levels above a study
+ * with their child array last, each study as stream_item writes it. */
 static int stream_node(FILE *f, const struct dataset_tree *t, const struct dataset_node *n, int depth)
 {
 	if (n->kind == DATASET_STUDY || n->kind == DATASET_SERIES || n->kind == DATASET_INSTANCE) {
-		json_object *o = jnode(t, n);
-		int r = fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), f);
-		json_object_put(o);
-		return r < 0 ? -1 : 0;
+		json_object *tmp = json_object_new_string("");
+		int r = tmp ? stream_item(f, t, n, tmp) : -1;
+		json_object_put(tmp);
+		return r;
 	}
 	json_object *o = json_object_new_object(), *meta = NULL, *files = json_object_new_array();
 	const char *kids = n->kind == DATASET_DATASET ? "subjects" : "studies";

@@ -29,6 +29,18 @@ is "instance UIDs unique" "$(jq '[.. | objects | select(has("uid") and has("path
 is "the same person has the same PatientID in both datasets" \
 	"$(jq -r '[.datasets[].subjects[] | select(.name | startswith("sub-Aniyah")) | .studies[0].patient_id] | unique | join(",")' "$TMP/.stdout")" "SPARC-P001"
 cp "$TMP/.stdout" "$TMP/j2"
+# names that JSON must escape, in the instance fields written without json-c objects: each on its own
+Q=$TMP/q/ds/primary/sub-1/sam-1
+mkdir -p "$Q"
+for odd in 'q"q.dcm' 'b\b.dcm' "$(printf 't\tt.dcm')" "$(printf 'c\001c.dcm')" "$(printf 'u\303\251.dcm')"; do
+	cp "$(ls "$D"/sparc_fhir_breast_dataset/primary/sub-*/sam-1/*.dcm | head -1)" "$Q/$odd"
+done
+run "$SDSFHIR" scan --json "$TMP/q/ds"
+is "names with a quote, a backslash, a tab, a control byte, UTF-8: each path back from the JSON" \
+	"$(jq -r '[.datasets[0].subjects[0].studies[0].series[0].instances[].path] | sort | join("|")' "$TMP/.stdout")" \
+	"$(printf 'sam-1/b\\b.dcm|sam-1/c\001c.dcm|sam-1/q"q.dcm|sam-1/t\tt.dcm|sam-1/u\303\251.dcm')"
+like "... escaped as json-c does" "$out" 'q\\"q.*b\\\\b|b\\\\b.*q\\"q'
+like "... a control byte as \\u00XX" "$out" 'c\\u0001c'
 run "$SDSFHIR" scan --json -j 1 "$D"
 check "one reader thread gives the same JSON" cmp -s "$TMP/.stdout" "$TMP/j2"
 
