@@ -16,6 +16,7 @@
 #include <dcmtk/oflog/oflog.h>
 
 #include <cctype>
+#include <cstddef>
 #include <cerrno>
 #include <cstdlib>
 #include <memory>
@@ -39,9 +40,84 @@
 /* Not inlined, so that every call goes through the symbols (which valgrind replaces as a pair). */
 #define NOINLINE __attribute__((noinline, used))
 
+/* While a header is read (arena_begin .. arena_end, on one thread), dcmtk's ~560 allocations a
+ * file come from a bump arena and their deletes do nothing: malloc and free were 40 % of the
+ * instructions per file. Every object of the read is destroyed before arena_end, which frees the
+ * arena whole. Not in sanitizer builds, so that AddressSanitizer sees every allocation. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA 0
+#else
+#define ARENA 1
+#endif
+#define ARENA_CHUNK 65536
+
+struct arena_chunk {
+	arena_chunk *next;
+	size_t size, used;	/* bytes of data, in use */
+	alignas(16) unsigned char data[1];
+};
+
+static thread_local arena_chunk *arena_head;	/* non-NULL only between arena_begin and arena_end */
+static thread_local bool arena_on;
+
+static void *arena_alloc(std::size_t n)
+{
+	n = (n + 15) & ~(std::size_t)15;
+	arena_chunk *c = arena_head;
+	if (!c || c->size - c->used < n) {
+		std::size_t size = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+		c = static_cast<arena_chunk *>(malloc(offsetof(arena_chunk, data) + size));
+		if (!c)
+			return NULL;
+		c->next = arena_head;
+		c->size = size;
+		c->used = 0;
+		arena_head = c;
+	}
+	void *p = c->data + c->used;
+	c->used += n;
+	return p;
+}
+
+static bool arena_owns(const void *p)
+{
+	for (const arena_chunk *c = arena_head; c; c = c->next)
+		if (static_cast<const unsigned char *>(p) >= c->data && static_cast<const unsigned char *>(p) < c->data + c->size)
+			return true;
+	return false;
+}
+
+static void arena_begin(void)
+{
+	arena_on = ARENA;
+}
+
+static void arena_end(void)
+{
+	arena_on = false;
+	while (arena_head) {
+		arena_chunk *next = arena_head->next;
+		free(arena_head);
+		arena_head = next;
+	}
+}
+
+static void *alloc(std::size_t n)
+{
+	if (n > ALLOC_MAX)
+		return NULL;
+	return arena_on ? arena_alloc(n ? n : 1) : malloc(n ? n : 1);
+}
+
+static void release(void *p)
+{
+	if (p && !(arena_head && arena_owns(p)))
+		free(p);
+}
+
 NOINLINE void *operator new(std::size_t n)
 {
-	void *p = n <= ALLOC_MAX ? malloc(n ? n : 1) : NULL;
+	void *p = alloc(n);
 	if (!p)
 		throw std::bad_alloc();
 	return p;
@@ -54,20 +130,20 @@ NOINLINE void *operator new[](std::size_t n)
 
 NOINLINE void *operator new(std::size_t n, const std::nothrow_t &) noexcept
 {
-	return n <= ALLOC_MAX ? malloc(n ? n : 1) : NULL;
+	return alloc(n);
 }
 
 NOINLINE void *operator new[](std::size_t n, const std::nothrow_t &) noexcept
 {
-	return n <= ALLOC_MAX ? malloc(n ? n : 1) : NULL;
+	return alloc(n);
 }
 
-NOINLINE void operator delete(void *p) noexcept { free(p); }
-NOINLINE void operator delete[](void *p) noexcept { free(p); }
-NOINLINE void operator delete(void *p, std::size_t) noexcept { free(p); }
-NOINLINE void operator delete[](void *p, std::size_t) noexcept { free(p); }
-NOINLINE void operator delete(void *p, const std::nothrow_t &) noexcept { free(p); }
-NOINLINE void operator delete[](void *p, const std::nothrow_t &) noexcept { free(p); }
+NOINLINE void operator delete(void *p) noexcept { release(p); }
+NOINLINE void operator delete[](void *p) noexcept { release(p); }
+NOINLINE void operator delete(void *p, std::size_t) noexcept { release(p); }
+NOINLINE void operator delete[](void *p, std::size_t) noexcept { release(p); }
+NOINLINE void operator delete(void *p, const std::nothrow_t &) noexcept { release(p); }
+NOINLINE void operator delete[](void *p, const std::nothrow_t &) noexcept { release(p); }
 
 extern "C" const struct dicom_tag_info dicom_tag_table[DICOM_TAG_COUNT] = {
 #define DICOM_TAG(id, g, e, kw, name) {g, e, kw, name},
@@ -702,10 +778,15 @@ static int read_header_fd(const char *path, int fd, long size, struct dicom_head
 extern "C" int dicom_read_header(const char *path, struct dicom_header *out, char *err, size_t errlen)
 {
 	try {
-		return read_header(path, out, err, errlen);
+		arena_begin();	/* read_header's objects are all gone when it returns or throws */
+		int st = read_header(path, out, err, errlen);
+		arena_end();
+		return st;
 	} catch (const std::bad_alloc &) {
+		arena_end();
 		seterr(err, errlen, "out of memory reading DICOM header");
 	} catch (...) {
+		arena_end();
 		seterr(err, errlen, "internal error reading DICOM header");
 	}
 	return DICOM_ERR_INTERNAL;
