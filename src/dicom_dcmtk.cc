@@ -241,9 +241,21 @@ static int sniff(int fd, long *skip, char *err, size_t errlen)
  * string; the result is cut to cap) and strip control characters and trailing blanks. */
 static void clean_utf8(OFString &s, bool *had_invalid)
 {
-	OFString out;
 	const unsigned char *p = (const unsigned char *)s.c_str();
-	size_t n = s.length();
+	size_t n = s.length(), plain = 0;
+	while (plain < n && p[plain] >= 0x20 && p[plain] < 0x7f)
+		plain++;
+	if (plain == n) {	/* printable ASCII (most values): only the spaces around it go */
+		size_t end = n, start = 0;
+		while (end > 0 && p[end - 1] == ' ')
+			end--;
+		while (start < end && p[start] == ' ')
+			start++;
+		if (start > 0 || end < n)
+			s = s.substr(start, end - start);
+		return;
+	}
+	OFString out;
 	for (size_t i = 0; i < n;) {
 		unsigned c = p[i];
 		size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
