@@ -15,6 +15,7 @@
 #include <dcmtk/dcmsr/cmr/cid4031e.h>
 #include <dcmtk/oflog/oflog.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstddef>
 #include <cerrno>
@@ -310,12 +311,18 @@ static bool has_identity(DcmDataset *ds)
 	static const DcmTagKey keys[] = {DCM_SOPClassUID, DCM_SOPInstanceUID, DCM_StudyInstanceUID, DCM_SeriesInstanceUID};
 	if (!ds)
 		return false;
-	for (const DcmTagKey &k : keys) {
+	size_t found = 0;	/* one walk of the sorted element list (a search per key starts over each time) */
+	for (DcmObject *o = ds->nextInContainer(NULL); o && found < 4; o = ds->nextInContainer(o)) {
+		if (o->getTag() > keys[found])
+			return false;	/* the list and the keys are in the same order: this one is missing */
+		if (o->getTag() != keys[found])
+			continue;
 		OFString v;
-		if (ds->findAndGetOFString(k, v).bad() || v.empty())
+		if (OFstatic_cast(DcmElement *, o)->getOFString(v, 0).bad() || v.empty())
 			return false;
+		found++;
 	}
-	return true;
+	return found == 4;
 }
 
 static unsigned u16(const unsigned char *b, bool le)
@@ -562,26 +569,33 @@ static OFCondition read_dataset(const char *path, const struct window *w, const 
 	return cond;
 }
 
-/* The top-level elements of ds that dicom_tag_table names, in one walk of its sorted list
- * (a search per tag walks the list from its start each time); NULL where absent. */
+/* Tag t of dicom_tag_table as one number, group first: the order of a dataset's elements. */
+static Uint32 key_of(int t)
+{
+	return (Uint32)dicom_tag_table[t].group << 16 | dicom_tag_table[t].element;
+}
+
+/* The top-level elements of ds that dicom_tag_table names, NULL where absent: one merge of the
+ * dataset's sorted element list with the table's tags in key order (a search per tag walked the
+ * list from its start each time). */
 static void dataset_elements(DcmDataset *ds, DcmElement *els[DICOM_TAG_COUNT])
 {
-	Uint32 last = 0;
-	for (int t = 0; t < DICOM_TAG_COUNT; t++) {
+	for (int t = 0; t < DICOM_TAG_COUNT; t++)
 		els[t] = NULL;
-		Uint32 k = (Uint32)dicom_tag_table[t].group << 16 | dicom_tag_table[t].element;
-		if (k > last)
-			last = k;
-	}
-	for (DcmObject *o = ds->nextInContainer(NULL); o; o = ds->nextInContainer(o)) {
-		Uint32 k = (Uint32)o->getGTag() << 16 | o->getETag();
-		if (k > last)
-			break;	/* the list is sorted by tag */
+	static int order[DICOM_TAG_COUNT];	/* the table's tags by key (built once: the table is constant) */
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, [] {
 		for (int t = 0; t < DICOM_TAG_COUNT; t++)
-			if (k == ((Uint32)dicom_tag_table[t].group << 16 | dicom_tag_table[t].element)) {
-				els[t] = OFstatic_cast(DcmElement *, o);
-				break;
-			}
+			order[t] = t;
+		std::sort(order, order + DICOM_TAG_COUNT, [](int a, int b) { return key_of(a) < key_of(b); });
+	});
+	int next = 0;	/* both sorted: one merge */
+	for (DcmObject *o = ds->nextInContainer(NULL); o && next < DICOM_TAG_COUNT; o = ds->nextInContainer(o)) {
+		Uint32 k = (Uint32)o->getGTag() << 16 | o->getETag();
+		while (next < DICOM_TAG_COUNT && key_of(order[next]) < k)
+			next++;
+		if (next < DICOM_TAG_COUNT && key_of(order[next]) == k)
+			els[order[next++]] = OFstatic_cast(DcmElement *, o);
 	}
 }
 
