@@ -376,18 +376,25 @@ struct window {
 	unsigned char buf[65536];
 };
 
-/* n (<= 12) bytes at pos into out; false past the end of the file. */
-static bool window_get(struct window *w, long pos, unsigned char *out, long n)
+/* The window moved to pos, for n bytes; false past the end of the file. */
+static __attribute__((noinline)) bool window_move(struct window *w, long pos, long n)
 {
 	if (pos < 0 || pos + n > w->size)
 		return false;
-	if (pos < w->at || pos + n > w->at + w->len) {
-		ssize_t r = pread(w->fd, w->buf, sizeof w->buf, pos);
-		if (r < n)
-			return false;
-		w->at = pos;
-		w->len = r;
-	}
+	ssize_t r = pread(w->fd, w->buf, sizeof w->buf, pos);
+	if (r < n)
+		return false;
+	w->at = pos;
+	w->len = r;
+	return true;
+}
+
+/* n (<= 12) bytes at pos into out; false past the end of the file. Inline: the walk calls it two
+ * or three times an element, and the bytes are in the window nearly always. */
+static inline bool window_get(struct window *w, long pos, unsigned char *out, long n)
+{
+	if ((pos < w->at || pos + n > w->at + w->len) && !window_move(w, pos, n))
+		return false;
 	memcpy(out, w->buf + (pos - w->at), (size_t)n);
 	return true;
 }
@@ -755,11 +762,11 @@ static int read_header_fd(const char *path, int fd, long size, struct dicom_head
 			DcmElement *el = els[t];
 			if (!el)
 				continue;
-			if (el->getLength() > VALUE_MAX) {
+			if (el->getLengthField() > VALUE_MAX) {
 				if (!out->warning[0])	/* left on disk: never loaded */
 					snprintf(out->warning, sizeof out->warning, "%s (%04X,%04X) claims %lu bytes: too long, "
 					         "left out", dicom_tag_table[t].name, dicom_tag_table[t].group,
-					         dicom_tag_table[t].element, (unsigned long)el->getLength());
+					         dicom_tag_table[t].element, (unsigned long)el->getLengthField());
 				continue;
 			}
 			found = el->getOFStringArray(v).good();
