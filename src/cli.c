@@ -362,10 +362,11 @@ static int stream_tree(FILE *f, const struct dataset_tree *t)
 	return bad ? -1 : 0;
 }
 
+#define PRINT_FLAGS (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
+
 static int print_json(json_object *o)
 {
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-							  JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *s = json_object_to_json_string_ext(o, PRINT_FLAGS);
 	int r = puts(s) < 0 ? -1 : 0;
 	json_object_put(o);
 	return r;
@@ -692,10 +693,15 @@ int cli_fhir(int argc, char **argv)
 		return rc;
 	}
 	size_t skipped = 0;
-	json_object *out = fc.resource ? fhir_resources(&fc, &skipped)
-				       : fhir_bundle_build(fc.tree, fc.studies, fc.nstudies, NULL, &fc.fo, &skipped);
+	int bad;
+	if (fc.resource) {
+		bad = print_json(fhir_resources(&fc, &skipped)) < 0;
+	} else {	/* the Bundle, written as it is made: memory does not grow with it */
+		bad = fhir_bundle_write(stdout, PRINT_FLAGS, fc.tree, fc.studies, fc.nstudies, &fc.fo, &skipped) < 0 ||
+		      putchar('\n') == EOF;
+	}
 	rc = fc.errors || skipped || !fc.nstudies ? CLI_EXIT_PARTIAL : CLI_EXIT_OK;
-	if (print_json(out) < 0)
+	if (bad)
 		rc = CLI_EXIT_FATAL;
 	fhir_done(&fc);
 	if (fflush(stdout) != 0)

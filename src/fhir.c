@@ -917,6 +917,52 @@ void fhir_study_strip_instances(json_object *study)
 		json_object_object_del(json_object_array_get_idx(series, i), "instance");
 }
 
+/* Study's entries for a transaction Bundle: its Patient's (*patient NULL when seen has that
+ * Patient already, or want_patient is 0) and its own (*study). 1; 0 for a StudyInstanceUID seen
+ * already (one ImagingStudy); -1 when it goes into no Bundle (reported through opts->warn). */
+static int bundle_entries(const struct dataset_tree *tree, const struct dataset_node *study, int slim,
+			  const struct fhir_opts *opts, json_object *seen, int want_patient, json_object **patient,
+			  json_object **study_entry)
+{
+	char system[1024], value[1024], key[2100], full[64], uuid[37];
+	char skey[300], sfull[64], url[400], err[512];
+	*patient = *study_entry = NULL;
+	snprintf(skey, sizeof skey, "ImagingStudy|%s", study->name);
+	if (json_object_object_get_ex(seen, skey, NULL))
+		return 0;	/* the same study through another folder: it is one ImagingStudy */
+	json_object_object_add(seen, skey, NULL);
+	fhir_patient_identifier(tree, study, opts, system, sizeof system, value, sizeof value);
+	snprintf(key, sizeof key, "Patient|%s|%s", system, value);
+	fhir_uuid5(key, uuid);
+	snprintf(full, sizeof full, "urn:uuid:%s", uuid);
+	json_object *ref = json_object_new_object();
+	add_str(ref, "reference", full);
+	json_object *st = fhir_study_build(tree, study, ref, opts, err, sizeof err);
+	if (!st) {
+		warn(opts, study, "left out of the Bundle: %s", err);
+		return -1;
+	}
+	if (slim)
+		fhir_study_strip_instances(st);
+	char *cond = fhir_patient_condition(tree, study, opts, err, sizeof err);
+	if (!cond) {
+		warn(opts, study, "left out of the Bundle: %s", err);
+		json_object_put(st);
+		return -1;
+	}
+	if (!json_object_object_get_ex(seen, key, NULL)) {
+		json_object_object_add(seen, key, NULL);
+		if (want_patient)
+			*patient = entry(full, fhir_patient_build(tree, study, opts), "POST", "Patient", cond);
+	}
+	free(cond);
+	fhir_uuid5(skey, uuid);
+	snprintf(sfull, sizeof sfull, "urn:uuid:%s", uuid);
+	fhir_study_search(study->name, url, sizeof url);
+	*study_entry = entry(sfull, st, "PUT", url, NULL);
+	return 1;
+}
+
 json_object *fhir_bundle_build(const struct dataset_tree *tree, const struct dataset_node *const *studies, size_t n,
 			       const unsigned char *slim, const struct fhir_opts *opts, size_t *skipped)
 {
@@ -927,44 +973,13 @@ json_object *fhir_bundle_build(const struct dataset_tree *tree, const struct dat
 	add_str(b, "type", "transaction");
 	*skipped = 0;
 	for (size_t i = 0; i < n; i++) {
-		char system[1024], value[1024], key[2100], full[64], uuid[37];
-		char skey[300], sfull[64], url[400];
-		snprintf(skey, sizeof skey, "ImagingStudy|%s", studies[i]->name);
-		if (json_object_object_get_ex(seen, skey, NULL))
-			continue;	/* the same study through another folder: it is one ImagingStudy */
-		json_object_object_add(seen, skey, NULL);
-		fhir_patient_identifier(tree, studies[i], opts, system, sizeof system, value, sizeof value);
-		snprintf(key, sizeof key, "Patient|%s|%s", system, value);
-		fhir_uuid5(key, uuid);
-		snprintf(full, sizeof full, "urn:uuid:%s", uuid);
-		json_object *ref = json_object_new_object();
-		add_str(ref, "reference", full);
-		char err[512];
-		json_object *st = fhir_study_build(tree, studies[i], ref, opts, err, sizeof err);
-		if (!st) {
-			warn(opts, studies[i], "left out of the Bundle: %s", err);
-			(*skipped)++;
-			continue;
-		}
-		if (slim && slim[i])
-			fhir_study_strip_instances(st);
-		char *cond = fhir_patient_condition(tree, studies[i], opts, err, sizeof err);
-		if (!cond) {
-			warn(opts, studies[i], "left out of the Bundle: %s", err);
-			(*skipped)++;
-			json_object_put(st);
-			continue;
-		}
-		if (!json_object_object_get_ex(seen, key, NULL)) {
-			json_object_object_add(seen, key, NULL);
-			json_object_array_add(entries, entry(full, fhir_patient_build(tree, studies[i], opts), "POST",
-							     "Patient", cond));
-		}
-		free(cond);
-		fhir_uuid5(skey, uuid);
-		snprintf(sfull, sizeof sfull, "urn:uuid:%s", uuid);
-		fhir_study_search(studies[i]->name, url, sizeof url);
-		json_object_array_add(study_entries, entry(sfull, st, "PUT", url, NULL));
+		json_object *p, *st;
+		int r = bundle_entries(tree, studies[i], slim && slim[i], opts, seen, 1, &p, &st);
+		*skipped += r < 0;
+		if (p)
+			json_object_array_add(entries, p);
+		if (st)
+			json_object_array_add(study_entries, st);
 	}
 	for (size_t i = 0; i < json_object_array_length(study_entries); i++)
 		json_object_array_add(entries, json_object_get(json_object_array_get_idx(study_entries, i)));
@@ -972,6 +987,57 @@ json_object *fhir_bundle_build(const struct dataset_tree *tree, const struct dat
 	json_object_put(seen);
 	json_object_object_add(b, "entry", entries);
 	return b;
+}
+
+/* Entry e of a Bundle being written: as json-c pretty-prints it at that depth; e freed. */
+static int write_entry(FILE *f, json_object *e, int flags, int *first)
+{
+	const char *s = json_object_to_json_string_ext(e, flags);
+	int bad = fputs(*first ? "{\n  \"resourceType\": \"Bundle\",\n  \"type\": \"transaction\",\n  \"entry\": [\n    "
+			       : ",\n    ", f) < 0;
+	*first = 0;
+	for (const char *p = s; *p && !bad; p++)
+		bad = fputc(*p, f) == EOF || (*p == '\n' && fputs("    ", f) < 0);
+	json_object_put(e);
+	return bad ? -1 : 0;
+}
+
+int fhir_bundle_write(FILE *f, int flags, const struct dataset_tree *tree, const struct dataset_node *const *studies,
+		      size_t n, const struct fhir_opts *opts, size_t *skipped)
+{
+	unsigned char *ok = calloc(n ? n : 1, 1);
+	json_object *seen = json_object_new_object();
+	int first = 1, bad = !ok || !seen;
+	struct fhir_opts quiet = *opts;	/* the second pass says nothing the first did not */
+	quiet.warn = NULL;
+	*skipped = 0;
+	for (size_t i = 0; i < n && !bad; i++) {	/* the Patients, as fhir_bundle_build puts them first */
+		json_object *p, *st;
+		int r = bundle_entries(tree, studies[i], 0, opts, seen, 1, &p, &st);
+		*skipped += r < 0;
+		ok[i] = r > 0;
+		json_object_put(st);
+		if (p)
+			bad |= write_entry(f, p, flags, &first) < 0;
+	}
+	json_object_put(seen);
+	seen = json_object_new_object();
+	for (size_t i = 0; i < n && !bad && seen; i++) {	/* then each study: made, written, freed */
+		json_object *p, *st;
+		if (ok[i] && bundle_entries(tree, studies[i], 0, &quiet, seen, 0, &p, &st) > 0)
+			bad |= write_entry(f, st, flags, &first) < 0;
+	}
+	json_object_put(seen);
+	free(ok);
+	if (!bad && first) {	/* no entry at all: json-c's own empty Bundle */
+		size_t none;
+		json_object *b = fhir_bundle_build(tree, studies, 0, NULL, opts, &none);
+		bad = fputs(json_object_to_json_string_ext(b, flags), f) < 0;
+		json_object_put(b);
+	} else if (!bad) {
+		bad = fputs("\n  ]\n}", f) < 0;
+	}
+	return bad ? -1 : 0;
 }
 
 /* ---- NDJSON for bulk import ---- */

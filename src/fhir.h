@@ -120,6 +120,13 @@ void fhir_study_strip_instances(json_object *study);
 json_object *fhir_bundle_build(const struct dataset_tree *t, const struct dataset_node *const *studies, size_t n,
 			       const unsigned char *slim, const struct fhir_opts *opts, size_t *skipped);
 
+/* The Bundle of fhir_bundle_build (without slim), written to f as json-c would write it with
+ * flags (pretty-printed and spaced: JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED, and any
+ * others) while it is made: the Patients, then each study built, written and
+ * freed, so memory stays that of one study. 0, or -1 on a write error. */
+int fhir_bundle_write(FILE *f, int flags, const struct dataset_tree *t, const struct dataset_node *const *studies,
+		      size_t n, const struct fhir_opts *opts, size_t *skipped);
+
 /* The ids a study's resources get in NDJSON exports (and the urn:uuid of their Bundle entries):
  * UUID v5 of "Patient|<system>|<value>" and of "ImagingStudy|<StudyInstanceUID>". */
 void fhir_patient_uuid(const struct dataset_tree *t, const struct dataset_node *study, const struct fhir_opts *opts,
