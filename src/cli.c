@@ -208,85 +208,122 @@ static json_object *jcounts(const struct dataset_node *n)
 
 #define JFLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
-/* o as json-c writes it, then o freed. */
-static int put_jobj(FILE *f, json_object *o)
+struct jout {			/* scan --json's studies go out through this buffer: a study has
+				   many small pieces, and a stdio call each cost more than the rest */
+	FILE *f;
+	size_t len;
+	int bad;		/* a write failed */
+	char buf[65536];
+};
+
+static void jo_put(struct jout *o, const char *p, size_t n)
 {
-	int r = fputs(json_object_to_json_string_ext(o, JFLAGS), f);
-	json_object_put(o);
-	return r < 0 ? -1 : 0;
+	if (o->len + n > sizeof o->buf) {
+		o->bad |= fwrite(o->buf, 1, o->len, o->f) != o->len;
+		o->len = 0;
+		if (n > sizeof o->buf) {
+			o->bad |= fwrite(p, 1, n, o->f) != n;
+			return;
+		}
+	}
+	memcpy(o->buf + o->len, p, n);
+	o->len += n;
 }
 
-/* ,"key": and v as a JSON string (null for NULL), escaped by json-c through tmp, one string
- * object used again and again (an object per value cost more than the rest of a reopen). */
-static int put_field(FILE *f, json_object *tmp, const char *key, const char *v, int first)
+static void jo_str(struct jout *o, const char *s)
 {
-	if (fputs(first ? "{\"" : ",\"", f) < 0 || fputs(key, f) < 0 || fputs("\":", f) < 0)
-		return -1;
-	if (!v)
-		return fputs("null", f) < 0 ? -1 : 0;
+	jo_put(o, s, strlen(s));
+}
+
+/* obj as json-c writes it, then obj freed. */
+static void put_jobj(struct jout *o, json_object *obj)
+{
+	jo_str(o, json_object_to_json_string_ext(obj, JFLAGS));
+	json_object_put(obj);
+}
+
+/* ,"key": and v as a JSON string (null for NULL); one with anything to escape goes through tmp,
+ * one json-c string used again and again, so that json-c does the escaping. */
+static void put_field(struct jout *o, json_object *tmp, const char *key, const char *v, int first)
+{
+	jo_str(o, first ? "{\"" : ",\"");
+	jo_str(o, key);
+	jo_str(o, "\":");
+	if (!v) {
+		jo_str(o, "null");
+		return;
+	}
 	size_t n = 0;
 	while (v[n] && v[n] != '"' && v[n] != '\\' && (unsigned char)v[n] >= 0x20)
 		n++;
-	if (!v[n])	/* nothing to escape (the common case): as json-c would write it */
-		return putc('"', f) == EOF || fwrite(v, 1, n, f) != n || putc('"', f) == EOF ? -1 : 0;
+	if (!v[n]) {	/* nothing to escape (the common case): as json-c would write it */
+		jo_put(o, "\"", 1);
+		jo_put(o, v, n);
+		jo_put(o, "\"", 1);
+		return;
+	}
 	json_object_set_string(tmp, v);
-	return fputs(json_object_to_json_string_ext(tmp, JFLAGS), f) < 0 ? -1 : 0;
+	jo_str(o, json_object_to_json_string_ext(tmp, JFLAGS));
 }
 
 /* A study, series or instance: its fields, its children's array (studies: "series", series:
  * "instances"), then files and counts (not for an instance) and messages, in that order, as
  * documented in sdsfhir(1); written as it goes. */
-static int stream_item(FILE *f, const struct dataset_tree *t, const struct dataset_node *n, json_object *tmp)
+static void stream_item(struct jout *o, const struct dataset_tree *t, const struct dataset_node *n, json_object *tmp)
 {
-	int bad = 0;
 	const char *kids = NULL;
 	switch (n->kind) {
 	case DATASET_STUDY:
-		bad |= put_field(f, tmp, "uid", n->name, 1);
-		bad |= put_field(f, tmp, "date", dataset_tag(t, n, DICOM_STUDY_DATE), 0);
-		bad |= put_field(f, tmp, "time", dataset_tag(t, n, DICOM_STUDY_TIME), 0);
-		bad |= put_field(f, tmp, "description", dataset_tag(t, n, DICOM_STUDY_DESCRIPTION), 0);
-		bad |= put_field(f, tmp, "patient_id", dataset_tag(t, n, DICOM_PATIENT_ID), 0);
-		bad |= put_field(f, tmp, "patient_name", dataset_tag(t, n, DICOM_PATIENT_NAME), 0);
+		put_field(o, tmp, "uid", n->name, 1);
+		put_field(o, tmp, "date", dataset_tag(t, n, DICOM_STUDY_DATE), 0);
+		put_field(o, tmp, "time", dataset_tag(t, n, DICOM_STUDY_TIME), 0);
+		put_field(o, tmp, "description", dataset_tag(t, n, DICOM_STUDY_DESCRIPTION), 0);
+		put_field(o, tmp, "patient_id", dataset_tag(t, n, DICOM_PATIENT_ID), 0);
+		put_field(o, tmp, "patient_name", dataset_tag(t, n, DICOM_PATIENT_NAME), 0);
 		kids = "series";
 		break;
 	case DATASET_SERIES:
-		bad |= put_field(f, tmp, "uid", dataset_tag(t, n, DICOM_SERIES_UID), 1);
-		bad |= put_field(f, tmp, "sample", n->name, 0);
-		bad |= put_field(f, tmp, "number", dataset_tag(t, n, DICOM_SERIES_NUMBER), 0);
-		bad |= put_field(f, tmp, "modality", dataset_tag(t, n, DICOM_MODALITY), 0);
-		bad |= put_field(f, tmp, "body_part", dataset_tag(t, n, DICOM_BODY_PART), 0);
-		bad |= put_field(f, tmp, "description", dataset_tag(t, n, DICOM_SERIES_DESCRIPTION), 0);
+		put_field(o, tmp, "uid", dataset_tag(t, n, DICOM_SERIES_UID), 1);
+		put_field(o, tmp, "sample", n->name, 0);
+		put_field(o, tmp, "number", dataset_tag(t, n, DICOM_SERIES_NUMBER), 0);
+		put_field(o, tmp, "modality", dataset_tag(t, n, DICOM_MODALITY), 0);
+		put_field(o, tmp, "body_part", dataset_tag(t, n, DICOM_BODY_PART), 0);
+		put_field(o, tmp, "description", dataset_tag(t, n, DICOM_SERIES_DESCRIPTION), 0);
 		kids = "instances";
 		break;
 	default:
-		bad |= put_field(f, tmp, "path", n->name, 1);
-		bad |= put_field(f, tmp, "uid", dataset_tag(t, n, DICOM_SOP_INSTANCE_UID), 0);
-		bad |= put_field(f, tmp, "number", dataset_tag(t, n, DICOM_INSTANCE_NUMBER), 0);
+		put_field(o, tmp, "path", n->name, 1);
+		put_field(o, tmp, "uid", dataset_tag(t, n, DICOM_SOP_INSTANCE_UID), 0);
+		put_field(o, tmp, "number", dataset_tag(t, n, DICOM_INSTANCE_NUMBER), 0);
 		break;
 	}
 	if (kids) {
-		bad |= fprintf(f, ",\"%s\":[", kids) < 0;
+		jo_str(o, ",\"");
+		jo_str(o, kids);
+		jo_str(o, "\":[");
 		int first = 1;
 		json_object *files = json_object_new_array();
-		for (const struct dataset_node *c = n->child; c && !bad; c = c->next) {
+		for (const struct dataset_node *c = n->child; c && !o->bad; c = c->next) {
 			if (c->kind == DATASET_FILE) {
 				json_object_array_add(files, jfile(c));
 			} else if (c->kind != DATASET_META) {
-				bad |= !first && fputc(',', f) == EOF;
+				if (!first)
+					jo_put(o, ",", 1);
 				first = 0;
-				bad |= stream_item(f, t, c, tmp) < 0;
+				stream_item(o, t, c, tmp);
 			}
 		}
-		bad |= fputs("],\"files\":", f) < 0;
-		bad |= put_jobj(f, files) < 0;
-		bad |= fputs(",\"counts\":", f) < 0;
-		bad |= put_jobj(f, jcounts(n)) < 0;
+		jo_str(o, "],\"files\":");
+		put_jobj(o, files);
+		jo_str(o, ",\"counts\":");
+		put_jobj(o, jcounts(n));
 	}
-	bad |= fputs(",\"messages\":", f) < 0;
-	bad |= (n->msgs ? put_jobj(f, jmsgs(n)) : fputs("[]", f)) < 0;
-	bad |= fputc('}', f) == EOF;
-	return bad ? -1 : 0;
+	jo_str(o, ",\"messages\":");
+	if (n->msgs)
+		put_jobj(o, jmsgs(n));
+	else
+		jo_str(o, "[]");
+	jo_put(o, "}", 1);
 }
 
 /* scan --json, streamed, so that memory does not grow with the output: the levels above a study
@@ -295,9 +332,18 @@ static int stream_node(FILE *f, const struct dataset_tree *t, const struct datas
 {
 	if (n->kind == DATASET_STUDY || n->kind == DATASET_SERIES || n->kind == DATASET_INSTANCE) {
 		json_object *tmp = json_object_new_string("");
-		int r = tmp ? stream_item(f, t, n, tmp) : -1;
+		struct jout *o = malloc(sizeof *o);
+		int bad = !tmp || !o;
+		if (!bad) {
+			o->f = f;
+			o->len = 0;
+			o->bad = 0;
+			stream_item(o, t, n, tmp);
+			bad = o->bad || fwrite(o->buf, 1, o->len, f) != o->len;
+		}
+		free(o);
 		json_object_put(tmp);
-		return r;
+		return bad ? -1 : 0;
 	}
 	json_object *o = json_object_new_object(), *meta = NULL, *files = json_object_new_array();
 	const char *kids = n->kind == DATASET_DATASET ? "subjects" : "studies";
