@@ -34,18 +34,23 @@ struct dsin {			/* one dataset named by the inputs */
 	int whole;
 };
 
-struct filemeta {		/* of each file to read: 16 bytes */
-	uint64_t stamp;		/* cache_stamp() of its size, times and inode */
+struct filemeta {		/* of each file to read: 32 bytes */
+	uint64_t stamp;		/* cache_stamp() of its size, times and inode (when later is 0) */
+	uint64_t cached;	/* hit: the stamp the scan cache has for it; it counts only if equal */
 	uint32_t msg;		/* its error, skip reason or warning */
+	int16_t staterr;	/* later STAT_FAILED: the errno */
 	int8_t status;		/* enum dicom_status, once read; -1 before */
-	uint8_t hit;		/* taken from the scan cache (when later: if its stamp still matches) */
-	uint8_t later;		/* a regular file by its folder entry, not stat'ed yet: read_one does,
-				   on the reader threads, and stamp is the cache's until then */
+	uint8_t hit;		/* taken from the scan cache (see cached) */
+	uint8_t later;		/* enum stat_later: a regular file by its folder entry is stat'ed by the
+				   stat threads (stat_files) while the cache is read */
 };
+
+enum stat_later { STAT_DONE, STAT_LATER, STAT_FAILED, STAT_SPECIAL };
 
 struct dscache {		/* the scan cache of one dataset */
 	struct dataset_node *ds;
 	long entries;		/* in the cache file; -1: none, or not trusted */
+	size_t first, last;	/* its files: s->files[first .. last) */
 };
 
 struct scan {
@@ -57,6 +62,7 @@ struct scan {
 	size_t ncaches;
 	atomic_size_t cached;
 	atomic_size_t next, done;
+	atomic_size_t next_stat;	/* stat_files' next file */
 	pthread_mutex_t lock;
 	const struct dataset_scan_opts *opts;
 	int oom;
@@ -467,7 +473,7 @@ static int add_file(struct scan *s, struct dataset_node *n, const struct stat *s
 		s->meta = m;
 		s->capfiles = cap;
 	}
-	s->meta[s->nfiles] = (struct filemeta){st ? stamp_of(st) : 0, 0, -1, 0, !st};
+	s->meta[s->nfiles] = (struct filemeta){st ? stamp_of(st) : 0, 0, 0, 0, -1, 0, st ? STAT_DONE : STAT_LATER};
 	s->files[s->nfiles++] = n;
 	if (n->parent)
 		n->parent->nchildren++;	/* files found, for the outline; finish() recounts */
@@ -902,8 +908,8 @@ static void match_entry(void *ctx, const char *rel, const struct cache_entry *e)
 		cache_key(s->files[k], key, sizeof key);
 		if (strcmp(key, rel) != 0)
 			continue;
-		if (m->hit || (!m->later && e->stamp != m->stamp))
-			return;
+		if (m->hit)
+			return;	/* its stamp is compared once every file is stat'ed (settle_hits) */
 		uint32_t *tags = e->tags ? share_tags(s, s->files[k], e->tags) : NULL;
 		if (e->tags && !tags) {
 			s->oom = 1;
@@ -913,17 +919,18 @@ static void match_entry(void *ctx, const char *rel, const struct cache_entry *e)
 		m->hit = 1;
 		m->status = (int8_t)e->status;
 		m->msg = e->msg;
-		if (m->later)
-			m->stamp = e->stamp;	/* read_one compares it with the file's */
+		m->cached = e->stamp;
 		return;
 	}
 }
 
-/* Read the scan cache of dataset c, whose files are s->files[first ..]: the files it still
- * describes take their entries (read_one then does not read them). */
-static void apply_cache(struct scan *s, struct dscache *c, size_t first)
+/* Read the scan cache of dataset c: its files take their entries, to stand if their stamps
+ * still match (settle_hits); read_one then does not read them. Runs beside stat_files, and
+ * touches none of the fields that does. */
+static void apply_cache(struct scan *s, struct dscache *c)
 {
-	struct matcher mt = {s, first, s->nfiles - first, NULL, NULL, 16};
+	size_t first = c->first;
+	struct matcher mt = {s, first, c->last - first, NULL, NULL, 16};
 	while (mt.nslots < mt.n + mt.n / 4)
 		mt.nslots *= 2;
 	mt.slots = calloc(mt.nslots, sizeof *mt.slots);
@@ -945,7 +952,7 @@ static void apply_cache(struct scan *s, struct dscache *c, size_t first)
 	}
 	c->entries = cache_read(s->opts->cache_dir, c->ds->path, s->tree->pool, match_entry, &mt, note, sizeof note);
 	if (c->entries < 0) {	/* not to be trusted after all: nothing taken from it */
-		for (size_t k = first; k < s->nfiles; k++) {
+		for (size_t k = first; k < c->last; k++) {
 			if (s->meta[k].hit) {
 				s->meta[k].hit = 0;
 				s->meta[k].status = -1;
@@ -961,28 +968,48 @@ static void apply_cache(struct scan *s, struct dscache *c, size_t first)
 	free(mt.hashes);
 }
 
-/* The stat that the walk left to the readers (filemeta.later): the file's stamp, and a cache
- * entry taken for it kept only if the stamp still matches. -1, with the file's status and its
- * reason in err, when it is gone or no longer a regular file. */
-static int stat_later(struct dataset_node *f, struct filemeta *m, char *err, size_t errlen)
+/* The stats that the walk left (filemeta.later), on a thread of their own while the cache is
+ * read: each file's stamp, or why it has none. Touches only stamp, later and staterr. */
+static void *stat_files(void *arg)
 {
-	char path[PATH_MAX];
-	struct stat st;
-	int bad = dataset_node_path(f, path, sizeof path) < 0 ? ENAMETOOLONG : stat(path, &st) != 0 ? errno : 0;
-	uint64_t now = bad ? 0 : stamp_of(&st);
-	m->later = 0;
-	if (bad || !S_ISREG(st.st_mode) || now != m->stamp) {
-		m->hit = 0;	/* changed since the cache: read again */
-		f->tags = NULL;
-		f->sop = f->number = 0;
+	struct scan *s = arg;
+	for (;;) {
+		size_t i = atomic_fetch_add(&s->next_stat, 1);
+		if (i >= s->nfiles || cancelled(s))
+			break;
+		struct filemeta *m = &s->meta[i];
+		if (m->later != STAT_LATER)
+			continue;
+		char path[PATH_MAX];
+		struct stat st;
+		int e = dataset_node_path(s->files[i], path, sizeof path) < 0 ? ENAMETOOLONG : stat(path, &st) != 0 ? errno : 0;
+		if (e) {
+			m->staterr = (int16_t)e;
+			m->later = STAT_FAILED;
+		} else if (!S_ISREG(st.st_mode)) {
+			m->later = STAT_SPECIAL;	/* changed since the listing */
+		} else {
+			m->stamp = stamp_of(&st);
+			m->later = STAT_DONE;
+		}
 	}
-	m->stamp = now;
-	if (bad || !S_ISREG(st.st_mode)) {
-		m->status = bad ? DICOM_ERR_IO : DICOM_SKIP_SPECIAL;
-		snprintf(err, errlen, "%s", bad ? strerror(bad) : "not a regular file: ignored");
-		return -1;
+	return NULL;
+}
+
+/* Once every file is stat'ed and every cache read: a cache entry stands only for a file whose
+ * stamp is still the one it was read with. */
+static void settle_hits(struct scan *s)
+{
+	for (size_t i = 0; i < s->nfiles; i++) {
+		struct filemeta *m = &s->meta[i];
+		if (m->hit && (m->later != STAT_DONE || m->cached != m->stamp)) {
+			m->hit = 0;	/* changed since the cache: read again */
+			m->status = -1;
+			m->msg = 0;
+			s->files[i]->tags = NULL;
+			s->files[i]->sop = s->files[i]->number = 0;
+		}
 	}
-	return 0;
 }
 
 static void read_one(struct scan *s, size_t i, struct dicom_header *h)
@@ -991,8 +1018,9 @@ static void read_one(struct scan *s, size_t i, struct dicom_header *h)
 	struct filemeta *m = &s->meta[i];
 	char path[PATH_MAX], err[512];
 	int st;
-	if (m->later && stat_later(f, m, err, sizeof err) < 0) {
-		st = m->status;
+	if (m->later == STAT_FAILED || m->later == STAT_SPECIAL) {
+		st = m->later == STAT_FAILED ? DICOM_ERR_IO : DICOM_SKIP_SPECIAL;
+		snprintf(err, sizeof err, "%s", m->later == STAT_FAILED ? strerror(m->staterr) : "not a regular file: ignored");
 	} else if (m->hit) {
 		st = m->status;
 		atomic_fetch_add(&s->cached, 1);
@@ -1135,6 +1163,25 @@ static void read_all(struct scan *s)
 	worker(s);
 	for (int i = 0; i < started; i++)
 		pthread_join(tid[i], NULL);
+}
+
+/* The stats the walk left, on threads, while this thread reads the scan caches; then which
+ * cache entries stand. */
+static void stat_and_match(struct scan *s)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int n = s->opts && s->opts->threads > 0 ? s->opts->threads : (int)(ncpu > 0 ? ncpu : 1);
+	pthread_t tid[16];
+	int started = 0;
+	for (int i = 0; i < n && i < 16 && s->nfiles; i++)
+		if (pthread_create(&tid[started], NULL, stat_files, s) == 0)
+			started++;
+	for (size_t c = 0; c < s->ncaches && !s->oom; c++)
+		apply_cache(s, &s->caches[c]);
+	stat_files(s);	/* then help */
+	for (int i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	settle_hits(s);
 }
 
 /* ---- the outline: datasets and subjects while the scan runs ---- */
@@ -1684,14 +1731,18 @@ struct dataset_tree *dataset_scan(const char *const *paths, size_t npaths,
 	for (size_t i = 0; i < nins && !s.oom && !cancelled(&s); i++) {
 		size_t first = s.nfiles, ncaches = s.ncaches;
 		scan_dataset(&s, &ins[i]);
-		if (s.ncaches > ncaches && !s.oom && !cancelled(&s))
-			apply_cache(&s, &s.caches[s.ncaches - 1], first);
+		if (s.ncaches > ncaches) {
+			s.caches[s.ncaches - 1].first = first;
+			s.caches[s.ncaches - 1].last = s.nfiles;
+		}
 	}
 	if (opts && opts->outline && !s.oom && !cancelled(&s)) {	/* everything found: the whole outline */
 		pthread_mutex_lock(&s.lock);
 		outline_publish(&s);
 		pthread_mutex_unlock(&s.lock);
 	}
+	if (!s.oom && !cancelled(&s))
+		stat_and_match(&s);
 	for (size_t i = 0; i < nins; i++) {
 		for (size_t j = 0; j < ins[i].nfilters; j++) {
 			free(ins[i].filters[j].subject);
