@@ -328,22 +328,15 @@ static void stream_item(struct jout *o, const struct dataset_tree *t, const stru
 
 /* scan --json, streamed, so that memory does not grow with the output: the levels above a study
  * with their child array last, each study as stream_item writes it. */
-static int stream_node(FILE *f, const struct dataset_tree *t, const struct dataset_node *n, int depth)
+static int stream_node(struct jout *jo, json_object *tmp, const struct dataset_tree *t, const struct dataset_node *n,
+		       int depth)
 {
+	FILE *f = jo->f;
 	if (n->kind == DATASET_STUDY || n->kind == DATASET_SERIES || n->kind == DATASET_INSTANCE) {
-		json_object *tmp = json_object_new_string("");
-		struct jout *o = malloc(sizeof *o);
-		int bad = !tmp || !o;
-		if (!bad) {
-			o->f = f;
-			o->len = 0;
-			o->bad = 0;
-			stream_item(o, t, n, tmp);
-			bad = o->bad || fwrite(o->buf, 1, o->len, f) != o->len;
-		}
-		free(o);
-		json_object_put(tmp);
-		return bad ? -1 : 0;
+		stream_item(jo, t, n, tmp);
+		jo->bad |= fwrite(jo->buf, 1, jo->len, f) != jo->len;	/* before the levels above write again */
+		jo->len = 0;
+		return jo->bad ? -1 : 0;
 	}
 	json_object *o = json_object_new_object(), *meta = NULL, *files = json_object_new_array();
 	const char *kids = n->kind == DATASET_DATASET ? "subjects" : "studies";
@@ -373,7 +366,7 @@ static int stream_node(FILE *f, const struct dataset_tree *t, const struct datas
 		first = 0;
 		if (c->kind == DATASET_STUDY)
 			bad |= fprintf(f, "%*s", depth * 2 + 2, "") < 0;
-		bad |= stream_node(f, t, c, depth + 1) < 0;
+		bad |= stream_node(jo, tmp, t, c, depth + 1) < 0;
 	}
 	bad |= fputs("]}", f) < 0;
 	return bad ? -1 : 0;
@@ -381,6 +374,16 @@ static int stream_node(FILE *f, const struct dataset_tree *t, const struct datas
 
 static int stream_tree(FILE *f, const struct dataset_tree *t)
 {
+	struct jout *jo = malloc(sizeof *jo);	/* one buffer and one string for every study */
+	json_object *tmp = json_object_new_string("");
+	if (!jo || !tmp) {
+		free(jo);
+		json_object_put(tmp);
+		return -1;
+	}
+	jo->f = f;
+	jo->len = 0;
+	jo->bad = 0;
 	int bad = fputs("{\"format\": \"sdsfhir-scan/1\", \"datasets\": [", f) < 0, first = 1;
 	json_object *errs = json_object_new_array();
 	for (const struct dataset_node *c = t->root->child; c; c = c->next) {
@@ -393,7 +396,7 @@ static int stream_tree(FILE *f, const struct dataset_tree *t)
 		}
 		bad |= fputs(first ? "\n" : ",\n", f) < 0;
 		first = 0;
-		bad |= stream_node(f, t, c, 1) < 0;
+		bad |= stream_node(jo, tmp, t, c, 1) < 0;
 	}
 	json_object *totals = jcounts(t->root), *cache = json_object_new_object();
 	json_object_object_add(cache, "files", json_object_new_int64((int64_t)t->nfiles));
@@ -405,6 +408,8 @@ static int stream_tree(FILE *f, const struct dataset_tree *t)
 	json_object_put(errs);
 	json_object_put(totals);
 	json_object_put(cache);
+	json_object_put(tmp);
+	free(jo);
 	return bad ? -1 : 0;
 }
 
