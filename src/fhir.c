@@ -917,49 +917,56 @@ void fhir_study_strip_instances(json_object *study)
 		json_object_object_del(json_object_array_get_idx(series, i), "instance");
 }
 
-/* Study's entries for a transaction Bundle: its Patient's (*patient NULL when seen has that
- * Patient already, or want_patient is 0) and its own (*study). 1; 0 for a StudyInstanceUID seen
- * already (one ImagingStudy); -1 when it goes into no Bundle (reported through opts->warn). */
+enum { BUNDLE_PATIENT = 1, BUNDLE_STUDY = 2 };	/* the entries bundle_entries makes */
+
+/* Study's entries for a transaction Bundle, those asked for in want: its Patient's (*patient
+ * NULL when seen has that Patient already) and its own (*study_entry; without BUNDLE_STUDY the
+ * study is only checked, which is what makes building it fail). 1; 0 for a StudyInstanceUID
+ * seen already (one ImagingStudy); -1 when it goes into no Bundle (reported through opts->warn). */
 static int bundle_entries(const struct dataset_tree *tree, const struct dataset_node *study, int slim,
-			  const struct fhir_opts *opts, json_object *seen, int want_patient, json_object **patient,
+			  const struct fhir_opts *opts, json_object *seen, int want, json_object **patient,
 			  json_object **study_entry)
 {
-	char system[1024], value[1024], key[2100], full[64], uuid[37];
-	char skey[300], sfull[64], url[400], err[512];
+	char uuid[37], full[64], sfull[64], url[400], err[512];
 	*patient = *study_entry = NULL;
-	snprintf(skey, sizeof skey, "ImagingStudy|%s", study->name);
-	if (json_object_object_get_ex(seen, skey, NULL))
+	fhir_study_uuid(study, uuid);
+	snprintf(sfull, sizeof sfull, "urn:uuid:%s", uuid);
+	if (json_object_object_get_ex(seen, sfull, NULL))
 		return 0;	/* the same study through another folder: it is one ImagingStudy */
-	json_object_object_add(seen, skey, NULL);
-	fhir_patient_identifier(tree, study, opts, system, sizeof system, value, sizeof value);
-	snprintf(key, sizeof key, "Patient|%s|%s", system, value);
-	fhir_uuid5(key, uuid);
+	json_object_object_add(seen, sfull, NULL);
+	fhir_patient_uuid(tree, study, opts, uuid);
 	snprintf(full, sizeof full, "urn:uuid:%s", uuid);
-	json_object *ref = json_object_new_object();
-	add_str(ref, "reference", full);
-	json_object *st = fhir_study_build(tree, study, ref, opts, err, sizeof err);
-	if (!st) {
+	json_object *st = NULL;
+	if (want & BUNDLE_STUDY) {
+		json_object *ref = json_object_new_object();
+		add_str(ref, "reference", full);
+		st = fhir_study_build(tree, study, ref, opts, err, sizeof err);
+		if (!st) {
+			warn(opts, study, "left out of the Bundle: %s", err);
+			return -1;
+		}
+		if (slim)
+			fhir_study_strip_instances(st);
+	} else if (fhir_study_check(tree, study, err, sizeof err) < 0) {
 		warn(opts, study, "left out of the Bundle: %s", err);
 		return -1;
 	}
-	if (slim)
-		fhir_study_strip_instances(st);
 	char *cond = fhir_patient_condition(tree, study, opts, err, sizeof err);
 	if (!cond) {
 		warn(opts, study, "left out of the Bundle: %s", err);
 		json_object_put(st);
 		return -1;
 	}
-	if (!json_object_object_get_ex(seen, key, NULL)) {
-		json_object_object_add(seen, key, NULL);
-		if (want_patient)
+	if (!json_object_object_get_ex(seen, full, NULL)) {	/* each fullUrl once */
+		json_object_object_add(seen, full, NULL);
+		if (want & BUNDLE_PATIENT)
 			*patient = entry(full, fhir_patient_build(tree, study, opts), "POST", "Patient", cond);
 	}
 	free(cond);
-	fhir_uuid5(skey, uuid);
-	snprintf(sfull, sizeof sfull, "urn:uuid:%s", uuid);
-	fhir_study_search(study->name, url, sizeof url);
-	*study_entry = entry(sfull, st, "PUT", url, NULL);
+	if (st) {
+		fhir_study_search(study->name, url, sizeof url);
+		*study_entry = entry(sfull, st, "PUT", url, NULL);
+	}
 	return 1;
 }
 
@@ -968,13 +975,13 @@ json_object *fhir_bundle_build(const struct dataset_tree *tree, const struct dat
 {
 	json_object *b = json_object_new_object(), *entries = json_object_new_array();
 	json_object *study_entries = json_object_new_array();
-	json_object *seen = json_object_new_object();	/* patient and study keys already in */
+	json_object *seen = json_object_new_object();	/* the fullUrls already in */
 	add_str(b, "resourceType", "Bundle");
 	add_str(b, "type", "transaction");
 	*skipped = 0;
 	for (size_t i = 0; i < n; i++) {
 		json_object *p, *st;
-		int r = bundle_entries(tree, studies[i], slim && slim[i], opts, seen, 1, &p, &st);
+		int r = bundle_entries(tree, studies[i], slim && slim[i], opts, seen, BUNDLE_PATIENT | BUNDLE_STUDY, &p, &st);
 		*skipped += r < 0;
 		if (p)
 			json_object_array_add(entries, p);
@@ -1008,23 +1015,23 @@ int fhir_bundle_write(FILE *f, int flags, const struct dataset_tree *tree, const
 	unsigned char *ok = calloc(n ? n : 1, 1);
 	json_object *seen = json_object_new_object();
 	int first = 1, bad = !ok || !seen;
-	struct fhir_opts quiet = *opts;	/* the second pass says nothing the first did not */
-	quiet.warn = NULL;
 	*skipped = 0;
 	for (size_t i = 0; i < n && !bad; i++) {	/* the Patients, as fhir_bundle_build puts them first */
-		json_object *p, *st;
-		int r = bundle_entries(tree, studies[i], 0, opts, seen, 1, &p, &st);
+		json_object *p, *st;	/* the studies only checked */
+		int r = bundle_entries(tree, studies[i], 0, opts, seen, BUNDLE_PATIENT, &p, &st);
 		*skipped += r < 0;
 		ok[i] = r > 0;
-		json_object_put(st);
 		if (p)
 			bad |= write_entry(f, p, flags, &first) < 0;
 	}
 	json_object_put(seen);
 	seen = json_object_new_object();
-	for (size_t i = 0; i < n && !bad && seen; i++) {	/* then each study: made, written, freed */
+	bad |= !seen;
+	for (size_t i = 0; i < n && !bad; i++) {	/* then each study: made, written, freed */
 		json_object *p, *st;
-		if (ok[i] && bundle_entries(tree, studies[i], 0, &quiet, seen, 0, &p, &st) > 0)
+		int r = ok[i] ? bundle_entries(tree, studies[i], 0, opts, seen, BUNDLE_STUDY, &p, &st) : 0;
+		*skipped += r < 0;	/* out of memory: what the check in the first pass cannot tell */
+		if (r > 0)
 			bad |= write_entry(f, st, flags, &first) < 0;
 	}
 	json_object_put(seen);
