@@ -408,14 +408,18 @@ static bool long_vr(const unsigned char *vr)
 	return false;
 }
 
+/* Tag t of dicom_tag_table as one number, group first: the order of a dataset's elements. */
+static Uint32 key_of(int t)
+{
+	return (Uint32)dicom_tag_table[t].group << 16 | dicom_tag_table[t].element;
+}
+
 /* The first tag after the last one sdsfhir reads: where dcmtk stops. */
 static Uint32 stop_key(void)
 {
 	Uint32 last = 0;
-	for (int t = 0; t < DICOM_TAG_COUNT; t++) {
-		Uint32 k = (Uint32)dicom_tag_table[t].group << 16 | dicom_tag_table[t].element;
-		last = k > last ? k : last;
-	}
+	for (int t = 0; t < DICOM_TAG_COUNT; t++)
+		last = key_of(t) > last ? key_of(t) : last;
 	return last + 1;
 }
 
@@ -574,12 +578,6 @@ static OFCondition read_dataset(const char *path, const struct window *w, const 
 		snprintf(damage, dlen, "truncated after the header: the file ends inside an element after the tags "
 			 "sdsfhir reads (%ld bytes)", w->size);
 	return cond;
-}
-
-/* Tag t of dicom_tag_table as one number, group first: the order of a dataset's elements. */
-static Uint32 key_of(int t)
-{
-	return (Uint32)dicom_tag_table[t].group << 16 | dicom_tag_table[t].element;
 }
 
 /* The top-level elements of ds that dicom_tag_table names, NULL where absent: one merge of the
