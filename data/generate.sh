@@ -106,7 +106,10 @@ Type,experimental
 Title,$2
 Subtitle,MRI of the $3 of two volunteers
 Keywords,MRI;$3;FHIR ImagingStudy
+Study purpose,Sample data for sdsfhir: how SPARC datasets map to FHIR
+Study organ system,$3
 Contributor name,"Researcher, BioResearch"
+Contributor ORCiD,https://orcid.org/0000-0002-1825-0097
 Contributor role,PrincipalInvestigator
 Funding,none
 Number of subjects,2

@@ -633,7 +633,8 @@ static int fhir_setup(int argc, char **argv, const char *cmd, struct fhir_cmd *f
 {
 	static const struct option longopts[] = {
 		{"resource", required_argument, NULL, 'r'}, {"zone", required_argument, NULL, 's'},
-		{"patient-system", required_argument, NULL, 's'}, {"config", required_argument, NULL, 'f'},
+		{"patient-system", required_argument, NULL, 's'}, {"dicomweb", required_argument, NULL, 's'},
+		{"config", required_argument, NULL, 'f'},
 		{"jobs", required_argument, NULL, 'j'}, {"no-cache", no_argument, NULL, 'C'},
 		{"ndjson", required_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
 	int export = strcmp(cmd, "export") == 0, jobs = 0, c, li;
@@ -679,7 +680,8 @@ static int fhir_setup(int argc, char **argv, const char *cmd, struct fhir_cmd *f
 		return CLI_EXIT_FATAL;
 	}
 	fc->errors = report_msgs(fc->tree->root);
-	fc->fo = (struct fhir_opts){.patient_system = fc->set.patient_system, .zone = z, .warn = warn_stderr};
+	fc->fo = (struct fhir_opts){.patient_system = fc->set.patient_system, .zone = z, .warn = warn_stderr,
+				    .dicomweb = fc->set.dicomweb};
 	fc->studies = dataset_collect(fc->tree->root, DATASET_STUDY, &fc->nstudies);
 	if (fc->nstudies == 0)
 		say(stderr, "sdsfhir: no study found under the given paths\n");
@@ -1029,6 +1031,7 @@ static int run_action(int argc, char **argv, const char *cmd)
 	if (c) {
 		size_t warnings = 0;
 		struct fhir_opts fo = {.patient_system = sc.set.patient_system, .zone = zone, .warn = warn_stderr,
+				       .dicomweb = sc.set.dicomweb,
 				       .ctx = &warnings};
 		struct actions_ctx a = {.tree = t, .client = c, .fopts = &fo, .batch = sc.set.batch,
 					 .max_bytes = sc.set.max_request, .item = print_item};

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "fhir.h"
+#include "research.h"
 #include "sds_meta.h"
 
 #include <ctype.h>
@@ -13,9 +14,7 @@
 
 /* ---- small helpers ---- */
 
-static void warn(const struct fhir_opts *o, const struct dataset_node *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void warn(const struct fhir_opts *o, const struct dataset_node *n, const char *fmt, ...)
+void fhir_warn(const struct fhir_opts *o, const struct dataset_node *n, const char *fmt, ...)
 {
 	if (!o || !o->warn)
 		return;
@@ -27,27 +26,27 @@ static void warn(const struct fhir_opts *o, const struct dataset_node *n, const 
 	o->warn(o->ctx, n, buf);
 }
 
-static void add_str(json_object *o, const char *key, const char *v)
+void fhir_add_str(json_object *o, const char *key, const char *v)
 {
 	if (v && *v)
 		json_object_object_add(o, key, json_object_new_string(v));
 }
 
-static json_object *coding(const char *system, const char *code, const char *display)
+json_object *fhir_coding(const char *system, const char *code, const char *display)
 {
 	json_object *c = json_object_new_object();
-	add_str(c, "system", system);
-	add_str(c, "code", code);
-	add_str(c, "display", display);
+	fhir_add_str(c, "system", system);
+	fhir_add_str(c, "code", code);
+	fhir_add_str(c, "display", display);
 	return c;
 }
 
-static json_object *identifier(const char *use, const char *system, const char *value)
+json_object *fhir_identifier(const char *use, const char *system, const char *value)
 {
 	json_object *i = json_object_new_object();
-	add_str(i, "use", use);
-	add_str(i, "system", system);
-	add_str(i, "value", value);
+	fhir_add_str(i, "use", use);
+	fhir_add_str(i, "system", system);
+	fhir_add_str(i, "value", value);
 	return i;
 }
 
@@ -131,18 +130,15 @@ int fhir_uid_valid(const char *uid)
 	return uid && strlen(uid) <= 64 && dotted_digits(uid);
 }
 
-char *fhir_patient_condition(const struct dataset_tree *tree, const struct dataset_node *study,
-			     const struct fhir_opts *opts, char *err, size_t errlen)
+char *fhir_condition(const char *type, const char *system, const char *value, char *err, size_t errlen)
 {
-	char system[1024], value[1024];
-	fhir_patient_identifier(tree, study, opts, system, sizeof system, value, sizeof value);
 	char *es = fhir_query_escape_dup(system, 0), *ev = fhir_query_escape_dup(value, 0), *cond = NULL;
 	size_t n = es && ev ? strlen(es) + strlen(ev) + 13 : 0;
 	if (n && n <= FHIR_QUERY_MAX && (cond = malloc(n)))
 		snprintf(cond, n, "identifier=%s|%s", es, ev);
 	else if (n)
-		snprintf(err, errlen, "the query that finds its Patient would be %zu bytes, more than servers accept (%d): "
-			 "the Patient identifier is too long", n, FHIR_QUERY_MAX);
+		snprintf(err, errlen, "the query that finds its %s would be %zu bytes, more than servers accept (%d): "
+			 "the %s identifier is too long", type, n, FHIR_QUERY_MAX, type);
 	else
 		snprintf(err, errlen, "out of memory");
 	free(es);
@@ -150,7 +146,13 @@ char *fhir_patient_condition(const struct dataset_tree *tree, const struct datas
 	return cond;
 }
 
-/* ---- conversions ---- */
+char *fhir_patient_condition(const struct dataset_tree *tree, const struct dataset_node *study,
+			     const struct fhir_opts *opts, char *err, size_t errlen)
+{
+	char system[1024], value[1024];
+	fhir_patient_identifier(tree, study, opts, system, sizeof system, value, sizeof value);
+	return fhir_condition("Patient", system, value, err, errlen);
+}
 
 static int days_in(int y, int m)
 {
@@ -303,7 +305,7 @@ json_object *fhir_name(const char *pn)
 	if (!g || gl == 0)
 		return NULL;
 	json_object *name = json_object_new_object();
-	add_str(name, "use", "official");
+	fhir_add_str(name, "use", "official");
 	const char *c;
 	size_t cl;
 	pn_component(g, gl, 0, &c, &cl);
@@ -490,13 +492,13 @@ json_object *fhir_patient_build(const struct dataset_tree *tree, const struct da
 	char system[512], value[512];
 	int from_dicom = fhir_patient_identifier(tree, study, opts, system, sizeof system, value, sizeof value);
 	json_object *p = json_object_new_object();
-	add_str(p, "resourceType", "Patient");
+	fhir_add_str(p, "resourceType", "Patient");
 	json_object *ids = json_object_new_array();
-	json_object *id = identifier("usual", system, value);
+	json_object *id = fhir_identifier("usual", system, value);
 	const char *issuer = TAG(study, ISSUER_PATIENT_ID);
 	if (from_dicom && has_value(issuer)) {
 		json_object *a = json_object_new_object();
-		add_str(a, "display", issuer);
+		fhir_add_str(a, "display", issuer);
 		json_object_object_add(id, "assigner", a);
 	}
 	json_object_array_add(ids, id);
@@ -511,15 +513,15 @@ json_object *fhir_patient_build(const struct dataset_tree *tree, const struct da
 		}
 		const char *sex = TAG(study, PATIENT_SEX);
 		const char *g = fhir_gender(sex);
-		add_str(p, "gender", g);
+		fhir_add_str(p, "gender", g);
 		if (has_value(sex) && !g)
-			warn(opts, study, "Patient's Sex '%s' is not M, F or O: no gender", sex);
+			fhir_warn(opts, study, "Patient's Sex '%s' is not M, F or O: no gender", sex);
 		const char *bd = TAG(study, PATIENT_BIRTH_DATE);
 		char date[16];
 		if (has_value(bd) && fhir_date(bd, date, sizeof date) == 0)
-			add_str(p, "birthDate", date);
+			fhir_add_str(p, "birthDate", date);
 		else if (has_value(bd))
-			warn(opts, study, "Patient's Birth Date '%s' is not a valid date: left out", bd);
+			fhir_warn(opts, study, "Patient's Birth Date '%s' is not a valid date: left out", bd);
 		return p;
 	}
 
@@ -532,13 +534,13 @@ json_object *fhir_patient_build(const struct dataset_tree *tree, const struct da
 	const char *species = t ? sds_meta_lookup(t, "subject id", sname, "species") : NULL;
 	const char *age = t ? sds_meta_lookup(t, "subject id", sname, "age") : NULL;
 	const char *g = fhir_gender(sex);
-	add_str(p, "gender", g);
+	fhir_add_str(p, "gender", g);
 	if (has_value(species) && strcasecmp(species, "Homo sapiens") != 0 && strcasecmp(species, "human") != 0) {
 		json_object *ext = json_object_new_array(), *animal = json_object_new_object();
 		json_object *inner = json_object_new_array(), *sp = json_object_new_object(), *cc = json_object_new_object();
-		add_str(animal, "url", "http://hl7.org/fhir/StructureDefinition/patient-animal");
-		add_str(sp, "url", "species");
-		add_str(cc, "text", species);
+		fhir_add_str(animal, "url", "http://hl7.org/fhir/StructureDefinition/patient-animal");
+		fhir_add_str(sp, "url", "species");
+		fhir_add_str(cc, "text", species);
 		json_object_object_add(sp, "valueCodeableConcept", cc);
 		json_object_array_add(inner, sp);
 		json_object_object_add(animal, "extension", inner);
@@ -546,12 +548,12 @@ json_object *fhir_patient_build(const struct dataset_tree *tree, const struct da
 		json_object_object_add(p, "extension", ext);
 	}
 	if (t && sds_meta_column(t, "subject id") >= 0 && sds_meta_lookup(t, "subject id", sname, "subject id"))
-		warn(opts, study, "de-identified header (no Patient ID): Patient identified by SDS subject '%s'; "
+		fhir_warn(opts, study, "de-identified header (no Patient ID): Patient identified by SDS subject '%s'; "
 		     "sex%s%s, species%s%s, age%s%s from %s", sname, g ? " " : " unknown", g ? g : "",
 		     has_value(species) ? " " : " unknown", has_value(species) ? species : "",
 		     has_value(age) ? " " : " unknown", has_value(age) ? age : "", file);
 	else
-		warn(opts, study, "de-identified header (no Patient ID): Patient identified by SDS subject '%s'; "
+		fhir_warn(opts, study, "de-identified header (no Patient ID): Patient identified by SDS subject '%s'; "
 		     "no subjects file row for it, so no sex or species", sname);
 	sds_meta_free(&t);
 	return p;
@@ -574,7 +576,7 @@ static json_object *subject_by_identifier(const struct dataset_tree *tree, const
 	fhir_patient_identifier(tree, study, opts, system, sizeof system, value, sizeof value);
 	json_object *ref = json_object_new_object();
 	json_object_object_add(ref, "type", json_object_new_string("Patient"));
-	json_object_object_add(ref, "identifier", identifier(NULL, system, value));
+	json_object_object_add(ref, "identifier", fhir_identifier(NULL, system, value));
 	return ref;
 }
 
@@ -584,22 +586,22 @@ static void started(const struct dataset_tree *tree, const struct dataset_node *
 	char dt[64];
 	if (!has_value(da)) {
 		if (has_value(tm))
-			warn(opts, n, "%s Time without %s Date: no started", what, what);
+			fhir_warn(opts, n, "%s Time without %s Date: no started", what, what);
 		return;
 	}
 	int r = fhir_datetime(da, tm, TAG(n, TIMEZONE_OFFSET), opts ? opts->zone : NULL, dt, sizeof dt);
 	if (r == -2 || r == -3) {	/* keep the date alone */
 		if (r == -2)
-			warn(opts, n, "%s Time '%s' is not a valid time: started has the date only", what, tm);
+			fhir_warn(opts, n, "%s Time '%s' is not a valid time: started has the date only", what, tm);
 		else
-			warn(opts, n, "Timezone Offset From UTC '%s' is not valid: started has the date only",
+			fhir_warn(opts, n, "Timezone Offset From UTC '%s' is not valid: started has the date only",
 			     TAG(n, TIMEZONE_OFFSET));
 		r = fhir_datetime(da, NULL, NULL, NULL, dt, sizeof dt);
 	}
 	if (r == 0)
-		add_str(obj, "started", dt);
+		fhir_add_str(obj, "started", dt);
 	else
-		warn(opts, n, "%s Date '%s' is not a valid date: no started", what, da);
+		fhir_warn(opts, n, "%s Date '%s' is not a valid date: no started", what, da);
 }
 
 #define FOLDERS_MAX 64	/* subject folders one study may span */
@@ -661,17 +663,17 @@ static json_object *build_instances(const struct dataset_tree *tree, const struc
 				continue;
 			if (dup[at++]) {
 				if (k == 0)
-					warn(opts, i, "SOP Instance UID %s repeats an earlier file of this series: %s left out",
+					fhir_warn(opts, i, "SOP Instance UID %s repeats an earlier file of this series: %s left out",
 					     TAG(i, SOP_INSTANCE_UID), i->name);
 				else
 					across++;
 				continue;
 			}
 			json_object *in = json_object_new_object();
-			add_str(in, "uid", TAG(i, SOP_INSTANCE_UID));
+			fhir_add_str(in, "uid", TAG(i, SOP_INSTANCE_UID));
 			char oid[128];
 			snprintf(oid, sizeof oid, "urn:oid:%s", TAG(i, SOP_CLASS_UID));
-			json_object_object_add(in, "sopClass", coding(FHIR_SYS_RFC3986, oid, NULL));
+			json_object_object_add(in, "sopClass", fhir_coding(FHIR_SYS_RFC3986, oid, NULL));
 			long inum = unsigned_value(TAG(i, INSTANCE_NUMBER));
 			if (inum >= 0)
 				json_object_object_add(in, "number", json_object_new_int64(inum));
@@ -680,7 +682,7 @@ static json_object *build_instances(const struct dataset_tree *tree, const struc
 		}
 	}
 	if (across)
-		warn(opts, se[0], "series %s is in %zu subject folders: %zu instance(s) repeat and are listed once",
+		fhir_warn(opts, se[0], "series %s is in %zu subject folders: %zu instance(s) repeat and are listed once",
 		     TAG(se[0], SERIES_UID), nse, across);
 	free(keys);
 	free(dup);
@@ -694,14 +696,14 @@ static json_object *build_series(const struct dataset_tree *tree, const struct d
 	const struct dataset_node *se = group[0];
 	const char *modality = TAG(se, MODALITY);	/* present: fhir_study_check */
 	json_object *s = json_object_new_object();
-	add_str(s, "uid", TAG(se, SERIES_UID));
+	fhir_add_str(s, "uid", TAG(se, SERIES_UID));
 	long number = unsigned_value(TAG(se, SERIES_NUMBER));
 	if (number >= 0)
 		json_object_object_add(s, "number", json_object_new_int64(number));
 	else if (has_value(TAG(se, SERIES_NUMBER)))
-		warn(opts, se, "Series Number '%s' is not a whole number: left out", TAG(se, SERIES_NUMBER));
-	json_object_object_add(s, "modality", coding(FHIR_SYS_DCM, modality, NULL));
-	add_str(s, "description", TAG(se, SERIES_DESCRIPTION));
+		fhir_warn(opts, se, "Series Number '%s' is not a whole number: left out", TAG(se, SERIES_NUMBER));
+	json_object_object_add(s, "modality", fhir_coding(FHIR_SYS_DCM, modality, NULL));
+	fhir_add_str(s, "description", TAG(se, SERIES_DESCRIPTION));
 
 	size_t n = 0;
 	json_object *instances = build_instances(tree, group, ngroup, opts, &n);
@@ -710,17 +712,17 @@ static json_object *build_series(const struct dataset_tree *tree, const struct d
 	const char *bp = TAG(se, BODY_PART);
 	char code[32], display[128];
 	if (has_value(bp) && dicom_bodypart_map(bp, code, sizeof code, display, sizeof display))
-		json_object_object_add(s, "bodySite", coding(FHIR_SYS_SNOMED, code, display));
+		json_object_object_add(s, "bodySite", fhir_coding(FHIR_SYS_SNOMED, code, display));
 	else if (has_value(bp))
-		warn(opts, se, "Body Part Examined '%s' has no SNOMED CT code in DICOM CID 4031: no bodySite "
+		fhir_warn(opts, se, "Body Part Examined '%s' has no SNOMED CT code in DICOM CID 4031: no bodySite "
 		     "(add one with sdsfhir bodysite --code)", bp);
 	else
-		warn(opts, se, "no Body Part Examined: no bodySite (add one with sdsfhir bodysite --code)");
+		fhir_warn(opts, se, "no Body Part Examined: no bodySite (add one with sdsfhir bodysite --code)");
 	const char *lat = TAG(se, LATERALITY), *lcode, *ldisplay;
 	if (has_value(lat) && fhir_laterality(lat, &lcode, &ldisplay) == 0)
-		json_object_object_add(s, "laterality", coding(FHIR_SYS_SNOMED, lcode, ldisplay));
+		json_object_object_add(s, "laterality", fhir_coding(FHIR_SYS_SNOMED, lcode, ldisplay));
 	else if (has_value(lat))
-		warn(opts, se, "Laterality '%s' is not L, R or B: no laterality", lat);
+		fhir_warn(opts, se, "Laterality '%s' is not L, R or B: no laterality", lat);
 	started(tree, se, "Series", TAG(se, SERIES_DATE), TAG(se, SERIES_TIME), opts, s);
 	json_object_object_add(s, "instance", instances);
 	*ninst = n;
@@ -798,7 +800,16 @@ static void add_identifier(json_object *ids, const char *use, const char *system
 		    strcmp(json_object_get_string(sy), system) == 0 && strcmp(json_object_get_string(va), value) == 0)
 			return;
 	}
-	json_object_array_add(ids, identifier(use, system, value));
+	json_object_array_add(ids, fhir_identifier(use, system, value));
+}
+
+/* How an ImagingStudy refers to its ResearchStudy and Endpoint: as it refers to its Patient
+ * (a Bundle's urn:uuid), else by identifier. */
+static int ref_style(json_object *subject)
+{
+	json_object *ref = NULL;
+	const char *s = json_object_object_get_ex(subject, "reference", &ref) ? json_object_get_string(ref) : NULL;
+	return s && strncmp(s, "urn:uuid:", 9) == 0 ? FHIR_REF_UUID : FHIR_REF_IDENTIFIER;
 }
 
 json_object *fhir_study_build(const struct dataset_tree *tree, const struct dataset_node *study,
@@ -845,15 +856,31 @@ json_object *fhir_study_build(const struct dataset_tree *tree, const struct data
 			seen = strcmp(json_object_get_string(code), m) == 0;
 		}
 		if (!seen)
-			json_object_array_add(modalities, coding(FHIR_SYS_DCM, m, NULL));
+			json_object_array_add(modalities, fhir_coding(FHIR_SYS_DCM, m, NULL));
 	}
 	free(all);
 	free(group);
 	free(used);
 	json_object *r = json_object_new_object();
-	add_str(r, "resourceType", "ImagingStudy");
+	fhir_add_str(r, "resourceType", "ImagingStudy");
+	int style = ref_style(subject);
+	char v[1024];
+	json_object *exts = json_object_new_array();
+	for (size_t k = 0; k < nf; k++) {	/* its dataset's ResearchStudy, once per dataset */
+		const struct dataset_node *ds = dataset_ancestor(f[k], DATASET_DATASET);
+		int again = 0;
+		for (size_t j = 0; j < k && !again; j++)
+			again = dataset_ancestor(f[j], DATASET_DATASET) == ds;
+		if (!ds || again)
+			continue;
+		json_object *x = json_object_new_object();
+		fhir_add_str(x, "url", RESEARCH_EXT_STUDY);
+		research_dataset_id(ds->name, v, sizeof v);
+		json_object_object_add(x, "valueReference", fhir_reference("ResearchStudy", FHIR_SYS_SPARC_DATASET, v, style));
+		json_object_array_add(exts, x);
+	}
+	json_object_object_add(r, "extension", exts);
 	json_object *ids = json_object_new_array();
-	char v[1024], uuid[37];
 	snprintf(v, sizeof v, "urn:oid:%s", study->name);
 	add_identifier(ids, NULL, FHIR_SYS_DICOM_UID, v);
 	for (size_t k = 0; k < nf; k++) {	/* one per subject folder */
@@ -863,32 +890,35 @@ json_object *fhir_study_build(const struct dataset_tree *tree, const struct data
 	}
 	for (size_t k = 0; k < nf; k++) {	/* one per dataset */
 		const struct dataset_node *ds = dataset_ancestor(f[k], DATASET_DATASET);
-		snprintf(v, sizeof v, "urn:sparc_dataset:%s", ds ? ds->name : "");
-		fhir_uuid5(v, uuid);
-		snprintf(v, sizeof v, "urn:uid:%s-%s", ds ? ds->name : "", uuid);
+		research_dataset_id(ds ? ds->name : "", v, sizeof v);
 		add_identifier(ids, "temp", FHIR_SYS_SPARC_DATASET, v);
 	}
 	const char *acsn = TAG(study, ACCESSION_NUMBER);
 	if (has_value(acsn)) {	/* R4 ImagingStudy mapping: Accession Number, type ACSN */
 		json_object *id = json_object_new_object(), *type = json_object_new_object(), *codings = json_object_new_array();
-		json_object_array_add(codings, coding("http://terminology.hl7.org/CodeSystem/v2-0203", "ACSN", NULL));
+		json_object_array_add(codings, fhir_coding("http://terminology.hl7.org/CodeSystem/v2-0203", "ACSN", NULL));
 		json_object_object_add(type, "coding", codings);
-		add_str(id, "use", "usual");
+		fhir_add_str(id, "use", "usual");
 		json_object_object_add(id, "type", type);
-		add_str(id, "value", acsn);
+		fhir_add_str(id, "value", acsn);
 		json_object_array_add(ids, id);
 	}
 	json_object_object_add(r, "identifier", ids);
-	add_str(r, "status", "available");
+	fhir_add_str(r, "status", "available");
 	if (json_object_array_length(modalities))
 		json_object_object_add(r, "modality", modalities);
 	else
 		json_object_put(modalities);
 	json_object_object_add(r, "subject", subject ? subject : subject_by_identifier(tree, study, opts));
 	started(tree, study, "Study", TAG(study, STUDY_DATE), TAG(study, STUDY_TIME), opts, r);
+	if (opts && opts->dicomweb && *opts->dicomweb) {	/* where the images are */
+		json_object *eps = json_object_new_array();
+		json_object_array_add(eps, fhir_reference("Endpoint", FHIR_SYS_RFC3986, opts->dicomweb, style));
+		json_object_object_add(r, "endpoint", eps);
+	}
 	json_object_object_add(r, "numberOfSeries", json_object_new_int64((int64_t)nseries));
 	json_object_object_add(r, "numberOfInstances", json_object_new_int64((int64_t)ninstances));
-	add_str(r, "description", TAG(study, STUDY_DESCRIPTION));
+	fhir_add_str(r, "description", TAG(study, STUDY_DESCRIPTION));
 	json_object_object_add(r, "series", series);
 	return r;
 }
@@ -899,11 +929,11 @@ static json_object *entry(const char *fullurl, json_object *resource, const char
 			  const char *if_none_exist)
 {
 	json_object *e = json_object_new_object(), *req = json_object_new_object();
-	add_str(e, "fullUrl", fullurl);
+	fhir_add_str(e, "fullUrl", fullurl);
 	json_object_object_add(e, "resource", resource);
-	add_str(req, "method", method);
-	add_str(req, "url", url);
-	add_str(req, "ifNoneExist", if_none_exist);
+	fhir_add_str(req, "method", method);
+	fhir_add_str(req, "url", url);
+	fhir_add_str(req, "ifNoneExist", if_none_exist);
 	json_object_object_add(e, "request", req);
 	return e;
 }
@@ -917,52 +947,118 @@ void fhir_study_strip_instances(json_object *study)
 		json_object_object_del(json_object_array_get_idx(series, i), "instance");
 }
 
-enum { BUNDLE_PATIENT = 1, BUNDLE_STUDY = 2 };	/* the entries bundle_entries makes */
+/* Append to heads the conditional create of r (its resource taken over), unless seen or added
+ * has its fullUrl (added gets it). 0, or -1 with err when its condition is too long for a server. */
+static int add_head(json_object *heads, json_object *seen, json_object *added, struct research_res *r, char *err,
+		    size_t errlen)
+{
+	char uuid[37], full[64];
+	fhir_resource_uuid(r->type, r->system, r->value, uuid);
+	snprintf(full, sizeof full, "urn:uuid:%s", uuid);
+	int have = json_object_object_get_ex(seen, full, NULL) || json_object_object_get_ex(added, full, NULL);
+	char *cond = have ? NULL : fhir_condition(r->type, r->system, r->value, err, errlen);
+	if (!cond) {
+		json_object_put(r->resource);
+		return have ? 0 : -1;
+	}
+	json_object_object_add(added, full, NULL);
+	json_object_array_add(heads, entry(full, r->resource, "POST", r->type, cond));
+	free(cond);
+	return 0;
+}
 
-/* Study's entries for a transaction Bundle, those asked for in want: its Patient's (*patient
- * NULL when seen has that Patient already) and its own (*study_entry; without BUNDLE_STUDY the
- * study is only checked, which is what makes building it fail). 1; 0 for a StudyInstanceUID
- * seen already (one ImagingStudy); -1 when it goes into no Bundle (reported through opts->warn). */
+/* Is the resource of type with identifier system|value in seen? Its fullUrl into full. */
+static int seen_resource(json_object *seen, const char *type, const char *system, const char *value, char full[64])
+{
+	char uuid[37];
+	fhir_resource_uuid(type, system, value, uuid);
+	snprintf(full, 64, "urn:uuid:%s", uuid);
+	return json_object_object_get_ex(seen, full, NULL);
+}
+
+/* The entries a study's ImagingStudy refers to, those not in seen, appended to heads in the
+ * order a server resolves them: the Endpoint, its dataset's Practitioners and ResearchStudy,
+ * its Patient, its subject's ResearchSubject; their fullUrls added to seen. All or none: 0,
+ * or -1 with err (a condition too long for a server). */
+static int head_entries(const struct dataset_tree *tree, const struct dataset_node *study, const struct fhir_opts *opts,
+			json_object *seen, json_object *heads, char *err, size_t errlen)
+{
+	struct research_res r[RESEARCH_MAX_PI + 1];
+	char full[64], pfull[64], system[1024], value[1024];
+	json_object *added = json_object_new_object(), *mine = json_object_new_array();
+	int bad = 0;
+	if (opts && opts->dicomweb && *opts->dicomweb) {
+		research_endpoint(opts->dicomweb, &r[0]);
+		bad |= add_head(mine, seen, added, &r[0], err, errlen);
+	}
+	const struct dataset_node *ds = dataset_ancestor(study, DATASET_DATASET);
+	research_dataset_id(ds ? ds->name : "", value, sizeof value);
+	if (ds && !seen_resource(seen, "ResearchStudy", FHIR_SYS_SPARC_DATASET, value, full)) {
+		size_t n = research_dataset(ds, opts, FHIR_REF_UUID, r);	/* dataset_description read once */
+		for (size_t i = 0; i < n; i++)
+			bad |= add_head(mine, seen, added, &r[i], err, errlen);
+	}
+	fhir_patient_identifier(tree, study, opts, system, sizeof system, value, sizeof value);
+	if (!seen_resource(seen, "Patient", system, value, pfull)) {
+		r[0] = (struct research_res){fhir_patient_build(tree, study, opts), "Patient", "", ""};
+		snprintf(r[0].system, sizeof r[0].system, "%s", system);
+		snprintf(r[0].value, sizeof r[0].value, "%s", value);
+		bad |= add_head(mine, seen, added, &r[0], err, errlen);
+	}
+	const struct dataset_node *sub = dataset_ancestor(study, DATASET_SUBJECT);
+	if (sub && ds) {
+		json_object *individual = json_object_new_object();
+		fhir_add_str(individual, "reference", pfull);
+		research_subject(sub, individual, FHIR_REF_UUID, &r[0]);
+		bad |= add_head(mine, seen, added, &r[0], err, errlen);
+	}
+	for (size_t k = 0; !bad && k < json_object_array_length(mine); k++)
+		json_object_array_add(heads, json_object_get(json_object_array_get_idx(mine, k)));
+	json_object_object_foreach(added, key, unused) {
+		(void)unused;
+		if (!bad)
+			json_object_object_add(seen, key, NULL);
+	}
+	json_object_put(added);
+	json_object_put(mine);
+	return bad ? -1 : 0;
+}
+
+/* Study's entries for a transaction Bundle: those it refers to appended to heads (NULL: none)
+ * and its own into *study_entry (study_entry NULL: the study is only checked, which is what
+ * makes building it fail). 1; 0 for a StudyInstanceUID seen already (one ImagingStudy: only
+ * the heads of this folder); -1 when it goes into no Bundle (reported through opts->warn). */
 static int bundle_entries(const struct dataset_tree *tree, const struct dataset_node *study, int slim,
-			  const struct fhir_opts *opts, json_object *seen, int want, json_object **patient,
-			  json_object **study_entry)
+			  const struct fhir_opts *opts, json_object *seen, json_object *heads, json_object **study_entry)
 {
 	char uuid[37], full[64], sfull[64], url[400], err[512];
-	*patient = *study_entry = NULL;
+	json_object *ok = NULL, *st = NULL;
+	if (study_entry)
+		*study_entry = NULL;
 	fhir_study_uuid(study, uuid);
 	snprintf(sfull, sizeof sfull, "urn:uuid:%s", uuid);
-	if (json_object_object_get_ex(seen, sfull, NULL))
-		return 0;	/* the same study through another folder: it is one ImagingStudy */
-	json_object_object_add(seen, sfull, NULL);
-	fhir_patient_uuid(tree, study, opts, uuid);
-	snprintf(full, sizeof full, "urn:uuid:%s", uuid);
-	json_object *st = NULL;
-	if (want & BUNDLE_STUDY) {
-		json_object *ref = json_object_new_object();
-		add_str(ref, "reference", full);
-		st = fhir_study_build(tree, study, ref, opts, err, sizeof err);
-		if (!st) {
-			warn(opts, study, "left out of the Bundle: %s", err);
-			return -1;
-		}
-		if (slim)
-			fhir_study_strip_instances(st);
-	} else if (fhir_study_check(tree, study, err, sizeof err) < 0) {
-		warn(opts, study, "left out of the Bundle: %s", err);
-		return -1;
+	if (json_object_object_get_ex(seen, sfull, &ok)) {	/* the same study through another folder */
+		if (json_object_get_boolean(ok) && heads && head_entries(tree, study, opts, seen, heads, err, sizeof err) < 0)
+			fhir_warn(opts, study, "left out of the Bundle: %s", err);
+		return 0;
 	}
-	char *cond = fhir_patient_condition(tree, study, opts, err, sizeof err);
-	if (!cond) {
-		warn(opts, study, "left out of the Bundle: %s", err);
+	if (study_entry) {
+		fhir_patient_uuid(tree, study, opts, uuid);
+		snprintf(full, sizeof full, "urn:uuid:%s", uuid);
+		json_object *ref = json_object_new_object();
+		fhir_add_str(ref, "reference", full);
+		st = fhir_study_build(tree, study, ref, opts, err, sizeof err);
+		if (st && slim)
+			fhir_study_strip_instances(st);
+	}
+	int bad = study_entry ? !st : fhir_study_check(tree, study, err, sizeof err) < 0;
+	bad = bad || (heads && head_entries(tree, study, opts, seen, heads, err, sizeof err) < 0);
+	json_object_object_add(seen, sfull, json_object_new_boolean(!bad));
+	if (bad) {
+		fhir_warn(opts, study, "left out of the Bundle: %s", err);
 		json_object_put(st);
 		return -1;
 	}
-	if (!json_object_object_get_ex(seen, full, NULL)) {	/* each fullUrl once */
-		json_object_object_add(seen, full, NULL);
-		if (want & BUNDLE_PATIENT)
-			*patient = entry(full, fhir_patient_build(tree, study, opts), "POST", "Patient", cond);
-	}
-	free(cond);
 	if (st) {
 		fhir_study_search(study->name, url, sizeof url);
 		*study_entry = entry(sfull, st, "PUT", url, NULL);
@@ -976,15 +1072,16 @@ json_object *fhir_bundle_build(const struct dataset_tree *tree, const struct dat
 	json_object *b = json_object_new_object(), *entries = json_object_new_array();
 	json_object *study_entries = json_object_new_array();
 	json_object *seen = json_object_new_object();	/* the fullUrls already in */
-	add_str(b, "resourceType", "Bundle");
-	add_str(b, "type", "transaction");
+	fhir_add_str(b, "resourceType", "Bundle");
+	fhir_add_str(b, "type", "transaction");
 	*skipped = 0;
 	for (size_t i = 0; i < n; i++) {
-		json_object *p, *st;
-		int r = bundle_entries(tree, studies[i], slim && slim[i], opts, seen, BUNDLE_PATIENT | BUNDLE_STUDY, &p, &st);
+		json_object *st, *heads = json_object_new_array();
+		int r = bundle_entries(tree, studies[i], slim && slim[i], opts, seen, heads, &st);
 		*skipped += r < 0;
-		if (p)
-			json_object_array_add(entries, p);
+		for (size_t k = 0; k < json_object_array_length(heads); k++)
+			json_object_array_add(entries, json_object_get(json_object_array_get_idx(heads, k)));
+		json_object_put(heads);
 		if (st)
 			json_object_array_add(study_entries, st);
 	}
@@ -1016,20 +1113,21 @@ int fhir_bundle_write(FILE *f, int flags, const struct dataset_tree *tree, const
 	json_object *seen = json_object_new_object();
 	int first = 1, bad = !ok || !seen;
 	*skipped = 0;
-	for (size_t i = 0; i < n && !bad; i++) {	/* the Patients, as fhir_bundle_build puts them first */
-		json_object *p, *st;	/* the studies only checked */
-		int r = bundle_entries(tree, studies[i], 0, opts, seen, BUNDLE_PATIENT, &p, &st);
+	for (size_t i = 0; i < n && !bad; i++) {	/* what studies refer to, as fhir_bundle_build puts it first */
+		json_object *heads = json_object_new_array();	/* the studies only checked */
+		int r = bundle_entries(tree, studies[i], 0, opts, seen, heads, NULL);
 		*skipped += r < 0;
 		ok[i] = r > 0;
-		if (p)
-			bad |= write_entry(f, p, flags, &first) < 0;
+		for (size_t k = 0; k < json_object_array_length(heads) && !bad; k++)
+			bad |= write_entry(f, json_object_get(json_object_array_get_idx(heads, k)), flags, &first) < 0;
+		json_object_put(heads);
 	}
 	json_object_put(seen);
 	seen = json_object_new_object();
 	bad |= !seen;
 	for (size_t i = 0; i < n && !bad; i++) {	/* then each study: made, written, freed */
-		json_object *p, *st;
-		int r = ok[i] ? bundle_entries(tree, studies[i], 0, opts, seen, BUNDLE_STUDY, &p, &st) : 0;
+		json_object *st;
+		int r = ok[i] ? bundle_entries(tree, studies[i], 0, opts, seen, NULL, &st) : 0;
 		*skipped += r < 0;	/* out of memory: what the check in the first pass cannot tell */
 		if (r > 0)
 			bad |= write_entry(f, st, flags, &first) < 0;
@@ -1049,13 +1147,44 @@ int fhir_bundle_write(FILE *f, int flags, const struct dataset_tree *tree, const
 
 /* ---- NDJSON for bulk import ---- */
 
+void fhir_resource_uuid(const char *type, const char *system, const char *value, char out[37])
+{
+	size_t n = strlen(type) + strlen(system) + strlen(value) + 3;
+	char *key = malloc(n);
+	if (!key) {
+		memset(out, '0', 36);
+		out[36] = '\0';
+		return;
+	}
+	snprintf(key, n, "%s|%s|%s", type, system, value);
+	fhir_uuid5(key, out);
+	free(key);
+}
+
+json_object *fhir_reference(const char *type, const char *system, const char *value, int style)
+{
+	json_object *r = json_object_new_object();
+	char uuid[37], ref[128];
+	if (style == FHIR_REF_IDENTIFIER) {
+		fhir_add_str(r, "type", type);
+		json_object_object_add(r, "identifier", fhir_identifier(NULL, system, value));
+		return r;
+	}
+	fhir_resource_uuid(type, system, value, uuid);
+	if (style == FHIR_REF_UUID)
+		snprintf(ref, sizeof ref, "urn:uuid:%s", uuid);
+	else
+		snprintf(ref, sizeof ref, "%s/%s", type, uuid);
+	fhir_add_str(r, "reference", ref);
+	return r;
+}
+
 void fhir_patient_uuid(const struct dataset_tree *tree, const struct dataset_node *study, const struct fhir_opts *opts,
 		       char out[37])
 {
-	char system[1024], value[1024], key[2100];
+	char system[1024], value[1024];
 	fhir_patient_identifier(tree, study, opts, system, sizeof system, value, sizeof value);
-	snprintf(key, sizeof key, "Patient|%s|%s", system, value);
-	fhir_uuid5(key, out);
+	fhir_resource_uuid("Patient", system, value, out);
 }
 
 void fhir_study_uuid(const struct dataset_node *study, char out[37])
@@ -1085,7 +1214,7 @@ int fhir_ndjson_write(const struct dataset_tree *tree, const struct dataset_node
 			continue;	/* the same study through another folder */
 		json_object_object_add(seen, sid, NULL);
 		if (fhir_study_check(tree, studies[i], err, sizeof err) < 0) {
-			warn(opts, studies[i], "left out of the export: %s", err);
+			fhir_warn(opts, studies[i], "left out of the export: %s", err);
 			(*skipped)++;
 			continue;
 		}

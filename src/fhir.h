@@ -28,7 +28,33 @@ struct fhir_opts {
 	/* Called for each warning while building; may be NULL. node is borrowed. */
 	void (*warn)(void *ctx, const struct dataset_node *node, const char *text);
 	void *ctx;
+	const char *dicomweb;		/* base URL of the DICOMweb (WADO-RS) server holding the
+					   images: an Endpoint every ImagingStudy references; NULL: none */
 };
+
+/* ---- building blocks (shared with research.c) ---- */
+
+/* Report a warning on node n through o->warn (o may be NULL). */
+void fhir_warn(const struct fhir_opts *o, const struct dataset_node *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Set key to the string v on o; nothing when v is NULL or "". */
+void fhir_add_str(json_object *o, const char *key, const char *v);
+/* A Coding / an Identifier; NULL or "" members are left out. Caller puts. */
+json_object *fhir_coding(const char *system, const char *code, const char *display);
+json_object *fhir_identifier(const char *use, const char *system, const char *value);
+
+enum fhir_ref_style {
+	FHIR_REF_UUID,		/* "urn:uuid:<id>": within a transaction Bundle */
+	FHIR_REF_ID,		/* "<Type>/<id>": NDJSON, whose resources carry those ids */
+	FHIR_REF_IDENTIFIER	/* by identifier (type and identifier): a resource shown alone */
+};
+
+/* The id of the resource of the given type created conditionally on identifier system|value:
+ * the UUID v5 of "<type>|<system>|<value>" (its Bundle fullUrl and its NDJSON id). */
+void fhir_resource_uuid(const char *type, const char *system, const char *value, char out[37]);
+
+/* A Reference to that resource, made in style. Caller puts. */
+json_object *fhir_reference(const char *type, const char *system, const char *value, int style);
 
 /* ---- conversions (exposed for tests) ---- */
 
@@ -72,6 +98,10 @@ char *fhir_query_escape_dup(const char *s, int keep_bar);
 /* Does uid follow DICOM's rules: 64 characters at most, components of digits (no leading zero
  * but "0") joined by dots? */
 int fhir_uid_valid(const char *uid);
+
+/* The conditional query "identifier=<system>|<value>", escaped, that finds a resource of type
+ * (named in err). Caller frees. NULL with err when it would be longer than FHIR_QUERY_MAX. */
+char *fhir_condition(const char *type, const char *system, const char *value, char *err, size_t errlen);
 
 /* The conditional query that finds a study's Patient: "identifier=<system>|<value>", escaped.
  * Caller frees. NULL with err when it would be longer than FHIR_QUERY_MAX. */

@@ -523,7 +523,7 @@ void sds_meta_free(struct sds_table **t)
 	*t = NULL;
 }
 
-static int same_name(const char *a, const char *b)
+int sds_meta_same_name(const char *a, const char *b)
 {
 	for (;;) {
 		while (*a == ' ' || *a == '_' || *a == '-')
@@ -542,7 +542,7 @@ static int same_name(const char *a, const char *b)
 int sds_meta_column(const struct sds_table *t, const char *name)
 {
 	for (size_t c = 0; c < t->ncols; c++)
-		if (same_name(t->header[c], name))
+		if (sds_meta_same_name(t->header[c], name))
 			return (int)c;
 	return -1;
 }
@@ -556,4 +556,19 @@ const char *sds_meta_lookup(const struct sds_table *t, const char *key, const ch
 		if (strcmp(t->cells[r * t->ncols + (size_t)k], value) == 0)
 			return t->cells[r * t->ncols + (size_t)c];
 	return NULL;
+}
+
+size_t sds_meta_element(const struct sds_table *t, const char *element, const char **out, size_t max)
+{
+	size_t row = t->nrows, n = 0;
+	for (size_t r = 0; r < t->nrows && row == t->nrows; r++)
+		if (t->ncols && sds_meta_same_name(t->cells[r * t->ncols], element))
+			row = r;
+	int named = 0;	/* are there columns named Value, Value 2...? */
+	for (size_t c = 1; c < t->ncols; c++)
+		named |= strncasecmp(t->header[c], "value", 5) == 0;
+	for (size_t c = 1; row < t->nrows && c < t->ncols && n < max; c++)
+		if (!named || strncasecmp(t->header[c], "value", 5) == 0)
+			out[n++] = t->cells[row * t->ncols + c];
+	return n;
 }

@@ -22,4 +22,13 @@ int sds_meta_column(const struct sds_table *t, const char *name);
 /* The value in column `column` of the first row whose column `key` equals value: borrowed, NULL if none. */
 const char *sds_meta_lookup(const struct sds_table *t, const char *key, const char *value, const char *column);
 
+/* Are the names the same, case, spaces, '_' and '-' ignored? */
+int sds_meta_same_name(const char *a, const char *b);
+
+/* In a table of metadata elements (dataset_description: a row per element, its name in the
+ * first column): the values of the row named element, one per value column (those named
+ * Value, Value 2...; without such columns, every column after the first), "" where empty, in
+ * order, into out[0..max) (borrowed). How many; 0 when no row is named so. */
+size_t sds_meta_element(const struct sds_table *t, const char *element, const char **out, size_t max);
+
 #endif

@@ -3,6 +3,7 @@
 #include "fhir.h"
 #include "settings.h"
 
+#include <curl/curl.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,7 +36,7 @@ static void wipe(char **p)
 void settings_clear(struct settings *s)
 {
 	char **all[] = {&s->server, &s->token_file, &s->netrc_file, &s->oauth_token_url, &s->oauth_client_id,
-			&s->oauth_secret_file, &s->cacert, &s->zone, &s->patient_system, &s->config_path,
+			&s->oauth_secret_file, &s->cacert, &s->zone, &s->patient_system, &s->dicomweb, &s->config_path,
 			&s->token, &s->oauth_secret};
 	for (size_t i = 0; i < sizeof all / sizeof *all; i++)
 		wipe(all[i]);
@@ -70,6 +71,21 @@ static int seconds(const char *v, long *ms)
 	return 0;
 }
 
+/* Is v an http or https URL with a host (curl's URL parser)? */
+static int web_url(const char *v)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL;
+	int ok = u && curl_url_set(u, CURLUPART_URL, v, 0) == CURLUE_OK &&
+		 curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+		 curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && *host &&
+		 (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) && !strpbrk(v, " \t\r\n");
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok;
+}
+
 static int settings_set(struct settings *s, const char *key, const char *v, char *err, size_t errlen)
 {
 	static const struct { const char *key; size_t off; } strs[] = {
@@ -82,9 +98,14 @@ static int settings_set(struct settings *s, const char *key, const char *v, char
 		{"cacert", offsetof(struct settings, cacert)},
 		{"zone", offsetof(struct settings, zone)},
 		{"patient_system", offsetof(struct settings, patient_system)},
+		{"dicomweb", offsetof(struct settings, dicomweb)},
 	};
 	if (strcmp(key, "patient_system") == 0 && (!*v || !strchr(v, ':') || strpbrk(v, " \t|"))) {
 		snprintf(err, errlen, "patient_system takes a URI, such as urn:example:patient-id: '%s'", v);
+		return -1;
+	}
+	if (strcmp(key, "dicomweb") == 0 && !web_url(v)) {
+		snprintf(err, errlen, "dicomweb takes the http:// or https:// base URL of a DICOMweb server: '%.200s'", v);
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
@@ -201,6 +222,7 @@ static int settings_from_env(struct settings *s, char *err, size_t errlen)
 		{"SDSFHIR_SERVER", "server"}, {"SDSFHIR_TOKEN_FILE", "token_file"}, {"SDSFHIR_ZONE", "zone"},
 		{"SDSFHIR_PATIENT_SYSTEM", "patient_system"}, {"SDSFHIR_OAUTH_TOKEN_URL", "oauth_token_url"},
 		{"SDSFHIR_OAUTH_CLIENT_ID", "oauth_client_id"}, {"SDSFHIR_CACERT", "cacert"},
+		{"SDSFHIR_DICOMWEB", "dicomweb"},
 	};
 	for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
 		const char *v = getenv(map[i].env);

@@ -22,6 +22,7 @@ struct settings {
 	int batch;			/* studies per push request; 0: default */
 	size_t max_request;		/* push request body limit in bytes; 0: default (1 MiB) */
 	char *zone, *patient_system;
+	char *dicomweb;			/* base URL of the DICOMweb server holding the images, or NULL */
 	char *config_path;		/* the config file read, or NULL */
 	char warnings[1024];		/* settings_client_opts: warnings to show, one a line ("" none) */
 	/* secrets loaded by settings_client_opts; wiped by settings_clear */
@@ -45,7 +46,7 @@ int settings_arg(struct settings_args *a, const char *option, const char *value)
 
 /* Init s, then read the config file (a->config, or $XDG_CONFIG_HOME/sdsfhir/config,
  * ~/.config/sdsfhir/config, which need not exist), the environment (SDSFHIR_SERVER,
- * SDSFHIR_TOKEN_FILE, SDSFHIR_ZONE, SDSFHIR_PATIENT_SYSTEM, SDSFHIR_OAUTH_TOKEN_URL,
+ * SDSFHIR_TOKEN_FILE, SDSFHIR_ZONE, SDSFHIR_PATIENT_SYSTEM, SDSFHIR_DICOMWEB, SDSFHIR_OAUTH_TOKEN_URL,
  * SDSFHIR_OAUTH_CLIENT_ID, SDSFHIR_CACERT) and a's options, in that order. Config keys
  * are the settings keys of settings_options.def plus oauth_client_secret_file; times are
  * seconds. 0, or -1 with err (a bad file, variable or value). */

@@ -1173,6 +1173,7 @@ int ui_main(int argc, char **argv)
 	u.paths = first < argc ? argv + first : dot;
 	u.npaths = first < argc ? (size_t)(argc - first) : 1;
 	u.fopts.patient_system = u.set.patient_system;
+	u.fopts.dicomweb = u.set.dicomweb;
 	u.fopts.zone = settings_zone(&u.set);
 	if (!u.fopts.zone) {
 		fprintf(stderr, "sdsfhir: --zone takes local, Z, +hh:mm, -hh:mm or a time zone name such as Europe/Berlin\n");

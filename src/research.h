@@ -1,0 +1,56 @@
+/* SPARC datasets as FHIR research data: a ResearchStudy per dataset (from its
+ * dataset_description), a Practitioner per principal investigator, a ResearchSubject per
+ * subject folder, and the Endpoint of the DICOMweb server holding the images (json-c).
+ * Core module: no curses. */
+#ifndef SDSFHIR_RESEARCH_H
+#define SDSFHIR_RESEARCH_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "dataset.h"
+#include "fhir.h"
+
+#define RESEARCH_SYS_ORCID "https://orcid.org"
+#define RESEARCH_SYS_DOI "https://doi.org"
+#define RESEARCH_SYS_CONTRIBUTOR "urn:sparc_contributor:name"	/* a PI without a valid ORCID iD */
+#define RESEARCH_EXT_STUDY "http://hl7.org/fhir/StructureDefinition/workflow-researchStudy"
+#define RESEARCH_MAX_PI 8	/* principal investigators read from one dataset_description */
+
+/* A resource made here and the identifier it is created conditionally on. */
+struct research_res {
+	json_object *resource;	/* caller puts */
+	const char *type;	/* its resourceType; static */
+	char system[128];
+	char value[1024];
+};
+
+/* The identifier value a dataset folder named name carries (system FHIR_SYS_SPARC_DATASET),
+ * the same as its ImagingStudies': "urn:uid:<name>-<UUID v5 of urn:sparc_dataset:<name>>". */
+void research_dataset_id(const char *name, char *out, size_t len);
+
+/* The identifier system of the subjects of the dataset folder named name:
+ * "urn:sparc_dataset:<that UUID>:subject". */
+void research_subject_system(const char *name, char *out, size_t len);
+
+/* Is s an ORCID iD: 0000-0000-0000-000X, its last character the ISO 7064 11,2 check digit? */
+int research_orcid_valid(const char *s);
+
+/* The resources of dataset ds in the order a Bundle needs them: a Practitioner for each
+ * principal investigator of its dataset_description, then its ResearchStudy, referring to
+ * the first of them in the given style (enum fhir_ref_style). Into out; returns how many (at
+ * least 1). Without dataset_description the ResearchStudy is titled with the folder name,
+ * with a warning. */
+size_t research_dataset(const struct dataset_node *ds, const struct fhir_opts *opts, int style,
+			struct research_res out[RESEARCH_MAX_PI + 1]);
+
+/* The ResearchSubject of subject folder sub: individual is the reference to its Patient (taken
+ * over), study its dataset's ResearchStudy referred to in style; assignedArm the subjects
+ * file's "subject experimental group". */
+void research_subject(const struct dataset_node *sub, json_object *individual, int style, struct research_res *out);
+
+/* The Endpoint of the DICOMweb (WADO-RS) server at url. */
+void research_endpoint(const char *url, struct research_res *out);
+
+#endif
