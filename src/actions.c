@@ -2,6 +2,7 @@
 
 #include "actions.h"
 #include "jget.h"
+#include "research.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -27,10 +28,45 @@ const char *actions_shown_text(size_t shown, long total, int more, const char *m
 	return buf;
 }
 
+static const char *const type_names[ACTIONS_NTYPES] = {"ImagingStudy", "Patient", "ResearchStudy", "ResearchSubject",
+							"Practitioner", "Endpoint"};
+
+const char *actions_type_name(int type)
+{
+	return type >= 0 && type < ACTIONS_NTYPES ? type_names[type] : "?";
+}
+
+const char *actions_types_text(const struct actions_summary *sum, char *buf, size_t len)
+{
+	size_t k = 0;
+	buf[0] = '\0';
+	for (int t = 0; t < ACTIONS_NTYPES && k < len; t++) {
+		char part[256];
+		size_t pk = 0;
+		for (int o = 0; o <= ACTIONS_FAILED && pk < sizeof part; o++)
+			if (sum->types[t][o])
+				pk += (size_t)snprintf(part + pk, sizeof part - pk, "%s%zu %s", pk ? ", " : "", sum->types[t][o],
+						       actions_outcome_name(o));
+		if (pk)
+			k += (size_t)snprintf(buf + k, len - k, "%s%s %s", k ? "; " : "", type_names[t], part);
+	}
+	return buf;
+}
+
+/* Count a resource of type (a resourceType) with outcome in sum->types. */
+static void count_type(struct actions_summary *sum, const char *type, int outcome)
+{
+	for (int t = 0; type && t < ACTIONS_NTYPES; t++)
+		if (strcmp(type, type_names[t]) == 0)
+			sum->types[t][outcome]++;
+}
+
 static void item(const struct actions_ctx *a, struct actions_summary *sum, const struct dataset_node *n,
 		 const char *type, int outcome, const char *id, const char *text)
 {
 	sum->count[outcome]++;
+	if (outcome != ACTIONS_SAME && outcome != ACTIONS_DIFFERENT && outcome != ACTIONS_NOT_FOUND)
+		count_type(sum, type, outcome);
 	if (a->item) {
 		struct actions_item it = {n, type, outcome, id, text, NULL};
 		a->item(a->ctx, &it);
@@ -95,48 +131,6 @@ static int cancelled(const struct actions_ctx *a)
 	return a->cancel && *a->cancel;
 }
 
-/* ---- patients ---- */
-
-void actions_patients(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
-		      struct actions_summary *sum)
-{
-	json_object *seen = json_object_new_object();
-	for (size_t i = 0; i < n && !cancelled(a); i++) {
-		char sys[1024], val[1024], key[2100], err[1500], id[128];
-		fhir_patient_identifier(a->tree, studies[i], a->fopts, sys, sizeof sys, val, sizeof val);
-		snprintf(key, sizeof key, "%s|%s", sys, val);
-		progress(a, i, n);
-		if (json_object_object_get_ex(seen, key, NULL))
-			continue;
-		json_object_object_add(seen, key, NULL);
-		char *cond = fhir_patient_condition(a->tree, studies[i], a->fopts, err, sizeof err);
-		if (!cond) {	/* too long for a server: never a cut condition, which would match nothing */
-			item(a, sum, studies[i], "Patient", ACTIONS_FAILED, NULL, err);
-			continue;
-		}
-		json_object *p = fhir_patient_build(a->tree, studies[i], a->fopts);
-		struct client_response r;
-		int st = request(a, sum, "POST", "Patient", p, NULL, cond, 1, &r, err, sizeof err);
-		json_object_put(p);
-		free(cond);
-		if (st == CLIENT_OK) {
-			id_of(r.body, r.location, id, sizeof id);
-			char text[1200];
-			int created = r.status == 201;
-			snprintf(text, sizeof text, "Patient/%s (%s)", id, key);
-			item(a, sum, studies[i], "Patient", created ? ACTIONS_CREATED : ACTIONS_EXISTED, id, text);
-		} else {
-			failed(sum, st, err);
-			item(a, sum, studies[i], "Patient", ACTIONS_FAILED, NULL, err);
-		}
-		client_response_clear(&r);
-		if (fatal(st))
-			break;
-	}
-	progress(a, n, n);
-	json_object_put(seen);
-}
-
 /* The entries of a Bundle from a server; 0, or -1 with err when it is not a Bundle or its entry
  * is not an array (a Bundle without entries has none: *entries NULL). */
 static int bundle_entries(json_object *bundle, json_object **entries, char *err, size_t errlen)
@@ -160,13 +154,15 @@ static int bundle_entries(json_object *bundle, json_object **entries, char *err,
 
 #define LOOKUP_URL_MAX 1900	/* a query longer than this is split: servers refuse URLs past about 2,000 bytes */
 
-/* The server's copies of studies[0..n) by their urn:dicom:uid identifiers, in as few searches
- * as the URL length allows (next links followed): found[i] gets the first match (a new
- * reference) and count[i] the number of matches; all (may be NULL) gets every match of study i
- * in a new array (NULL when none). Returns a client_status; err on failure. */
-static int lookup(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
-		  json_object **found, size_t *count, json_object **all, struct actions_summary *sum, char *err,
-		  size_t errlen)
+/* The server's resources of type whose identifier is systems[i]|values[i], for i in [0..n),
+ * in as few searches as the URL length allows (next links followed): found[i] gets the first
+ * match (a new reference) and count[i] the number of matches; all (may be NULL) gets every
+ * match of i in a new array (NULL when none). A NULL value is looked for nowhere. include (may
+ * be NULL) is asked for as _include, and what it brings appended to included. Returns a
+ * client_status; err on failure. */
+static int lookup(const struct actions_ctx *a, const char *type, const char *const *systems, const char *const *values,
+		  size_t n, const char *include, json_object *included, json_object **found, size_t *count,
+		  json_object **all, struct actions_summary *sum, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < n; i++) {
 		found[i] = NULL;
@@ -177,19 +173,23 @@ static int lookup(const struct actions_ctx *a, const struct dataset_node *const 
 	size_t i = 0;
 	while (i < n) {
 		/* as many identifiers as fit */
-		char first_url[LOOKUP_URL_MAX + 400];
-		size_t k = (size_t)snprintf(first_url, sizeof first_url, "ImagingStudy?identifier="), first = i;
+		char first_url[LOOKUP_URL_MAX + 2200];
+		size_t k = (size_t)snprintf(first_url, sizeof first_url, "%s?identifier=", type), first = i, asked = 0;
 		for (; i < n && i - first < 50; i++) {
-			char esc[400];
-			if (!fhir_uid_valid(studies[i]->name) || fhir_query_escape(studies[i]->name, esc, sizeof esc, 0) < 0)
-				continue;	/* a UID against DICOM's rules was never pushed */
-			size_t need = strlen(FHIR_SYS_DICOM_UID) + strlen(esc) + 12;
-			if (i > first && k + need > LOOKUP_URL_MAX)
+			char esys[1100], eval[1100];
+			if (!values[i] || fhir_query_escape(systems[i], esys, sizeof esys, 0) < 0 ||
+			    fhir_query_escape(values[i], eval, sizeof eval, 0) < 0)
+				continue;	/* never sent: a UID against DICOM's rules, a value too long for a URL */
+			size_t need = strlen(esys) + strlen(eval) + 2;
+			if (asked && k + need > LOOKUP_URL_MAX)
 				break;
-			k += (size_t)snprintf(first_url + k, sizeof first_url - k, "%s" FHIR_SYS_DICOM_UID "|urn:oid:%s",
-					      i > first ? "," : "", esc);
+			k += (size_t)snprintf(first_url + k, sizeof first_url - k, "%s%s|%s", asked ? "," : "", esys, eval);
+			asked++;
 		}
-		snprintf(first_url + k, sizeof first_url - k, "&_count=%zu", 2 * (i - first) + 1);
+		if (!asked)
+			continue;
+		snprintf(first_url + k, sizeof first_url - k, "&_count=%zu%s%s", 2 * (i - first) + 1, include ? "&_include=" : "",
+			 include ? include : "");
 		char *url = strdup(first_url);
 		for (int pages = 0; url; pages++) {
 			if (cancelled(a)) {
@@ -210,16 +210,17 @@ static int lookup(const struct actions_ctx *a, const struct dataset_node *const 
 			}
 			for (size_t e = 0; e < jget_len(entries); e++) {
 				json_object *res = jget_obj(jget_idx_obj(entries, e), "resource");
-				if (!jget_is_resource(res, "ImagingStudy"))
+				const char *mode = jget_str(jget_obj(jget_idx_obj(entries, e), "search"), "mode");
+				if (included && res && mode && strcmp(mode, "include") == 0)
+					json_object_array_add(included, json_object_get(res));
+				if (!jget_is_resource(res, type))
 					continue;
 				json_object *ids = jget_arr(res, "identifier");
 				for (size_t d = 0; d < jget_len(ids); d++) {
 					json_object *id = jget_idx_obj(ids, d);
 					const char *sys = jget_str(id, "system"), *val = jget_str(id, "value");
-					if (!sys || !val || strcmp(sys, FHIR_SYS_DICOM_UID) != 0 || strncmp(val, "urn:oid:", 8) != 0)
-						continue;
-					for (size_t j = first; j < i; j++) {
-						if (strcmp(val + 8, studies[j]->name) != 0)
+					for (size_t j = first; sys && val && j < i; j++) {
+						if (!values[j] || strcmp(val, values[j]) != 0 || strcmp(sys, systems[j]) != 0)
 							continue;
 						if (!found[j])
 							found[j] = json_object_get(res);
@@ -242,9 +243,31 @@ static int lookup(const struct actions_ctx *a, const struct dataset_node *const 
 	return CLIENT_OK;
 }
 
-static const char *version_of(json_object *resource)
+/* lookup of the ImagingStudies of studies[0..n) by their urn:dicom:uid identifiers. */
+static int study_lookup(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
+			json_object **found, size_t *count, json_object **all, struct actions_summary *sum, char *err,
+			size_t errlen)
 {
-	return jget_str(jget_obj(resource, "meta"), "versionId");
+	char **values = calloc(n ? n : 1, sizeof *values);
+	const char **systems = calloc(n ? n : 1, sizeof *systems);
+	int st = values && systems ? CLIENT_OK : CLIENT_ERR_LOCAL;
+	for (size_t i = 0; i < n && st == CLIENT_OK; i++) {
+		systems[i] = FHIR_SYS_DICOM_UID;
+		if (fhir_uid_valid(studies[i]->name) && asprintf(&values[i], "urn:oid:%s", studies[i]->name) < 0) {
+			values[i] = NULL;
+			st = CLIENT_ERR_LOCAL;
+		}
+	}
+	if (st == CLIENT_OK)
+		st = lookup(a, "ImagingStudy", systems, (const char *const *)values, n, NULL, NULL, found, count, all, sum, err,
+			    errlen);
+	else
+		snprintf(err, errlen, "out of memory");
+	for (size_t i = 0; values && i < n; i++)
+		free(values[i]);
+	free(values);
+	free(systems);
+	return st;
 }
 
 /* Is s of the form of a FHIR id ([A-Za-z0-9.-]{1,64}), fit for a URL path or an If-Match? */
@@ -253,6 +276,103 @@ static int valid_id(const char *s)
 	size_t n = strlen(s);
 	return n >= 1 && n <= 64 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.") == n;
 }
+
+/* Note in known that resource r, made with identifier system|value, is on the server. */
+static void learn(json_object *known, json_object *r, const char *system, const char *value)
+{
+	const char *type = jget_str(r, "resourceType"), *id = jget_str(r, "id");
+	char uuid[37], full[64], ref[200];
+	if (!type || !id || !valid_id(id))
+		return;
+	fhir_resource_uuid(type, system, value, uuid);
+	snprintf(full, sizeof full, "urn:uuid:%s", uuid);
+	snprintf(ref, sizeof ref, "%s/%s", type, id);
+	json_object_object_add(known, full, json_object_new_string(ref));
+}
+
+/* Has resource r the identifier system|value? */
+static int has_identifier(json_object *r, const char *system, const char *value)
+{
+	json_object *ids = jget_arr(r, "identifier");
+	for (size_t d = 0; d < jget_len(ids); d++) {
+		const char *sys = jget_str(jget_idx_obj(ids, d), "system"), *val = jget_str(jget_idx_obj(ids, d), "value");
+		if (sys && val && strcmp(sys, system) == 0 && strcmp(val, value) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* For each study i with want[i] set, is what its ImagingStudy refers to on the server: its
+ * subject's ResearchSubject and its dataset's ResearchStudy (one search of ResearchSubjects,
+ * with their studies included)? missing[i] says what is not ("" when both are). known (may be
+ * NULL) learns the server ids of those found, as struct push holds them. Returns a
+ * client_status; err on failure. */
+static int research_check(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
+			  const unsigned char *want, char (*missing)[96], json_object *known, struct actions_summary *sum,
+			  char *err, size_t errlen)
+{
+	char (*systems)[128] = calloc(n ? n : 1, sizeof *systems);
+	const char **sys = calloc(n ? n : 1, sizeof *sys), **vals = calloc(n ? n : 1, sizeof *vals);
+	json_object **found = calloc(n ? n : 1, sizeof *found), *included = json_object_new_array();
+	size_t *count = calloc(n ? n : 1, sizeof *count), asked = 0;
+	int st = systems && sys && vals && found && count && included ? CLIENT_OK : CLIENT_ERR_LOCAL;
+	for (size_t i = 0; i < n && st == CLIENT_OK; i++) {
+		const struct dataset_node *ds = dataset_ancestor(studies[i], DATASET_DATASET);
+		const struct dataset_node *sub = dataset_ancestor(studies[i], DATASET_SUBJECT);
+		missing[i][0] = '\0';
+		if (!want[i] || !ds || !sub)
+			continue;
+		research_subject_system(ds->name, systems[i], sizeof systems[i]);
+		sys[i] = systems[i];
+		vals[i] = sub->name;
+		asked++;
+	}
+	if (st == CLIENT_OK && asked)
+		st = lookup(a, "ResearchSubject", sys, vals, n, "ResearchSubject:study", included, found, count, NULL, sum, err,
+			    errlen);
+	else if (st != CLIENT_OK)
+		snprintf(err, errlen, "out of memory");
+	for (size_t i = 0; st == CLIENT_OK && i < n; i++) {
+		if (!vals[i])
+			continue;
+		const struct dataset_node *ds = dataset_ancestor(studies[i], DATASET_DATASET);
+		char dsid[1100];
+		int study_there = 0;
+		research_dataset_id(ds->name, dsid, sizeof dsid);
+		for (size_t k = 0; k < jget_len(included) && !study_there; k++)
+			study_there = jget_is_resource(jget_idx_obj(included, k), "ResearchStudy") &&
+				      has_identifier(jget_idx_obj(included, k), FHIR_SYS_SPARC_DATASET, dsid);
+		if (!found[i])
+			snprintf(missing[i], sizeof missing[i], "its ResearchSubject is not on the server");
+		else if (!study_there)
+			snprintf(missing[i], sizeof missing[i], "its dataset's ResearchStudy is not on the server");
+		if (known && found[i])
+			learn(known, found[i], sys[i], vals[i]);
+	}
+	for (size_t k = 0; known && st == CLIENT_OK && k < jget_len(included); k++) {
+		json_object *r = jget_idx_obj(included, k), *ids = jget_arr(r, "identifier");
+		for (size_t d = 0; jget_is_resource(r, "ResearchStudy") && d < jget_len(ids); d++) {
+			const char *sy = jget_str(jget_idx_obj(ids, d), "system"), *v = jget_str(jget_idx_obj(ids, d), "value");
+			if (sy && v && strcmp(sy, FHIR_SYS_SPARC_DATASET) == 0)
+				learn(known, r, sy, v);
+		}
+	}
+	for (size_t i = 0; found && i < n; i++)
+		json_object_put(found[i]);
+	json_object_put(included);
+	free(systems);
+	free(sys);
+	free(vals);
+	free(found);
+	free(count);
+	return st;
+}
+
+static const char *version_of(json_object *resource)
+{
+	return jget_str(jget_obj(resource, "meta"), "versionId");
+}
+
 
 /* ---- push ---- */
 
@@ -267,6 +387,10 @@ struct push {
 	const struct actions_ctx *a;
 	struct actions_summary *sum;
 	size_t done, total, max_bytes;
+	int heads;		/* FHIR_HEADS_*: Bundles of what the studies refer to (actions_patients),
+				   0: of the studies with it (actions_push) */
+	json_object *known;	/* what was written: {"urn:uuid:<id>": "Type/<server id>"}, each
+				   reported once and referred to by its server id from then on */
 };
 
 static long status_code(json_object *entry)
@@ -283,11 +407,88 @@ static int too_large(long status, const char *err)
 
 static void push_failed(struct push *p, struct push_study *s, const char *text)
 {
-	item(p->a, p->sum, s->node, "ImagingStudy", ACTIONS_FAILED, NULL, text);
+	item(p->a, p->sum, s->node, p->heads ? "Patient" : "ImagingStudy", ACTIONS_FAILED, NULL, text);
 	p->done++;
 }
 
+/* The node a Bundle entry of type with fullUrl full stands for among the studies ps[0..n): a
+ * Patient its first study, a ResearchStudy or Practitioner the dataset, a ResearchSubject the
+ * subject folder. NULL when none. Borrowed. */
+static const struct dataset_node *entry_node(const struct actions_ctx *a, const struct push_study *ps, size_t n,
+					     const char *type, const char *full)
+{
+	if (!type || !full || strncmp(full, "urn:uuid:", 9) != 0)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct dataset_node *st = ps[i].node, *ds = dataset_ancestor(st, DATASET_DATASET);
+		const struct dataset_node *sub = dataset_ancestor(st, DATASET_SUBJECT), *hit = NULL;
+		char uuid[37] = "", sys[1024], val[1100];
+		if (strcmp(type, "Patient") == 0) {
+			fhir_patient_uuid(a->tree, st, a->fopts, uuid);
+			hit = st;
+		} else if (strcmp(type, "ResearchStudy") == 0 && ds) {
+			research_dataset_id(ds->name, val, sizeof val);
+			fhir_resource_uuid(type, FHIR_SYS_SPARC_DATASET, val, uuid);
+			hit = ds;
+		} else if (strcmp(type, "ResearchSubject") == 0 && ds && sub) {
+			research_subject_system(ds->name, sys, sizeof sys);
+			fhir_resource_uuid(type, sys, sub->name, uuid);
+			hit = sub;
+		} else if (strcmp(type, "Practitioner") == 0) {
+			return ds;
+		}
+		if (hit && strcmp(full + 9, uuid) == 0)
+			return hit;
+	}
+	return NULL;
+}
+
+/* Entry sent of a transaction, not an ImagingStudy, and the server's answer got: counted by
+ * type and reported once a resource (the Patients of actions_patients as its items, the others
+ * when created or refused). A refusal is described in head_err. */
+static void head_result(struct push *p, const struct push_study *ps, size_t n, json_object *sent, json_object *got,
+			char *head_err, size_t errlen)
+{
+	json_object *res = jget_obj(sent, "resource"), *gresp = jget_obj(got, "response");
+	const char *type = jget_str(res, "resourceType"), *full = jget_str(sent, "fullUrl");
+	long code = status_code(got);
+	int ok = code >= 200 && code < 300;
+	char id[128], oo[1024], text[1500];
+	id_of(jget_obj(got, "resource"), jget_str(gresp, "location"), id, sizeof id);
+	client_outcome_text(jget_obj(gresp, "outcome"), oo, sizeof oo);
+	if (!type)
+		return;
+	if (!ok)
+		snprintf(head_err, errlen, "its %s was refused: HTTP %ld: %s", type, code, oo[0] ? oo : "(no details)");
+	if (full && json_object_object_get_ex(p->known, full, NULL))
+		return;
+	if (full && ok && valid_id(id)) {
+		char ref[200];
+		snprintf(ref, sizeof ref, "%s/%s", type, id);
+		json_object_object_add(p->known, full, json_object_new_string(ref));
+	}
+	int outcome = !ok ? ACTIONS_FAILED : code == 201 ? ACTIONS_CREATED : ACTIONS_EXISTED;
+	const struct dataset_node *node = entry_node(p->a, ps, n, type, full);
+	if (!ok) {
+		snprintf(text, sizeof text, "%s: HTTP %ld: %s", type, code, oo[0] ? oo : "(no details)");
+	} else {
+		json_object *ident = jget_idx_obj(jget_arr(res, "identifier"), 0);
+		snprintf(text, sizeof text, "%s/%s (%s|%s)", type, id, jget_str(ident, "system") ?: "",
+			 jget_str(ident, "value") ?: "");
+	}
+	if (p->heads && strcmp(type, "Patient") == 0) {
+		item(p->a, p->sum, node, type, outcome, ok ? id : NULL, text);
+		return;
+	}
+	count_type(p->sum, type, outcome);
+	if (outcome != ACTIONS_EXISTED && p->a->item) {
+		struct actions_item it = {node, type, outcome, ok ? id : NULL, text, NULL};
+		p->a->item(p->a->ctx, &it);
+	}
+}
+
 static int push_batch(struct push *p, struct push_study *ps, size_t n, int retry);
+static size_t json_bytes(json_object *o);
 
 /* Read a transaction-response entry by entry (servers without atomic transactions answer 200
  * and give each entry its own status). Studies that failed in a Bundle of several are sent
@@ -310,7 +511,7 @@ static int push_response(struct push *p, struct push_study *ps, size_t n, json_o
 		return CLIENT_ERR_HTTP;
 	}
 	size_t *again = malloc((n ? n : 1) * sizeof *again), nagain = 0;
-	char patient_err[1200] = "";
+	char head_err[1200] = "";
 	for (size_t k = 0; k < jget_len(out); k++) {
 		json_object *got = jget_idx_obj(in, k), *res = jget_obj(jget_idx_obj(out, k), "resource");
 		json_object *gres = jget_obj(got, "resource"), *gresp = jget_obj(got, "response");
@@ -320,19 +521,8 @@ static int push_response(struct push *p, struct push_study *ps, size_t n, json_o
 		client_outcome_text(jget_obj(gresp, "outcome"), oo, sizeof oo);
 		int ok = code >= 200 && code < 300;
 		const char *url = jget_str(jget_obj(jget_idx_obj(out, k), "request"), "url");
-		if (jget_is_resource(res, "Patient")) {	/* reported, not counted: counts are of studies */
-			if (!ok)
-				snprintf(patient_err, sizeof patient_err, "its Patient was refused: HTTP %ld: %s", code,
-					 oo[0] ? oo : "(no details)");
-			if ((code == 201 || !ok) && p->a->item) {
-				if (ok)
-					snprintf(text, sizeof text, "Patient/%s", id);
-				else
-					snprintf(text, sizeof text, "Patient: HTTP %ld: %s", code, oo[0] ? oo : "(no details)");
-				struct actions_item it = {n == 1 ? ps[0].node : NULL, "Patient", ok ? ACTIONS_CREATED : ACTIONS_FAILED,
-							  ok ? id : NULL, text, NULL};
-				p->a->item(p->a->ctx, &it);
-			}
+		if (!jget_is_resource(res, "ImagingStudy")) {	/* what the studies refer to */
+			head_result(p, ps, n, jget_idx_obj(out, k), got, head_err, sizeof head_err);
 			continue;
 		}
 		size_t si = 0;	/* the study of this entry */
@@ -350,7 +540,7 @@ static int push_response(struct push *p, struct push_study *ps, size_t n, json_o
 				continue;
 			}
 			snprintf(text, sizeof text, "HTTP %ld: %s%s%s", code, oo[0] ? oo : "(no details)",
-				 patient_err[0] ? "; " : "", patient_err);
+				 head_err[0] ? "; " : "", head_err);
 			failed(p->sum, CLIENT_ERR_HTTP, text);
 			push_failed(p, &ps[si], text);
 			continue;
@@ -362,11 +552,28 @@ static int push_response(struct push *p, struct push_study *ps, size_t n, json_o
 		item(p->a, p->sum, ps[si].node, "ImagingStudy", out_kind, id, text);
 		p->done++;
 	}
+	if (p->heads & FHIR_HEADS_SUBJECT)
+		p->done += n;
 	int st = CLIENT_OK;
 	for (size_t i = 0; i < nagain && !fatal(st); i++)
 		st = push_batch(p, &ps[again[i]], 1, 1);
 	free(again);
 	return fatal(st) ? st : CLIENT_OK;
+}
+
+/* The entries of transaction Bundle b a server resolves by a search (ifNoneExist, or a
+ * conditional URL): Medplum runs a transaction of more than ACTIONS_MAX_CONDITIONAL under strict
+ * isolation and refuses it. */
+static size_t conditional_entries(json_object *b)
+{
+	json_object *entries = jget_arr(b, "entry");
+	size_t k = 0;
+	for (size_t i = 0; i < jget_len(entries); i++) {
+		json_object *req = jget_obj(jget_idx_obj(entries, i), "request");
+		const char *url = jget_str(req, "url");
+		k += jget_str(req, "ifNoneExist") || (url && strchr(url, '?'));
+	}
+	return k;
 }
 
 /* Send one Bundle for ps[0..n); on a refusal of several, split; a single study refused as too
@@ -389,9 +596,16 @@ static int push_batch(struct push *p, struct push_study *ps, size_t n, int retry
 		slim[i] = ps[i].slim;
 	}
 	size_t skipped = 0;	/* none: actions_push passes only studies that pass fhir_study_check */
-	json_object *b = fhir_bundle_build(a->tree, nodes, n, slim, a->fopts, &skipped);
+	json_object *b = p->heads ? fhir_heads_build(a->tree, nodes, n, p->heads, a->fopts, p->known, &skipped)
+				  : fhir_bundle_build(a->tree, nodes, n, slim, a->fopts, p->known, &skipped);
 	free(nodes);
 	free(slim);
+	if (n > 1 && (conditional_entries(b) > ACTIONS_MAX_CONDITIONAL ||
+		      (p->heads && json_bytes(b) + 200 > p->max_bytes))) {	/* over a server limit: halve */
+		json_object_put(b);
+		int s1 = push_batch(p, ps, n / 2, retry);
+		return fatal(s1) ? s1 : push_batch(p, ps + n / 2, n - n / 2, retry);
+	}
 	struct client_response r;
 	char err[1500];
 	int st = request(a, p->sum, "POST", "", b, NULL, NULL, 1, &r, err, sizeof err);
@@ -405,7 +619,7 @@ static int push_batch(struct push *p, struct push_study *ps, size_t n, int retry
 		if (fatal(s1))
 			return s1;
 		return push_batch(p, ps + half, n - half, retry);
-	} else if (st == CLIENT_ERR_HTTP && n == 1 && !ps[0].slim && too_large(r.status, err)) {
+	} else if (st == CLIENT_ERR_HTTP && n == 1 && !ps[0].slim && !p->heads && too_large(r.status, err)) {
 		client_response_clear(&r);
 		json_object_put(b);
 		ps[0].slim = 1;
@@ -479,17 +693,133 @@ static int push_size(const struct actions_ctx *a, struct push_study *s, size_t m
 	return 0;
 }
 
+/* The fullUrl of the ResearchStudy of study's dataset into full; 0 when it has no dataset. */
+static int research_study_full(const struct dataset_node *study, char full[64])
+{
+	const struct dataset_node *ds = dataset_ancestor(study, DATASET_DATASET);
+	char v[1100], uuid[37];
+	if (!ds)
+		return 0;
+	research_dataset_id(ds->name, v, sizeof v);
+	fhir_resource_uuid("ResearchStudy", FHIR_SYS_SPARC_DATASET, v, uuid);
+	snprintf(full, 64, "urn:uuid:%s", uuid);
+	return 1;
+}
+
+/* Send the dataset-level resources of study ps (its dataset's Practitioners and ResearchStudy,
+ * the Endpoint) in one transaction (at most ACTIONS_MAX_CONDITIONAL entries), learning their
+ * ids. Returns a client_status; why gets the reason when they were not written. */
+static int push_dataset(struct push *p, struct push_study *ps, char *why, size_t len)
+{
+	const struct actions_ctx *a = p->a;
+	const struct dataset_node *one = ps->node;
+	char err[1500] = "", head_err[1200] = "";
+	size_t skipped;
+	json_object *b = fhir_heads_build(a->tree, &one, 1, FHIR_HEADS_DATASET, a->fopts, p->known, &skipped);
+	json_object *in = NULL, *out = jget_arr(b, "entry");
+	struct client_response r;
+	int st = request(a, p->sum, "POST", "", b, NULL, NULL, 1, &r, err, sizeof err);
+	if (st == CLIENT_OK && bundle_entries(r.body, &in, err, sizeof err) < 0)
+		st = CLIENT_ERR_HTTP;
+	if (st == CLIENT_OK && jget_len(in) != jget_len(out)) {
+		snprintf(err, sizeof err, "the server sent an invalid Bundle: its %zu entries answer the %zu sent",
+			 jget_len(in), jget_len(out));
+		st = CLIENT_ERR_HTTP;
+	}
+	for (size_t k = 0; st == CLIENT_OK && k < jget_len(out); k++)
+		head_result(p, ps, 1, jget_idx_obj(out, k), jget_idx_obj(in, k), head_err, sizeof head_err);
+	if (st != CLIENT_OK)
+		failed(p->sum, st, err);
+	snprintf(why, len, "%s", head_err[0] ? head_err : err[0] ? err : "not written");
+	json_object_put(b);
+	client_response_clear(&r);
+	return st;
+}
+
+/* First of all, the dataset-level resources of the datasets of ps[0..n), a transaction per
+ * dataset (see push_dataset). A study whose dataset's were not written fails with the
+ * reason; the others are moved to the front, in order: how many. *status: a client_status
+ * (fatal: stop). */
+static size_t push_datasets(struct push *p, struct push_study *ps, size_t n, int *status)
+{
+	json_object *why = json_object_new_object();	/* ResearchStudy fullUrl -> why it is not there */
+	*status = CLIENT_OK;
+	for (size_t i = 0; i < n && !fatal(*status); i++) {
+		char full[64], text[1600];
+		if (!research_study_full(ps[i].node, full) || json_object_object_get_ex(p->known, full, NULL) ||
+		    json_object_object_get_ex(why, full, NULL))
+			continue;
+		*status = push_dataset(p, &ps[i], text, sizeof text);
+		if (!json_object_object_get_ex(p->known, full, NULL))
+			json_object_object_add(why, full, json_object_new_string(text));
+	}
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		char full[64], text[1700];
+		json_object *w = NULL;
+		if (!research_study_full(ps[i].node, full) || json_object_object_get_ex(p->known, full, NULL)) {
+			struct push_study keep = ps[m];	/* swapped, so that what each holds is freed once */
+			ps[m++] = ps[i];
+			ps[i] = keep;
+			continue;
+		}
+		json_object_object_get_ex(why, full, &w);
+		snprintf(text, sizeof text, "its dataset's ResearchStudy was not written: %s", w ? json_object_get_string(w) : "not sent");
+		push_failed(p, &ps[i], text);
+	}
+	json_object_put(why);
+	return m;
+}
+
+/* ---- patients ---- */
+
+#define PATIENTS_BATCH 4	/* studies whose Patients and ResearchSubjects go in one transaction */
+
+void actions_patients(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
+		      struct actions_summary *sum)
+{
+	struct push p = {a, sum, 0, n, a->max_bytes ? a->max_bytes : ACTIONS_MAX_BYTES, FHIR_HEADS_SUBJECT,
+			 json_object_new_object()};
+	struct push_study *ps = calloc(n ? n : 1, sizeof *ps);
+	if (!ps || !p.known) {
+		failed(sum, CLIENT_ERR_LOCAL, "out of memory");
+		n = 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		ps[i].node = studies[i];
+	progress(a, 0, n);
+	int st = CLIENT_OK;
+	size_t m = n ? push_datasets(&p, ps, n, &st) : 0;
+	for (size_t i = 0; i < m && fatal(st); i++)
+		push_failed(&p, &ps[i], "not sent");
+	n = fatal(st) ? 0 : m;
+	for (size_t i = 0; i < n;) {
+		size_t j = i + PATIENTS_BATCH < n ? i + PATIENTS_BATCH : n;
+		st = push_batch(&p, ps + i, j - i, 0);
+		i = j;
+		if (fatal(st)) {
+			for (; i < n; i++)
+				push_failed(&p, &ps[i], "not sent");
+			if (st == CLIENT_ERR_CANCELLED)
+				failed(sum, st, "cancelled");
+		}
+	}
+	progress(a, n, n);
+	json_object_put(p.known);
+	free(ps);
+}
+
 void actions_push(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
 		  struct actions_summary *sum)
 {
 	size_t batch = a->batch > 0 ? (size_t)a->batch : 4, k = 0;
-	struct push p = {a, sum, 0, n, a->max_bytes ? a->max_bytes : ACTIONS_MAX_BYTES};
+	struct push p = {a, sum, 0, n, a->max_bytes ? a->max_bytes : ACTIONS_MAX_BYTES, 0, json_object_new_object()};
 	struct push_study *ps = calloc(n ? n : 1, sizeof *ps);
 	json_object **found = calloc(n ? n : 1, sizeof *found);
 	size_t *count = calloc(n ? n : 1, sizeof *count);
 	const struct dataset_node **nodes = calloc(n ? n : 1, sizeof *nodes);
 	json_object *seen = json_object_new_object();
-	if (!ps || !found || !count || !nodes || !seen) {
+	if (!ps || !found || !count || !nodes || !seen || !p.known) {
 		failed(sum, CLIENT_ERR_LOCAL, "out of memory");
 		goto out;
 	}
@@ -510,21 +840,43 @@ void actions_push(const struct actions_ctx *a, const struct dataset_node *const 
 	}
 	/* what the server holds now: studies already the same are left alone */
 	char err[1500];
-	int st = lookup(a, nodes, k, found, count, NULL, sum, err, sizeof err);
+	int st = study_lookup(a, nodes, k, found, count, NULL, sum, err, sizeof err);
 	if (st != CLIENT_OK) {
 		failed(sum, st, err);
 		for (size_t i = 0; i < k; i++)
 			push_failed(&p, &ps[i], fatal(st) ? "not sent" : err);
 		goto out;
 	}
-	size_t m = 0;
-	for (size_t i = 0; i < k; i++) {
-		char id[128], text[200];
+	unsigned char *same = calloc(k ? k : 1, 1);
+	char (*missing)[96] = calloc(k ? k : 1, sizeof *missing);
+	for (size_t i = 0; same && i < k; i++) {
+		char text[200];
 		struct fhir_opts q;
 		json_object *mine = count[i] == 1 ? fhir_study_build(a->tree, ps[i].node, NULL, quiet(a, &q), err, sizeof err) : NULL;
 		if (mine && ps[i].slim)
 			fhir_study_strip_instances(mine);
-		if (mine && fhir_diff(mine, found[i], text, sizeof text) == 0) {
+		same[i] = mine && fhir_diff(mine, found[i], text, sizeof text) == 0;
+		json_object_put(mine);
+	}
+	/* and what they refer to: a study whose ResearchSubject is gone is sent again; what is
+	 * there is referred to by its server id and not sent */
+	unsigned char *all = calloc(k ? k : 1, 1);
+	for (size_t i = 0; all && i < k; i++)
+		all[i] = 1;
+	st = same && missing && all ? research_check(a, nodes, k, all, missing, p.known, sum, err, sizeof err) : CLIENT_ERR_LOCAL;
+	free(all);
+	if (st != CLIENT_OK) {
+		failed(sum, st, same && missing ? err : "out of memory");
+		for (size_t i = 0; i < k; i++)
+			push_failed(&p, &ps[i], fatal(st) ? "not sent" : err);
+		free(same);
+		free(missing);
+		goto out;
+	}
+	size_t m = 0;
+	for (size_t i = 0; i < k; i++) {
+		char id[128], text[200];
+		if (same[i] && !missing[i][0]) {
 			id_of(found[i], NULL, id, sizeof id);
 			snprintf(text, sizeof text, "ImagingStudy/%s (the same on the server: not sent)", id);
 			item(a, sum, ps[i].node, "ImagingStudy", ACTIONS_UNCHANGED, id, text);
@@ -535,9 +887,15 @@ void actions_push(const struct actions_ctx *a, const struct dataset_node *const 
 			keep.version = v ? strdup(v) : NULL;
 			ps[m++] = keep;
 		}
-		json_object_put(mine);
 	}
+	free(same);
+	free(missing);
 	progress(a, p.done, p.total);
+	m = m ? push_datasets(&p, ps, m, &st) : 0;	/* what they refer to, dataset by dataset */
+	for (size_t i = 0; i < m && fatal(st); i++)
+		push_failed(&p, &ps[i], "not sent");
+	if (fatal(st))
+		m = 0;
 	/* batches by count and by bytes */
 	for (size_t i = 0; i < m;) {
 		size_t j = i, bytes = 600;
@@ -564,6 +922,7 @@ out:
 	free(count);
 	free(nodes);
 	json_object_put(seen);
+	json_object_put(p.known);
 	progress(a, n, n);
 }
 
@@ -821,13 +1180,24 @@ void actions_compare(const struct actions_ctx *a, const struct dataset_node *con
 	size_t *count = calloc(n ? n : 1, sizeof *count);
 	char err[1500];
 	progress(a, 0, n);
-	int st = found && count ? lookup(a, studies, n, found, count, NULL, sum, err, sizeof err) : CLIENT_ERR_LOCAL;
+	int st = found && count ? study_lookup(a, studies, n, found, count, NULL, sum, err, sizeof err) : CLIENT_ERR_LOCAL;
 	if (st != CLIENT_OK) {
 		failed(sum, st, found && count ? err : "out of memory");
 		for (size_t i = 0; i < n; i++)
 			item(a, sum, studies[i], "ImagingStudy", ACTIONS_FAILED, NULL, st == CLIENT_ERR_CANCELLED ? "cancelled" :
 			     found && count ? err : "out of memory");
 		n = found && count ? n : 0;
+	}
+	unsigned char *there = calloc(n ? n : 1, 1);	/* and what those found refer to */
+	char (*missing)[96] = calloc(n ? n : 1, sizeof *missing);
+	for (size_t i = 0; there && i < n && st == CLIENT_OK; i++)
+		there[i] = found[i] != NULL;
+	if (st == CLIENT_OK && (st = there && missing ? research_check(a, studies, n, there, missing, NULL, sum, err, sizeof err)
+						   : CLIENT_ERR_LOCAL) != CLIENT_OK) {
+		failed(sum, st, there && missing ? err : "out of memory");
+		for (size_t i = 0; i < n; i++)
+			item(a, sum, studies[i], "ImagingStudy", ACTIONS_FAILED, NULL, st == CLIENT_ERR_CANCELLED ? "cancelled" :
+			     there && missing ? err : "out of memory");
 	}
 	for (size_t i = 0; i < n && st == CLIENT_OK; i++) {
 		char id[128], text[2048];
@@ -840,6 +1210,10 @@ void actions_compare(const struct actions_ctx *a, const struct dataset_node *con
 		json_object *mine = fhir_study_build(a->tree, studies[i], NULL, quiet(a, &q), err, sizeof err);
 		char diff[1500] = "";
 		int d = mine ? fhir_diff(mine, found[i], diff, sizeof diff) : -1;
+		if (d == 0 && missing[i][0]) {	/* the ImagingStudy as made, what it refers to not */
+			snprintf(diff, sizeof diff, "%s", missing[i]);
+			d = 1;
+		}
 		if (count[i] > 1)
 			snprintf(text, sizeof text, "ImagingStudy/%s and %zu more carry this StudyInstanceUID%s%s", id, count[i] - 1,
 				 d ? ": " : "", d > 0 ? diff : d < 0 ? err : "");
@@ -857,6 +1231,8 @@ void actions_compare(const struct actions_ctx *a, const struct dataset_node *con
 		json_object_put(found[i]);
 	free(found);
 	free(count);
+	free(there);
+	free(missing);
 	progress(a, n, n);
 }
 
@@ -870,7 +1246,7 @@ void actions_retract(const struct actions_ctx *a, const struct dataset_node *con
 	json_object *seen = json_object_new_object();
 	char err[1500];
 	progress(a, 0, n);
-	int st = found && all && count && seen ? lookup(a, studies, n, found, count, all, sum, err, sizeof err)
+	int st = found && all && count && seen ? study_lookup(a, studies, n, found, count, all, sum, err, sizeof err)
 					       : CLIENT_ERR_LOCAL;
 	if (st != CLIENT_OK) {
 		const char *why = st == CLIENT_ERR_LOCAL ? "out of memory" : err;

@@ -25,6 +25,7 @@ enum actions_outcome {
 };
 
 #define ACTIONS_MAX_BYTES (1024u * 1024u)	/* Medplum's default maxJsonSize */
+#define ACTIONS_MAX_CONDITIONAL 8		/* conditional entries of one transaction Medplum takes */
 
 struct actions_item {
 	const struct dataset_node *node;	/* the study (borrowed) */
@@ -47,15 +48,30 @@ struct actions_ctx {
 	volatile int *cancel;			/* checked between requests */
 };
 
+enum actions_type {		/* the resources written, as counted in actions_summary.types */
+	ACTIONS_IMAGINGSTUDY,
+	ACTIONS_PATIENT,
+	ACTIONS_RESEARCHSTUDY,
+	ACTIONS_RESEARCHSUBJECT,
+	ACTIONS_PRACTITIONER,
+	ACTIONS_ENDPOINT,
+	ACTIONS_NTYPES
+};
+
 struct actions_summary {
-	size_t count[ACTIONS_FAILED + 1];	/* items by outcome */
+	size_t count[ACTIONS_FAILED + 1];	/* items by outcome: the action's own (studies; Patients for
+						   actions_patients) */
+	size_t types[ACTIONS_NTYPES][ACTIONS_FAILED + 1];	/* every resource written, once each, by
+								   type and outcome */
 	size_t requests;			/* HTTP requests made, retries included */
 	int status;				/* worst client_status met (CLIENT_OK when none) */
 	size_t changed;				/* bodysite: series whose bodySite was written */
 	char error[2048];			/* the first error, "" when none */
 };
 
-/* Conditional create of the Patients of studies[0..n) (each person once). */
+/* Conditional create of the Patients of studies[0..n) (each person once), with what the
+ * ImagingStudies will refer to (ResearchStudy, ResearchSubject, Practitioner, Endpoint), in
+ * transaction Bundles; the Patients are the items counted. */
 void actions_patients(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
 		      struct actions_summary *sum);
 
@@ -131,6 +147,13 @@ int actions_search_query(const char *kind, const char *value, char *out, size_t 
  * else "N shown"; " (more ...)" follows when more pages are left (more_text, e.g. "as you
  * scroll"). Into buf; returns buf. */
 const char *actions_shown_text(size_t shown, long total, int more, const char *more_text, char *buf, size_t len);
+
+/* The resourceType of an enum actions_type. */
+const char *actions_type_name(int type);
+
+/* The counts of sum->types: "ImagingStudy 2 created; Patient 2 existed; ...", "" when none.
+ * Into buf; returns buf. */
+const char *actions_types_text(const struct actions_summary *sum, char *buf, size_t len);
 
 /* The display name of an outcome: "created", "existed", ... */
 const char *actions_outcome_name(int outcome);

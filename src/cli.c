@@ -9,6 +9,7 @@
 #include "cache.h"
 #include "client.h"
 #include "fhir.h"
+#include "research.h"
 #include "settings.h"
 #include "intern.h"
 
@@ -661,8 +662,9 @@ static int fhir_setup(int argc, char **argv, const char *cmd, struct fhir_cmd *f
 		return usage_error(cmd, fc->resource ? "--resource is for fhir" : "--ndjson is for export");
 	if (export && !fc->ndjson)
 		return usage_error(cmd, "give --ndjson DIR, the folder for Patient.ndjson and ImagingStudy.ndjson");
-	if (fc->resource && strcmp(fc->resource, "patient") != 0 && strcmp(fc->resource, "study") != 0)
-		return usage_error(cmd, "--resource takes patient or study");
+	if (fc->resource && strcmp(fc->resource, "patient") != 0 && strcmp(fc->resource, "study") != 0 &&
+	    strcmp(fc->resource, "researchstudy") != 0 && strcmp(fc->resource, "researchsubject") != 0)
+		return usage_error(cmd, "--resource takes patient, study, researchstudy or researchsubject");
 	if (jobs < 0 || jobs > 16)
 		return usage_error(cmd, "--jobs takes a number from 1 to 16");
 	if (settings_resolve(&fc->set, &args, e, sizeof e) < 0)
@@ -695,12 +697,27 @@ static void fhir_done(struct fhir_cmd *fc)
 	settings_clear(&fc->set);
 }
 
-/* fhir --resource: the Patients or the ImagingStudies alone, each once. */
+/* fhir --resource: the Patients, ImagingStudies, ResearchStudies or ResearchSubjects alone,
+ * each once; only those of studies that can be expressed. */
 static json_object *fhir_resources(struct fhir_cmd *fc, size_t *skipped)
 {
 	json_object *all = json_object_new_array(), *keys = json_object_new_object();
 	char err[512];
-	for (size_t i = 0; i < fc->nstudies; i++) {
+	int research = strncmp(fc->resource, "research", 8) == 0;
+	for (size_t i = 0; i < fc->nstudies && research; i++) {
+		const struct dataset_node *st = fc->studies[i];
+		int of_study = strcmp(fc->resource, "researchstudy") == 0;
+		const struct dataset_node *n = dataset_ancestor(st, of_study ? DATASET_DATASET : DATASET_SUBJECT);
+		char key[32];
+		snprintf(key, sizeof key, "%p", (const void *)n);
+		if (!n || json_object_object_get_ex(keys, key, NULL) || fhir_study_check(fc->tree, st, err, sizeof err) < 0)
+			continue;	/* a study that cannot be expressed is named by --resource study */
+		json_object_object_add(keys, key, NULL);
+		json_object *r = of_study ? research_study_alone(n, &fc->fo) : research_subject_alone(fc->tree, n, &fc->fo);
+		if (r)
+			json_object_array_add(all, r);
+	}
+	for (size_t i = 0; i < fc->nstudies && !research; i++) {
 		const struct dataset_node *st = fc->studies[i];
 		if (fhir_study_check(fc->tree, st, err, sizeof err) < 0) {	/* nothing of it is pushed */
 			warn_stderr(NULL, st, err);
@@ -770,7 +787,6 @@ int cli_export(int argc, char **argv)
 		fhir_done(&fc);
 		return rc;
 	}
-	char pt[PATH_MAX], st[PATH_MAX], ptmp[PATH_MAX], stmp[PATH_MAX];
 	if (mkdir(fc.ndjson, 0777) != 0 && errno != EEXIST) {
 		say(stderr, "sdsfhir export: %s: %s\n", fc.ndjson, strerror(errno));
 		fhir_done(&fc);
@@ -781,22 +797,37 @@ int cli_export(int argc, char **argv)
 		fhir_done(&fc);
 		return CLI_EXIT_USAGE;
 	}
-	snprintf(pt, sizeof pt, "%s/Patient.ndjson", fc.ndjson);
-	snprintf(st, sizeof st, "%s/ImagingStudy.ndjson", fc.ndjson);
-	snprintf(ptmp, sizeof ptmp, "%s.%ld.tmp", pt, (long)getpid());
-	snprintf(stmp, sizeof stmp, "%s.%ld.tmp", st, (long)getpid());
-	FILE *fp = fopen(ptmp, "w"), *fs = fopen(stmp, "w");
-	size_t np = 0, ns = 0, skipped = 0;
-	int bad = !fp || !fs || fhir_ndjson_write(fc.tree, fc.studies, fc.nstudies, &fc.fo, fp, fs, &np, &ns, &skipped) < 0;
-	bad |= (fp && fclose(fp) != 0) | (fs && fclose(fs) != 0);
-	if (bad || rename(ptmp, pt) != 0 || rename(stmp, st) != 0) {	/* whole files, or none */
+	char path[FHIR_NDJSON_TYPES][PATH_MAX], tmp[FHIR_NDJSON_TYPES][PATH_MAX + 32];
+	FILE *files[FHIR_NDJSON_TYPES] = {0};
+	size_t counts[FHIR_NDJSON_TYPES], skipped = 0;
+	int bad = 0;
+	for (int t = 0; t < FHIR_NDJSON_TYPES; t++) {	/* Endpoint.ndjson only with a dicomweb setting */
+		snprintf(path[t], sizeof path[t], "%s/%s.ndjson", fc.ndjson, fhir_ndjson_types[t]);
+		snprintf(tmp[t], sizeof tmp[t], "%s.%ld.tmp", path[t], (long)getpid());
+		if (t != FHIR_NDJSON_ENDPOINT || fc.fo.dicomweb)
+			bad |= !(files[t] = fopen(tmp[t], "w"));
+	}
+	bad = bad || fhir_ndjson_write(fc.tree, fc.studies, fc.nstudies, &fc.fo, files, counts, &skipped) < 0;
+	for (int t = 0; t < FHIR_NDJSON_TYPES; t++)
+		bad |= files[t] && fclose(files[t]) != 0;
+	for (int t = 0; t < FHIR_NDJSON_TYPES && !bad; t++)	/* whole files, or none */
+		bad |= files[t] && rename(tmp[t], path[t]) != 0;
+	if (bad) {
 		say(stderr, "sdsfhir export: cannot write %s: %s\n", fc.ndjson, strerror(errno));
-		unlink(ptmp);
-		unlink(stmp);
+		for (int t = 0; t < FHIR_NDJSON_TYPES; t++)
+			unlink(tmp[t]);
 		rc = CLI_EXIT_FATAL;
 	} else {
-		say(stdout, "export: %zu Patient%s, %zu ImagingStud%s to %s\n", np, np == 1 ? "" : "s", ns, ns == 1 ? "y" : "ies",
-		    fc.ndjson);
+		say(stdout, "export: ");
+		for (int t = 0; t < FHIR_NDJSON_TYPES; t++) {
+			const char *type = fhir_ndjson_types[t];
+			size_t k = strlen(type);
+			int y = type[k - 1] == 'y';	/* ImagingStudy, ResearchStudy */
+			if (files[t])
+				say(stdout, "%s%zu %.*s%s", t ? ", " : "", counts[t], (int)(k - (counts[t] != 1 && y)), type,
+				    counts[t] == 1 ? "" : y ? "ies" : "s");
+		}
+		say(stdout, " to %s\n", fc.ndjson);
 		rc = fc.errors || skipped || !fc.nstudies ? CLI_EXIT_PARTIAL : CLI_EXIT_OK;
 	}
 	fhir_done(&fc);
@@ -1055,6 +1086,9 @@ static int run_action(int argc, char **argv, const char *cmd)
 			}
 		}
 		say(stdout, "%s%zu request%s to %s\n", *sep ? "; " : "", sum.requests, sum.requests == 1 ? "" : "s", client_base(c));
+		char types[1024];
+		if (!strcmp(cmd, "patient") || !strcmp(cmd, "push"))	/* what was written, by resource type */
+			say(stdout, "%s: %s\n", cmd, *actions_types_text(&sum, types, sizeof types) ? types : "nothing written");
 		if (sum.error[0])
 			say(stderr, "sdsfhir: %s\n", sum.error);
 		if (sum.status != CLIENT_OK)

@@ -804,12 +804,13 @@ static void add_identifier(json_object *ids, const char *use, const char *system
 }
 
 /* How an ImagingStudy refers to its ResearchStudy and Endpoint: as it refers to its Patient
- * (a Bundle's urn:uuid), else by identifier. */
+ * (a Bundle's urn:uuid, NDJSON's Type/id), else by identifier. */
 static int ref_style(json_object *subject)
 {
 	json_object *ref = NULL;
 	const char *s = json_object_object_get_ex(subject, "reference", &ref) ? json_object_get_string(ref) : NULL;
-	return s && strncmp(s, "urn:uuid:", 9) == 0 ? FHIR_REF_UUID : FHIR_REF_IDENTIFIER;
+	return s && strncmp(s, "urn:uuid:", 9) == 0 ? FHIR_REF_UUID
+	       : s && strncmp(s, "Patient/", 8) == 0 ? FHIR_REF_ID : FHIR_REF_IDENTIFIER;
 }
 
 json_object *fhir_study_build(const struct dataset_tree *tree, const struct dataset_node *study,
@@ -981,32 +982,32 @@ static int seen_resource(json_object *seen, const char *type, const char *system
  * its Patient, its subject's ResearchSubject; their fullUrls added to seen. All or none: 0,
  * or -1 with err (a condition too long for a server). */
 static int head_entries(const struct dataset_tree *tree, const struct dataset_node *study, const struct fhir_opts *opts,
-			json_object *seen, json_object *heads, char *err, size_t errlen)
+			json_object *seen, json_object *heads, int what, char *err, size_t errlen)
 {
 	struct research_res r[RESEARCH_MAX_PI + 1];
 	char full[64], pfull[64], system[1024], value[1024];
 	json_object *added = json_object_new_object(), *mine = json_object_new_array();
 	int bad = 0;
-	if (opts && opts->dicomweb && *opts->dicomweb) {
+	if (opts && opts->dicomweb && *opts->dicomweb && (what & FHIR_HEADS_DATASET)) {
 		research_endpoint(opts->dicomweb, &r[0]);
 		bad |= add_head(mine, seen, added, &r[0], err, errlen);
 	}
 	const struct dataset_node *ds = dataset_ancestor(study, DATASET_DATASET);
 	research_dataset_id(ds ? ds->name : "", value, sizeof value);
-	if (ds && !seen_resource(seen, "ResearchStudy", FHIR_SYS_SPARC_DATASET, value, full)) {
+	if (ds && (what & FHIR_HEADS_DATASET) && !seen_resource(seen, "ResearchStudy", FHIR_SYS_SPARC_DATASET, value, full)) {
 		size_t n = research_dataset(ds, opts, FHIR_REF_UUID, r);	/* dataset_description read once */
 		for (size_t i = 0; i < n; i++)
 			bad |= add_head(mine, seen, added, &r[i], err, errlen);
 	}
 	fhir_patient_identifier(tree, study, opts, system, sizeof system, value, sizeof value);
-	if (!seen_resource(seen, "Patient", system, value, pfull)) {
+	if (!seen_resource(seen, "Patient", system, value, pfull) && (what & FHIR_HEADS_SUBJECT)) {
 		r[0] = (struct research_res){fhir_patient_build(tree, study, opts), "Patient", "", ""};
 		snprintf(r[0].system, sizeof r[0].system, "%s", system);
 		snprintf(r[0].value, sizeof r[0].value, "%s", value);
 		bad |= add_head(mine, seen, added, &r[0], err, errlen);
 	}
 	const struct dataset_node *sub = dataset_ancestor(study, DATASET_SUBJECT);
-	if (sub && ds) {
+	if (sub && ds && (what & FHIR_HEADS_SUBJECT)) {
 		json_object *individual = json_object_new_object();
 		fhir_add_str(individual, "reference", pfull);
 		research_subject(sub, individual, FHIR_REF_UUID, &r[0]);
@@ -1038,7 +1039,7 @@ static int bundle_entries(const struct dataset_tree *tree, const struct dataset_
 	fhir_study_uuid(study, uuid);
 	snprintf(sfull, sizeof sfull, "urn:uuid:%s", uuid);
 	if (json_object_object_get_ex(seen, sfull, &ok)) {	/* the same study through another folder */
-		if (json_object_get_boolean(ok) && heads && head_entries(tree, study, opts, seen, heads, err, sizeof err) < 0)
+		if (json_object_get_boolean(ok) && heads && head_entries(tree, study, opts, seen, heads, FHIR_HEADS_ALL, err, sizeof err) < 0)
 			fhir_warn(opts, study, "left out of the Bundle: %s", err);
 		return 0;
 	}
@@ -1052,7 +1053,7 @@ static int bundle_entries(const struct dataset_tree *tree, const struct dataset_
 			fhir_study_strip_instances(st);
 	}
 	int bad = study_entry ? !st : fhir_study_check(tree, study, err, sizeof err) < 0;
-	bad = bad || (heads && head_entries(tree, study, opts, seen, heads, err, sizeof err) < 0);
+	bad = bad || (heads && head_entries(tree, study, opts, seen, heads, FHIR_HEADS_ALL, err, sizeof err) < 0);
 	json_object_object_add(seen, sfull, json_object_new_boolean(!bad));
 	if (bad) {
 		fhir_warn(opts, study, "left out of the Bundle: %s", err);
@@ -1066,12 +1067,64 @@ static int bundle_entries(const struct dataset_tree *tree, const struct dataset_
 	return 1;
 }
 
+/* A new set of the fullUrls in known (may be NULL). */
+static json_object *seen_of(json_object *known)
+{
+	json_object *seen = json_object_new_object();
+	if (json_object_is_type(known, json_type_object)) {
+		json_object_object_foreach(known, k, v) {
+			(void)v;
+			json_object_object_add(seen, k, NULL);
+		}
+	}
+	return seen;
+}
+
+/* Replace every Reference.reference of o found in known by its value. */
+static void resolve_refs(json_object *o, json_object *known)
+{
+	if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			resolve_refs(json_object_array_get_idx(o, i), known);
+	} else if (json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, k, v) {
+			json_object *to;
+			if (strcmp(k, "reference") == 0 && json_object_is_type(v, json_type_string) &&
+			    json_object_object_get_ex(known, json_object_get_string(v), &to) && json_object_is_type(to, json_type_string))
+				json_object_set_string(v, json_object_get_string(to));
+			else
+				resolve_refs(v, known);
+		}
+	}
+}
+
+json_object *fhir_heads_build(const struct dataset_tree *tree, const struct dataset_node *const *studies, size_t n,
+			      int what, const struct fhir_opts *opts, json_object *known, size_t *skipped)
+{
+	json_object *b = json_object_new_object(), *entries = json_object_new_array(), *seen = seen_of(known);
+	fhir_add_str(b, "resourceType", "Bundle");
+	fhir_add_str(b, "type", "transaction");
+	*skipped = 0;
+	for (size_t i = 0; i < n; i++) {
+		char err[512];
+		if (head_entries(tree, studies[i], opts, seen, entries, what, err, sizeof err) < 0) {
+			fhir_warn(opts, studies[i], "left out of the Bundle: %s", err);
+			(*skipped)++;
+		}
+	}
+	json_object_put(seen);
+	json_object_object_add(b, "entry", entries);
+	if (known)
+		resolve_refs(entries, known);
+	return b;
+}
+
 json_object *fhir_bundle_build(const struct dataset_tree *tree, const struct dataset_node *const *studies, size_t n,
-			       const unsigned char *slim, const struct fhir_opts *opts, size_t *skipped)
+			       const unsigned char *slim, const struct fhir_opts *opts, json_object *known, size_t *skipped)
 {
 	json_object *b = json_object_new_object(), *entries = json_object_new_array();
 	json_object *study_entries = json_object_new_array();
-	json_object *seen = json_object_new_object();	/* the fullUrls already in */
+	json_object *seen = seen_of(known);	/* the fullUrls already in (or on the server) */
 	fhir_add_str(b, "resourceType", "Bundle");
 	fhir_add_str(b, "type", "transaction");
 	*skipped = 0;
@@ -1090,6 +1143,8 @@ json_object *fhir_bundle_build(const struct dataset_tree *tree, const struct dat
 	json_object_put(study_entries);
 	json_object_put(seen);
 	json_object_object_add(b, "entry", entries);
+	if (known)
+		resolve_refs(entries, known);
 	return b;
 }
 
@@ -1136,7 +1191,7 @@ int fhir_bundle_write(FILE *f, int flags, const struct dataset_tree *tree, const
 	free(ok);
 	if (!bad && first) {	/* no entry at all: json-c's own empty Bundle */
 		size_t none;
-		json_object *b = fhir_bundle_build(tree, studies, 0, NULL, opts, &none);
+		json_object *b = fhir_bundle_build(tree, studies, 0, NULL, opts, NULL, &none);
 		bad = fputs(json_object_to_json_string_ext(b, flags), f) < 0;
 		json_object_put(b);
 	} else if (!bad) {
@@ -1200,33 +1255,90 @@ static int ndjson_line(FILE *f, json_object *o)
 	return fputs(s, f) < 0 || fputc('\n', f) == EOF ? -1 : 0;
 }
 
-int fhir_ndjson_write(const struct dataset_tree *tree, const struct dataset_node *const *studies, size_t n,
-		      const struct fhir_opts *opts, FILE *patients, FILE *imagingstudies, size_t *npatients,
-		      size_t *nstudies, size_t *skipped)
+const char *const fhir_ndjson_types[FHIR_NDJSON_TYPES] = {"Patient", "ImagingStudy", "ResearchStudy", "ResearchSubject",
+							   "Practitioner", "Endpoint"};
+
+/* Write r (put) to the file of its type with its id, the UUID of its identifier, unless seen
+ * has that id. -1 on a write error. */
+static int ndjson_emit(FILE *const files[FHIR_NDJSON_TYPES], size_t counts[FHIR_NDJSON_TYPES], json_object *seen,
+		       struct research_res *r)
 {
-	json_object *seen = json_object_new_object();	/* Patient and study ids already written */
+	char uuid[37];
+	int t = 0, bad = 0;
+	while (t < FHIR_NDJSON_TYPES && strcmp(fhir_ndjson_types[t], r->type) != 0)
+		t++;
+	fhir_resource_uuid(r->type, r->system, r->value, uuid);
+	if (t < FHIR_NDJSON_TYPES && files[t] && !json_object_object_get_ex(seen, uuid, NULL)) {
+		json_object_object_add(seen, uuid, NULL);
+		json_object_object_add(r->resource, "id", json_object_new_string(uuid));
+		bad = ndjson_line(files[t], r->resource);
+		counts[t]++;
+	}
+	json_object_put(r->resource);
+	return bad;
+}
+
+/* What the ImagingStudy of study refers to, each once: the Endpoint, its dataset's
+ * Practitioners and ResearchStudy, its Patient, its subject's ResearchSubject. */
+static int ndjson_heads(const struct dataset_tree *tree, const struct dataset_node *study, const struct fhir_opts *opts,
+			FILE *const files[FHIR_NDJSON_TYPES], size_t counts[FHIR_NDJSON_TYPES], json_object *seen)
+{
+	struct research_res r[RESEARCH_MAX_PI + 1];
+	char uuid[37], system[1024], value[1024];
+	int bad = 0;
+	if (opts && opts->dicomweb && *opts->dicomweb) {
+		research_endpoint(opts->dicomweb, &r[0]);
+		bad |= ndjson_emit(files, counts, seen, &r[0]);
+	}
+	const struct dataset_node *ds = dataset_ancestor(study, DATASET_DATASET);
+	const struct dataset_node *sub = dataset_ancestor(study, DATASET_SUBJECT);
+	if (ds) {
+		research_dataset_id(ds->name, value, sizeof value);
+		fhir_resource_uuid("ResearchStudy", FHIR_SYS_SPARC_DATASET, value, uuid);
+		size_t n = json_object_object_get_ex(seen, uuid, NULL) ? 0 : research_dataset(ds, opts, FHIR_REF_ID, r);
+		for (size_t i = 0; i < n; i++)
+			bad |= ndjson_emit(files, counts, seen, &r[i]);
+	}
+	fhir_patient_identifier(tree, study, opts, system, sizeof system, value, sizeof value);
+	fhir_resource_uuid("Patient", system, value, uuid);
+	if (!json_object_object_get_ex(seen, uuid, NULL)) {
+		r[0] = (struct research_res){fhir_patient_build(tree, study, opts), "Patient", "", ""};
+		snprintf(r[0].system, sizeof r[0].system, "%s", system);
+		snprintf(r[0].value, sizeof r[0].value, "%s", value);
+		bad |= ndjson_emit(files, counts, seen, &r[0]);
+	}
+	if (ds && sub) {
+		research_subject(sub, fhir_reference("Patient", system, value, FHIR_REF_ID), FHIR_REF_ID, &r[0]);
+		bad |= ndjson_emit(files, counts, seen, &r[0]);
+	}
+	return bad;
+}
+
+int fhir_ndjson_write(const struct dataset_tree *tree, const struct dataset_node *const *studies, size_t n,
+		      const struct fhir_opts *opts, FILE *const files[FHIR_NDJSON_TYPES], size_t counts[FHIR_NDJSON_TYPES],
+		      size_t *skipped)
+{
+	json_object *seen = json_object_new_object();	/* ids already written */
 	int bad = !seen;
-	*npatients = *nstudies = *skipped = 0;
+	memset(counts, 0, FHIR_NDJSON_TYPES * sizeof *counts);
+	*skipped = 0;
 	for (size_t i = 0; i < n && !bad; i++) {
 		char pid[37], sid[37], err[512], ref[64];
+		if (fhir_study_check(tree, studies[i], err, sizeof err) < 0) {
+			fhir_study_uuid(studies[i], sid);
+			if (!json_object_object_get_ex(seen, sid, NULL)) {
+				json_object_object_add(seen, sid, NULL);
+				fhir_warn(opts, studies[i], "left out of the export: %s", err);
+				(*skipped)++;
+			}
+			continue;
+		}
+		bad |= ndjson_heads(tree, studies[i], opts, files, counts, seen);
 		fhir_study_uuid(studies[i], sid);
 		if (json_object_object_get_ex(seen, sid, NULL))
 			continue;	/* the same study through another folder */
 		json_object_object_add(seen, sid, NULL);
-		if (fhir_study_check(tree, studies[i], err, sizeof err) < 0) {
-			fhir_warn(opts, studies[i], "left out of the export: %s", err);
-			(*skipped)++;
-			continue;
-		}
 		fhir_patient_uuid(tree, studies[i], opts, pid);
-		if (!json_object_object_get_ex(seen, pid, NULL)) {
-			json_object_object_add(seen, pid, NULL);
-			json_object *p = fhir_patient_build(tree, studies[i], opts);
-			json_object_object_add(p, "id", json_object_new_string(pid));
-			bad |= ndjson_line(patients, p);
-			json_object_put(p);
-			(*npatients)++;
-		}
 		snprintf(ref, sizeof ref, "Patient/%s", pid);
 		json_object *subject = json_object_new_object();
 		json_object_object_add(subject, "reference", json_object_new_string(ref));
@@ -1234,9 +1346,11 @@ int fhir_ndjson_write(const struct dataset_tree *tree, const struct dataset_node
 		if (!st)
 			continue;
 		json_object_object_add(st, "id", json_object_new_string(sid));
-		bad |= ndjson_line(imagingstudies, st);
+		if (files[FHIR_NDJSON_IMAGINGSTUDY]) {
+			bad |= ndjson_line(files[FHIR_NDJSON_IMAGINGSTUDY], st);
+			counts[FHIR_NDJSON_IMAGINGSTUDY]++;
+		}
 		json_object_put(st);
-		(*nstudies)++;
 	}
 	json_object_put(seen);
 	return bad ? -1 : 0;
@@ -1254,10 +1368,25 @@ static void short_json(json_object *o, char *out, size_t len)
 		snprintf(out, len, "%s", s);
 }
 
+/* Is a a Reference the server resolves (by identifier, or to a Bundle's urn:uuid), and b one it
+ * resolved ("Type/id")? Then they are the same. */
+static int resolved_reference(json_object *a, json_object *b)
+{
+	json_object *ra = NULL, *rb = NULL;
+	if (!json_object_is_type(a, json_type_object) || !json_object_is_type(b, json_type_object) ||
+	    !json_object_object_get_ex(b, "reference", &rb) || !json_object_is_type(rb, json_type_string))
+		return 0;
+	if (json_object_object_get_ex(a, "reference", &ra))
+		return json_object_is_type(ra, json_type_string) && strncmp(json_object_get_string(ra), "urn:uuid:", 9) == 0;
+	return json_object_object_get_ex(a, "identifier", NULL) && json_object_object_get_ex(a, "type", NULL);
+}
+
 static void diff_rec(json_object *a, json_object *b, char *path, size_t plen, int *count, char *out, size_t len,
 		     int top)
 {
 	size_t pl = strlen(path);
+	if (resolved_reference(a, b))
+		return;
 	if (json_object_is_type(a, json_type_object) && json_object_is_type(b, json_type_object)) {
 		json_object_object_foreach(a, k, va) {
 			if (top && (!strcmp(k, "id") || !strcmp(k, "meta") || !strcmp(k, "text") || !strcmp(k, "subject")))

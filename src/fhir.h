@@ -141,14 +141,30 @@ json_object *fhir_study_build(const struct dataset_tree *t, const struct dataset
  * their uid, number, modality and numberOfInstances. For a study too large to send whole. */
 void fhir_study_strip_instances(json_object *study);
 
-/* A transaction Bundle for studies[0..n): each distinct Patient as a conditional create
- * (ifNoneExist on its identifier), each ImagingStudy as a conditional update on its
- * urn:dicom:uid identifier, linked by urn:uuid fullUrls. A study that cannot be built is
- * left out and reported through opts->warn with the reason; *skipped counts them. No
- * fullUrl or conditional URL appears twice: a StudyInstanceUID named again is left out.
- * slim (may be NULL): studies i with slim[i] set go without their instance lists. */
-json_object *fhir_bundle_build(const struct dataset_tree *t, const struct dataset_node *const *studies, size_t n,
-			       const unsigned char *slim, const struct fhir_opts *opts, size_t *skipped);
+/* A transaction Bundle for studies[0..n): what their ImagingStudies refer to as conditional
+ * creates (ifNoneExist on an identifier), in the order a server resolves them (the Endpoint,
+ * each dataset's Practitioners and ResearchStudy, each distinct Patient, each subject's
+ * ResearchSubject), then each ImagingStudy as a conditional update on its urn:dicom:uid
+ * identifier, linked by urn:uuid fullUrls. A study that cannot be built is left out and
+ * reported through opts->warn with the reason; *skipped counts them. No fullUrl or
+ * conditional URL appears twice: a StudyInstanceUID named again is left out.
+ * slim (may be NULL): studies i with slim[i] set go without their instance lists.
+ * known (may be NULL): resources on the server already, {"urn:uuid:<id>": "Type/<server id>"}:
+ * left out, and referred to by their server ids. */
+json_object *fhir_bundle_build(const struct dataset_tree *tree, const struct dataset_node *const *studies, size_t n,
+			       const unsigned char *slim, const struct fhir_opts *opts, json_object *known, size_t *skipped);
+
+enum {
+	FHIR_HEADS_DATASET = 1,	/* the Endpoint, the dataset's Practitioners and ResearchStudy */
+	FHIR_HEADS_SUBJECT = 2,	/* the Patient and the subject's ResearchSubject */
+	FHIR_HEADS_ALL = 3
+};
+
+/* The conditional creates of fhir_bundle_build alone, those in what (FHIR_HEADS_*), without
+ * the ImagingStudies, known as there. A study whose entries cannot be made is left out
+ * through opts->warn; *skipped counts them. */
+json_object *fhir_heads_build(const struct dataset_tree *tree, const struct dataset_node *const *studies, size_t n,
+			      int what, const struct fhir_opts *opts, json_object *known, size_t *skipped);
 
 /* The Bundle of fhir_bundle_build (without slim), written to f as json-c would write it with
  * flags (pretty-printed and spaced: JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED, and any
@@ -163,14 +179,25 @@ void fhir_patient_uuid(const struct dataset_tree *t, const struct dataset_node *
 		       char out[37]);
 void fhir_study_uuid(const struct dataset_node *study, char out[37]);
 
-/* Write the Patients and ImagingStudies of studies[0..n) as FHIR Bulk Data NDJSON (one resource
- * a line) to patients and imagingstudies: ids from fhir_patient_uuid and fhir_study_uuid, the
- * subject referenced by its id, the content what a push sends; each Patient and each
- * StudyInstanceUID once; a study that cannot be expressed is left out through opts->warn
- * (*skipped counts them). Streams one study at a time. 0, or -1 when a write fails. */
+enum {				/* the files of fhir_ndjson_write, one a resource type */
+	FHIR_NDJSON_PATIENT,
+	FHIR_NDJSON_IMAGINGSTUDY,
+	FHIR_NDJSON_RESEARCHSTUDY,
+	FHIR_NDJSON_RESEARCHSUBJECT,
+	FHIR_NDJSON_PRACTITIONER,
+	FHIR_NDJSON_ENDPOINT,
+	FHIR_NDJSON_TYPES
+};
+extern const char *const fhir_ndjson_types[FHIR_NDJSON_TYPES];	/* their resourceTypes */
+
+/* Write what a push of studies[0..n) sends as FHIR Bulk Data NDJSON, one resource a line, each
+ * type to its file (files[t] NULL: not written), counts[t] how many: ids from fhir_resource_uuid
+ * (fhir_patient_uuid, fhir_study_uuid for ImagingStudies), references by those ids, each
+ * resource once; a study that cannot be expressed is left out through opts->warn (*skipped
+ * counts them). Streams one study at a time. 0, or -1 when a write fails. */
 int fhir_ndjson_write(const struct dataset_tree *t, const struct dataset_node *const *studies, size_t n,
-		      const struct fhir_opts *opts, FILE *patients, FILE *imagingstudies, size_t *npatients,
-		      size_t *nstudies, size_t *skipped);
+		      const struct fhir_opts *opts, FILE *const files[FHIR_NDJSON_TYPES], size_t counts[FHIR_NDJSON_TYPES],
+		      size_t *skipped);
 
 /* Compare a generated resource with the server's copy, ignoring id, meta, text and subject
  * (server-assigned). 0 when equal; else the number of differences, described in out as

@@ -383,3 +383,27 @@ void research_endpoint(const char *url, struct research_res *out)
 	json_object_object_add(e, "payloadMimeType", mime);
 	fhir_add_str(e, "address", url);
 }
+
+json_object *research_study_alone(const struct dataset_node *ds, const struct fhir_opts *opts)
+{
+	struct research_res r[RESEARCH_MAX_PI + 1];
+	size_t n = research_dataset(ds, opts, FHIR_REF_IDENTIFIER, r);
+	for (size_t i = 0; i + 1 < n; i++)
+		json_object_put(r[i].resource);
+	return r[n - 1].resource;
+}
+
+json_object *research_subject_alone(const struct dataset_tree *t, const struct dataset_node *sub,
+				    const struct fhir_opts *opts)
+{
+	const struct dataset_node *study = sub->child;
+	while (study && study->kind != DATASET_STUDY)
+		study = study->next;
+	if (!study || !dataset_ancestor(sub, DATASET_DATASET))
+		return NULL;
+	char system[1024], value[1024];
+	struct research_res r;
+	fhir_patient_identifier(t, study, opts, system, sizeof system, value, sizeof value);
+	research_subject(sub, fhir_reference("Patient", system, value, FHIR_REF_IDENTIFIER), FHIR_REF_IDENTIFIER, &r);
+	return r.resource;
+}

@@ -16,7 +16,8 @@
 #define RESEARCH_SYS_DOI "https://doi.org"
 #define RESEARCH_SYS_CONTRIBUTOR "urn:sparc_contributor:name"	/* a PI without a valid ORCID iD */
 #define RESEARCH_EXT_STUDY "http://hl7.org/fhir/StructureDefinition/workflow-researchStudy"
-#define RESEARCH_MAX_PI 8	/* principal investigators read from one dataset_description */
+#define RESEARCH_MAX_PI 6	/* principal investigators read from one dataset_description: with its
+				   ResearchStudy and the Endpoint, a transaction of 8 conditional creates */
 
 /* A resource made here and the identifier it is created conditionally on. */
 struct research_res {
@@ -52,5 +53,13 @@ void research_subject(const struct dataset_node *sub, json_object *individual, i
 
 /* The Endpoint of the DICOMweb (WADO-RS) server at url. */
 void research_endpoint(const char *url, struct research_res *out);
+
+/* The ResearchStudy of dataset ds alone, referring by identifier. Caller puts. */
+json_object *research_study_alone(const struct dataset_node *ds, const struct fhir_opts *opts);
+
+/* The ResearchSubject of subject folder sub alone, referring by identifier; its Patient is
+ * that of its first study. NULL when it holds no study. Caller puts. */
+json_object *research_subject_alone(const struct dataset_tree *t, const struct dataset_node *sub,
+				    const struct fhir_opts *opts);
 
 #endif

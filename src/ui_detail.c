@@ -2,6 +2,7 @@
  * Server (the server's copy and what differs). */
 #include "config.h"
 
+#include "research.h"
 #include "sds_meta.h"
 #include "ui.h"
 
@@ -177,24 +178,52 @@ static void warn_lines(void *ctx, const struct dataset_node *n, const char *text
 	ui_lines_add(ctx, UI_ATTR_WARNING, NULL, "warning %s", text);
 }
 
+/* A resource under its title; nothing when r is NULL. r is put. */
+static void resource_lines(struct ui_lines *l, const char *title, json_object *r)
+{
+	if (!r)
+		return;
+	ui_lines_add(l, UI_ATTR_TITLE, NULL, "%s", title);
+	ui_json_lines(l, r);
+	json_object_put(r);
+}
+
 static void fhir(struct ui *u, const struct dataset_node *n)
 {
 	const struct dataset_node *st = ui_tree_study(n);
 	struct ui_lines *l = &u->detail;
-	if (!st) {
-		ui_lines_add(l, UI_ATTR_DIM, NULL, "Move to a study, a subject with one study, or below, to see its FHIR.");
-		return;
-	}
 	struct ui_lines warns = {0};
 	struct fhir_opts fo = u->fopts;
 	fo.warn = warn_lines;
 	fo.ctx = &warns;
+	json_object *research = NULL, *endpoint = NULL;
+	if (n && n->kind == DATASET_DATASET) {	/* a dataset: its ResearchStudy */
+		research = research_study_alone(n, &fo);
+		if (fo.dicomweb && *fo.dicomweb) {
+			struct research_res ep;
+			research_endpoint(fo.dicomweb, &ep);
+			endpoint = ep.resource;
+		}
+	} else if (n && n->kind == DATASET_SUBJECT) {	/* a subject: its ResearchSubject */
+		research = research_subject_alone(u->tree, n, &fo);
+	}
+	if (!st && !research) {
+		ui_lines_add(l, UI_ATTR_DIM, NULL, "Move to a dataset, a subject, a study or below to see its FHIR.");
+		return;
+	}
 	char err[512];
-	json_object *p = fhir_patient_build(u->tree, st, &fo);
-	json_object *s = fhir_study_build(u->tree, st, NULL, &fo, err, sizeof err);
+	json_object *p = st ? fhir_patient_build(u->tree, st, &fo) : NULL;
+	json_object *s = st ? fhir_study_build(u->tree, st, NULL, &fo, err, sizeof err) : NULL;
 	for (size_t i = 0; i < warns.n; i++)
 		ui_lines_add(l, UI_ATTR_WARNING, NULL, "%s", warns.text[i]);
 	ui_lines_clear(&warns);
+	resource_lines(l, n->kind == DATASET_DATASET ? "ResearchStudy" : "ResearchSubject", research);
+	resource_lines(l, "Endpoint", endpoint);
+	if (!st) {
+		if (n->kind == DATASET_SUBJECT)
+			ui_lines_add(l, UI_ATTR_DIM, NULL, "It holds several studies: move to one to see its ImagingStudy.");
+		return;
+	}
 	ui_lines_add(l, UI_ATTR_TITLE, NULL, "Patient");
 	if (p)
 		ui_json_lines(l, p);

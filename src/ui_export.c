@@ -61,7 +61,7 @@ static char *shown_text(struct ui *u, char *name, size_t len)
 	const struct dataset_node *sub = st ? dataset_ancestor(st, DATASET_SUBJECT) : NULL;
 	if (u->view == UI_VIEW_FHIR && st) {	/* what a push sends for this study */
 		size_t skipped = 0;
-		json_object *b = fhir_bundle_build(u->tree, &st, 1, NULL, &u->fopts, &skipped);
+		json_object *b = fhir_bundle_build(u->tree, &st, 1, NULL, &u->fopts, NULL, &skipped);
 		snprintf(name, len, "%s.bundle.json", sub ? sub->name : st->name);
 		char *t = skipped ? NULL : json_text(b);
 		json_object_put(b);

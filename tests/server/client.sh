@@ -12,7 +12,11 @@ H=$D/sparc_fhir_heart_dataset
 # patients for Aniyah and Linman, from the headers
 run "$SDSFHIR" patient "$D"
 is "patient: exit 0" "$rc" 0
-like "two created" "$out" "^patient: 2 created; 2 requests to $FHIR/$"
+like "two created: a transaction per dataset (its ResearchStudy, its PI), one for the Patients and ResearchSubjects" \
+	"$out" "^patient: 2 created; 3 requests to $FHIR/$"
+like "... counted by resource type" "$out" \
+	"^patient: Patient 2 created; ResearchStudy 2 created; ResearchSubject 4 created; Practitioner 1 created$"
+like "... the PI is identified by ORCID" "$out" "^created +Practitioner/[^ ]+ \(https://orcid.org\|0000-0002-1825-0097\)"
 like "Aniyah's identifier" "$out" "^created +Patient/[^ ]+ \(urn:sparc_patient:issuer:bioresearch-institute\|SPARC-P001\)"
 run "$SDSFHIR" patient "$D"
 like "again: nothing created, the existing ids reported" "$out" "^patient: 2 existed"
@@ -25,7 +29,10 @@ cp -R "$D" "$TMP/nobp"
 find "$TMP/nobp" -name '*.dcm' -exec dcmodify -nb -q -ea "(0018,0015)" {} +
 run "$SDSFHIR" push "$TMP/nobp"
 is "push: exit 0" "$rc" 0
-like "push: 4 studies created in one request after one search" "$out" "^push: 4 created; 2 requests to "
+like "push: 4 studies created: a search of the studies, one of their ResearchSubjects, one transaction" \
+	"$out" "^push: 4 created; 3 requests to "
+like "... the ResearchStudies and ResearchSubjects found are referred to, not sent again" "$out" \
+	"^push: ImagingStudy 4 created; Patient 2 existed$"
 like "push: warns that bodySite is missing" "$err" "no Body Part Examined: no bodySite"
 is "4 ImagingStudies" "$(fhir_count ImagingStudy)" 4
 is "still 2 Patients: the existing ones were used" "$(fhir_count Patient)" 2
@@ -96,10 +103,10 @@ is "re-runs: still 4 ImagingStudies" "$(fhir_count ImagingStudy)" 4
 ids2=$("$SDSFHIR" patient "$D" | grep -o 'Patient/[^ ]*' | sort | tr '\n' ' ')
 is "re-runs: the same Patient ids" "$ids2" "$ids1"
 run "$SDSFHIR" push "$D"
-like "re-push of what the server holds: unchanged, one search, nothing sent" "$out" "^push: 4 unchanged; 1 request to "
+like "re-push of what the server holds: unchanged, two searches, nothing sent" "$out" "^push: 4 unchanged; 2 requests to "
 like "... and says so" "$out" "^unchanged +ImagingStudy/[^ ]+ \(the same on the server: not sent\)"
 run "$SDSFHIR" push --zone +02:00 "$D"
-like "changed studies are updated in place, the rest left alone (the breast headers carry their own offset)" "$out" "^push: 2 updated, 2 unchanged; 2 requests"
+like "changed studies are updated in place, the rest left alone (the breast headers carry their own offset)" "$out" "^push: 2 updated, 2 unchanged; 3 requests"
 is "still 4 ImagingStudies" "$(fhir_count ImagingStudy)" 4
 
 # batches: many studies, a batch too large for the server is split
@@ -115,9 +122,9 @@ n=$(printf '%s\n' "$out" | sed -n 's/^push: .*; \([0-9]*\) requests.*/\1/p')
 check "splitting took more than one request ($n)" test "$n" -gt 1
 is "10 more studies" "$(fhir_count ImagingStudy)" 14
 run "$SDSFHIR" push --batch 1 --zone +02:00 "$TMP/many"
-like "push --batch 1: one request per study (and one search)" "$out" "^push: 10 updated; 11 requests"
+like "push --batch 1: one request per study (and one search, one for the dataset)" "$out" "^push: 10 updated; 12 requests"
 run "$SDSFHIR" push --zone +03:00 "$TMP/many"
-like "default batch: within the server's limit, 3 requests for 10 studies (and one search)" "$out" "^push: 10 updated; 4 requests"
+like "default batch: within the server's limits (8 conditional entries), 3 transactions for 10 studies (and two searches)" "$out" "^push: 10 updated; 5 requests"
 
 # an invalid resource rejected by the server: its OperationOutcome, which study, nothing half-written
 mkdcm "$TMP/bad/primary/sub-bad/sam-1/a.dcm" "(0020,000d) UI [1.2.826.0.1.3680043.10.99.88]" \

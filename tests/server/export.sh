@@ -6,29 +6,40 @@ fhir_server_start
 export SDSFHIR_SERVER="$FHIR" XDG_CONFIG_HOME="$TMP/config"
 sample_data
 D=$TMP/data
-load() { NODE_PATH=${FHIR_NODE_MODULES:-} ${NODE:-node} "$top_srcdir/tests/fhir-server/load-ndjson.js" "$FHIR" \
-	"$TMP/out/Patient.ndjson" "$TMP/out/ImagingStudy.ndjson"; }
+load() {	# what is referred to first: the server checks references on write
+	NODE_PATH=${FHIR_NODE_MODULES:-} ${NODE:-node} "$top_srcdir/tests/fhir-server/load-ndjson.js" "$FHIR" \
+	"$TMP/out/Practitioner.ndjson" "$TMP/out/ResearchStudy.ndjson" "$TMP/out/Patient.ndjson" \
+	"$TMP/out/ResearchSubject.ndjson" "$TMP/out/ImagingStudy.ndjson"; }
 
 run "$SDSFHIR" export --ndjson "$TMP/out" "$D"
 is "export: exit 0" "$rc" 0
-like "export: says what it wrote" "$out" "^export: 2 Patients, 4 ImagingStudies to "
+like "export: says what it wrote" "$out" \
+	"^export: 2 Patients, 4 ImagingStudies, 2 ResearchStudies, 4 ResearchSubjects, 1 Practitioner to "
+is "no Endpoint.ndjson without a dicomweb setting" "$(ls "$TMP/out")" \
+	"$(printf '%s\n' ImagingStudy Patient Practitioner ResearchStudy ResearchSubject | sed 's/$/.ndjson/')"
 is "one resource a line: 2 Patients" "$(wc -l <"$TMP/out/Patient.ndjson" | tr -d ' ')" 2
 is "... 4 ImagingStudies" "$(wc -l <"$TMP/out/ImagingStudy.ndjson" | tr -d ' ')" 4
-is "every line is a JSON resource with an id" "$(jq -s '[.[] | select(.resourceType and (.id | test("^[0-9a-f-]{36}$")))] | length' "$TMP/out/"*.ndjson)" 6
+is "every line is a JSON resource with an id" "$(jq -s '[.[] | select(.resourceType and (.id | test("^[0-9a-f-]{36}$")))] | length' "$TMP/out/"*.ndjson)" 13
 is "ids are UUID v5 of the StudyInstanceUID: the same on every export" \
 	"$("$SDSFHIR" export --ndjson "$TMP/out2" "$D" >/dev/null; cmp -s "$TMP/out/ImagingStudy.ndjson" "$TMP/out2/ImagingStudy.ndjson" && echo same)" same
+is "ResearchSubjects reference the exported ResearchStudies by id" \
+	"$(jq -s -r '[.[].id] | sort | join(",")' "$TMP/out/ResearchStudy.ndjson")" \
+	"$(jq -s -r '[.[].study.reference | sub("^ResearchStudy/"; "")] | unique | sort | join(",")' "$TMP/out/ResearchSubject.ndjson")"
+is "... and the ImagingStudies too, by the workflow-researchStudy extension" \
+	"$(jq -s -r '[.[].id] | sort | join(",")' "$TMP/out/ResearchStudy.ndjson")" \
+	"$(jq -s -r '[.[].extension[].valueReference.reference | sub("^ResearchStudy/"; "")] | unique | sort | join(",")' "$TMP/out/ImagingStudy.ndjson")"
 is "subjects reference the exported Patients by id" \
 	"$(jq -s -r '[.[].id] | sort | join(",")' "$TMP/out/Patient.ndjson")" \
 	"$(jq -s -r '[.[].subject.reference | sub("^Patient/"; "")] | unique | sort | join(",")' "$TMP/out/ImagingStudy.ndjson")"
 run load
-is "every line passes the server's validation" "$out" "loaded 6, failed 0"
+is "every line passes the server's validation" "$out" "loaded 13, failed 0"
 is "the server holds 2 Patients" "$(fhir_count Patient)" 2
 is "... and 4 ImagingStudies" "$(fhir_count ImagingStudy)" 4
 run "$SDSFHIR" status "$D"
 like "what was loaded is what a push sends (status: all the same)" "$out" "^status: 4 same"
 v1=$(curl -s "$FHIR/ImagingStudy?_count=50" | jq -c '[.entry[].resource.meta.versionId] | sort')
 run load
-is "loaded twice: nothing fails" "$out" "loaded 6, failed 0"
+is "loaded twice: nothing fails" "$out" "loaded 13, failed 0"
 is "... still 2 Patients" "$(fhir_count Patient)" 2
 is "... still 4 ImagingStudies" "$(fhir_count ImagingStudy)" 4
 is "... nothing changed (the same versions)" "$(curl -s "$FHIR/ImagingStudy?_count=50" | jq -c '[.entry[].resource.meta.versionId] | sort')" "$v1"

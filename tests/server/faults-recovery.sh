@@ -20,12 +20,15 @@ exactly_once() {	# after a clean re-run: 2 Patients, 4 ImagingStudies, each once
 	tap 0 "$1: every study exactly once"
 }
 
-# the connection drops after the transaction was committed: the retry finds it done
+# the connection drops after the transaction was committed: the retry finds it done (what the
+# studies refer to is written first, so that the first POST is the studies' transaction)
+"$SDSFHIR" patient "$D" >/dev/null
+before=$(curl -s "$ADMIN/stats" | jq .requests)
 fault '{"reset":true,"count":1,"method":"POST"}'
 run "$SDSFHIR" push -v "$D"
 is "reset after commit: push succeeds (the transaction is retried)" "$rc" 0
 like "reset after commit: the first attempt had committed, the retry found the studies (updated, not doubled)" "$out" "^push: 4 updated"
-is "reset after commit: the server saw the transaction twice (fault, metadata, a search, 2 POSTs, this stats call)" "$(curl -s "$ADMIN/stats" | jq .requests)" 6
+is "reset after commit: the server saw the transaction twice (fault, metadata, 2 searches, 2 POSTs, this stats call)" "$(($(curl -s "$ADMIN/stats" | jq .requests) - before))" 7
 exactly_once "reset after commit"
 
 # the reset every time: reported, not retried forever
@@ -53,8 +56,9 @@ exactly_once "after truncated replies"
 fhir_reset
 fault '{"invalidJson":true,"count":1,"method":"POST"}'
 run "$SDSFHIR" push "$D"
-is "invalid JSON reply: exit 3" "$rc" 3
+is "invalid JSON reply to the first dataset's transaction: exit 1 (the other dataset's studies pushed)" "$rc" 1
 like "invalid JSON reply: a clear message" "$err" "not valid JSON"
+like "... and its studies failed, saying why" "$out" "^failed +its dataset's ResearchStudy was not written: .*not valid JSON"
 fault '{"invalidJson":true,"count":1,"method":"GET","path":"/ImagingStudy"}'
 run "$SDSFHIR" push "$D"
 is "invalid JSON reply to the search: exit 3" "$rc" 3

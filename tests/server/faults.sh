@@ -52,7 +52,7 @@ fhir_reset
 fault '{"status":503,"count":1,"method":"POST"}'
 run "$SDSFHIR" push "$D"
 is "push through one 503: exit 0" "$rc" 0
-like "push: 2 created after a retry (a search, 2 POSTs)" "$out" "^push: 2 created; 3 requests"
+like "push: 2 created after a retry (two searches, the dataset's transaction twice, the studies')" "$out" "^push: 2 created; 5 requests"
 is "no duplicates" "$(fhir_count ImagingStudy)" 2
 kill "$server_pid"; wait "$server_pid" 2>/dev/null; server_pid=""
 
