@@ -268,11 +268,10 @@ static void artifacts(const struct sds_table *desc, json_object *ids, json_objec
 		json_object_put(arts);
 }
 
-/* The distinct "subject experimental group" values of ds's subjects file as arms; NULL when none. */
-static json_object *arms(const struct dataset_node *ds)
+/* The distinct "subject experimental group" values of subjects table t (may be NULL) as arms;
+ * NULL when none. */
+static json_object *arms(const struct sds_table *t)
 {
-	char file[256];
-	struct sds_table *t = dataset_meta(ds, "subjects.", file, sizeof file);
 	int c = t ? sds_meta_column(t, "subject experimental group") : -1;
 	json_object *a = json_object_new_array(), *seen = json_object_new_object();
 	for (size_t r = 0; c >= 0 && r < t->nrows; r++) {
@@ -285,7 +284,6 @@ static json_object *arms(const struct dataset_node *ds)
 		json_object_array_add(a, arm);
 	}
 	json_object_put(seen);
-	sds_meta_free(&t);
 	if (!json_object_array_length(a)) {
 		json_object_put(a);
 		return NULL;
@@ -298,13 +296,23 @@ size_t research_dataset(const struct dataset_node *ds, const struct fhir_opts *o
 {
 	char file[256] = "";
 	struct sds_table *desc = dataset_meta(ds, "dataset_description.", file, sizeof file);
+	struct sds_table *subjects = dataset_meta(ds, "subjects.", file, sizeof file);
 	if (!desc)
 		fhir_warn(opts, ds, "no readable dataset_description: its ResearchStudy is titled with the folder name");
+	size_t n = research_tables(desc, subjects, ds, opts, style, out);
+	sds_meta_free(&desc);
+	sds_meta_free(&subjects);
+	return n;
+}
+
+size_t research_tables(const struct sds_table *desc, const struct sds_table *subjects, const struct dataset_node *ds,
+		       const struct fhir_opts *opts, int style, struct research_res out[RESEARCH_MAX_PI + 1])
+{
 	size_t npi = investigators(desc, ds, opts, out);
 	struct research_res *r = &out[npi];
 	r->type = "ResearchStudy";
 	snprintf(r->system, sizeof r->system, "%s", FHIR_SYS_SPARC_DATASET);
-	research_dataset_id(ds->name, r->value, sizeof r->value);
+	research_dataset_id(ds ? ds->name : "", r->value, sizeof r->value);
 	json_object *rs = r->resource = json_object_new_object();
 	fhir_add_str(rs, "resourceType", "ResearchStudy");
 	json_object *ids = json_object_new_array();
@@ -312,7 +320,7 @@ size_t research_dataset(const struct dataset_node *ds, const struct fhir_opts *o
 	artifacts(desc, ids, rs);
 	json_object_object_add(rs, "identifier", ids);
 	const char *title = first_value(desc, "Title");
-	fhir_add_str(rs, "title", title ? title : ds->name);
+	fhir_add_str(rs, "title", title ? title : ds ? ds->name : "(unnamed dataset)");
 	fhir_add_str(rs, "status", "completed");
 	const char *v[VALUES_MAX];
 	json_object *c = concepts(v, values(desc, "Study organ system", NULL, v));
@@ -332,9 +340,8 @@ size_t research_dataset(const struct dataset_node *ds, const struct fhir_opts *o
 	}
 	if (npi)
 		json_object_object_add(rs, "principalInvestigator", fhir_reference(out[0].type, out[0].system, out[0].value, style));
-	if ((c = arms(ds)))
+	if ((c = arms(subjects)))
 		json_object_object_add(rs, "arm", c);
-	sds_meta_free(&desc);
 	return npi + 1;
 }
 

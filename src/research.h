@@ -46,6 +46,13 @@ int research_orcid_valid(const char *s);
 size_t research_dataset(const struct dataset_node *ds, const struct fhir_opts *opts, int style,
 			struct research_res out[RESEARCH_MAX_PI + 1]);
 
+struct sds_table;
+
+/* research_dataset from the tables read: desc (dataset_description) and subjects, either may
+ * be NULL; ds (may be NULL) names the dataset and gets the warnings. */
+size_t research_tables(const struct sds_table *desc, const struct sds_table *subjects, const struct dataset_node *ds,
+		       const struct fhir_opts *opts, int style, struct research_res out[RESEARCH_MAX_PI + 1]);
+
 /* The ResearchSubject of subject folder sub: individual is the reference to its Patient (taken
  * over), study its dataset's ResearchStudy referred to in style; assignedArm the subjects
  * file's "subject experimental group". */

@@ -20,16 +20,35 @@ run "$SDSFHIR" fhir --resource study --zone America/New_York "$D/sparc_fhir_hear
 printf '%s\n' "$out" >"$TMP/s.json"
 check "--resource study equals tests/golden/study-aniyah-heart.json" diff -u "$G/study-aniyah-heart.json" "$TMP/s.json"
 
+run "$SDSFHIR" fhir --resource researchstudy "$D/sparc_fhir_breast_dataset"
+printf '%s\n' "$out" >"$TMP/rs.json"
+check "--resource researchstudy equals tests/golden/researchstudy-breast.json" diff -u "$G/researchstudy-breast.json" "$TMP/rs.json"
+run "$SDSFHIR" fhir --resource researchsubject "$D/sparc_fhir_heart_dataset/primary/sub-Linman-heart-1"
+printf '%s\n' "$out" >"$TMP/rsub.json"
+check "--resource researchsubject equals tests/golden/researchsubject-linman-heart.json" diff -u "$G/researchsubject-linman-heart.json" "$TMP/rsub.json"
+run "$SDSFHIR" fhir --dicomweb https://pacs.example.org/dicom-web --zone America/New_York "$D/sparc_fhir_heart_dataset/primary/sub-Linman-heart-1"
+printf '%s\n' "$out" >"$TMP/web.json"
+check "--dicomweb: the Bundle equals tests/golden/bundle-dicomweb-linman-heart.json" diff -u "$G/bundle-dicomweb-linman-heart.json" "$TMP/web.json"
+bundle_unique "$TMP/web.json" "the Bundle with an Endpoint"
+
 # the mapping, asserted on the output itself
 b=$TMP/bundle.json
 is "type transaction" "$(jq -r .type "$b")" "transaction"
-is "2 Patients (conditional create), 4 ImagingStudies (conditional update)" \
+is "2 Patients, 2 ResearchStudies, 4 ResearchSubjects, 1 Practitioner (conditional creates), 4 ImagingStudies (conditional updates)" \
 	"$(jq -c '[.entry[] | .request.method + " " + .resource.resourceType] | group_by(.) | map(.[0] + " x" + (length | tostring))' "$b")" \
-	'["POST Patient x2","PUT ImagingStudy x4"]'
-is "ifNoneExist on the patient identifier" "$(jq -r '.entry[0].request.ifNoneExist' "$b")" \
+	'["POST Patient x2","POST Practitioner x1","POST ResearchStudy x2","POST ResearchSubject x4","PUT ImagingStudy x4"]'
+is "what is referred to comes before what refers to it" \
+	"$(jq -r '[.entry[].fullUrl] as $u | [.entry | to_entries[] | .key as $k | .value.resource | .. | objects | .reference? // empty | select(startswith("urn:uuid:")) | (($u | index(.)) // 1e9) < $k] | all' "$b")" true
+is "ifNoneExist on the patient identifier" "$(jq -r '[.entry[] | select(.resource.resourceType == "Patient")][0].request.ifNoneExist' "$b")" \
 	"identifier=urn:sparc_patient:issuer:bioresearch-institute|SPARC-P001"
+is "ifNoneExist on the dataset identifier" "$(jq -r '[.entry[] | select(.resource.resourceType == "ResearchStudy")][0].request.ifNoneExist' "$b")" \
+	"identifier=urn:sparc_dataset:uid|urn:uid:sparc_fhir_breast_dataset-780b4af4-710a-53f4-8787-58d0424c1f69"
 is "identifier systems in the tutorial's order" \
-	"$(jq -r '[.entry[2].resource.identifier[].system // empty] | join(" ")' "$b")" "urn:dicom:uid urn:sparc_study:uid urn:sparc_dataset:uid"
+	"$(jq -r '[.entry[] | select(.resource.resourceType == "ImagingStudy")][0].resource | [.identifier[].system // empty] | join(" ")' "$b")" "urn:dicom:uid urn:sparc_study:uid urn:sparc_dataset:uid"
+is "each ImagingStudy points at its dataset's ResearchStudy" \
+	"$(jq -r '([.entry[] | select(.resource.resourceType == "ResearchStudy") | {(.resource.identifier[0].value): .fullUrl}] | add) as $rs | [.entry[].resource | select(.resourceType == "ImagingStudy") | (.extension[0].valueReference.reference == $rs[.identifier[] | select(.system == "urn:sparc_dataset:uid") | .value])] | all' "$b")" true
+is "each ResearchSubject points at its Patient and its ResearchStudy" \
+	"$(jq -r '[.entry[] | select(.resource.resourceType == "Patient") | .fullUrl] as $p | [.entry[] | select(.resource.resourceType == "ResearchStudy") | .fullUrl] as $s | [.entry[].resource | select(.resourceType == "ResearchSubject") | ((.individual.reference | IN($p[])) and (.study.reference | IN($s[])))] | all' "$b")" true
 is "Aniyah's studies in both datasets point at one Patient" \
 	"$(jq -r '[.entry[] | select(.resource.resourceType == "ImagingStudy") | .resource.subject.reference] | .[0] == .[2] and .[1] == .[3] and .[0] != .[1]' "$b")" "true"
 is "subject references are fullUrls of Patient entries" \
@@ -39,7 +58,7 @@ is "every instance has a sopClass" "$(jq '[.. | objects | select(has("sopClass")
 is "numberOfInstances equals the instances listed" \
 	"$(jq '[.entry[].resource | select(.resourceType == "ImagingStudy") | .numberOfInstances == ([.series[].instance[]] | length) and .numberOfSeries == (.series | length)] | all' "$b")" "true"
 is "dataset identifier the same on every run" \
-	"$("$SDSFHIR" fhir "$D" | jq -r '.entry[2].resource.identifier[2].value')" "urn:uid:sparc_fhir_breast_dataset-780b4af4-710a-53f4-8787-58d0424c1f69"
+	"$("$SDSFHIR" fhir "$D" | jq -r '[.entry[] | select(.resource.resourceType == "ImagingStudy")][0].resource.identifier[2].value')" "urn:uid:sparc_fhir_breast_dataset-780b4af4-710a-53f4-8787-58d0424c1f69"
 
 # zones: the machine's by default
 run env TZ=Asia/Kolkata "$SDSFHIR" fhir --resource study "$D/sparc_fhir_heart_dataset/primary/sub-Aniyah-heart-1"
@@ -62,6 +81,7 @@ run "$SDSFHIR" push --patient-system 'not a uri' "$D"
 is "--patient-system that is not a URI: refused for push too (exit 2)" "$rc" 2
 run "$SDSFHIR" fhir --resource banana "$D"
 is "bad --resource: exit 2" "$rc" 2
+like "... naming what it takes" "$err" "--resource takes patient, study, researchstudy or researchsubject"
 run "$SDSFHIR" fhir --resource patient --patient-system urn:example:pid "$D/sparc_fhir_heart_dataset/primary/sub-Linman-heart-1"
 is "--patient-system is not used when the header names an issuer" "$(printf '%s' "$out" | jq -r '.identifier[0].system')" \
 	"urn:sparc_patient:issuer:bioresearch-institute"

@@ -1,9 +1,12 @@
-/* libFuzzer: the SDS metadata readers (xlsx, csv, tsv, json); the first byte picks the format. */
+/* libFuzzer: the SDS metadata readers (xlsx, csv, tsv, json); the first byte picks the format.
+ * What is read is mapped to a ResearchStudy as a dataset_description and a subjects file. */
+#include "research.h"
 #include "sds_meta.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -25,6 +28,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (!t->cells[r * t->ncols + c])
 					abort();
 		sds_meta_lookup(t, "subject id", "sub-1", "sex");
+		struct research_res res[RESEARCH_MAX_PI + 1];
+		size_t n = research_tables(t, t, NULL, NULL, FHIR_REF_UUID, res);
+		if (n < 1 || n > RESEARCH_MAX_PI + 1)
+			abort();
+		for (size_t i = 0; i < n; i++) {	/* each a resource of its type, that serializes */
+			json_object *type = NULL;
+			if (!json_object_object_get_ex(res[i].resource, "resourceType", &type) ||
+			    strcmp(json_object_get_string(type), res[i].type) != 0 || !json_object_to_json_string(res[i].resource))
+				abort();
+			json_object_put(res[i].resource);
+		}
 		sds_meta_free(&t);
 	} else if (!err[0]) {
 		abort();

@@ -29,8 +29,9 @@ S
 q"
 like "S offers a name" "$(screen ask)" "save to: sub-Aniyah-breast-1\\.bundle\\.json_"
 like "Enter saves" "$(screen saved)" "saved [0-9]+ bytes to sub-Aniyah-breast-1\\.bundle\\.json"
-is "the file holds what a push sends: a Bundle with the Patient and the study" \
-	"$(jq -r '[.resourceType, (.entry | length)] | join(" ")' "$TMP/out/sub-Aniyah-breast-1.bundle.json")" "Bundle 2"
+is "the file holds what a push sends: a Bundle with the study and what it refers to" \
+	"$(jq -r '[.resourceType, (.entry[].resource.resourceType)] | join(" ")' "$TMP/out/sub-Aniyah-breast-1.bundle.json")" \
+	"Bundle Practitioner ResearchStudy Patient ResearchSubject ImagingStudy"
 like "an existing file is not overwritten" "$(screen again)" "cannot save to .*File exists \\(it is not overwritten"
 like "a dataset folder is refused" "$(screen dataset)" "not saved: sdsfhir never writes into a dataset folder"
 check "... and nothing written there" test ! -e "$D/primary/stolen.json"

@@ -61,7 +61,7 @@ like "Aniyah's tags: name" "$(screen aniyah-tags)" "PatientName +Brown\^Aniyah"
 like "Aniyah's tags: study date" "$(screen aniyah-tags)" "StudyDate +20230512"
 col() { screen aniyah-tags | cut -d'|' -f2- | grep "^$1 " | awk -v k="$1" '{ print index($0, $2) }'; }
 is "tags keep one column with long keywords (NumberOfStudyRelatedInstances)" "$(col NumberOfStudyRelatedInstances)" "$(col PatientName)"
-like "FHIR view: the Patient" "$(screen aniyah-fhir)" '"resourceType": "Patient"'
+like "FHIR view of a subject: its ResearchSubject" "$(screen aniyah-fhir)" '"resourceType": "ResearchSubject"'
 like "FHIR view: no body part, so a warning" "$(screen aniyah-fhir)" "no Body Part Examined: no bodySite"
 like "FHIR view scrolled to the end: the ImagingStudy's instances" "$(screen aniyah-fhir-end)" '"code": "urn:oid:1\.2\.840\.10008\.5\.1\.4\.1\.1'
 unlike "... long values cut at the pane's edge" "$(screen aniyah-fhir-end)" '"code": "urn:oid:1\.2\.840\.10008\.5\.1\.4\.1\.1\.4"'
@@ -73,10 +73,10 @@ wl=$(screen split-left | sed -n 3p | cut -d'|' -f1 | wc -c)
 wr=$(screen split-right | sed -n 3p | cut -d'|' -f1 | wc -c)
 check "the split follows the tree by default, < moves it left ($w0 > $wl)" test "$w0" -gt "$wl"
 check "> moves it right ($wr > $wl)" test "$wr" -gt "$wl"
-like "c: her Patient created (1 request, singular)" "$(screen patient)" "create patients: 1 created; 1 request "
+like "c: her Patient created (her dataset's transaction, then hers)" "$(screen patient)" "create patients: 1 created; 2 requests "
 like "p: the confirmation says how many studies and instances, and where" "$(screen confirm)" "Push 1 study \(9 instances; 0 of them already the same on the server\) to"
 like "... and the server, the question wrapped whole" "$(screen confirm)" "$FHIR/ \? y: push, n or Esc: no"
-like "y: pushed (a search of the server's copies, then the transaction)" "$(screen pushed)" "push: 1 created; 2 requests"
+like "y: pushed (a search of the server's copies, one of their ResearchSubjects, then the transaction)" "$(screen pushed)" "push: 1 created; 3 requests"
 like "the study is marked as on the server, the same" "$(screen pushed)" "^ +=  v sub-Aniyah-breast-1|^  =  v sub-Aniyah-breast-1"
 is "server: one Patient" "$(fhir_count Patient)" 1
 is "server: one ImagingStudy" "$(fhir_count ImagingStudy)" 1
@@ -95,7 +95,7 @@ y
 q"
 like "Space marks the subject" "$(screen marked)" "^\* .*sub-Linman-breast-1"
 like "two studies to push" "$(screen confirm2)" "Push 2 studies \(15 instances; 0 of them already the same on the server\)"
-like "both pushed" "$(screen pushed2)" "push: 2 created; 2 requests"
+like "both pushed (two searches, a transaction per dataset, one for the studies)" "$(screen pushed2)" "push: 2 created; 5 requests"
 # after r, the confirmation says how many are already the same on the server
 ui ":wait
 r

@@ -51,7 +51,7 @@ unlike "q: the terminal is left clean (no UI on the screen)" "$(capture)" "sparc
 
 start NO_COLOR=1
 t send-keys -t ui j 2
-tmux_like "NO_COLOR: works, FHIR view" '"resourceType": "Patient"'
+tmux_like "NO_COLOR: works, FHIR view" '"resourceType": "ResearchSubj'
 t send-keys -t ui C-c
 is "Ctrl-C: exits" "$(wait_exit)" 0
 unlike "Ctrl-C: the terminal is left clean" "$(capture)" "sparc_fhir_breast_dataset|q quit"
