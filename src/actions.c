@@ -750,8 +750,10 @@ static size_t push_datasets(struct push *p, struct push_study *ps, size_t n, int
 		    json_object_object_get_ex(why, full, NULL))
 			continue;
 		*status = push_dataset(p, &ps[i], text, sizeof text);
-		if (!json_object_object_get_ex(p->known, full, NULL))
+		if (!json_object_object_get_ex(p->known, full, NULL)) {
 			json_object_object_add(why, full, json_object_new_string(text));
+			failed(p->sum, CLIENT_ERR_HTTP, text);	/* also when the server ran it entry by entry */
+		}
 	}
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -1344,6 +1346,21 @@ static void sparc_name(const char *v, char *out, size_t len, int strip_uuid)
 	snprintf(out, len, "%.*s", (int)n, v);
 }
 
+/* The resource of included (may be NULL) that reference ref ("Type/id", relative or absolute)
+ * points at, or NULL. Borrowed. */
+static json_object *included_one(const char *ref, json_object *included)
+{
+	for (size_t k = 0; ref && k < jget_len(included); k++) {
+		json_object *p = jget_idx_obj(included, k);
+		char pref[300];
+		snprintf(pref, sizeof pref, "%s/%s", jget_str(p, "resourceType") ?: "?", jget_str(p, "id") ?: "?");
+		size_t lr = strlen(ref), lp = strlen(pref);
+		if (strcmp(pref, ref) == 0 || (lr > lp && strcmp(ref + lr - lp, pref) == 0 && ref[lr - lp - 1] == '/'))
+			return p;
+	}
+	return NULL;
+}
+
 void actions_result_row(json_object *r, json_object *included, struct actions_row *row)
 {
 	memset(row, 0, sizeof *row);
@@ -1360,18 +1377,33 @@ void actions_result_row(json_object *r, json_object *included, struct actions_ro
 				 jget_str(id, "value") ?: "");
 		return;
 	}
+	if (strcmp(row->type, "ResearchSubject") == 0) {	/* subject id, its Patient, its dataset */
+		json_object *p = included_one(jget_str(jget_obj(r, "individual"), "reference"), included);
+		json_object *st = included_one(jget_str(jget_obj(r, "study"), "reference"), included);
+		copy(row->subject, sizeof row->subject, jget_str(jget_idx_obj(jget_arr(r, "identifier"), 0), "value"));
+		copy(row->arm, sizeof row->arm, jget_str(r, "assignedArm"));
+		if (p)
+			human_name(p, row->patient, sizeof row->patient);
+		else
+			copy(row->patient, sizeof row->patient, jget_str(jget_obj(r, "individual"), "reference"));
+		if (st)
+			sparc_name(identifier_value(st, FHIR_SYS_SPARC_DATASET), row->dataset, sizeof row->dataset, 1);
+		else
+			copy(row->dataset, sizeof row->dataset, jget_str(jget_obj(r, "study"), "reference"));
+		return;
+	}
+	if (strcmp(row->type, "ResearchStudy") == 0) {
+		sparc_name(identifier_value(r, FHIR_SYS_SPARC_DATASET), row->dataset, sizeof row->dataset, 1);
+		copy(row->title, sizeof row->title, jget_str(r, "title"));
+		return;
+	}
 	if (strcmp(row->type, "ImagingStudy") != 0)
 		return;
 	const char *ref = jget_str(jget_obj(r, "subject"), "reference");
-	for (size_t k = 0; ref && k < jget_len(included); k++) {
-		json_object *p = jget_idx_obj(included, k);
-		char pref[300];
-		snprintf(pref, sizeof pref, "%s/%s", jget_str(p, "resourceType") ?: "?", jget_str(p, "id") ?: "?");
-		size_t lr = strlen(ref), lp = strlen(pref);
-		if (strcmp(pref, ref) == 0 || (lr > lp && strcmp(ref + lr - lp, pref) == 0 && ref[lr - lp - 1] == '/'))
-			human_name(p, row->patient, sizeof row->patient);
-	}
-	if (!row->patient[0])
+	json_object *p = included_one(ref, included);
+	if (p)
+		human_name(p, row->patient, sizeof row->patient);
+	else
 		copy(row->patient, sizeof row->patient, ref);
 	copy(row->started, sizeof row->started, jget_str(r, "started"));
 	json_object *series = jget_arr(r, "series");
@@ -1397,7 +1429,7 @@ int actions_search_query(const char *kind, const char *value, char *out, size_t 
 		snprintf(err, errlen, "--%s needs a value", kind);
 		return -1;
 	}
-	char *esc = NULL, name[1200], uuid[37];
+	char *esc = NULL, name[1200];
 	int r = -1;
 	if (strcmp(kind, "patient") == 0 && (esc = fhir_query_escape_dup(value, 0))) {
 		r = snprintf(out, len, "ImagingStudy?subject:Patient.name=%s&_include=ImagingStudy:subject", esc);
@@ -1411,11 +1443,19 @@ int actions_search_query(const char *kind, const char *value, char *out, size_t 
 	} else if (strcmp(kind, "identifier") == 0 && (esc = fhir_query_escape_dup(value, 1))) {
 		r = snprintf(out, len, "ImagingStudy?identifier=%s&_include=ImagingStudy:subject", esc);
 	} else if (strcmp(kind, "dataset") == 0) {
-		snprintf(name, sizeof name, "urn:sparc_dataset:%s", value);
-		fhir_uuid5(name, uuid);
-		if (snprintf(name, sizeof name, "urn:uid:%s-%s", value, uuid) < (int)sizeof name && (esc = fhir_query_escape_dup(name, 0)))
+		research_dataset_id(value, name, sizeof name);
+		if (strlen(value) < 1000 && (esc = fhir_query_escape_dup(name, 0)))
 			r = snprintf(out, len, "ImagingStudy?identifier=" FHIR_SYS_SPARC_DATASET "|%s&_include=ImagingStudy:subject", esc);
-	} else if (strcmp(kind, "patient") && strcmp(kind, "identifier")) {
+	} else if (strcmp(kind, "subjects") == 0) {	/* a dataset's subjects, with their Patients */
+		research_dataset_id(value, name, sizeof name);
+		if (strlen(value) < 1000 && (esc = fhir_query_escape_dup(name, 0)))
+			r = snprintf(out, len, "ResearchSubject?study:ResearchStudy.identifier=" FHIR_SYS_SPARC_DATASET
+				     "|%s&_include=ResearchSubject:individual&_include=ResearchSubject:study", esc);
+	} else if (strcmp(kind, "datasets") == 0 && (esc = fhir_query_escape_dup(value, 1))) {
+		/* the datasets a patient is in: by identifier (system|value) or by name */
+		r = snprintf(out, len, "ResearchSubject?individual:Patient.%s=%s&_include=ResearchSubject:individual"
+			     "&_include=ResearchSubject:study", strchr(value, '|') ? "identifier" : "name", esc);
+	} else if (strcmp(kind, "patient") && strcmp(kind, "identifier") && strcmp(kind, "datasets")) {
 		snprintf(err, errlen, "unknown search shorthand '%s'", kind);
 		return -1;
 	}

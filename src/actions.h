@@ -132,6 +132,9 @@ struct actions_row {
 	char dataset[256], sparc_study[512];		/* ImagingStudy: the SPARC names in its identifiers */
 	char study_uid[256];		/* ImagingStudy: its urn:dicom:uid StudyInstanceUID */
 	char gender[32], birth_date[32], identifier[600];	/* Patient */
+	char subject[256], arm[128];	/* ResearchSubject: its SDS subject id and arm (patient: its
+					   Patient's name, dataset: its ResearchStudy's, when included) */
+	char title[512];		/* ResearchStudy (dataset: its SPARC name) */
 	char last_updated[64];
 };
 
@@ -140,7 +143,10 @@ struct actions_row {
 void actions_result_row(json_object *r, json_object *included, struct actions_row *row);
 
 /* The query of a search shorthand: kind "patient" (a name), "bodysite" (SNOMED CT code, or a
- * name through CID 4031), "identifier", "dataset" (a dataset folder name). 0, or -1 with err. */
+ * name through CID 4031), "identifier", "dataset" (a dataset folder name: its ImagingStudies),
+ * "subjects" (a dataset folder name: its ResearchSubjects with their Patients), "datasets" (a
+ * patient name, or identifier system|value: the ResearchSubjects of that person with their
+ * ResearchStudies). 0, or -1 with err. */
 int actions_search_query(const char *kind, const char *value, char *out, size_t len, char *err, size_t errlen);
 
 /* "N shown of T" when the total is known (the server's, or N itself when no page is left),

@@ -837,7 +837,7 @@ int cli_export(int argc, char **argv)
 /* ---- server commands: patient, push, bodysite, search ---- */
 
 enum { OPT_SETTING = 256, OPT_CONFIG, OPT_CODE, OPT_DISPLAY, OPT_JSON, OPT_TABLE, OPT_ALL, OPT_PATIENT,
-       OPT_BODYSITE, OPT_IDENTIFIER, OPT_DATASET, OPT_YES };
+       OPT_BODYSITE, OPT_IDENTIFIER, OPT_DATASET, OPT_SUBJECTS, OPT_DATASETS, OPT_YES };
 
 struct server_cmd {
 	struct settings set;
@@ -869,7 +869,8 @@ static int parse_server(int argc, char **argv, const char *cmd, struct server_cm
 		{"json", no_argument, NULL, OPT_JSON}, {"table", no_argument, NULL, OPT_TABLE},
 		{"all", no_argument, NULL, OPT_ALL}, {"patient", required_argument, NULL, OPT_PATIENT},
 		{"bodysite", required_argument, NULL, OPT_BODYSITE}, {"identifier", required_argument, NULL, OPT_IDENTIFIER},
-		{"dataset", required_argument, NULL, OPT_DATASET}, {"verbose", no_argument, NULL, 'v'},
+		{"dataset", required_argument, NULL, OPT_DATASET}, {"subjects", required_argument, NULL, OPT_SUBJECTS},
+		{"datasets", required_argument, NULL, OPT_DATASETS}, {"verbose", no_argument, NULL, 'v'},
 		{"jobs", required_argument, NULL, 'j'}, {"token", required_argument, NULL, 'T'},
 		{"no-cache", no_argument, NULL, 'C'}, {"yes", no_argument, NULL, OPT_YES}, {NULL, 0, NULL, 0}};
 	/* which command takes which of its own options */
@@ -896,10 +897,12 @@ static int parse_server(int argc, char **argv, const char *cmd, struct server_cm
 		case OPT_JSON: sc->json = 1; own_ok = is_search; break;
 		case OPT_TABLE: sc->json = 0; own_ok = is_search; break;
 		case OPT_ALL: sc->all = 1; own_ok = is_search; break;
-		case OPT_PATIENT: case OPT_BODYSITE: case OPT_IDENTIFIER: case OPT_DATASET:
+		case OPT_PATIENT: case OPT_BODYSITE: case OPT_IDENTIFIER: case OPT_DATASET: case OPT_SUBJECTS:
+		case OPT_DATASETS:
 			own_ok = is_search;
 			sc->shorthand = c == OPT_PATIENT ? "patient" : c == OPT_BODYSITE ? "bodysite" :
-					c == OPT_IDENTIFIER ? "identifier" : "dataset";
+					c == OPT_IDENTIFIER ? "identifier" : c == OPT_SUBJECTS ? "subjects" :
+					c == OPT_DATASETS ? "datasets" : "dataset";
 			sc->shorthand_value = optarg;
 			break;
 		case OPT_YES: sc->yes = 1; own_ok = is_retract; break;
@@ -1206,6 +1209,19 @@ static void print_studies(json_object *matches, json_object *included, const cha
 	json_object_put(datasets);
 }
 
+/* ResearchSubjects: the subject, its Patient and its dataset (from what was included). */
+static void print_subjects(json_object *matches, json_object *included)
+{
+	struct table t = {5, 0, {"SUBJECT", "PATIENT", "DATASET", "ARM", "ID"}, NULL};
+	for (size_t i = 0; i < json_object_array_length(matches); i++) {
+		struct actions_row r;
+		actions_result_row(json_object_array_get_idx(matches, i), included, &r);
+		char *row[5] = {r.subject, r.patient, r.dataset, r.arm, r.id};
+		table_add(&t, row);
+	}
+	table_print(&t);
+}
+
 static void print_resources(json_object *matches)
 {
 	int patients = 1;
@@ -1278,11 +1294,15 @@ int cli_search(int argc, char **argv)
 			rc = CLI_EXIT_FATAL;
 	} else {
 		size_t n = json_object_array_length(matches);
-		int studies = n > 0;
-		for (size_t i = 0; i < n; i++)
+		int studies = n > 0, subjects = n > 0;
+		for (size_t i = 0; i < n; i++) {
 			studies &= jget_is_resource(json_object_array_get_idx(matches, i), "ImagingStudy");
+			subjects &= jget_is_resource(json_object_array_get_idx(matches, i), "ResearchSubject");
+		}
 		if (studies)
 			print_studies(matches, included, sc.shorthand);
+		else if (subjects)
+			print_subjects(matches, included);
 		else if (n)
 			print_resources(matches);
 		char shown[128];
