@@ -140,6 +140,7 @@ struct ui {
 	char pending_code[64], pending_display[256];	/* bodySite the confirmation writes; "": the mapping */
 	json_object *shown;		/* JSON overlay: the resource shown (borrowed from results) */
 	const struct dataset_node *jump;	/* JSON overlay: local study it matches */
+	const struct dataset_node *jump_subject;	/* ... or local subject folder (a ResearchSubject) */
 
 	char search_error[1100];	/* the last search's error, shown under its query when the box reopens */
 

@@ -287,13 +287,23 @@ void ui_search_open(struct ui *u)
 	ui_lines_clear(&h);
 }
 
-/* Ready queries for the node under the cursor. */
+/* Ready queries for the node under the cursor: its dataset's subjects, the datasets its
+ * patient is in, then its study's. */
 static void ready_queries(struct ui *u)
 {
-	const struct dataset_node *st = ui_tree_study(ui_tree_node(u));
+	const struct dataset_node *n = ui_tree_node(u), *st = ui_tree_study(n);
+	const struct dataset_node *ds = n ? dataset_ancestor(n, DATASET_DATASET) : NULL;
+	char q[2048], err[256];
+	if (ds && u->tree && actions_search_query("subjects", ds->name, q, sizeof q, err, sizeof err) == 0)
+		ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "%s", q);
 	if (!st || !u->tree)
 		return;
-	char q[1024], esc[600];
+	char sys[1024], val[1024], id[2100];
+	fhir_patient_identifier(u->tree, st, &u->fopts, sys, sizeof sys, val, sizeof val);
+	snprintf(id, sizeof id, "%s|%s", sys, val);
+	if (actions_search_query("datasets", id, q, sizeof q, err, sizeof err) == 0)
+		ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "%s", q);
+	char esc[600];
 	const char *pn = dataset_tag(u->tree, st, DICOM_PATIENT_NAME);
 	char name[256] = "";
 	json_object *hn = fhir_name(pn);
@@ -337,6 +347,17 @@ static const struct dataset_node *local_study(struct ui *u, json_object *res)
 	return found;
 }
 
+/* The local subject folder a ResearchSubject result stands for (its dataset and subject id), or NULL. */
+static const struct dataset_node *local_subject(struct ui *u, const struct actions_row *row)
+{
+	for (const struct dataset_node *ds = u->tree && row->subject[0] ? u->tree->root->child : NULL; ds; ds = ds->next)
+		for (const struct dataset_node *sub = ds->kind == DATASET_DATASET && !strcmp(ds->name, row->dataset) ? ds->child : NULL;
+		     sub; sub = sub->next)
+			if (sub->kind == DATASET_SUBJECT && !strcmp(sub->name, row->subject))
+				return sub;
+	return NULL;
+}
+
 void ui_results_open(struct ui *u)
 {
 	size_t keep = u->overlay == UI_OV_RESULTS ? u->lcur : 0;
@@ -361,6 +382,11 @@ void ui_results_open(struct ui *u)
 				ui_lines_add(&u->list, UI_ATTR_DIM, NULL, "   %-30s %-10s %-7s %s", "NAME", "BORN", "GENDER", "ID");
 			ui_lines_add(&u->list, UI_ATTR_NORMAL, r, "   %-30s %-10s %-7s Patient/%s", *row.patient ? row.patient : "-",
 				     *row.birth_date ? row.birth_date : "-", *row.gender ? row.gender : "-", *row.id ? row.id : "-");
+		} else if (!strcmp(row.type, "ResearchSubject")) {	/* subject, patient, dataset */
+			const struct dataset_node *sn = local_subject(u, &row);
+			ui_lines_add(&u->list, UI_ATTR_NORMAL, r, "%s %-22s %-16s %-28s %s", sn ? "->" : "  ",
+				     *row.subject ? row.subject : "-", *row.patient ? row.patient : "-",
+				     *row.dataset ? row.dataset : "-", *row.arm ? row.arm : "-");
 		} else {
 			ui_lines_add(&u->list, UI_ATTR_NORMAL, r, "   %s/%s", *row.type ? row.type : "?", *row.id ? row.id : "-");
 		}
@@ -376,9 +402,13 @@ static void json_open(struct ui *u, json_object *r)
 {
 	char title[300];
 	u->shown = r;
+	struct actions_row row;
+	actions_result_row(r, u->included, &row);
 	u->jump = local_study(u, r);
+	u->jump_subject = u->jump ? NULL : local_subject(u, &row);
 	snprintf(title, sizeof title, "%s/%s%s", jget_str(r, "resourceType") ?: "?", jget_str(r, "id") ?: "-",
-		 u->jump ? "  (Enter: go to the local study; q: back to the results)" : "  (q: back to the results)");
+		 u->jump ? "  (Enter: go to the local study; q: back to the results)"
+		 : u->jump_subject ? "  (Enter: go to the local subject; q: back to the results)" : "  (q: back to the results)");
 	u->overlay = UI_OV_JSON;
 	snprintf(u->ov_title, sizeof u->ov_title, "%s", title);
 	ui_lines_clear(&u->list);
@@ -619,6 +649,13 @@ int ui_list_action(struct ui *u, int action, int key)
 			ui_tree_select(u, u->jump);
 			u->view = UI_VIEW_SERVER;
 			ui_status(u, UI_ATTR_NORMAL, "the local study of the search result");
+			return UI_DRAW_ALL;
+		}
+		if (u->overlay == UI_OV_JSON && u->jump_subject) {
+			u->overlay = UI_OV_NONE;
+			ui_tree_select(u, u->jump_subject);
+			u->view = UI_VIEW_FHIR;
+			ui_status(u, UI_ATTR_NORMAL, "the local subject of the search result");
 			return UI_DRAW_ALL;
 		}
 		return 0;

@@ -48,4 +48,31 @@ like "earlier queries are offered in a new session" "$(screen history)" "^Patien
 like "... the failed one too" "$(screen history)" "^ImagingStudy\\?bogus=1$"
 like "Down puts a query in the box" "$(screen recalled)" "^> [A-Za-z]+\\?[^ ]+_"
 is "the history holds each query once" "$(sort "$TMP/state/sdsfhir/search_history" | uniq -d)" ""
+# research data: the dataset's FHIR view is its ResearchStudy; the ready search of its subjects
+# finds them with their Patients, and a result leads to the local subject folder
+ui ":wait
+2
+:dump $S/dataset-fhir
+s
+:dump $S/ready
+<Down>
+<Up>
+<Enter>
+:wait
+:dump $S/subjects
+<Enter>
+:dump $S/subject-json
+<Enter>
+:dump $S/subject-local
+q"
+like "a dataset's FHIR view: its ResearchStudy" "$(screen dataset-fhir)" '"resourceType": "ResearchStudy"'
+like "... its title from dataset_description" "$(screen dataset-fhir)" '"title": "SPARC FHIR breast MRI dataset"'
+like "ready search on a dataset: its subjects, with their Patients" "$(screen ready)" \
+	"^ResearchSubject\\?study:ResearchStudy\\.identifier=urn:sparc_dataset:uid\\|urn:uid:sparc_fhir_breast_dataset-"
+like "the subjects found: subject, patient, dataset, arm; -> marks a local one" "$(screen subjects)" \
+	"^-> sub-Aniyah-breast-1 +Aniyah Brown +sparc_fhir_breast_dataset +control"
+like "... both" "$(screen subjects)" "^-> sub-Linman-breast-1 +Linman Zhang +sparc_fhir_breast_dataset +control"
+like "Enter: its JSON, offering the local subject" "$(screen subject-json)" "ResearchSubject/[0-9a-f-]+ +\\(Enter: go to the local subject"
+like "Enter again: the local subject, its ResearchSubject in the FHIR view" "$(screen subject-local)" "the local subject of the search result"
+like "... the ResearchSubject shown" "$(screen subject-local)" '"resourceType": "ResearchSubject"'
 done_testing
