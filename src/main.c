@@ -24,19 +24,23 @@ static const struct command {
 	 "  -j N          read with N threads (default: one per CPU)\n"
 	 "  --no-cache    read every file again (no scan cache)\n"},
 	{"tags", cli_tags, "[--json] FILE...", "print the DICOM tags sdsfhir reads", "  --json        as JSON\n"},
-	{"fhir", cli_fhir, "[--resource patient|study] [--zone Z] [--patient-system URI] PATH...",
+	{"fhir", cli_fhir, "[--resource R] [--zone Z] [--patient-system URI] [--dicomweb URL] PATH...",
 	 "print the FHIR transaction Bundle a push sends (or its resources)",
-	 "  --resource R  only the Patients or the ImagingStudies, not a Bundle\n"
+	 "  --resource R  only the resources of one kind, not a Bundle: patient, study,\n"
+	 "                researchstudy or researchsubject\n"
+	 "  --dicomweb URL  the DICOMweb (WADO-RS) server holding the images: an Endpoint\n"
 	 "  --zone Z      zone of times without an offset: local, Z, +hh:mm or a name (Europe/Berlin)\n"
 	 "  --patient-system URI  identifier system of Patient IDs without an issuer\n"},
-	{"export", cli_export, "--ndjson DIR [--zone Z] [--patient-system URI] PATH...",
-	 "write Patient.ndjson and ImagingStudy.ndjson for a server's bulk import ($import)",
+	{"export", cli_export, "--ndjson DIR [--zone Z] [--patient-system URI] [--dicomweb URL] PATH...",
+	 "write what a push sends as NDJSON files, one per resource type, for a server's bulk import ($import)",
 	 "  --ndjson DIR  the folder (made if missing; never inside a dataset)\n"
-	 "  ids are UUID v5 of the Patient identifier and of the StudyInstanceUID: importing again\n"
-	 "  overwrites rather than duplicates\n"},
-	{"patient", cli_patient, "[SERVER-OPTION]... PATH...", "create the Patients on the server (conditional create)", ""},
+	 "  ids are UUID v5 of each resource's identifier: importing again overwrites rather than\n"
+	 "  duplicates; import Practitioner, ResearchStudy, Patient, ResearchSubject, then\n"
+	 "  ImagingStudy (and Endpoint first, with --dicomweb)\n"},
+	{"patient", cli_patient, "[SERVER-OPTION]... PATH...",
+	 "create the Patients, ResearchStudies and ResearchSubjects on the server (conditional creates)", ""},
 	{"push", cli_push, "[--batch N] [--max-request BYTES] [SERVER-OPTION]... PATH...",
-	 "push studies with their Patients (transactions)",
+	 "push studies with their Patients, ResearchStudies and ResearchSubjects (transactions)",
 	 "  --batch N            studies per request (default 4)\n"
 	 "  --max-request BYTES  request body limit (default 1M; k and M allowed)\n"},
 	{"bodysite", cli_bodysite, "[--code CODE [--display TEXT]] [SERVER-OPTION]... PATH...",
@@ -48,17 +52,20 @@ static const struct command {
 	{"retract", cli_retract, "[--yes] [SERVER-OPTION]... PATH...",
 	 "remove the studies from the server (their Patients stay)",
 	 "  --yes         do not ask (needed without a terminal)\n"},
-	{"search", cli_search, "[--json|--table] [--all] QUERY | --patient NAME | --bodysite CODE|NAME | --identifier V | --dataset NAME",
+	{"search", cli_search, "[--json|--table] [--all] QUERY | --patient NAME | --bodysite CODE|NAME | --identifier V | --dataset NAME | --subjects DATASET | --datasets PATIENT",
 	 "search the server: any Type?params query, or a shorthand",
 	 "  --json, --table  the matches as JSON, or a table (default)\n"
-	 "  --all            follow next links to the last page\n"},
+	 "  --all            follow next links to the last page\n"
+	 "  --dataset NAME   the dataset's ImagingStudies\n"
+	 "  --subjects NAME  the dataset's ResearchSubjects, with their Patients\n"
+	 "  --datasets P     the datasets a patient is in: P a name, or an identifier SYSTEM|VALUE\n"},
 };
 
 static const char server_options[] =
 	"Server options: --server URL, --token-file FILE (or SDSFHIR_TOKEN), --netrc,\n"
 	"  --netrc-file F, --oauth-token-url URL, --oauth-client-id ID, --oauth-secret-file F\n"
 	"  (or SDSFHIR_CLIENT_SECRET), --cacert F, --insecure, --timeout S,\n"
-	"  --connect-timeout S, --retries N, --config FILE, -v (log requests)\n";
+	"  --connect-timeout S, --retries N, --dicomweb URL, --config FILE, -v (log requests)\n";
 
 static void usage(void)
 {
