@@ -79,6 +79,26 @@ is "unknown zone in the UI: exit 2, before the screen" "$rc" 2
 like "... saying what a zone is" "$err" "--zone takes local, Z"
 run "$SDSFHIR" push --patient-system 'not a uri' "$D"
 is "--patient-system that is not a URI: refused for push too (exit 2)" "$rc" 2
+# dicomweb: option, environment or config file, like the other settings; an http(s) URL only
+L=$D/sparc_fhir_heart_dataset/primary/sub-Linman-heart-1
+ep() { printf '%s' "$out" | jq -r '[.entry[].resource | select(.resourceType == "Endpoint") | .address] | join(" ")'; }
+run "$SDSFHIR" fhir "$L"
+is "no dicomweb setting: no Endpoint" "$(ep) $(printf '%s' "$out" | jq '[.entry[].resource.endpoint // empty] | length')" " 0"
+run env SDSFHIR_DICOMWEB=https://env.example/wado "$SDSFHIR" fhir "$L"
+is "SDSFHIR_DICOMWEB: the Endpoint" "$(ep)" "https://env.example/wado"
+printf 'dicomweb = https://conf.example/wado\n' >"$TMP/web.conf"
+run "$SDSFHIR" fhir --config "$TMP/web.conf" "$L"
+is "dicomweb in the config file" "$(ep)" "https://conf.example/wado"
+run env SDSFHIR_DICOMWEB=https://env.example/wado "$SDSFHIR" fhir --config "$TMP/web.conf" --dicomweb http://opt.example/wado "$L"
+is "the option wins" "$(ep)" "http://opt.example/wado"
+for bad in ftp://x/wado 'not a url' 'https://x/ wado' 'file:///etc/passwd' 'https://'; do
+	run "$SDSFHIR" fhir --dicomweb "$bad" "$L"
+	is "--dicomweb '$bad': refused (exit 2)" "$rc" 2
+done
+like "... saying what it takes" "$err" "dicomweb takes the http:// or https:// base URL of a DICOMweb server"
+run env SDSFHIR_DICOMWEB=ftp://x "$SDSFHIR" push "$L"
+is "a bad SDSFHIR_DICOMWEB: refused for push too (exit 2)" "$rc" 2
+
 run "$SDSFHIR" fhir --resource banana "$D"
 is "bad --resource: exit 2" "$rc" 2
 like "... naming what it takes" "$err" "--resource takes patient, study, researchstudy or researchsubject"

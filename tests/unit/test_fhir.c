@@ -1,5 +1,8 @@
-/* FHIR conversions: PN, dates, times and zones, laterality, Annex L, name-based UUIDs, SDS tables. */
+/* FHIR conversions: PN, dates, times and zones, laterality, Annex L, name-based UUIDs, SDS tables,
+ * the research mapping, references, per-type counts and search shorthands. */
+#include "actions.h"
 #include "fhir.h"
+#include "research.h"
 #include "client.h"
 #include <time.h>
 #include "mkdcm.h"
@@ -268,6 +271,135 @@ static void tables(void)
 	rm_rf(dir);
 }
 
+/* The ResearchStudy of a dataset_description written as text (and an optional subjects file). */
+static json_object *study_of(const char *dir, const char *desc, const char *subjects, size_t *n, struct research_res *out)
+{
+	char path[512], err[256];
+	snprintf(path, sizeof path, "%s/dataset_description.csv", dir);
+	write_text(path, desc);
+	struct sds_table *d = sds_meta_read(path, err, sizeof err), *s = NULL;
+	if (subjects) {
+		snprintf(path, sizeof path, "%s/subjects.csv", dir);
+		write_text(path, subjects);
+		s = sds_meta_read(path, err, sizeof err);
+	}
+	*n = research_tables(d, s, NULL, NULL, FHIR_REF_IDENTIFIER, out);
+	sds_meta_free(&d);
+	sds_meta_free(&s);
+	for (size_t i = 0; i + 1 < *n; i++)
+		json_object_put(out[i].resource);
+	return out[*n - 1].resource;
+}
+
+static const char *plain(json_object *o)
+{
+	return o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : "NULL";
+}
+
+static void research(void)
+{
+	ok(research_orcid_valid("0000-0002-1825-0097"), "ORCID iD with its check digit");
+	ok(research_orcid_valid("0000-0002-1694-233X"), "... X as the check digit");
+	ok(!research_orcid_valid("0000-0002-1825-0098"), "a wrong check digit: no");
+	ok(!research_orcid_valid("0000-0002-1825-009") && !research_orcid_valid("0000 0002 1825 0097") &&
+	   !research_orcid_valid("000A-0002-1825-0097") && !research_orcid_valid(""), "wrong shapes: no");
+
+	char *dir = mktemp_dir(), path[512], err[256];
+	snprintf(path, sizeof path, "%s/d.csv", dir);
+	write_text(path, "Metadata element,Description,Value,Value 2\nTitle,the title,T,\nKeywords,,a;b,c\n");
+	struct sds_table *t = sds_meta_read(path, err, sizeof err);
+	const char *v[4] = {0};
+	ok(t && sds_meta_element(t, "title", v, 4) == 2 && !strcmp(v[0], "T") && !strcmp(v[1], ""),
+	   "an element's values: the Value columns only, empty ones kept in place");
+	ok(t && sds_meta_element(t, "Nope", v, 4) == 0, "no such element: none");
+	sds_meta_free(&t);
+	write_text(path, "Metadata element,x,y\nTitle,A,B\n");
+	t = sds_meta_read(path, err, sizeof err);
+	ok(t && sds_meta_element(t, "Title", v, 4) == 2 && !strcmp(v[1], "B"), "no Value columns: every column after the first");
+	sds_meta_free(&t);
+
+	struct research_res out[RESEARCH_MAX_PI + 1];
+	size_t n;
+	json_object *rs = study_of(dir, "Metadata element,Value\nTitle,A study\nDOI,doi:10.1000/xyz\n"
+				   "Contributor name,\"Doe, Jane Q\"\nContributor ORCiD,0000-0002-1825-0097\nContributor role,PrincipalInvestigator\n",
+				   "subject id,subject experimental group\nsub-1,b\nsub-2,a\nsub-3,b\n", &n, out);
+	is_int(n, 2, "two resources: the PI's Practitioner, then the ResearchStudy");
+	is_str(plain(json_object_object_get(rs, "identifier")),
+	       "[{\"use\":\"official\",\"system\":\"urn:sparc_dataset:uid\",\"value\":\"urn:uid:-bec452f1-86b9-5716-8b81-43a34a949b1c\"},"
+	       "{\"use\":\"official\",\"system\":\"https://doi.org\",\"value\":\"10.1000/xyz\"}]",
+	       "identifiers: the dataset's, then the DOI");
+	is_str(plain(json_object_object_get(rs, "relatedArtifact")), "[{\"type\":\"citation\",\"url\":\"https://doi.org/10.1000/xyz\"}]",
+	       "the DOI as a citation");
+	is_str(plain(json_object_object_get(rs, "principalInvestigator")),
+	       "{\"type\":\"Practitioner\",\"identifier\":{\"system\":\"https://orcid.org\",\"value\":\"0000-0002-1825-0097\"}}",
+	       "the PI by ORCID iD");
+	is_str(plain(json_object_object_get(rs, "arm")), "[{\"name\":\"b\"},{\"name\":\"a\"}]", "arms: each group once, in order");
+	json_object_put(rs);
+	rs = study_of(dir, "Metadata element,Value\nContributor name,Solo\nContributor role,Researcher\n", NULL, &n, out);
+	ok(n == 1 && !json_object_object_get_ex(rs, "principalInvestigator", NULL), "no PI: no principalInvestigator");
+	is_str(plain(json_object_object_get(rs, "title")), "\"(unnamed dataset)\"", "no title, no folder: said so");
+	json_object_put(rs);
+
+	/* a reference by identifier or to a urn:uuid equals the one the server resolved */
+	json_object *mine = json_tokener_parse("{\"resourceType\":\"ImagingStudy\",\"extension\":[{\"url\":\"u\",\"valueReference\":"
+					       "{\"type\":\"ResearchStudy\",\"identifier\":{\"system\":\"s\",\"value\":\"v\"}}}]}");
+	json_object *server = json_tokener_parse("{\"resourceType\":\"ImagingStudy\",\"extension\":[{\"url\":\"u\",\"valueReference\":"
+						 "{\"reference\":\"ResearchStudy/12\"}}]}");
+	json_object *none = json_tokener_parse("{\"resourceType\":\"ImagingStudy\"}");
+	char diff[512];
+	is_int(fhir_diff(mine, server, diff, sizeof diff), 0, "a reference by identifier and the server's resolved one: the same");
+	ok(fhir_diff(mine, none, diff, sizeof diff) == 1 && strstr(diff, "extension"), "no extension on the server: different (%s)", diff);
+	json_object_put(mine);
+	json_object_put(server);
+	json_object_put(none);
+
+	char uuid[37], uuid2[37];
+	fhir_resource_uuid("Patient", "urn:x", "1", uuid);
+	fhir_uuid5("Patient|urn:x|1", uuid2);
+	is_str(uuid, uuid2, "a resource's id: UUID v5 of Type|system|value");
+	json_object *ref = fhir_reference("Endpoint", "urn:ietf:rfc:3986", "https://x/wado", FHIR_REF_ID);
+	char want[128];
+	fhir_resource_uuid("Endpoint", "urn:ietf:rfc:3986", "https://x/wado", uuid);
+	snprintf(want, sizeof want, "{\"reference\":\"Endpoint/%s\"}", uuid);
+	is_str(plain(ref), want, "a reference by id");
+	json_object_put(ref);
+
+	struct research_res ep;
+	research_endpoint("https://x/wado", &ep);
+	is_str(plain(json_object_object_get(ep.resource, "connectionType")),
+	       "{\"system\":\"http://terminology.hl7.org/CodeSystem/endpoint-connection-type\",\"code\":\"dicom-wado-rs\"}",
+	       "Endpoint: WADO-RS");
+	is_str(plain(json_object_object_get(ep.resource, "address")), "\"https://x/wado\"", "... at the address given");
+	json_object_put(ep.resource);
+
+	struct actions_summary sum = {0};
+	char text[256];
+	is_str(actions_types_text(&sum, text, sizeof text), "", "no counts: empty");
+	sum.types[ACTIONS_IMAGINGSTUDY][ACTIONS_CREATED] = 2;
+	sum.types[ACTIONS_IMAGINGSTUDY][ACTIONS_UNCHANGED] = 1;
+	sum.types[ACTIONS_RESEARCHSUBJECT][ACTIONS_EXISTED] = 4;
+	is_str(actions_types_text(&sum, text, sizeof text), "ImagingStudy 2 created, 1 unchanged; ResearchSubject 4 existed",
+	       "counts by type and outcome");
+	actions_types_text(&sum, text, 10);
+	is_int(strlen(text), 9, "cut to the buffer, terminated");
+
+	char q[2048];
+	ok(actions_search_query("subjects", "ds one", q, sizeof q, err, sizeof err) == 0 &&
+	   strstr(q, "ResearchSubject?study:ResearchStudy.identifier=urn:sparc_dataset:uid|urn:uid:ds%20one-") == q &&
+	   strstr(q, "&_include=ResearchSubject:individual"), "subjects: by the dataset's identifier, escaped (%s)", q);
+	ok(actions_search_query("datasets", "a|b&c", q, sizeof q, err, sizeof err) == 0 &&
+	   strcmp(q, "ResearchSubject?individual:Patient.identifier=a|b%26c&_include=ResearchSubject:individual"
+		  "&_include=ResearchSubject:study") == 0, "datasets of an identifier (%s)", q);
+	ok(actions_search_query("datasets", "Zhang", q, sizeof q, err, sizeof err) == 0 &&
+	   strstr(q, "ResearchSubject?individual:Patient.name=Zhang&") == q, "datasets of a name (%s)", q);
+	char big[1500];
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	ok(actions_search_query("subjects", big, q, sizeof q, err, sizeof err) < 0 && strstr(err, "longer than servers accept"),
+	   "a dataset name too long for a query: an error, never cut (%s)", err);
+	rm_rf(dir);
+}
+
 int main(void)
 {
 	snomed();
@@ -278,5 +410,6 @@ int main(void)
 	codes();
 	uuids();
 	tables();
+	research();
 	return tap_done();
 }
