@@ -61,6 +61,13 @@ run "$SDSFHIR" status --dicomweb http://127.0.0.1:8042/dicom-web "$D"
 like "status: the study whose ResearchSubject is gone is different" "$out" \
 	"^different +ImagingStudy/[^ ]+: its ResearchSubject is not on the server +$H/sub-Linman-heart-1"
 like "... the others the same" "$out" "^status: 3 same, 1 different"
+printf ':wait\n:dump %s\nq\n' "$TMP/marks" >"$TMP/script"
+SDSFHIR_SCRIPT="$TMP/script" SDSFHIR_SIZE=100x30 "$SDSFHIR" --dicomweb http://127.0.0.1:8042/dicom-web "$D" >/dev/null 2>&1
+like "the UI's tree marks that study different (~)" "$(cat "$TMP/marks")" "^  ~  v sub-Linman-heart-1"
+like "... the others the same (=)" "$(cat "$TMP/marks")" "^  =  v sub-Aniyah-heart-1"
+printf ':wait\nG\n3\n:dump %s\nq\n' "$TMP/why" >"$TMP/script"
+SDSFHIR_SCRIPT="$TMP/script" SDSFHIR_SIZE=100x30 "$SDSFHIR" --dicomweb http://127.0.0.1:8042/dicom-web "$D" >/dev/null 2>&1
+like "... and its server view says why" "$(cat "$TMP/why")" "its ResearchSubject is not on the server"
 run "$SDSFHIR" push --dicomweb http://127.0.0.1:8042/dicom-web "$D"
 like "push: the study is sent again, its ResearchSubject made" "$out" "^push: 4 unchanged; 3 requests"
 like "... counted" "$out" "^push: ImagingStudy 4 unchanged; Patient 1 existed; ResearchSubject 1 created"
