@@ -948,6 +948,23 @@ void fhir_study_strip_instances(json_object *study)
 		json_object_object_del(json_object_array_get_idx(series, i), "instance");
 }
 
+/* The subjects file of the dataset met last, read once for all its subject folders. */
+struct meta_cache {
+	const struct dataset_node *ds;
+	struct sds_table *subjects;
+};
+
+static const struct sds_table *cached_subjects(struct meta_cache *mc, const struct dataset_node *ds)
+{
+	if (mc->ds != ds) {
+		char file[256];
+		sds_meta_free(&mc->subjects);
+		mc->subjects = ds ? dataset_meta(ds, "subjects.", file, sizeof file) : NULL;
+		mc->ds = ds;
+	}
+	return mc->subjects;
+}
+
 /* Append to heads the conditional create of r (its resource taken over), unless seen or added
  * has its fullUrl (added gets it). 0, or -1 with err when its condition is too long for a server. */
 static int add_head(json_object *heads, json_object *seen, json_object *added, struct research_res *r, char *err,
@@ -982,7 +999,7 @@ static int seen_resource(json_object *seen, const char *type, const char *system
  * its Patient, its subject's ResearchSubject; their fullUrls added to seen. All or none: 0,
  * or -1 with err (a condition too long for a server). */
 static int head_entries(const struct dataset_tree *tree, const struct dataset_node *study, const struct fhir_opts *opts,
-			json_object *seen, json_object *heads, int what, char *err, size_t errlen)
+			struct meta_cache *mc, json_object *seen, json_object *heads, int what, char *err, size_t errlen)
 {
 	struct research_res r[RESEARCH_MAX_PI + 1];
 	char full[64], pfull[64], system[1024], value[1024];
@@ -1010,7 +1027,7 @@ static int head_entries(const struct dataset_tree *tree, const struct dataset_no
 	if (sub && ds && (what & FHIR_HEADS_SUBJECT)) {
 		json_object *individual = json_object_new_object();
 		fhir_add_str(individual, "reference", pfull);
-		research_subject(sub, individual, FHIR_REF_UUID, &r[0]);
+		research_subject(sub, individual, FHIR_REF_UUID, cached_subjects(mc, ds), &r[0]);
 		bad |= add_head(mine, seen, added, &r[0], err, errlen);
 	}
 	for (size_t k = 0; !bad && k < json_object_array_length(mine); k++)
@@ -1030,7 +1047,8 @@ static int head_entries(const struct dataset_tree *tree, const struct dataset_no
  * makes building it fail). 1; 0 for a StudyInstanceUID seen already (one ImagingStudy: only
  * the heads of this folder); -1 when it goes into no Bundle (reported through opts->warn). */
 static int bundle_entries(const struct dataset_tree *tree, const struct dataset_node *study, int slim,
-			  const struct fhir_opts *opts, json_object *seen, json_object *heads, json_object **study_entry)
+			  const struct fhir_opts *opts, struct meta_cache *mc, json_object *seen, json_object *heads,
+			  json_object **study_entry)
 {
 	char uuid[37], full[64], sfull[64], url[400], err[512];
 	json_object *ok = NULL, *st = NULL;
@@ -1039,7 +1057,7 @@ static int bundle_entries(const struct dataset_tree *tree, const struct dataset_
 	fhir_study_uuid(study, uuid);
 	snprintf(sfull, sizeof sfull, "urn:uuid:%s", uuid);
 	if (json_object_object_get_ex(seen, sfull, &ok)) {	/* the same study through another folder */
-		if (json_object_get_boolean(ok) && heads && head_entries(tree, study, opts, seen, heads, FHIR_HEADS_ALL, err, sizeof err) < 0)
+		if (json_object_get_boolean(ok) && heads && head_entries(tree, study, opts, mc, seen, heads, FHIR_HEADS_ALL, err, sizeof err) < 0)
 			fhir_warn(opts, study, "left out of the Bundle: %s", err);
 		return 0;
 	}
@@ -1053,7 +1071,7 @@ static int bundle_entries(const struct dataset_tree *tree, const struct dataset_
 			fhir_study_strip_instances(st);
 	}
 	int bad = study_entry ? !st : fhir_study_check(tree, study, err, sizeof err) < 0;
-	bad = bad || (heads && head_entries(tree, study, opts, seen, heads, FHIR_HEADS_ALL, err, sizeof err) < 0);
+	bad = bad || (heads && head_entries(tree, study, opts, mc, seen, heads, FHIR_HEADS_ALL, err, sizeof err) < 0);
 	json_object_object_add(seen, sfull, json_object_new_boolean(!bad));
 	if (bad) {
 		fhir_warn(opts, study, "left out of the Bundle: %s", err);
@@ -1102,17 +1120,19 @@ json_object *fhir_heads_build(const struct dataset_tree *tree, const struct data
 			      int what, const struct fhir_opts *opts, json_object *known, size_t *skipped)
 {
 	json_object *b = json_object_new_object(), *entries = json_object_new_array(), *seen = seen_of(known);
+	struct meta_cache mc = {0};
 	fhir_add_str(b, "resourceType", "Bundle");
 	fhir_add_str(b, "type", "transaction");
 	*skipped = 0;
 	for (size_t i = 0; i < n; i++) {
 		char err[512];
-		if (head_entries(tree, studies[i], opts, seen, entries, what, err, sizeof err) < 0) {
+		if (head_entries(tree, studies[i], opts, &mc, seen, entries, what, err, sizeof err) < 0) {
 			fhir_warn(opts, studies[i], "left out of the Bundle: %s", err);
 			(*skipped)++;
 		}
 	}
 	json_object_put(seen);
+	sds_meta_free(&mc.subjects);
 	json_object_object_add(b, "entry", entries);
 	if (known)
 		resolve_refs(entries, known);
@@ -1125,12 +1145,13 @@ json_object *fhir_bundle_build(const struct dataset_tree *tree, const struct dat
 	json_object *b = json_object_new_object(), *entries = json_object_new_array();
 	json_object *study_entries = json_object_new_array();
 	json_object *seen = seen_of(known);	/* the fullUrls already in (or on the server) */
+	struct meta_cache mc = {0};
 	fhir_add_str(b, "resourceType", "Bundle");
 	fhir_add_str(b, "type", "transaction");
 	*skipped = 0;
 	for (size_t i = 0; i < n; i++) {
 		json_object *st, *heads = json_object_new_array();
-		int r = bundle_entries(tree, studies[i], slim && slim[i], opts, seen, heads, &st);
+		int r = bundle_entries(tree, studies[i], slim && slim[i], opts, &mc, seen, heads, &st);
 		*skipped += r < 0;
 		for (size_t k = 0; k < json_object_array_length(heads); k++)
 			json_object_array_add(entries, json_object_get(json_object_array_get_idx(heads, k)));
@@ -1142,6 +1163,7 @@ json_object *fhir_bundle_build(const struct dataset_tree *tree, const struct dat
 		json_object_array_add(entries, json_object_get(json_object_array_get_idx(study_entries, i)));
 	json_object_put(study_entries);
 	json_object_put(seen);
+	sds_meta_free(&mc.subjects);
 	json_object_object_add(b, "entry", entries);
 	if (known)
 		resolve_refs(entries, known);
@@ -1166,11 +1188,12 @@ int fhir_bundle_write(FILE *f, int flags, const struct dataset_tree *tree, const
 {
 	unsigned char *ok = calloc(n ? n : 1, 1);
 	json_object *seen = json_object_new_object();
+	struct meta_cache mc = {0};
 	int first = 1, bad = !ok || !seen;
 	*skipped = 0;
 	for (size_t i = 0; i < n && !bad; i++) {	/* what studies refer to, as fhir_bundle_build puts it first */
 		json_object *heads = json_object_new_array();	/* the studies only checked */
-		int r = bundle_entries(tree, studies[i], 0, opts, seen, heads, NULL);
+		int r = bundle_entries(tree, studies[i], 0, opts, &mc, seen, heads, NULL);
 		*skipped += r < 0;
 		ok[i] = r > 0;
 		for (size_t k = 0; k < json_object_array_length(heads) && !bad; k++)
@@ -1182,12 +1205,13 @@ int fhir_bundle_write(FILE *f, int flags, const struct dataset_tree *tree, const
 	bad |= !seen;
 	for (size_t i = 0; i < n && !bad; i++) {	/* then each study: made, written, freed */
 		json_object *st;
-		int r = ok[i] ? bundle_entries(tree, studies[i], 0, opts, seen, NULL, &st) : 0;
+		int r = ok[i] ? bundle_entries(tree, studies[i], 0, opts, &mc, seen, NULL, &st) : 0;
 		*skipped += r < 0;	/* out of memory: what the check in the first pass cannot tell */
 		if (r > 0)
 			bad |= write_entry(f, st, flags, &first) < 0;
 	}
 	json_object_put(seen);
+	sds_meta_free(&mc.subjects);
 	free(ok);
 	if (!bad && first) {	/* no entry at all: json-c's own empty Bundle */
 		size_t none;
@@ -1281,7 +1305,8 @@ static int ndjson_emit(FILE *const files[FHIR_NDJSON_TYPES], size_t counts[FHIR_
 /* What the ImagingStudy of study refers to, each once: the Endpoint, its dataset's
  * Practitioners and ResearchStudy, its Patient, its subject's ResearchSubject. */
 static int ndjson_heads(const struct dataset_tree *tree, const struct dataset_node *study, const struct fhir_opts *opts,
-			FILE *const files[FHIR_NDJSON_TYPES], size_t counts[FHIR_NDJSON_TYPES], json_object *seen)
+			struct meta_cache *mc, FILE *const files[FHIR_NDJSON_TYPES], size_t counts[FHIR_NDJSON_TYPES],
+			json_object *seen)
 {
 	struct research_res r[RESEARCH_MAX_PI + 1];
 	char uuid[37], system[1024], value[1024];
@@ -1308,7 +1333,8 @@ static int ndjson_heads(const struct dataset_tree *tree, const struct dataset_no
 		bad |= ndjson_emit(files, counts, seen, &r[0]);
 	}
 	if (ds && sub) {
-		research_subject(sub, fhir_reference("Patient", system, value, FHIR_REF_ID), FHIR_REF_ID, &r[0]);
+		research_subject(sub, fhir_reference("Patient", system, value, FHIR_REF_ID), FHIR_REF_ID, cached_subjects(mc, ds),
+				 &r[0]);
 		bad |= ndjson_emit(files, counts, seen, &r[0]);
 	}
 	return bad;
@@ -1319,6 +1345,7 @@ int fhir_ndjson_write(const struct dataset_tree *tree, const struct dataset_node
 		      size_t *skipped)
 {
 	json_object *seen = json_object_new_object();	/* ids already written */
+	struct meta_cache mc = {0};
 	int bad = !seen;
 	memset(counts, 0, FHIR_NDJSON_TYPES * sizeof *counts);
 	*skipped = 0;
@@ -1333,7 +1360,7 @@ int fhir_ndjson_write(const struct dataset_tree *tree, const struct dataset_node
 			}
 			continue;
 		}
-		bad |= ndjson_heads(tree, studies[i], opts, files, counts, seen);
+		bad |= ndjson_heads(tree, studies[i], opts, &mc, files, counts, seen);
 		fhir_study_uuid(studies[i], sid);
 		if (json_object_object_get_ex(seen, sid, NULL))
 			continue;	/* the same study through another folder */
@@ -1353,6 +1380,7 @@ int fhir_ndjson_write(const struct dataset_tree *tree, const struct dataset_node
 		json_object_put(st);
 	}
 	json_object_put(seen);
+	sds_meta_free(&mc.subjects);
 	return bad ? -1 : 0;
 }
 

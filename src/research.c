@@ -345,11 +345,12 @@ size_t research_tables(const struct sds_table *desc, const struct sds_table *sub
 	return npi + 1;
 }
 
-void research_subject(const struct dataset_node *sub, json_object *individual, int style, struct research_res *out)
+void research_subject(const struct dataset_node *sub, json_object *individual, int style,
+		      const struct sds_table *subjects, struct research_res *out)
 {
 	const struct dataset_node *ds = dataset_ancestor(sub, DATASET_DATASET);
 	const char *dsname = ds ? ds->name : "";
-	char dsid[1100], file[256];
+	char dsid[1100];
 	out->type = "ResearchSubject";
 	research_subject_system(dsname, out->system, sizeof out->system);
 	snprintf(out->value, sizeof out->value, "%s", sub->name);
@@ -362,9 +363,8 @@ void research_subject(const struct dataset_node *sub, json_object *individual, i
 	fhir_add_str(r, "status", "off-study");	/* a dataset is a finished study */
 	json_object_object_add(r, "study", fhir_reference("ResearchStudy", FHIR_SYS_SPARC_DATASET, dsid, style));
 	json_object_object_add(r, "individual", individual);
-	struct sds_table *t = dataset_meta(sub, "subjects.", file, sizeof file);
-	fhir_add_str(r, "assignedArm", t ? sds_meta_lookup(t, "subject id", sub->name, "subject experimental group") : NULL);
-	sds_meta_free(&t);
+	fhir_add_str(r, "assignedArm", subjects ? sds_meta_lookup(subjects, "subject id", sub->name, "subject experimental group")
+						: NULL);
 }
 
 void research_endpoint(const char *url, struct research_res *out)
@@ -411,6 +411,9 @@ json_object *research_subject_alone(const struct dataset_tree *t, const struct d
 	char system[1024], value[1024];
 	struct research_res r;
 	fhir_patient_identifier(t, study, opts, system, sizeof system, value, sizeof value);
-	research_subject(sub, fhir_reference("Patient", system, value, FHIR_REF_IDENTIFIER), FHIR_REF_IDENTIFIER, &r);
+	char file[256];
+	struct sds_table *subjects = dataset_meta(sub, "subjects.", file, sizeof file);
+	research_subject(sub, fhir_reference("Patient", system, value, FHIR_REF_IDENTIFIER), FHIR_REF_IDENTIFIER, subjects, &r);
+	sds_meta_free(&subjects);
 	return r.resource;
 }

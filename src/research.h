@@ -12,6 +12,8 @@
 #include "dataset.h"
 #include "fhir.h"
 
+struct sds_table;
+
 #define RESEARCH_SYS_ORCID "https://orcid.org"
 #define RESEARCH_SYS_DOI "https://doi.org"
 #define RESEARCH_SYS_CONTRIBUTOR "urn:sparc_contributor:name"	/* a PI without a valid ORCID iD */
@@ -46,17 +48,16 @@ int research_orcid_valid(const char *s);
 size_t research_dataset(const struct dataset_node *ds, const struct fhir_opts *opts, int style,
 			struct research_res out[RESEARCH_MAX_PI + 1]);
 
-struct sds_table;
-
 /* research_dataset from the tables read: desc (dataset_description) and subjects, either may
  * be NULL; ds (may be NULL) names the dataset and gets the warnings. */
 size_t research_tables(const struct sds_table *desc, const struct sds_table *subjects, const struct dataset_node *ds,
 		       const struct fhir_opts *opts, int style, struct research_res out[RESEARCH_MAX_PI + 1]);
 
 /* The ResearchSubject of subject folder sub: individual is the reference to its Patient (taken
- * over), study its dataset's ResearchStudy referred to in style; assignedArm the subjects
- * file's "subject experimental group". */
-void research_subject(const struct dataset_node *sub, json_object *individual, int style, struct research_res *out);
+ * over), study its dataset's ResearchStudy referred to in style; assignedArm its "subject
+ * experimental group" in subjects (its dataset's subjects file, borrowed; may be NULL). */
+void research_subject(const struct dataset_node *sub, json_object *individual, int style,
+		      const struct sds_table *subjects, struct research_res *out);
 
 /* The Endpoint of the DICOMweb (WADO-RS) server at url. */
 void research_endpoint(const char *url, struct research_res *out);
