@@ -271,6 +271,7 @@ static void history_add(const char *query)
 }
 
 static void ready_queries(struct ui *u);
+static void study_queries(struct ui *u, const struct dataset_node *st);
 
 void ui_search_open(struct ui *u)
 {
@@ -287,23 +288,30 @@ void ui_search_open(struct ui *u)
 	ui_lines_clear(&h);
 }
 
-/* Ready queries for the node under the cursor: its dataset's subjects, the datasets its
- * patient is in, then its study's. */
+/* Ready queries for the node under the cursor: its study's, the datasets its patient is in,
+ * its dataset's subjects. */
 static void ready_queries(struct ui *u)
 {
 	const struct dataset_node *n = ui_tree_node(u), *st = ui_tree_study(n);
 	const struct dataset_node *ds = n ? dataset_ancestor(n, DATASET_DATASET) : NULL;
 	char q[2048], err[256];
+	if (st && u->tree)
+		study_queries(u, st);
+	if (st && u->tree) {
+		char sys[1024], val[1024], id[2100];
+		fhir_patient_identifier(u->tree, st, &u->fopts, sys, sizeof sys, val, sizeof val);
+		snprintf(id, sizeof id, "%s|%s", sys, val);
+		if (actions_search_query("datasets", id, q, sizeof q, err, sizeof err) == 0)
+			ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "%s", q);
+	}
 	if (ds && u->tree && actions_search_query("subjects", ds->name, q, sizeof q, err, sizeof err) == 0)
 		ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "%s", q);
-	if (!st || !u->tree)
-		return;
-	char sys[1024], val[1024], id[2100];
-	fhir_patient_identifier(u->tree, st, &u->fopts, sys, sizeof sys, val, sizeof val);
-	snprintf(id, sizeof id, "%s|%s", sys, val);
-	if (actions_search_query("datasets", id, q, sizeof q, err, sizeof err) == 0)
-		ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "%s", q);
-	char esc[600];
+}
+
+/* The ready queries of study st: its patient's studies by name, its body site, itself, the patient. */
+static void study_queries(struct ui *u, const struct dataset_node *st)
+{
+	char q[1024], esc[600];
 	const char *pn = dataset_tag(u->tree, st, DICOM_PATIENT_NAME);
 	char name[256] = "";
 	json_object *hn = fhir_name(pn);
