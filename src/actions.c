@@ -277,6 +277,14 @@ static int valid_id(const char *s)
 	return n >= 1 && n <= 64 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.") == n;
 }
 
+/* Put found[0..n) and free the array (may be NULL). */
+static void put_each(json_object **found, size_t n)
+{
+	for (size_t i = 0; found && i < n; i++)
+		json_object_put(found[i]);
+	free(found);
+}
+
 /* Note in known that resource r, made with identifier system|value, is on the server. */
 static void learn(json_object *known, json_object *r, const char *system, const char *value)
 {
@@ -357,13 +365,11 @@ static int research_check(const struct actions_ctx *a, const struct dataset_node
 				learn(known, r, sy, v);
 		}
 	}
-	for (size_t i = 0; found && i < n; i++)
-		json_object_put(found[i]);
+	put_each(found, n);
 	json_object_put(included);
 	free(systems);
 	free(sys);
 	free(vals);
-	free(found);
 	free(count);
 	return st;
 }
@@ -773,6 +779,29 @@ static size_t push_datasets(struct push *p, struct push_study *ps, size_t n, int
 	return m;
 }
 
+/* Send ps[0..m): what their datasets refer to first (push_datasets), then transactions of up
+ * to batch studies and p->max_bytes (their bytes); after a failure that ends the run, the
+ * rest are "not sent". */
+static void push_all(struct push *p, struct push_study *ps, size_t m, size_t batch)
+{
+	int st = CLIENT_OK;
+	m = m ? push_datasets(p, ps, m, &st) : 0;
+	for (size_t i = 0; i < m;) {
+		if (fatal(st)) {
+			for (; i < m; i++)
+				push_failed(p, &ps[i], "not sent");
+			if (st == CLIENT_ERR_CANCELLED)
+				failed(p->sum, st, "cancelled");
+			break;
+		}
+		size_t j = i, bytes = 600;
+		while (j < m && j - i < batch && (j == i || bytes + ps[j].bytes <= p->max_bytes))
+			bytes += ps[j++].bytes;
+		st = push_batch(p, ps + i, j - i, 0);
+		i = j;
+	}
+}
+
 /* ---- patients ---- */
 
 #define PATIENTS_BATCH 4	/* studies whose Patients and ResearchSubjects go in one transaction */
@@ -790,22 +819,7 @@ void actions_patients(const struct actions_ctx *a, const struct dataset_node *co
 	for (size_t i = 0; i < n; i++)
 		ps[i].node = studies[i];
 	progress(a, 0, n);
-	int st = CLIENT_OK;
-	size_t m = n ? push_datasets(&p, ps, n, &st) : 0;
-	for (size_t i = 0; i < m && fatal(st); i++)
-		push_failed(&p, &ps[i], "not sent");
-	n = fatal(st) ? 0 : m;
-	for (size_t i = 0; i < n;) {
-		size_t j = i + PATIENTS_BATCH < n ? i + PATIENTS_BATCH : n;
-		st = push_batch(&p, ps + i, j - i, 0);
-		i = j;
-		if (fatal(st)) {
-			for (; i < n; i++)
-				push_failed(&p, &ps[i], "not sent");
-			if (st == CLIENT_ERR_CANCELLED)
-				failed(sum, st, "cancelled");
-		}
-	}
+	push_all(&p, ps, n, PATIENTS_BATCH);
 	progress(a, n, n);
 	json_object_put(p.known);
 	free(ps);
@@ -893,26 +907,7 @@ void actions_push(const struct actions_ctx *a, const struct dataset_node *const 
 	free(same);
 	free(missing);
 	progress(a, p.done, p.total);
-	m = m ? push_datasets(&p, ps, m, &st) : 0;	/* what they refer to, dataset by dataset */
-	for (size_t i = 0; i < m && fatal(st); i++)
-		push_failed(&p, &ps[i], "not sent");
-	if (fatal(st))
-		m = 0;
-	/* batches by count and by bytes */
-	for (size_t i = 0; i < m;) {
-		size_t j = i, bytes = 600;
-		while (j < m && j - i < batch && (j == i || bytes + ps[j].bytes <= p.max_bytes))
-			bytes += ps[j++].bytes;
-		st = push_batch(&p, ps + i, j - i, 0);
-		i = j;
-		if (fatal(st)) {
-			for (; i < m; i++)
-				push_failed(&p, &ps[i], "not sent");
-			if (st == CLIENT_ERR_CANCELLED)
-				failed(sum, st, "cancelled");
-			break;
-		}
-	}
+	push_all(&p, ps, m, batch);
 out:
 	for (size_t i = 0; ps && i < n; i++) {
 		free(ps[i].version);
@@ -1229,9 +1224,7 @@ void actions_compare(const struct actions_ctx *a, const struct dataset_node *con
 		}
 		json_object_put(mine);
 	}
-	for (size_t i = 0; found && i < n; i++)
-		json_object_put(found[i]);
-	free(found);
+	put_each(found, n);
 	free(count);
 	free(there);
 	free(missing);

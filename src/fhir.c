@@ -1116,13 +1116,26 @@ static void resolve_refs(json_object *o, json_object *known)
 	}
 }
 
+/* A transaction Bundle of entries (taken over), their references to known resolved; seen
+ * and mc freed. */
+static json_object *bundle_of(json_object *entries, json_object *seen, struct meta_cache *mc, json_object *known)
+{
+	json_object *b = json_object_new_object();
+	fhir_add_str(b, "resourceType", "Bundle");
+	fhir_add_str(b, "type", "transaction");
+	json_object_put(seen);
+	sds_meta_free(&mc->subjects);
+	json_object_object_add(b, "entry", entries);
+	if (known)
+		resolve_refs(entries, known);
+	return b;
+}
+
 json_object *fhir_heads_build(const struct dataset_tree *tree, const struct dataset_node *const *studies, size_t n,
 			      int what, const struct fhir_opts *opts, json_object *known, size_t *skipped)
 {
-	json_object *b = json_object_new_object(), *entries = json_object_new_array(), *seen = seen_of(known);
+	json_object *entries = json_object_new_array(), *seen = seen_of(known);
 	struct meta_cache mc = {0};
-	fhir_add_str(b, "resourceType", "Bundle");
-	fhir_add_str(b, "type", "transaction");
 	*skipped = 0;
 	for (size_t i = 0; i < n; i++) {
 		char err[512];
@@ -1131,23 +1144,15 @@ json_object *fhir_heads_build(const struct dataset_tree *tree, const struct data
 			(*skipped)++;
 		}
 	}
-	json_object_put(seen);
-	sds_meta_free(&mc.subjects);
-	json_object_object_add(b, "entry", entries);
-	if (known)
-		resolve_refs(entries, known);
-	return b;
+	return bundle_of(entries, seen, &mc, known);
 }
 
 json_object *fhir_bundle_build(const struct dataset_tree *tree, const struct dataset_node *const *studies, size_t n,
 			       const unsigned char *slim, const struct fhir_opts *opts, json_object *known, size_t *skipped)
 {
-	json_object *b = json_object_new_object(), *entries = json_object_new_array();
-	json_object *study_entries = json_object_new_array();
+	json_object *entries = json_object_new_array(), *study_entries = json_object_new_array();
 	json_object *seen = seen_of(known);	/* the fullUrls already in (or on the server) */
 	struct meta_cache mc = {0};
-	fhir_add_str(b, "resourceType", "Bundle");
-	fhir_add_str(b, "type", "transaction");
 	*skipped = 0;
 	for (size_t i = 0; i < n; i++) {
 		json_object *st, *heads = json_object_new_array();
@@ -1162,12 +1167,7 @@ json_object *fhir_bundle_build(const struct dataset_tree *tree, const struct dat
 	for (size_t i = 0; i < json_object_array_length(study_entries); i++)
 		json_object_array_add(entries, json_object_get(json_object_array_get_idx(study_entries, i)));
 	json_object_put(study_entries);
-	json_object_put(seen);
-	sds_meta_free(&mc.subjects);
-	json_object_object_add(b, "entry", entries);
-	if (known)
-		resolve_refs(entries, known);
-	return b;
+	return bundle_of(entries, seen, &mc, known);
 }
 
 /* Entry e of a Bundle being written: as json-c pretty-prints it at that depth; e freed. */

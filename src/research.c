@@ -67,6 +67,26 @@ static const char *first_value(const struct sds_table *desc, const char *element
 	return NULL;
 }
 
+/* Append {key: v} to array a unless an element has that value already (case ignored). */
+static void add_unique(json_object *a, const char *key, const char *v)
+{
+	for (size_t k = 0; k < json_object_array_length(a); k++)
+		if (strcasecmp(json_object_get_string(json_object_object_get(json_object_array_get_idx(a, k), key)), v) == 0)
+			return;
+	json_object *o = json_object_new_object();
+	fhir_add_str(o, key, v);
+	json_object_array_add(a, o);
+}
+
+/* a, or NULL (a put) when it is empty. */
+static json_object *or_null(json_object *a)
+{
+	if (json_object_array_length(a))
+		return a;
+	json_object_put(a);
+	return NULL;
+}
+
 /* Each item of the cells v[0..n) split at ';' and ',', trimmed, once, as CodeableConcepts
  * with text into a new array; NULL when none. */
 static json_object *concepts(const char *const *v, size_t n)
@@ -84,23 +104,12 @@ static json_object *concepts(const char *const *v, size_t n)
 			if (s == e)
 				continue;
 			char *text = strndup(s, (size_t)(e - s));
-			int seen = !text;
-			for (size_t k = 0; k < json_object_array_length(a) && !seen; k++)
-				seen = strcasecmp(json_object_get_string(json_object_object_get(json_object_array_get_idx(a, k), "text")),
-						  text) == 0;
-			if (!seen) {
-				json_object *c = json_object_new_object();
-				fhir_add_str(c, "text", text);
-				json_object_array_add(a, c);
-			}
+			if (text)
+				add_unique(a, "text", text);
 			free(text);
 		}
 	}
-	if (!json_object_array_length(a)) {
-		json_object_put(a);
-		return NULL;
-	}
-	return a;
+	return or_null(a);
 }
 
 /* Does the role cell (roles separated by ',' or ';') name PrincipalInvestigator? */
@@ -273,22 +282,11 @@ static void artifacts(const struct sds_table *desc, json_object *ids, json_objec
 static json_object *arms(const struct sds_table *t)
 {
 	int c = t ? sds_meta_column(t, "subject experimental group") : -1;
-	json_object *a = json_object_new_array(), *seen = json_object_new_object();
-	for (size_t r = 0; c >= 0 && r < t->nrows; r++) {
-		const char *g = t->cells[r * t->ncols + (size_t)c];
-		if (!*g || json_object_object_get_ex(seen, g, NULL))
-			continue;
-		json_object_object_add(seen, g, NULL);
-		json_object *arm = json_object_new_object();
-		fhir_add_str(arm, "name", g);
-		json_object_array_add(a, arm);
-	}
-	json_object_put(seen);
-	if (!json_object_array_length(a)) {
-		json_object_put(a);
-		return NULL;
-	}
-	return a;
+	json_object *a = json_object_new_array();
+	for (size_t r = 0; c >= 0 && r < t->nrows; r++)
+		if (*t->cells[r * t->ncols + (size_t)c])
+			add_unique(a, "name", t->cells[r * t->ncols + (size_t)c]);
+	return or_null(a);
 }
 
 size_t research_dataset(const struct dataset_node *ds, const struct fhir_opts *opts, int style,
