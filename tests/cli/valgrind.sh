@@ -30,12 +30,19 @@ vg "scan (from the cache)" scan --json "$D"
 vg "tags" tags --json "$D"/sparc_fhir_breast_dataset/primary/sub-Aniyah-breast-1/sam-1/*
 vg "fhir" fhir "$D"
 vg "fhir --resource study" fhir --resource study "$D"
+vg "fhir --resource researchstudy" fhir --resource researchstudy "$D"
+vg "fhir --resource researchsubject, --dicomweb" fhir --resource researchsubject --dicomweb https://x.example/wado "$D"
+vg "export --ndjson, --dicomweb" export --dicomweb https://x.example/wado --ndjson "$TMP/nd" "$D"
 vg "patient" patient "$D"
 vg "push" push --batch 1 "$D"
 vg "bodysite" bodysite --code heart "$D/sparc_fhir_heart_dataset"
 vg "status" status "$D"
 vg "search" search --all 'ImagingStudy?_count=1'
 vg "search --patient --json" search --json --patient Aniyah
+vg "search --subjects" search --subjects sparc_fhir_heart_dataset
+vg "search --datasets" search --datasets Aniyah
 printf ':wait\nj 2 3 r\n:wait\ns\n<Enter>\n:wait\n<Enter>\nq q q\n' >"$TMP/script"
 SDSFHIR_SCRIPT="$TMP/script" vg "the UI, scripted" "$D"
+printf ':wait\n2\ns\n<Down>\n<Up>\n<Enter>\n:wait\n<Enter>\n<Enter>\nq\n' >"$TMP/script"
+SDSFHIR_SCRIPT="$TMP/script" vg "the UI: a dataset's ResearchStudy, its subjects searched, one opened" "$D"
 done_testing
