@@ -736,7 +736,7 @@ static int push_dataset(struct push *p, struct push_study *ps, char *why, size_t
 		head_result(p, ps, 1, jget_idx_obj(out, k), jget_idx_obj(in, k), head_err, sizeof head_err);
 	if (st != CLIENT_OK)
 		failed(p->sum, st, err);
-	snprintf(why, len, "%s", head_err[0] ? head_err : err[0] ? err : "not written");
+	snprintf(why, len, "%s", head_err[0] ? head_err : err[0] ? err : "the server gave it no valid id");
 	json_object_put(b);
 	client_response_clear(&r);
 	return st;

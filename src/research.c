@@ -181,6 +181,11 @@ static size_t investigators(const struct sds_table *desc, const struct dataset_n
 	for (size_t i = 0; i < nn && i < nr; i++) {
 		if (!*names[i] || !is_pi(roles[i]))
 			continue;
+		if (strlen(names[i]) > RESEARCH_NAME_MAX) {	/* never cut: an identifier of part of it names no one */
+			fhir_warn(opts, ds, "a principal investigator's name of %zu bytes, over %d: no Practitioner for it",
+				  strlen(names[i]), RESEARCH_NAME_MAX);
+			continue;
+		}
 		if (n == RESEARCH_MAX_PI) {
 			fhir_warn(opts, ds, "more than %d principal investigators: the others are left out", RESEARCH_MAX_PI);
 			break;

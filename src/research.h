@@ -18,6 +18,7 @@ struct sds_table;
 #define RESEARCH_SYS_DOI "https://doi.org"
 #define RESEARCH_SYS_CONTRIBUTOR "urn:sparc_contributor:name"	/* a PI without a valid ORCID iD */
 #define RESEARCH_EXT_STUDY "http://hl7.org/fhir/StructureDefinition/workflow-researchStudy"
+#define RESEARCH_NAME_MAX 256	/* bytes of a contributor name that identifies a Practitioner */
 #define RESEARCH_MAX_PI 6	/* principal investigators read from one dataset_description: with its
 				   ResearchStudy and the Endpoint, a transaction of 8 conditional creates */
 

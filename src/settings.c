@@ -104,6 +104,11 @@ static int settings_set(struct settings *s, const char *key, const char *v, char
 		snprintf(err, errlen, "patient_system takes a URI, such as urn:example:patient-id: '%s'", v);
 		return -1;
 	}
+	if (strcmp(key, "dicomweb") == 0 && strlen(v) > 1000) {
+		snprintf(err, errlen, "dicomweb: a URL of %zu bytes is longer than an identifier a server searches by (1000)",
+			 strlen(v));
+		return -1;
+	}
 	if (strcmp(key, "dicomweb") == 0 && !web_url(v)) {
 		snprintf(err, errlen, "dicomweb takes the http:// or https:// base URL of a DICOMweb server: '%.200s'", v);
 		return -1;

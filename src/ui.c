@@ -651,6 +651,9 @@ static int job_poll(struct ui *u)
 				  job_name(j->kind), *counts ? counts : "nothing to do", j->sum.requests,
 				  j->sum.requests == 1 ? "" : "s", secs);
 		ui_log(u, UI_ATTR_DIM, "%s", u->status);
+		char types[1024];	/* what was written, by resource type */
+		if ((j->kind == UI_JOB_PUSH || j->kind == UI_JOB_PATIENT) && *actions_types_text(&j->sum, types, sizeof types))
+			ui_log(u, UI_ATTR_DIM, "%s: %s", job_name(j->kind), types);
 		redraw = UI_DRAW_ALL;
 	}
 	json_object_put(j->undo);

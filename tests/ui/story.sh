@@ -48,6 +48,11 @@ p
 y
 :wait
 :dump $S/pushed
+L
+:dump $S/log
+G
+:dump $S/log-end
+q
 q"
 is "UI exits 0" "$rc" 0
 like "both datasets in the tree" "$(screen open)" "v sparc_fhir_breast_dataset .*
@@ -77,6 +82,8 @@ like "c: her Patient created (her dataset's transaction, then hers)" "$(screen p
 like "p: the confirmation says how many studies and instances, and where" "$(screen confirm)" "Push 1 study \(9 instances; 0 of them already the same on the server\) to"
 like "... and the server, the question wrapped whole" "$(screen confirm)" "$FHIR/ \? y: push, n or Esc: no"
 like "y: pushed (a search of the server's copies, one of their ResearchSubjects, then the transaction)" "$(screen pushed)" "push: 1 created; 3 requests"
+like "the log: what c wrote, by resource type" "$(screen log)" "create patients: Patient 1 created; ResearchStudy 1 created; ResearchSubject 1 created;"
+like "... and what the push wrote" "$(screen log-end)" "push: ImagingStudy 1 created; Patient 1 existed\$"
 like "the study is marked as on the server, the same" "$(screen pushed)" "^ +=  v sub-Aniyah-breast-1|^  =  v sub-Aniyah-breast-1"
 is "server: one Patient" "$(fhir_count Patient)" 1
 is "server: one ImagingStudy" "$(fhir_count ImagingStudy)" 1
