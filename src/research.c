@@ -178,6 +178,8 @@ static size_t investigators(const struct sds_table *desc, const struct dataset_n
 	size_t no = values(desc, "Contributor ORCiD", "Contributor ORCID ID", orcids);
 	size_t nr = values(desc, "Contributor role", NULL, roles);
 	size_t n = 0;
+	if (nn == VALUES_MAX)
+		fhir_warn(opts, ds, "more than %d contributors: the others are not read", VALUES_MAX);
 	for (size_t i = 0; i < nn && i < nr; i++) {
 		if (!*names[i] || !is_pi(roles[i]))
 			continue;
@@ -258,22 +260,22 @@ static void artifacts(const struct sds_table *desc, json_object *ids, json_objec
 		if (!*v)
 			continue;
 		const char *doi = doi_of(v);
-		char url[1100];
+		char *url = NULL;
 		if (doi) {
 			json_object_array_add(ids, fhir_identifier(own ? "official" : "secondary", RESEARCH_SYS_DOI, doi));
-			snprintf(url, sizeof url, "https://doi.org/%s", doi);
-		} else {
-			snprintf(url, sizeof url, "%s", v);
+			if (asprintf(&url, "https://doi.org/%s", doi) < 0)
+				url = NULL;
 		}
 		json_object *a = json_object_new_object();
 		fhir_add_str(a, "type", own ? "citation" : artifact_type(k < nr ? rels[k] : NULL));
 		fhir_add_str(a, "display", !own && k < nd ? descs[k] : NULL);
-		if (doi || strstr(v, "://"))
-			fhir_add_str(a, "url", url);
-		else {
+		if (doi || strstr(v, "://")) {
+			fhir_add_str(a, "url", url ? url : v);
+		} else {
 			fhir_add_str(a, "label", k < nt && *types[k] ? types[k] : NULL);
 			fhir_add_str(a, "citation", v);
 		}
+		free(url);
 		json_object_array_add(arts, a);
 	}
 	if (json_object_array_length(arts))
