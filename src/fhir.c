@@ -880,7 +880,10 @@ json_object *fhir_study_build(const struct dataset_tree *tree, const struct data
 		json_object_object_add(x, "valueReference", fhir_reference("ResearchStudy", FHIR_SYS_SPARC_DATASET, v, style));
 		json_object_array_add(exts, x);
 	}
-	json_object_object_add(r, "extension", exts);
+	if (json_object_array_length(exts))	/* FHIR has no empty arrays */
+		json_object_object_add(r, "extension", exts);
+	else
+		json_object_put(exts);
 	json_object *ids = json_object_new_array();
 	snprintf(v, sizeof v, "urn:oid:%s", study->name);
 	add_identifier(ids, NULL, FHIR_SYS_DICOM_UID, v);
