@@ -177,8 +177,8 @@ static int lookup(const struct actions_ctx *a, const char *type, const char *con
 		size_t k = (size_t)snprintf(first_url, sizeof first_url, "%s?identifier=", type), first = i, asked = 0;
 		for (; i < n && i - first < 50; i++) {
 			char esys[1100], eval[1100];
-			if (!values[i] || fhir_query_escape(systems[i], esys, sizeof esys, 0) < 0 ||
-			    fhir_query_escape(values[i], eval, sizeof eval, 0) < 0)
+			if (!values[i] || fhir_query_escape(systems[i], esys, sizeof esys, FHIR_ESC_TOKEN) < 0 ||
+			    fhir_query_escape(values[i], eval, sizeof eval, FHIR_ESC_TOKEN) < 0)
 				continue;	/* never sent: a UID against DICOM's rules, a value too long for a URL */
 			size_t need = strlen(esys) + strlen(eval) + 2;
 			if (asked && k + need > LOOKUP_URL_MAX)
@@ -1433,18 +1433,18 @@ int actions_search_query(const char *kind, const char *value, char *out, size_t 
 			return -1;
 		}
 		r = snprintf(out, len, "ImagingStudy?bodysite=" FHIR_SYS_SNOMED "|%s&_include=ImagingStudy:subject", code);
-	} else if (strcmp(kind, "identifier") == 0 && (esc = fhir_query_escape_dup(value, 1))) {
+	} else if (strcmp(kind, "identifier") == 0 && (esc = fhir_query_escape_dup(value, FHIR_ESC_BAR))) {
 		r = snprintf(out, len, "ImagingStudy?identifier=%s&_include=ImagingStudy:subject", esc);
 	} else if (strcmp(kind, "dataset") == 0) {
 		research_dataset_id(value, name, sizeof name);
-		if (strlen(value) < 1000 && (esc = fhir_query_escape_dup(name, 0)))
+		if (strlen(value) < 1000 && (esc = fhir_query_escape_dup(name, FHIR_ESC_TOKEN)))
 			r = snprintf(out, len, "ImagingStudy?identifier=" FHIR_SYS_SPARC_DATASET "|%s&_include=ImagingStudy:subject", esc);
 	} else if (strcmp(kind, "subjects") == 0) {	/* a dataset's subjects, with their Patients */
 		research_dataset_id(value, name, sizeof name);
-		if (strlen(value) < 1000 && (esc = fhir_query_escape_dup(name, 0)))
+		if (strlen(value) < 1000 && (esc = fhir_query_escape_dup(name, FHIR_ESC_TOKEN)))
 			r = snprintf(out, len, "ResearchSubject?study:ResearchStudy.identifier=" FHIR_SYS_SPARC_DATASET
 				     "|%s&_include=ResearchSubject:individual&_include=ResearchSubject:study", esc);
-	} else if (strcmp(kind, "datasets") == 0 && (esc = fhir_query_escape_dup(value, 1))) {
+	} else if (strcmp(kind, "datasets") == 0 && (esc = fhir_query_escape_dup(value, FHIR_ESC_BAR))) {
 		/* the datasets a patient is in: by identifier (system|value) or by name */
 		r = snprintf(out, len, "ResearchSubject?individual:Patient.%s=%s&_include=ResearchSubject:individual"
 			     "&_include=ResearchSubject:study", strchr(value, '|') ? "identifier" : "name", esc);

@@ -82,32 +82,36 @@ static long unsigned_value(const char *s)
 	return *end || v < 0 || v > 2147483647L ? -1 : v;
 }
 
-int fhir_query_escape(const char *s, char *out, size_t len, int keep_bar)
+int fhir_query_escape(const char *s, char *out, size_t len, int flags)
 {
 	size_t k = 0;
-	for (; *s && k + 4 < len; s++) {
+	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (isalnum(c) || strchr("-._~:/", c) || (keep_bar && c == '|'))
+		int keep = isalnum(c) || strchr("-._~:/", c) || ((flags & FHIR_ESC_BAR) && c == '|');
+		int comma = (flags & FHIR_ESC_TOKEN) && c == ',';
+		if (k + (keep ? 1 : comma ? 6 : 3) >= len)
+			break;
+		if (keep)
 			out[k++] = (char)c;
 		else
-			k += (size_t)snprintf(out + k, len - k, "%%%02X", c);
+			k += (size_t)snprintf(out + k, len - k, "%s%%%02X", comma ? "%5C" : "", c);
 	}
-	out[k] = '\0';
+	if (len)
+		out[k < len ? k : len - 1] = '\0';
 	return *s ? -1 : 0;	/* never a cut value: the caller says it is too long */
 }
 
-char *fhir_query_escape_dup(const char *s, int keep_bar)
+char *fhir_query_escape_dup(const char *s, int flags)
 {
-	size_t len = strlen(s) * 3 + 1;
+	size_t len = strlen(s) * 6 + 1;
 	char *out = malloc(len);
-	if (out && fhir_query_escape(s, out, len, keep_bar) < 0) {
+	if (out && fhir_query_escape(s, out, len, flags) < 0) {
 		free(out);
 		out = NULL;
 	}
 	return out;
 }
 
-/* Runs of digits (no leading zero but "0" itself) joined by dots: the form of UIDs and OIDs. */
 static int dotted_digits(const char *s)
 {
 	if (!s || !*s)
@@ -132,7 +136,8 @@ int fhir_uid_valid(const char *uid)
 
 char *fhir_condition(const char *type, const char *system, const char *value, char *err, size_t errlen)
 {
-	char *es = fhir_query_escape_dup(system, 0), *ev = fhir_query_escape_dup(value, 0), *cond = NULL;
+	char *es = fhir_query_escape_dup(system, FHIR_ESC_TOKEN), *ev = fhir_query_escape_dup(value, FHIR_ESC_TOKEN);
+	char *cond = NULL;
 	size_t n = es && ev ? strlen(es) + strlen(ev) + 13 : 0;
 	if (n && n <= FHIR_QUERY_MAX && (cond = malloc(n)))
 		snprintf(cond, n, "identifier=%s|%s", es, ev);

@@ -88,12 +88,18 @@ int fhir_patient_identifier(const struct dataset_tree *t, const struct dataset_n
 
 #define FHIR_QUERY_MAX 2000	/* bytes of a query servers accept; a longer one is an error, never cut */
 
-/* Percent-encode s for a URL query value (unreserved characters, ':' and '/' kept; '|'
- * kept when keep_bar). out is always terminated; -1 when s does not fit (out is then unusable). */
-int fhir_query_escape(const char *s, char *out, size_t len, int keep_bar);
+enum {
+	FHIR_ESC_BAR = 1,	/* keep '|' (a system|value the user typed) */
+	FHIR_ESC_TOKEN = 2	/* a token's value: ',' escaped as "\\," (FHIR search escaping), else it is
+				   an OR of two values (Medplum reads %2C as one too) */
+};
+
+/* Percent-encode s for a URL query value (unreserved characters, ':' and '/' kept), as flags
+ * (FHIR_ESC_*) say. out is always terminated; -1 when s does not fit (out is then unusable). */
+int fhir_query_escape(const char *s, char *out, size_t len, int flags);
 
 /* The same in a new string. Caller frees. NULL on out of memory. */
-char *fhir_query_escape_dup(const char *s, int keep_bar);
+char *fhir_query_escape_dup(const char *s, int flags);
 
 /* Does uid follow DICOM's rules: 64 characters at most, components of digits (no leading zero
  * but "0") joined by dots? */

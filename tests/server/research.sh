@@ -139,6 +139,26 @@ is "ten PIs: pushed" "$rc" 0
 like "... six of them, said" "$err" "more than 6 principal investigators: the others are left out"
 like "... within the server's limit" "$out" "^push: ImagingStudy 1 created; Patient 1 created; ResearchStudy 1 created; ResearchSubject 1 created; Practitioner 6 created; Endpoint 1 created$"
 
+# a comma in an identifier is a search's OR (Medplum reads %2C as one too): escaped as \, it
+# names one thing, so a Patient ID "C,D" never matches the Patient "C", nor a subject "sub-1,2"
+# the subject "sub-1"
+K=$TMP/commas
+mkdcm "$K/primary/sub-1/sam-1/a.dcm" "(0020,000d) UI [1.2.826.0.1.3680043.10.96.1]" "(0020,000e) UI [1.2.826.0.1.3680043.10.96.1.1]" \
+	"(0008,0018) UI [1.2.826.0.1.3680043.10.96.1.1.1]" "(0010,0020) LO [C]" "(0010,0010) PN [Comma^Plain]"
+mkdcm "$K/primary/sub-1,2/sam-1/a.dcm" "(0020,000d) UI [1.2.826.0.1.3680043.10.96.2]" "(0020,000e) UI [1.2.826.0.1.3680043.10.96.2.1]" \
+	"(0008,0018) UI [1.2.826.0.1.3680043.10.96.2.1.1]" "(0010,0020) LO [C,D]" "(0010,0010) PN [Comma^Twice]"
+run "$SDSFHIR" push "$K/primary/sub-1"
+run "$SDSFHIR" push "$K"
+is "commas: pushed" "$rc" 0
+like "... the other person's Patient and ResearchSubject created, not matched to the first's" "$out" \
+	"^push: ImagingStudy 1 created, 1 unchanged; Patient 1 created; ResearchSubject 1 created$"
+is "... two Patients" "$(fhir_count Patient 'identifier=C,C%5C,D')" 2
+is "... each study with its own Patient" \
+	"$(curl -s "$FHIR/ImagingStudy?identifier=urn:dicom:uid|urn:oid:1.2.826.0.1.3680043.10.96.2&_include=ImagingStudy:subject" |
+		jq -r '[.entry[].resource | select(.resourceType == "Patient") | .identifier[0].value] | join(" ")')" "C,D"
+run "$SDSFHIR" push "$K"
+like "... and again: unchanged, found by their escaped identifiers" "$out" "^push: 2 unchanged; 2 requests"
+
 # a refused ResearchStudy: its dataset's studies fail, saying why; nothing half-made
 fault '{"refuse":"Rich dataset","count":5}'
 rm -rf "$TMP/rich2"; cp -R "$R" "$TMP/rich2"

@@ -296,6 +296,30 @@ static const char *plain(json_object *o)
 	return o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : "NULL";
 }
 
+static void escapes(void)
+{
+	char *e = fhir_query_escape_dup("C", 0);
+	is_str(e ? e : "NULL", "C", "a one-character value escapes (it was refused as too long)");
+	free(e);
+	e = fhir_query_escape_dup("%&", 0);
+	is_str(e ? e : "NULL", "%25%26", "a value of characters that all need escaping fits");
+	free(e);
+	e = fhir_query_escape_dup("a,b", FHIR_ESC_TOKEN);
+	is_str(e ? e : "NULL", "a%5C%2Cb", "a comma in a token is escaped as \\, (else it is a search's OR)");
+	free(e);
+	e = fhir_query_escape_dup(",,,", FHIR_ESC_TOKEN);
+	is_str(e ? e : "NULL", "%5C%2C%5C%2C%5C%2C", "... every one, and they fit");
+	free(e);
+	e = fhir_query_escape_dup("sys|a,b", FHIR_ESC_BAR);
+	is_str(e ? e : "NULL", "sys|a%2Cb", "outside tokens a comma stays an OR (what a user types)");
+	free(e);
+	char err[256], *c = fhir_condition("Patient", "urn:x", "C,D", err, sizeof err);
+	is_str(c ? c : err, "identifier=urn:x|C%5C%2CD", "a condition names one identifier, commas and all");
+	free(c);
+	char small[8];
+	ok(fhir_query_escape("abcdefgh", small, sizeof small, 0) < 0, "too long for the buffer: -1, never a cut value");
+}
+
 static void research(void)
 {
 	ok(research_orcid_valid("0000-0002-1825-0097"), "ORCID iD with its check digit");
@@ -410,6 +434,7 @@ int main(void)
 	codes();
 	uuids();
 	tables();
+	escapes();
 	research();
 	return tap_done();
 }
