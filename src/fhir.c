@@ -491,8 +491,27 @@ int fhir_patient_identifier(const struct dataset_tree *tree, const struct datase
 	return 0;
 }
 
-json_object *fhir_patient_build(const struct dataset_tree *tree, const struct dataset_node *study,
-				const struct fhir_opts *opts)
+/* The subjects file of the dataset met last, read once for all its subject folders. */
+struct meta_cache {
+	const struct dataset_node *ds;
+	struct sds_table *subjects;	/* NULL when it has none */
+	char file[256];			/* its file name */
+};
+
+static const struct sds_table *cached_subjects(struct meta_cache *mc, const struct dataset_node *ds)
+{
+	if (mc->ds != ds) {
+		sds_meta_free(&mc->subjects);
+		mc->file[0] = '\0';
+		mc->subjects = ds ? dataset_meta(ds, "subjects.", mc->file, sizeof mc->file) : NULL;
+		mc->ds = ds;
+	}
+	return mc->subjects;
+}
+
+/* fhir_patient_build, the subjects file from mc (NULL: read here). */
+static json_object *patient_build(const struct dataset_tree *tree, const struct dataset_node *study,
+				  const struct fhir_opts *opts, struct meta_cache *mc)
 {
 	char system[512], value[512];
 	int from_dicom = fhir_patient_identifier(tree, study, opts, system, sizeof system, value, sizeof value);
@@ -532,9 +551,9 @@ json_object *fhir_patient_build(const struct dataset_tree *tree, const struct da
 
 	/* de-identified header: what the SDS subjects file says */
 	const struct dataset_node *sub = dataset_ancestor(study, DATASET_SUBJECT);
-	char file[256] = "";
-	struct sds_table *t = dataset_meta(study, "subjects.", file, sizeof file);
-	const char *sname = sub ? sub->name : "";
+	struct meta_cache own = {0};
+	const struct sds_table *t = cached_subjects(mc ? mc : &own, dataset_ancestor(study, DATASET_DATASET));
+	const char *file = mc ? mc->file : own.file, *sname = sub ? sub->name : "";
 	const char *sex = t ? sds_meta_lookup(t, "subject id", sname, "sex") : NULL;
 	const char *species = t ? sds_meta_lookup(t, "subject id", sname, "species") : NULL;
 	const char *age = t ? sds_meta_lookup(t, "subject id", sname, "age") : NULL;
@@ -560,8 +579,14 @@ json_object *fhir_patient_build(const struct dataset_tree *tree, const struct da
 	else
 		fhir_warn(opts, study, "de-identified header (no Patient ID): Patient identified by SDS subject '%s'; "
 		     "no subjects file row for it, so no sex or species", sname);
-	sds_meta_free(&t);
+	sds_meta_free(&own.subjects);
 	return p;
+}
+
+json_object *fhir_patient_build(const struct dataset_tree *tree, const struct dataset_node *study,
+				const struct fhir_opts *opts)
+{
+	return patient_build(tree, study, opts, NULL);
 }
 
 /* ---- ImagingStudy ---- */
@@ -956,23 +981,6 @@ void fhir_study_strip_instances(json_object *study)
 		json_object_object_del(json_object_array_get_idx(series, i), "instance");
 }
 
-/* The subjects file of the dataset met last, read once for all its subject folders. */
-struct meta_cache {
-	const struct dataset_node *ds;
-	struct sds_table *subjects;
-};
-
-static const struct sds_table *cached_subjects(struct meta_cache *mc, const struct dataset_node *ds)
-{
-	if (mc->ds != ds) {
-		char file[256];
-		sds_meta_free(&mc->subjects);
-		mc->subjects = ds ? dataset_meta(ds, "subjects.", file, sizeof file) : NULL;
-		mc->ds = ds;
-	}
-	return mc->subjects;
-}
-
 /* Append to heads the conditional create of r (its resource taken over), unless seen or added
  * has its fullUrl (added gets it). 0, or -1 with err when its condition is too long for a server. */
 static int add_head(json_object *heads, json_object *seen, json_object *added, struct research_res *r, char *err,
@@ -1026,7 +1034,7 @@ static int head_entries(const struct dataset_tree *tree, const struct dataset_no
 	}
 	fhir_patient_identifier(tree, study, opts, system, sizeof system, value, sizeof value);
 	if (!seen_resource(seen, "Patient", system, value, pfull) && (what & FHIR_HEADS_SUBJECT)) {
-		r[0] = (struct research_res){fhir_patient_build(tree, study, opts), "Patient", "", ""};
+		r[0] = (struct research_res){patient_build(tree, study, opts, mc), "Patient", "", ""};
 		snprintf(r[0].system, sizeof r[0].system, "%s", system);
 		snprintf(r[0].value, sizeof r[0].value, "%s", value);
 		bad |= add_head(mine, seen, added, &r[0], err, errlen);
@@ -1335,7 +1343,7 @@ static int ndjson_heads(const struct dataset_tree *tree, const struct dataset_no
 	fhir_patient_identifier(tree, study, opts, system, sizeof system, value, sizeof value);
 	fhir_resource_uuid("Patient", system, value, uuid);
 	if (!json_object_object_get_ex(seen, uuid, NULL)) {
-		r[0] = (struct research_res){fhir_patient_build(tree, study, opts), "Patient", "", ""};
+		r[0] = (struct research_res){patient_build(tree, study, opts, mc), "Patient", "", ""};
 		snprintf(r[0].system, sizeof r[0].system, "%s", system);
 		snprintf(r[0].value, sizeof r[0].value, "%s", value);
 		bad |= ndjson_emit(files, counts, seen, &r[0]);
