@@ -299,12 +299,14 @@ void ui_server_keep(struct ui *u, const struct dataset_node *study, json_object 
 
 /* ---- jobs ---- */
 
-static void job_event(struct ui_job *j, struct dataset_node *node, int outcome, const char *text, json_object *res)
+static void job_event(struct ui_job *j, struct dataset_node *node, int study, int outcome, const char *text,
+		      json_object *res)
 {
 	struct ui_event *e = calloc(1, sizeof *e);
 	if (!e)
 		return;
 	e->node = node;
+	e->study = study;
 	e->outcome = outcome;
 	e->text = strdup(text ? text : "");
 	e->resource = res ? json_object_get(res) : NULL;
@@ -325,7 +327,9 @@ static void job_item(void *ctx, const struct actions_item *it)
 	json_object *copy = NULL;
 	if (it->resource)
 		json_object_deep_copy(it->resource, &copy, NULL);
-	job_event(j, (struct dataset_node *)it->node, it->outcome, text, copy);
+	/* only an ImagingStudy's outcome is its study's state, not its Patient's or ResearchSubject's */
+	job_event(j, (struct dataset_node *)it->node, it->type && strcmp(it->type, "ImagingStudy") == 0, it->outcome, text,
+		  copy);
 	json_object_put(copy);
 }
 
@@ -352,7 +356,7 @@ static void job_log(void *ctx, const char *method, const char *url, long status,
 		snprintf(line, sizeof line, "%s %s -> %ld (%ld ms)%s%s", method, url, status, ms, text ? ": " : "", text ? text : "");
 	else
 		snprintf(line, sizeof line, "%s %s -> no reply (%ld ms): %s", method, url, ms, text ? text : "");
-	job_event(ctx, NULL, -1, line, NULL);
+	job_event(ctx, NULL, 0, -1, line, NULL);
 }
 
 static void job_warn(void *ctx, const struct dataset_node *n, const char *text)
@@ -360,7 +364,7 @@ static void job_warn(void *ctx, const struct dataset_node *n, const char *text)
 	(void)n;
 	char line[1200];
 	snprintf(line, sizeof line, "warning: %s", text);
-	job_event(ctx, NULL, -2, line, NULL);
+	job_event(ctx, NULL, 0, -2, line, NULL);
 }
 
 struct job_arg {
@@ -507,7 +511,7 @@ static int job_poll(struct ui *u)
 			snprintf(where, sizeof where, "  %s/%s", ds ? ds->name : "", sub ? sub->name : "");
 		}
 		ui_log(u, attr, "%s%s", e->text, where);
-		if (e->node && e->node->kind == DATASET_STUDY) {
+		if (e->node && e->node->kind == DATASET_STUDY && e->study) {
 			switch (e->outcome) {
 			case ACTIONS_NOT_FOUND: case ACTIONS_REMOVED: e->node->server = DATASET_SERVER_ABSENT; break;
 			case ACTIONS_SAME: e->node->server = DATASET_SERVER_SAME; break;

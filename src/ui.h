@@ -58,7 +58,8 @@ enum { UI_ATTR_NORMAL, UI_ATTR_TITLE, UI_ATTR_ERROR, UI_ATTR_WARNING, UI_ATTR_KE
 
 struct ui_event {		/* from the job thread to the main loop */
 	struct ui_event *next;
-	struct dataset_node *node;	/* a study, or NULL */
+	struct dataset_node *node;	/* where it happened (a study, subject or dataset), or NULL */
+	int study;			/* it is about node's ImagingStudy: its outcome is the study's state */
 	int outcome;			/* enum actions_outcome, or -1 for a log line */
 	char *text;
 	json_object *resource;		/* owned */

@@ -159,6 +159,17 @@ is "... each study with its own Patient" \
 run "$SDSFHIR" push "$K"
 like "... and again: unchanged, found by their escaped identifiers" "$out" "^push: 2 unchanged; 2 requests"
 
+# the UI marks a study on the server only when its ImagingStudy was written: a server that runs
+# the transaction entry by entry may create its Patient and refuse the study
+U=$TMP/ui-refused
+mkdcm "$U/primary/sub-u/sam-1/a.dcm" "(0020,000d) UI [1.2.826.0.1.3680043.10.95.1]" "(0020,000e) UI [1.2.826.0.1.3680043.10.95.1.1]" \
+	"(0008,0018) UI [1.2.826.0.1.3680043.10.95.1.1.1]" "(0010,0020) LO [UI-REFUSED]" "(0008,1030) LO [REFUSE-THIS-STUDY]"
+fault '{"refuse":"REFUSE-THIS-STUDY","count":4}'
+printf ':wait\np\ny\n:wait\n:dump %s\nq\n' "$TMP/refused" >"$TMP/script"
+SDSFHIR_SCRIPT="$TMP/script" SDSFHIR_SIZE=100x30 "$SDSFHIR" "$U" >/dev/null 2>&1
+like "a refused study: the push says so" "$(cat "$TMP/refused")" "push: .*1 failed"
+unlike "... and the tree does not mark it as on the server (=)" "$(cat "$TMP/refused")" "^  =  v sub-u"
+
 # a refused ResearchStudy: its dataset's studies fail, saying why; nothing half-made
 fault '{"refuse":"Rich dataset","count":5}'
 rm -rf "$TMP/rich2"; cp -R "$R" "$TMP/rich2"
