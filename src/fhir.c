@@ -112,6 +112,7 @@ char *fhir_query_escape_dup(const char *s, int flags)
 	return out;
 }
 
+/* Runs of digits (no leading zero but "0" itself) joined by dots: the form of UIDs and OIDs. */
 static int dotted_digits(const char *s)
 {
 	if (!s || !*s)
@@ -158,6 +159,8 @@ char *fhir_patient_condition(const struct dataset_tree *tree, const struct datas
 	fhir_patient_identifier(tree, study, opts, system, sizeof system, value, sizeof value);
 	return fhir_condition("Patient", system, value, err, errlen);
 }
+
+/* ---- conversions ---- */
 
 static int days_in(int y, int m)
 {
@@ -602,12 +605,9 @@ void fhir_study_search(const char *study_uid, char *out, size_t len)
 static json_object *subject_by_identifier(const struct dataset_tree *tree, const struct dataset_node *study,
 					  const struct fhir_opts *opts)
 {
-	char system[512], value[512];
+	char system[1024], value[1024];
 	fhir_patient_identifier(tree, study, opts, system, sizeof system, value, sizeof value);
-	json_object *ref = json_object_new_object();
-	json_object_object_add(ref, "type", json_object_new_string("Patient"));
-	json_object_object_add(ref, "identifier", fhir_identifier(NULL, system, value));
-	return ref;
+	return fhir_reference("Patient", system, value, FHIR_REF_IDENTIFIER);
 }
 
 static void started(const struct dataset_tree *tree, const struct dataset_node *n, const char *what, const char *da,
@@ -986,9 +986,8 @@ void fhir_study_strip_instances(json_object *study)
 static int add_head(json_object *heads, json_object *seen, json_object *added, struct research_res *r, char *err,
 		    size_t errlen)
 {
-	char uuid[37], full[64];
-	fhir_resource_uuid(r->type, r->system, r->value, uuid);
-	snprintf(full, sizeof full, "urn:uuid:%s", uuid);
+	char full[FHIR_FULLURL_LEN];
+	fhir_resource_fullurl(r->type, r->system, r->value, full);
 	int have = json_object_object_get_ex(seen, full, NULL) || json_object_object_get_ex(added, full, NULL);
 	char *cond = have ? NULL : fhir_condition(r->type, r->system, r->value, err, errlen);
 	if (!cond) {
@@ -1001,51 +1000,54 @@ static int add_head(json_object *heads, json_object *seen, json_object *added, s
 	return 0;
 }
 
-/* Is the resource of type with identifier system|value in seen? Its fullUrl into full. */
-static int seen_resource(json_object *seen, const char *type, const char *system, const char *value, char full[64])
+#define HEADS_MAX (RESEARCH_MAX_PI + 4)	/* the Endpoint, a dataset's, a Patient, a ResearchSubject */
+
+/* What the ImagingStudy of study refers to, in the order a server resolves them, those in what
+ * (FHIR_HEADS_*), referring to each other in style: the Endpoint, its dataset's Practitioners
+ * and ResearchStudy (unless seen holds that ResearchStudy's fullUrl), its Patient (unless seen
+ * holds it), its subject's ResearchSubject. Into out; how many. */
+static size_t heads_of(const struct dataset_tree *tree, const struct dataset_node *study, const struct fhir_opts *opts,
+		       struct meta_cache *mc, int style, int what, json_object *seen, struct research_res out[HEADS_MAX])
 {
-	char uuid[37];
-	fhir_resource_uuid(type, system, value, uuid);
-	snprintf(full, 64, "urn:uuid:%s", uuid);
-	return json_object_object_get_ex(seen, full, NULL);
+	char full[FHIR_FULLURL_LEN], system[1024], value[1024];
+	const struct dataset_node *ds = dataset_ancestor(study, DATASET_DATASET);
+	const struct dataset_node *sub = dataset_ancestor(study, DATASET_SUBJECT);
+	size_t n = 0;
+	if (what & FHIR_HEADS_DATASET) {
+		if (opts && opts->dicomweb && *opts->dicomweb)
+			research_endpoint(opts->dicomweb, &out[n++]);
+		research_dataset_id(ds ? ds->name : "", value, sizeof value);
+		fhir_resource_fullurl("ResearchStudy", FHIR_SYS_SPARC_DATASET, value, full);
+		if (ds && !json_object_object_get_ex(seen, full, NULL))	/* dataset_description read once */
+			n += research_dataset(ds, opts, style, out + n);
+	}
+	if (!(what & FHIR_HEADS_SUBJECT))
+		return n;
+	fhir_patient_identifier(tree, study, opts, system, sizeof system, value, sizeof value);
+	fhir_resource_fullurl("Patient", system, value, full);
+	if (!json_object_object_get_ex(seen, full, NULL)) {
+		out[n] = (struct research_res){patient_build(tree, study, opts, mc), "Patient", "", ""};
+		snprintf(out[n].system, sizeof out[n].system, "%s", system);
+		snprintf(out[n].value, sizeof out[n].value, "%s", value);
+		n++;
+	}
+	if (sub && ds)
+		research_subject(sub, fhir_reference("Patient", system, value, style), style, cached_subjects(mc, ds), &out[n++]);
+	return n;
 }
 
-/* The entries a study's ImagingStudy refers to, those not in seen, appended to heads in the
- * order a server resolves them: the Endpoint, its dataset's Practitioners and ResearchStudy,
- * its Patient, its subject's ResearchSubject; their fullUrls added to seen. All or none: 0,
- * or -1 with err (a condition too long for a server). */
+/* The entries a study's ImagingStudy refers to (heads_of), those not in seen, appended to
+ * heads as conditional creates; their fullUrls added to seen. All or none: 0, or -1 with err
+ * (a condition too long for a server). */
 static int head_entries(const struct dataset_tree *tree, const struct dataset_node *study, const struct fhir_opts *opts,
 			struct meta_cache *mc, json_object *seen, json_object *heads, int what, char *err, size_t errlen)
 {
-	struct research_res r[RESEARCH_MAX_PI + 1];
-	char full[64], pfull[64], system[1024], value[1024];
+	struct research_res r[HEADS_MAX];
+	size_t n = heads_of(tree, study, opts, mc, FHIR_REF_UUID, what, seen, r);
 	json_object *added = json_object_new_object(), *mine = json_object_new_array();
 	int bad = 0;
-	if (opts && opts->dicomweb && *opts->dicomweb && (what & FHIR_HEADS_DATASET)) {
-		research_endpoint(opts->dicomweb, &r[0]);
-		bad |= add_head(mine, seen, added, &r[0], err, errlen);
-	}
-	const struct dataset_node *ds = dataset_ancestor(study, DATASET_DATASET);
-	research_dataset_id(ds ? ds->name : "", value, sizeof value);
-	if (ds && (what & FHIR_HEADS_DATASET) && !seen_resource(seen, "ResearchStudy", FHIR_SYS_SPARC_DATASET, value, full)) {
-		size_t n = research_dataset(ds, opts, FHIR_REF_UUID, r);	/* dataset_description read once */
-		for (size_t i = 0; i < n; i++)
-			bad |= add_head(mine, seen, added, &r[i], err, errlen);
-	}
-	fhir_patient_identifier(tree, study, opts, system, sizeof system, value, sizeof value);
-	if (!seen_resource(seen, "Patient", system, value, pfull) && (what & FHIR_HEADS_SUBJECT)) {
-		r[0] = (struct research_res){patient_build(tree, study, opts, mc), "Patient", "", ""};
-		snprintf(r[0].system, sizeof r[0].system, "%s", system);
-		snprintf(r[0].value, sizeof r[0].value, "%s", value);
-		bad |= add_head(mine, seen, added, &r[0], err, errlen);
-	}
-	const struct dataset_node *sub = dataset_ancestor(study, DATASET_SUBJECT);
-	if (sub && ds && (what & FHIR_HEADS_SUBJECT)) {
-		json_object *individual = json_object_new_object();
-		fhir_add_str(individual, "reference", pfull);
-		research_subject(sub, individual, FHIR_REF_UUID, cached_subjects(mc, ds), &r[0]);
-		bad |= add_head(mine, seen, added, &r[0], err, errlen);
-	}
+	for (size_t i = 0; i < n; i++)
+		bad |= add_head(mine, seen, added, &r[i], err, errlen);
 	for (size_t k = 0; !bad && k < json_object_array_length(mine); k++)
 		json_object_array_add(heads, json_object_get(json_object_array_get_idx(mine, k)));
 	json_object_object_foreach(added, key, unused) {
@@ -1256,6 +1258,13 @@ void fhir_resource_uuid(const char *type, const char *system, const char *value,
 	free(key);
 }
 
+void fhir_resource_fullurl(const char *type, const char *system, const char *value, char out[FHIR_FULLURL_LEN])
+{
+	char uuid[37];
+	fhir_resource_uuid(type, system, value, uuid);
+	snprintf(out, FHIR_FULLURL_LEN, "urn:uuid:%s", uuid);
+}
+
 json_object *fhir_reference(const char *type, const char *system, const char *value, int style)
 {
 	json_object *r = json_object_new_object();
@@ -1298,61 +1307,23 @@ static int ndjson_line(FILE *f, json_object *o)
 const char *const fhir_ndjson_types[FHIR_NDJSON_TYPES] = {"Patient", "ImagingStudy", "ResearchStudy", "ResearchSubject",
 							   "Practitioner", "Endpoint"};
 
-/* Write r (put) to the file of its type with its id, the UUID of its identifier, unless seen
- * has that id. -1 on a write error. */
+/* Write r (put) to the file of its type, with its id (the UUID of its fullUrl), unless seen
+ * has that fullUrl. -1 on a write error. */
 static int ndjson_emit(FILE *const files[FHIR_NDJSON_TYPES], size_t counts[FHIR_NDJSON_TYPES], json_object *seen,
 		       struct research_res *r)
 {
-	char uuid[37];
+	char full[FHIR_FULLURL_LEN];
 	int t = 0, bad = 0;
 	while (t < FHIR_NDJSON_TYPES && strcmp(fhir_ndjson_types[t], r->type) != 0)
 		t++;
-	fhir_resource_uuid(r->type, r->system, r->value, uuid);
-	if (t < FHIR_NDJSON_TYPES && files[t] && !json_object_object_get_ex(seen, uuid, NULL)) {
-		json_object_object_add(seen, uuid, NULL);
-		json_object_object_add(r->resource, "id", json_object_new_string(uuid));
+	fhir_resource_fullurl(r->type, r->system, r->value, full);
+	if (t < FHIR_NDJSON_TYPES && files[t] && !json_object_object_get_ex(seen, full, NULL)) {
+		json_object_object_add(seen, full, NULL);
+		json_object_object_add(r->resource, "id", json_object_new_string(full + strlen("urn:uuid:")));
 		bad = ndjson_line(files[t], r->resource);
 		counts[t]++;
 	}
 	json_object_put(r->resource);
-	return bad;
-}
-
-/* What the ImagingStudy of study refers to, each once: the Endpoint, its dataset's
- * Practitioners and ResearchStudy, its Patient, its subject's ResearchSubject. */
-static int ndjson_heads(const struct dataset_tree *tree, const struct dataset_node *study, const struct fhir_opts *opts,
-			struct meta_cache *mc, FILE *const files[FHIR_NDJSON_TYPES], size_t counts[FHIR_NDJSON_TYPES],
-			json_object *seen)
-{
-	struct research_res r[RESEARCH_MAX_PI + 1];
-	char uuid[37], system[1024], value[1024];
-	int bad = 0;
-	if (opts && opts->dicomweb && *opts->dicomweb) {
-		research_endpoint(opts->dicomweb, &r[0]);
-		bad |= ndjson_emit(files, counts, seen, &r[0]);
-	}
-	const struct dataset_node *ds = dataset_ancestor(study, DATASET_DATASET);
-	const struct dataset_node *sub = dataset_ancestor(study, DATASET_SUBJECT);
-	if (ds) {
-		research_dataset_id(ds->name, value, sizeof value);
-		fhir_resource_uuid("ResearchStudy", FHIR_SYS_SPARC_DATASET, value, uuid);
-		size_t n = json_object_object_get_ex(seen, uuid, NULL) ? 0 : research_dataset(ds, opts, FHIR_REF_ID, r);
-		for (size_t i = 0; i < n; i++)
-			bad |= ndjson_emit(files, counts, seen, &r[i]);
-	}
-	fhir_patient_identifier(tree, study, opts, system, sizeof system, value, sizeof value);
-	fhir_resource_uuid("Patient", system, value, uuid);
-	if (!json_object_object_get_ex(seen, uuid, NULL)) {
-		r[0] = (struct research_res){patient_build(tree, study, opts, mc), "Patient", "", ""};
-		snprintf(r[0].system, sizeof r[0].system, "%s", system);
-		snprintf(r[0].value, sizeof r[0].value, "%s", value);
-		bad |= ndjson_emit(files, counts, seen, &r[0]);
-	}
-	if (ds && sub) {
-		research_subject(sub, fhir_reference("Patient", system, value, FHIR_REF_ID), FHIR_REF_ID, cached_subjects(mc, ds),
-				 &r[0]);
-		bad |= ndjson_emit(files, counts, seen, &r[0]);
-	}
 	return bad;
 }
 
@@ -1376,7 +1347,10 @@ int fhir_ndjson_write(const struct dataset_tree *tree, const struct dataset_node
 			}
 			continue;
 		}
-		bad |= ndjson_heads(tree, studies[i], opts, &mc, files, counts, seen);
+		struct research_res heads[HEADS_MAX];	/* what it refers to, each once */
+		size_t nh = heads_of(tree, studies[i], opts, &mc, FHIR_REF_ID, FHIR_HEADS_ALL, seen, heads);
+		for (size_t k = 0; k < nh; k++)
+			bad |= ndjson_emit(files, counts, seen, &heads[k]);
 		fhir_study_uuid(studies[i], sid);
 		if (json_object_object_get_ex(seen, sid, NULL))
 			continue;	/* the same study through another folder */

@@ -53,6 +53,11 @@ enum fhir_ref_style {
  * the UUID v5 of "<type>|<system>|<value>" (its Bundle fullUrl and its NDJSON id). */
 void fhir_resource_uuid(const char *type, const char *system, const char *value, char out[37]);
 
+#define FHIR_FULLURL_LEN 46	/* "urn:uuid:" and a UUID, terminated */
+
+/* The fullUrl of that resource in a Bundle: "urn:uuid:" and fhir_resource_uuid. */
+void fhir_resource_fullurl(const char *type, const char *system, const char *value, char out[FHIR_FULLURL_LEN]);
+
 /* A Reference to that resource, made in style. Caller puts. */
 json_object *fhir_reference(const char *type, const char *system, const char *value, int style);
 
