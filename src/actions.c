@@ -31,11 +31,6 @@ const char *actions_shown_text(size_t shown, long total, int more, const char *m
 static const char *const type_names[ACTIONS_NTYPES] = {"ImagingStudy", "Patient", "ResearchStudy", "ResearchSubject",
 							"Practitioner", "Endpoint"};
 
-const char *actions_type_name(int type)
-{
-	return type >= 0 && type < ACTIONS_NTYPES ? type_names[type] : "?";
-}
-
 const char *actions_types_text(const struct actions_summary *sum, char *buf, size_t len)
 {
 	size_t k = 0;
@@ -285,36 +280,32 @@ static void put_each(json_object **found, size_t n)
 	free(found);
 }
 
-/* Note in known that resource r, made with identifier system|value, is on the server. */
-static void learn(json_object *known, json_object *r, const char *system, const char *value)
+/* Note in known that the resource of fullUrl full is type/id on the server (an id unfit for a
+ * reference is not noted). */
+static void know(json_object *known, const char *full, const char *type, const char *id)
 {
-	const char *type = jget_str(r, "resourceType"), *id = jget_str(r, "id");
-	char uuid[37], full[64], ref[200];
+	char ref[200];
 	if (!type || !id || !valid_id(id))
 		return;
-	fhir_resource_uuid(type, system, value, uuid);
-	snprintf(full, sizeof full, "urn:uuid:%s", uuid);
 	snprintf(ref, sizeof ref, "%s/%s", type, id);
 	json_object_object_add(known, full, json_object_new_string(ref));
 }
 
-/* Has resource r the identifier system|value? */
-static int has_identifier(json_object *r, const char *system, const char *value)
+/* know resource r, made with identifier system|value. */
+static void learn(json_object *known, json_object *r, const char *system, const char *value)
 {
-	json_object *ids = jget_arr(r, "identifier");
-	for (size_t d = 0; d < jget_len(ids); d++) {
-		const char *sys = jget_str(jget_idx_obj(ids, d), "system"), *val = jget_str(jget_idx_obj(ids, d), "value");
-		if (sys && val && strcmp(sys, system) == 0 && strcmp(val, value) == 0)
-			return 1;
-	}
-	return 0;
+	char full[FHIR_FULLURL_LEN];
+	fhir_resource_fullurl(jget_str(r, "resourceType") ?: "", system, value, full);
+	know(known, full, jget_str(r, "resourceType"), jget_str(r, "id"));
 }
 
-/* For each study i with want[i] set, is what its ImagingStudy refers to on the server: its
- * subject's ResearchSubject and its dataset's ResearchStudy (one search of ResearchSubjects,
- * with their studies included)? missing[i] says what is not ("" when both are). known (may be
- * NULL) learns the server ids of those found, as struct push holds them. Returns a
- * client_status; err on failure. */
+static const char *identifier_value(json_object *res, const char *system);
+
+/* For each study i with want[i] set (want NULL: every study), is what its ImagingStudy refers
+ * to on the server: its subject's ResearchSubject and its dataset's ResearchStudy (one search
+ * of ResearchSubjects, with their studies included)? missing[i] says what is not ("" when both
+ * are). known (may be NULL) learns the server ids of those found, as struct push holds them.
+ * Returns a client_status; err on failure. */
 static int research_check(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
 			  const unsigned char *want, char (*missing)[96], json_object *known, struct actions_summary *sum,
 			  char *err, size_t errlen)
@@ -328,7 +319,7 @@ static int research_check(const struct actions_ctx *a, const struct dataset_node
 		const struct dataset_node *ds = dataset_ancestor(studies[i], DATASET_DATASET);
 		const struct dataset_node *sub = dataset_ancestor(studies[i], DATASET_SUBJECT);
 		missing[i][0] = '\0';
-		if (!want[i] || !ds || !sub)
+		if ((want && !want[i]) || !ds || !sub)
 			continue;
 		research_subject_system(ds->name, systems[i], sizeof systems[i]);
 		sys[i] = systems[i];
@@ -340,31 +331,28 @@ static int research_check(const struct actions_ctx *a, const struct dataset_node
 			    errlen);
 	else if (st != CLIENT_OK)
 		snprintf(err, errlen, "out of memory");
+	json_object *there = json_object_new_object();	/* the dataset identifiers of the ResearchStudies found */
+	for (size_t k = 0; st == CLIENT_OK && k < jget_len(included); k++) {
+		json_object *r = jget_idx_obj(included, k);
+		const char *v = jget_is_resource(r, "ResearchStudy") ? identifier_value(r, FHIR_SYS_SPARC_DATASET) : NULL;
+		if (v)
+			json_object_object_add(there, v, NULL);
+		if (v && known)
+			learn(known, r, FHIR_SYS_SPARC_DATASET, v);
+	}
 	for (size_t i = 0; st == CLIENT_OK && i < n; i++) {
 		if (!vals[i])
 			continue;
-		const struct dataset_node *ds = dataset_ancestor(studies[i], DATASET_DATASET);
 		char dsid[1100];
-		int study_there = 0;
-		research_dataset_id(ds->name, dsid, sizeof dsid);
-		for (size_t k = 0; k < jget_len(included) && !study_there; k++)
-			study_there = jget_is_resource(jget_idx_obj(included, k), "ResearchStudy") &&
-				      has_identifier(jget_idx_obj(included, k), FHIR_SYS_SPARC_DATASET, dsid);
+		research_dataset_id(dataset_ancestor(studies[i], DATASET_DATASET)->name, dsid, sizeof dsid);
 		if (!found[i])
 			snprintf(missing[i], sizeof missing[i], "its ResearchSubject is not on the server");
-		else if (!study_there)
+		else if (!json_object_object_get_ex(there, dsid, NULL))
 			snprintf(missing[i], sizeof missing[i], "its dataset's ResearchStudy is not on the server");
 		if (known && found[i])
 			learn(known, found[i], sys[i], vals[i]);
 	}
-	for (size_t k = 0; known && st == CLIENT_OK && k < jget_len(included); k++) {
-		json_object *r = jget_idx_obj(included, k), *ids = jget_arr(r, "identifier");
-		for (size_t d = 0; jget_is_resource(r, "ResearchStudy") && d < jget_len(ids); d++) {
-			const char *sy = jget_str(jget_idx_obj(ids, d), "system"), *v = jget_str(jget_idx_obj(ids, d), "value");
-			if (sy && v && strcmp(sy, FHIR_SYS_SPARC_DATASET) == 0)
-				learn(known, r, sy, v);
-		}
-	}
+	json_object_put(there);
 	put_each(found, n);
 	json_object_put(included);
 	free(systems);
@@ -378,7 +366,6 @@ static const char *version_of(json_object *resource)
 {
 	return jget_str(jget_obj(resource, "meta"), "versionId");
 }
-
 
 /* ---- push ---- */
 
@@ -423,27 +410,28 @@ static void push_failed(struct push *p, struct push_study *s, const char *text)
 static const struct dataset_node *entry_node(const struct actions_ctx *a, const struct push_study *ps, size_t n,
 					     const char *type, const char *full)
 {
-	if (!type || !full || strncmp(full, "urn:uuid:", 9) != 0)
+	if (!type || !full)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		const struct dataset_node *st = ps[i].node, *ds = dataset_ancestor(st, DATASET_DATASET);
 		const struct dataset_node *sub = dataset_ancestor(st, DATASET_SUBJECT), *hit = NULL;
-		char uuid[37] = "", sys[1024], val[1100];
+		char mine[FHIR_FULLURL_LEN] = "", sys[1024], val[1100];
 		if (strcmp(type, "Patient") == 0) {
-			fhir_patient_uuid(a->tree, st, a->fopts, uuid);
+			fhir_patient_identifier(a->tree, st, a->fopts, sys, sizeof sys, val, sizeof val);
+			fhir_resource_fullurl(type, sys, val, mine);
 			hit = st;
 		} else if (strcmp(type, "ResearchStudy") == 0 && ds) {
 			research_dataset_id(ds->name, val, sizeof val);
-			fhir_resource_uuid(type, FHIR_SYS_SPARC_DATASET, val, uuid);
+			fhir_resource_fullurl(type, FHIR_SYS_SPARC_DATASET, val, mine);
 			hit = ds;
 		} else if (strcmp(type, "ResearchSubject") == 0 && ds && sub) {
 			research_subject_system(ds->name, sys, sizeof sys);
-			fhir_resource_uuid(type, sys, sub->name, uuid);
+			fhir_resource_fullurl(type, sys, sub->name, mine);
 			hit = sub;
 		} else if (strcmp(type, "Practitioner") == 0) {
 			return ds;
 		}
-		if (hit && strcmp(full + 9, uuid) == 0)
+		if (hit && strcmp(full, mine) == 0)
 			return hit;
 	}
 	return NULL;
@@ -468,11 +456,8 @@ static void head_result(struct push *p, const struct push_study *ps, size_t n, j
 		snprintf(head_err, errlen, "its %s was refused: HTTP %ld: %s", type, code, oo[0] ? oo : "(no details)");
 	if (full && json_object_object_get_ex(p->known, full, NULL))
 		return;
-	if (full && ok && valid_id(id)) {
-		char ref[200];
-		snprintf(ref, sizeof ref, "%s/%s", type, id);
-		json_object_object_add(p->known, full, json_object_new_string(ref));
-	}
+	if (full && ok)
+		know(p->known, full, type, id);
 	int outcome = !ok ? ACTIONS_FAILED : code == 201 ? ACTIONS_CREATED : ACTIONS_EXISTED;
 	const struct dataset_node *node = entry_node(p->a, ps, n, type, full);
 	if (!ok) {
@@ -700,15 +685,14 @@ static int push_size(const struct actions_ctx *a, struct push_study *s, size_t m
 }
 
 /* The fullUrl of the ResearchStudy of study's dataset into full; 0 when it has no dataset. */
-static int research_study_full(const struct dataset_node *study, char full[64])
+static int research_study_full(const struct dataset_node *study, char full[FHIR_FULLURL_LEN])
 {
 	const struct dataset_node *ds = dataset_ancestor(study, DATASET_DATASET);
-	char v[1100], uuid[37];
+	char v[1100];
 	if (!ds)
 		return 0;
 	research_dataset_id(ds->name, v, sizeof v);
-	fhir_resource_uuid("ResearchStudy", FHIR_SYS_SPARC_DATASET, v, uuid);
-	snprintf(full, 64, "urn:uuid:%s", uuid);
+	fhir_resource_fullurl("ResearchStudy", FHIR_SYS_SPARC_DATASET, v, full);
 	return 1;
 }
 
@@ -751,7 +735,7 @@ static size_t push_datasets(struct push *p, struct push_study *ps, size_t n, int
 	json_object *why = json_object_new_object();	/* ResearchStudy fullUrl -> why it is not there */
 	*status = CLIENT_OK;
 	for (size_t i = 0; i < n && !fatal(*status); i++) {
-		char full[64], text[1600];
+		char full[FHIR_FULLURL_LEN], text[1600];
 		if (!research_study_full(ps[i].node, full) || json_object_object_get_ex(p->known, full, NULL) ||
 		    json_object_object_get_ex(why, full, NULL))
 			continue;
@@ -763,7 +747,7 @@ static size_t push_datasets(struct push *p, struct push_study *ps, size_t n, int
 	}
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
-		char full[64], text[1700];
+		char full[FHIR_FULLURL_LEN], text[1700];
 		json_object *w = NULL;
 		if (!research_study_full(ps[i].node, full) || json_object_object_get_ex(p->known, full, NULL)) {
 			struct push_study keep = ps[m];	/* swapped, so that what each holds is freed once */
@@ -876,11 +860,7 @@ void actions_push(const struct actions_ctx *a, const struct dataset_node *const 
 	}
 	/* and what they refer to: a study whose ResearchSubject is gone is sent again; what is
 	 * there is referred to by its server id and not sent */
-	unsigned char *all = calloc(k ? k : 1, 1);
-	for (size_t i = 0; all && i < k; i++)
-		all[i] = 1;
-	st = same && missing && all ? research_check(a, nodes, k, all, missing, p.known, sum, err, sizeof err) : CLIENT_ERR_LOCAL;
-	free(all);
+	st = same && missing ? research_check(a, nodes, k, NULL, missing, p.known, sum, err, sizeof err) : CLIENT_ERR_LOCAL;
 	if (st != CLIENT_OK) {
 		failed(sum, st, same && missing ? err : "out of memory");
 		for (size_t i = 0; i < k; i++)
@@ -1385,11 +1365,6 @@ void actions_result_row(json_object *r, json_object *included, struct actions_ro
 			copy(row->dataset, sizeof row->dataset, jget_str(jget_obj(r, "study"), "reference"));
 		return;
 	}
-	if (strcmp(row->type, "ResearchStudy") == 0) {
-		sparc_name(identifier_value(r, FHIR_SYS_SPARC_DATASET), row->dataset, sizeof row->dataset, 1);
-		copy(row->title, sizeof row->title, jget_str(r, "title"));
-		return;
-	}
 	if (strcmp(row->type, "ImagingStudy") != 0)
 		return;
 	const char *ref = jget_str(jget_obj(r, "subject"), "reference");
@@ -1435,15 +1410,13 @@ int actions_search_query(const char *kind, const char *value, char *out, size_t 
 		r = snprintf(out, len, "ImagingStudy?bodysite=" FHIR_SYS_SNOMED "|%s&_include=ImagingStudy:subject", code);
 	} else if (strcmp(kind, "identifier") == 0 && (esc = fhir_query_escape_dup(value, FHIR_ESC_BAR))) {
 		r = snprintf(out, len, "ImagingStudy?identifier=%s&_include=ImagingStudy:subject", esc);
-	} else if (strcmp(kind, "dataset") == 0) {
+	} else if (strcmp(kind, "dataset") == 0 || strcmp(kind, "subjects") == 0) {	/* by its identifier */
 		research_dataset_id(value, name, sizeof name);
 		if (strlen(value) < 1000 && (esc = fhir_query_escape_dup(name, FHIR_ESC_TOKEN)))
-			r = snprintf(out, len, "ImagingStudy?identifier=" FHIR_SYS_SPARC_DATASET "|%s&_include=ImagingStudy:subject", esc);
-	} else if (strcmp(kind, "subjects") == 0) {	/* a dataset's subjects, with their Patients */
-		research_dataset_id(value, name, sizeof name);
-		if (strlen(value) < 1000 && (esc = fhir_query_escape_dup(name, FHIR_ESC_TOKEN)))
-			r = snprintf(out, len, "ResearchSubject?study:ResearchStudy.identifier=" FHIR_SYS_SPARC_DATASET
-				     "|%s&_include=ResearchSubject:individual&_include=ResearchSubject:study", esc);
+			r = snprintf(out, len, strcmp(kind, "dataset") == 0
+				     ? "ImagingStudy?identifier=" FHIR_SYS_SPARC_DATASET "|%s&_include=ImagingStudy:subject"
+				     : "ResearchSubject?study:ResearchStudy.identifier=" FHIR_SYS_SPARC_DATASET
+				       "|%s&_include=ResearchSubject:individual&_include=ResearchSubject:study", esc);
 	} else if (strcmp(kind, "datasets") == 0 && (esc = fhir_query_escape_dup(value, FHIR_ESC_BAR))) {
 		/* the datasets a patient is in: by identifier (system|value) or by name */
 		r = snprintf(out, len, "ResearchSubject?individual:Patient.%s=%s&_include=ResearchSubject:individual"

@@ -134,7 +134,6 @@ struct actions_row {
 	char gender[32], birth_date[32], identifier[600];	/* Patient */
 	char subject[256], arm[128];	/* ResearchSubject: its SDS subject id and arm (patient: its
 					   Patient's name, dataset: its ResearchStudy's, when included) */
-	char title[512];		/* ResearchStudy (dataset: its SPARC name) */
 	char last_updated[64];
 };
 
@@ -153,9 +152,6 @@ int actions_search_query(const char *kind, const char *value, char *out, size_t 
  * else "N shown"; " (more ...)" follows when more pages are left (more_text, e.g. "as you
  * scroll"). Into buf; returns buf. */
 const char *actions_shown_text(size_t shown, long total, int more, const char *more_text, char *buf, size_t len);
-
-/* The resourceType of an enum actions_type. */
-const char *actions_type_name(int type);
 
 /* The counts of sum->types: "ImagingStudy 2 created; Patient 2 existed; ...", "" when none.
  * Into buf; returns buf. */
