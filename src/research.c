@@ -11,19 +11,25 @@
 
 #define VALUES_MAX 64	/* value columns read of one dataset_description element */
 
+/* The UUID of the dataset folder named name: UUID v5 of "urn:sparc_dataset:<name>". */
+static void dataset_uuid(const char *name, char out[37])
+{
+	char key[1100];
+	snprintf(key, sizeof key, "urn:sparc_dataset:%s", name);
+	fhir_uuid5(key, out);
+}
+
 void research_dataset_id(const char *name, char *out, size_t len)
 {
-	char key[1100], uuid[37];
-	snprintf(key, sizeof key, "urn:sparc_dataset:%s", name);
-	fhir_uuid5(key, uuid);
+	char uuid[37];
+	dataset_uuid(name, uuid);
 	snprintf(out, len, "urn:uid:%s-%s", name, uuid);
 }
 
 void research_subject_system(const char *name, char *out, size_t len)
 {
-	char key[1100], uuid[37];
-	snprintf(key, sizeof key, "urn:sparc_dataset:%s", name);
-	fhir_uuid5(key, uuid);
+	char uuid[37];
+	dataset_uuid(name, uuid);
 	snprintf(out, len, "urn:sparc_dataset:%s:subject", uuid);
 }
 
