@@ -454,9 +454,7 @@ static int is_unreachable(CURLcode rc)
 	       rc == CURLE_RECV_ERROR || rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_PARTIAL_FILE;
 }
 
-/* scheme, host and port of a URL (the port made explicit), and whether it holds user-info.
- * 0, or -1 when it cannot be parsed. */
-static int origin_of(const char *url, char *scheme, char *host, char *port, size_t len, int *userinfo)
+int client_url_origin(const char *url, char *scheme, char *host, char *port, size_t len, int *userinfo)
 {
 	CURLU *u = curl_url();
 	char *sc = NULL, *ho = NULL, *po = NULL, *us = NULL, *pw = NULL;
@@ -493,7 +491,7 @@ static char *request_url(struct client *c, const char *path, char *err, size_t e
 	char s1[300], h1[300], p1[300], s2[300], h2[300], p2[300];
 	int u1 = 0, u2 = 0;
 	const char *rest = NULL;
-	if (origin_of(c->base, s1, h1, p1, sizeof s1, &u1) == 0 && origin_of(path, s2, h2, p2, sizeof s2, &u2) == 0 &&
+	if (client_url_origin(c->base, s1, h1, p1, sizeof s1, &u1) == 0 && client_url_origin(path, s2, h2, p2, sizeof s2, &u2) == 0 &&
 	    !u2 && !strcasecmp(s1, s2) && !strcasecmp(h1, h2) && !strcmp(p1, p2)) {
 		/* the path too: the part after the origin must start with the base's */
 		const char *bp = strstr(c->base, "://"), *lp = strstr(path, "://");

@@ -59,6 +59,10 @@ void client_set_log(struct client *c, void (*log)(void *ctx, const char *method,
 						  long ms, const char *text), void *ctx);
 
 /* The base URL, ending in '/'. Borrowed. */
+/* The scheme, host and port of url (the port made explicit; curl's URL parser), each into a
+ * buffer of len bytes, and whether it holds user-info. 0, or -1 when it cannot be parsed. */
+int client_url_origin(const char *url, char *scheme, char *host, char *port, size_t len, int *userinfo);
+
 const char *client_base(const struct client *c);
 
 /* The server's host[:port], for people. Borrowed. */

@@ -3,7 +3,6 @@
 #include "fhir.h"
 #include "settings.h"
 
-#include <curl/curl.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -71,19 +70,13 @@ static int seconds(const char *v, long *ms)
 	return 0;
 }
 
-/* Is v an http or https URL with a host (curl's URL parser)? */
+/* Is v an http or https URL with a host? */
 static int web_url(const char *v)
 {
-	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL;
-	int ok = u && curl_url_set(u, CURLUPART_URL, v, 0) == CURLUE_OK &&
-		 curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-		 curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && *host &&
-		 (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) && !strpbrk(v, " \t\r\n");
-	curl_free(scheme);
-	curl_free(host);
-	curl_url_cleanup(u);
-	return ok;
+	char scheme[300], host[300], port[300];
+	int userinfo;
+	return client_url_origin(v, scheme, host, port, sizeof host, &userinfo) == 0 && *host &&
+	       (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) && !strpbrk(v, " \t\r\n");
 }
 
 static int settings_set(struct settings *s, const char *key, const char *v, char *err, size_t errlen)
