@@ -70,12 +70,12 @@ static int seconds(const char *v, long *ms)
 	return 0;
 }
 
-/* Is v an http or https URL with a host? */
-static int web_url(const char *v)
+/* Is v an http or https URL with a host? *userinfo: whether it holds a user name or password. */
+static int web_url(const char *v, int *userinfo)
 {
 	char scheme[300], host[300], port[300];
-	int userinfo;
-	return client_url_origin(v, scheme, host, port, sizeof host, &userinfo) == 0 && *host &&
+	*userinfo = 0;
+	return client_url_origin(v, scheme, host, port, sizeof host, userinfo) == 0 && *host &&
 	       (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) && !strpbrk(v, " \t\r\n");
 }
 
@@ -102,8 +102,13 @@ static int settings_set(struct settings *s, const char *key, const char *v, char
 			 strlen(v));
 		return -1;
 	}
-	if (strcmp(key, "dicomweb") == 0 && !web_url(v)) {
-		snprintf(err, errlen, "dicomweb takes the http:// or https:// base URL of a DICOMweb server: '%.200s'", v);
+	int userinfo = 0;
+	if (strcmp(key, "dicomweb") == 0 && (!web_url(v, &userinfo) || userinfo)) {
+		if (userinfo)	/* it goes into every ImagingStudy on the FHIR server: never a secret, never shown */
+			snprintf(err, errlen, "dicomweb: a URL with a user name or password is refused, since it is "
+				 "written into the FHIR resources; give the DICOMweb server's URL alone");
+		else
+			snprintf(err, errlen, "dicomweb takes the http:// or https:// base URL of a DICOMweb server: '%.200s'", v);
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {

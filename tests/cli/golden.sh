@@ -96,6 +96,9 @@ for bad in ftp://x/wado 'not a url' 'https://x/ wado' 'file:///etc/passwd' 'http
 	is "--dicomweb '$bad': refused (exit 2)" "$rc" 2
 done
 like "... saying what it takes" "$err" "dicomweb takes the http:// or https:// base URL of a DICOMweb server"
+run "$SDSFHIR" fhir --dicomweb https://user:s3cret@pacs.example/wado "$L"
+is "--dicomweb with credentials in it: refused (exit 2), they would go to the FHIR server" "$rc" 2
+unlike "... and the password is not shown" "$out$err" "s3cret"
 run env SDSFHIR_DICOMWEB=ftp://x "$SDSFHIR" push "$L"
 is "a bad SDSFHIR_DICOMWEB: refused for push too (exit 2)" "$rc" 2
 
