@@ -704,6 +704,7 @@ static json_object *fhir_resources(struct fhir_cmd *fc, size_t *skipped)
 	json_object *all = json_object_new_array(), *keys = json_object_new_object();
 	char err[512];
 	int research = strncmp(fc->resource, "research", 8) == 0;
+	struct dataset_meta_cache subjects = {0};	/* each dataset's subjects file read once */
 	for (size_t i = 0; i < fc->nstudies && research; i++) {
 		const struct dataset_node *st = fc->studies[i];
 		int of_study = strcmp(fc->resource, "researchstudy") == 0;
@@ -713,10 +714,12 @@ static json_object *fhir_resources(struct fhir_cmd *fc, size_t *skipped)
 		if (!n || json_object_object_get_ex(keys, key, NULL) || fhir_study_check(fc->tree, st, err, sizeof err) < 0)
 			continue;	/* a study that cannot be expressed is named by --resource study */
 		json_object_object_add(keys, key, NULL);
-		json_object *r = of_study ? research_study_alone(n, &fc->fo) : research_subject_alone(fc->tree, n, &fc->fo);
+		json_object *r = of_study ? research_study_alone(n, &fc->fo)
+					  : research_subject_alone(fc->tree, n, &fc->fo, dataset_meta_cached(&subjects, n, "subjects."));
 		if (r)
 			json_object_array_add(all, r);
 	}
+	dataset_meta_cache_clear(&subjects);
 	for (size_t i = 0; i < fc->nstudies && !research; i++) {
 		const struct dataset_node *st = fc->studies[i];
 		if (fhir_study_check(fc->tree, st, err, sizeof err) < 0) {	/* nothing of it is pushed */

@@ -244,6 +244,25 @@ struct sds_table *dataset_meta(const struct dataset_node *n, const char *prefix,
 	return NULL;
 }
 
+const struct sds_table *dataset_meta_cached(struct dataset_meta_cache *c, const struct dataset_node *n,
+					    const char *prefix)
+{
+	const struct dataset_node *ds = dataset_ancestor(n, DATASET_DATASET);
+	if (c->ds != ds) {
+		dataset_meta_cache_clear(c);
+		c->table = ds ? dataset_meta(ds, prefix, c->file, sizeof c->file) : NULL;
+		c->ds = ds;
+	}
+	return c->table;
+}
+
+void dataset_meta_cache_clear(struct dataset_meta_cache *c)
+{
+	sds_meta_free(&c->table);
+	c->file[0] = '\0';
+	c->ds = NULL;
+}
+
 const char *dataset_first_msg(const struct dataset_node *n, int level)
 {
 	for (const struct dataset_msg *m = n->msgs; m; m = m->next)

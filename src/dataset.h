@@ -123,6 +123,21 @@ const struct dataset_node **dataset_collect(const struct dataset_node *n, enum d
  * sds_meta_free. */
 struct sds_table *dataset_meta(const struct dataset_node *n, const char *prefix, char *name, size_t len);
 
+/* dataset_meta for nodes that come dataset by dataset: the table of the dataset met last is
+ * kept, so that each dataset's file is read once. Zero-initialise; free with
+ * dataset_meta_cache_clear. */
+struct dataset_meta_cache {
+	const struct dataset_node *ds;	/* the dataset of table */
+	struct sds_table *table;	/* NULL when it has none */
+	char file[256];			/* its file name */
+};
+
+/* The table of prefix of n's dataset, read when its dataset is not c's (one prefix a cache).
+ * Borrowed from c; NULL if none. */
+const struct sds_table *dataset_meta_cached(struct dataset_meta_cache *c, const struct dataset_node *n,
+					    const char *prefix);
+void dataset_meta_cache_clear(struct dataset_meta_cache *c);
+
 /* The study nodes that hold study's StudyInstanceUID, in tree order, study itself
  * included: how many (1 when it is in one subject folder only); the first max into out
  * (borrowed). */

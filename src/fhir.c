@@ -494,27 +494,15 @@ int fhir_patient_identifier(const struct dataset_tree *tree, const struct datase
 	return 0;
 }
 
-/* The subjects file of the dataset met last, read once for all its subject folders. */
-struct meta_cache {
-	const struct dataset_node *ds;
-	struct sds_table *subjects;	/* NULL when it has none */
-	char file[256];			/* its file name */
-};
-
-static const struct sds_table *cached_subjects(struct meta_cache *mc, const struct dataset_node *ds)
+/* The subjects file of n's dataset, from mc (read once a dataset). Borrowed. */
+static const struct sds_table *cached_subjects(struct dataset_meta_cache *mc, const struct dataset_node *n)
 {
-	if (mc->ds != ds) {
-		sds_meta_free(&mc->subjects);
-		mc->file[0] = '\0';
-		mc->subjects = ds ? dataset_meta(ds, "subjects.", mc->file, sizeof mc->file) : NULL;
-		mc->ds = ds;
-	}
-	return mc->subjects;
+	return dataset_meta_cached(mc, n, "subjects.");
 }
 
 /* fhir_patient_build, the subjects file from mc (NULL: read here). */
 static json_object *patient_build(const struct dataset_tree *tree, const struct dataset_node *study,
-				  const struct fhir_opts *opts, struct meta_cache *mc)
+				  const struct fhir_opts *opts, struct dataset_meta_cache *mc)
 {
 	char system[512], value[512];
 	int from_dicom = fhir_patient_identifier(tree, study, opts, system, sizeof system, value, sizeof value);
@@ -554,8 +542,8 @@ static json_object *patient_build(const struct dataset_tree *tree, const struct 
 
 	/* de-identified header: what the SDS subjects file says */
 	const struct dataset_node *sub = dataset_ancestor(study, DATASET_SUBJECT);
-	struct meta_cache own = {0};
-	const struct sds_table *t = cached_subjects(mc ? mc : &own, dataset_ancestor(study, DATASET_DATASET));
+	struct dataset_meta_cache own = {0};
+	const struct sds_table *t = cached_subjects(mc ? mc : &own, study);
 	const char *file = mc ? mc->file : own.file, *sname = sub ? sub->name : "";
 	const char *sex = t ? sds_meta_lookup(t, "subject id", sname, "sex") : NULL;
 	const char *species = t ? sds_meta_lookup(t, "subject id", sname, "species") : NULL;
@@ -582,7 +570,7 @@ static json_object *patient_build(const struct dataset_tree *tree, const struct 
 	else
 		fhir_warn(opts, study, "de-identified header (no Patient ID): Patient identified by SDS subject '%s'; "
 		     "no subjects file row for it, so no sex or species", sname);
-	sds_meta_free(&own.subjects);
+	dataset_meta_cache_clear(&own);
 	return p;
 }
 
@@ -1007,7 +995,7 @@ static int add_head(json_object *heads, json_object *seen, json_object *added, s
  * and ResearchStudy (unless seen holds that ResearchStudy's fullUrl), its Patient (unless seen
  * holds it), its subject's ResearchSubject. Into out; how many. */
 static size_t heads_of(const struct dataset_tree *tree, const struct dataset_node *study, const struct fhir_opts *opts,
-		       struct meta_cache *mc, int style, int what, json_object *seen, struct research_res out[HEADS_MAX])
+		       struct dataset_meta_cache *mc, int style, int what, json_object *seen, struct research_res out[HEADS_MAX])
 {
 	char full[FHIR_FULLURL_LEN], system[1024], value[1024];
 	const struct dataset_node *ds = dataset_ancestor(study, DATASET_DATASET);
@@ -1040,7 +1028,7 @@ static size_t heads_of(const struct dataset_tree *tree, const struct dataset_nod
  * heads as conditional creates; their fullUrls added to seen. All or none: 0, or -1 with err
  * (a condition too long for a server). */
 static int head_entries(const struct dataset_tree *tree, const struct dataset_node *study, const struct fhir_opts *opts,
-			struct meta_cache *mc, json_object *seen, json_object *heads, int what, char *err, size_t errlen)
+			struct dataset_meta_cache *mc, json_object *seen, json_object *heads, int what, char *err, size_t errlen)
 {
 	struct research_res r[HEADS_MAX];
 	size_t n = heads_of(tree, study, opts, mc, FHIR_REF_UUID, what, seen, r);
@@ -1065,7 +1053,7 @@ static int head_entries(const struct dataset_tree *tree, const struct dataset_no
  * makes building it fail). 1; 0 for a StudyInstanceUID seen already (one ImagingStudy: only
  * the heads of this folder); -1 when it goes into no Bundle (reported through opts->warn). */
 static int bundle_entries(const struct dataset_tree *tree, const struct dataset_node *study, int slim,
-			  const struct fhir_opts *opts, struct meta_cache *mc, json_object *seen, json_object *heads,
+			  const struct fhir_opts *opts, struct dataset_meta_cache *mc, json_object *seen, json_object *heads,
 			  json_object **study_entry)
 {
 	char uuid[37], full[64], sfull[64], url[400], err[512];
@@ -1136,13 +1124,13 @@ static void resolve_refs(json_object *o, json_object *known)
 
 /* A transaction Bundle of entries (taken over), their references to known resolved; seen
  * and mc freed. */
-static json_object *bundle_of(json_object *entries, json_object *seen, struct meta_cache *mc, json_object *known)
+static json_object *bundle_of(json_object *entries, json_object *seen, struct dataset_meta_cache *mc, json_object *known)
 {
 	json_object *b = json_object_new_object();
 	fhir_add_str(b, "resourceType", "Bundle");
 	fhir_add_str(b, "type", "transaction");
 	json_object_put(seen);
-	sds_meta_free(&mc->subjects);
+	dataset_meta_cache_clear(mc);
 	json_object_object_add(b, "entry", entries);
 	if (known)
 		resolve_refs(entries, known);
@@ -1153,7 +1141,7 @@ json_object *fhir_heads_build(const struct dataset_tree *tree, const struct data
 			      int what, const struct fhir_opts *opts, json_object *known, size_t *skipped)
 {
 	json_object *entries = json_object_new_array(), *seen = seen_of(known);
-	struct meta_cache mc = {0};
+	struct dataset_meta_cache mc = {0};
 	*skipped = 0;
 	for (size_t i = 0; i < n; i++) {
 		char err[512];
@@ -1170,7 +1158,7 @@ json_object *fhir_bundle_build(const struct dataset_tree *tree, const struct dat
 {
 	json_object *entries = json_object_new_array(), *study_entries = json_object_new_array();
 	json_object *seen = seen_of(known);	/* the fullUrls already in (or on the server) */
-	struct meta_cache mc = {0};
+	struct dataset_meta_cache mc = {0};
 	*skipped = 0;
 	for (size_t i = 0; i < n; i++) {
 		json_object *st, *heads = json_object_new_array();
@@ -1206,7 +1194,7 @@ int fhir_bundle_write(FILE *f, int flags, const struct dataset_tree *tree, const
 {
 	unsigned char *ok = calloc(n ? n : 1, 1);
 	json_object *seen = json_object_new_object();
-	struct meta_cache mc = {0};
+	struct dataset_meta_cache mc = {0};
 	int first = 1, bad = !ok || !seen;
 	*skipped = 0;
 	for (size_t i = 0; i < n && !bad; i++) {	/* what studies refer to, as fhir_bundle_build puts it first */
@@ -1229,7 +1217,7 @@ int fhir_bundle_write(FILE *f, int flags, const struct dataset_tree *tree, const
 			bad |= write_entry(f, st, flags, &first) < 0;
 	}
 	json_object_put(seen);
-	sds_meta_free(&mc.subjects);
+	dataset_meta_cache_clear(&mc);
 	free(ok);
 	if (!bad && first) {	/* no entry at all: json-c's own empty Bundle */
 		size_t none;
@@ -1332,7 +1320,7 @@ int fhir_ndjson_write(const struct dataset_tree *tree, const struct dataset_node
 		      size_t *skipped)
 {
 	json_object *seen = json_object_new_object();	/* ids already written */
-	struct meta_cache mc = {0};
+	struct dataset_meta_cache mc = {0};
 	int bad = !seen;
 	memset(counts, 0, FHIR_NDJSON_TYPES * sizeof *counts);
 	*skipped = 0;
@@ -1370,7 +1358,7 @@ int fhir_ndjson_write(const struct dataset_tree *tree, const struct dataset_node
 		json_object_put(st);
 	}
 	json_object_put(seen);
-	sds_meta_free(&mc.subjects);
+	dataset_meta_cache_clear(&mc);
 	return bad ? -1 : 0;
 }
 

@@ -412,7 +412,7 @@ json_object *research_study_alone(const struct dataset_node *ds, const struct fh
 }
 
 json_object *research_subject_alone(const struct dataset_tree *t, const struct dataset_node *sub,
-				    const struct fhir_opts *opts)
+				    const struct fhir_opts *opts, const struct sds_table *subjects)
 {
 	const struct dataset_node *study = sub->child;
 	while (study && study->kind != DATASET_STUDY)
@@ -422,9 +422,6 @@ json_object *research_subject_alone(const struct dataset_tree *t, const struct d
 	char system[1024], value[1024];
 	struct research_res r;
 	fhir_patient_identifier(t, study, opts, system, sizeof system, value, sizeof value);
-	char file[256];
-	struct sds_table *subjects = dataset_meta(sub, "subjects.", file, sizeof file);
 	research_subject(sub, fhir_reference("Patient", system, value, FHIR_REF_IDENTIFIER), FHIR_REF_IDENTIFIER, subjects, &r);
-	sds_meta_free(&subjects);
 	return r.resource;
 }

@@ -67,8 +67,9 @@ void research_endpoint(const char *url, struct research_res *out);
 json_object *research_study_alone(const struct dataset_node *ds, const struct fhir_opts *opts);
 
 /* The ResearchSubject of subject folder sub alone, referring by identifier; its Patient is
- * that of its first study. NULL when it holds no study. Caller puts. */
+ * that of its first study; subjects its dataset's subjects file (borrowed; may be NULL). NULL
+ * when it holds no study. Caller puts. */
 json_object *research_subject_alone(const struct dataset_tree *t, const struct dataset_node *sub,
-				    const struct fhir_opts *opts);
+				    const struct fhir_opts *opts, const struct sds_table *subjects);
 
 #endif

@@ -205,7 +205,10 @@ static void fhir(struct ui *u, const struct dataset_node *n)
 			endpoint = ep.resource;
 		}
 	} else if (n && n->kind == DATASET_SUBJECT) {	/* a subject: its ResearchSubject */
-		research = research_subject_alone(u->tree, n, &fo);
+		char file[256];
+		struct sds_table *subjects = dataset_meta(n, "subjects.", file, sizeof file);
+		research = research_subject_alone(u->tree, n, &fo, subjects);
+		sds_meta_free(&subjects);
 	}
 	if (!st && !research) {
 		ui_lines_add(l, UI_ATTR_DIM, NULL, "Move to a dataset, a subject, a study or below to see its FHIR.");
