@@ -367,14 +367,48 @@ static const char *version_of(json_object *resource)
 	return jget_str(jget_obj(resource, "meta"), "versionId");
 }
 
+/* The one check before a write touches a resource read from the server: is r the ImagingStudy
+ * of study, carrying its urn:dicom:uid identifier, with an id fit for a URL? 1, or 0 with the
+ * reason in err (may be NULL). */
+static int writable_study(json_object *r, const struct dataset_node *study, char *err, size_t errlen)
+{
+	char want[200];
+	const char *id = jget_str(r, "id"), *have = identifier_value(r, FHIR_SYS_DICOM_UID);
+	snprintf(want, sizeof want, "urn:oid:%s", study->name);
+	const char *why = !jget_is_resource(r, "ImagingStudy") ? "it is not an ImagingStudy"
+			  : !id || !valid_id(id) ? "it has no valid id"
+			  : !have ? "it carries no urn:dicom:uid identifier"
+			  : strcmp(have, want) != 0 ? "it carries another StudyInstanceUID" : NULL;
+	if (why && err)
+		snprintf(err, errlen, "the server sent a resource that is not this study's (%s, %s wanted): not changed",
+			 why, want);
+	return !why;
+}
+
 /* ---- push ---- */
+
+#define PUSH_REREADS 3	/* times a study changed on the server meanwhile is read and merged again */
 
 struct push_study {
 	const struct dataset_node *node;
 	size_t bytes;		/* the study's share of a Bundle, serialized */
 	unsigned char slim;	/* sent without its instance lists */
+	unsigned char stale;	/* the server's copy changed since it was read: read it again */
+	unsigned char rereads;	/* times it was read again */
 	char *version;		/* the server's versionId before the push, or NULL */
+	json_object *server;	/* the server's copy, merged over (fhir_study_merge), or NULL (owned) */
+	char *kept;		/* what of the server's copy was kept, or NULL (owned) */
 };
+
+/* Free what ps holds. */
+static void push_study_clear(struct push_study *ps)
+{
+	free(ps->version);
+	free(ps->kept);
+	json_object_put(ps->server);
+	ps->version = ps->kept = NULL;
+	ps->server = NULL;
+}
 
 struct push {
 	const struct actions_ctx *a;
@@ -511,21 +545,27 @@ static int push_response(struct push *p, struct push_study *ps, size_t n, json_o
 		id_of(gres, jget_str(gresp, "location"), id, sizeof id);
 		client_outcome_text(jget_obj(gresp, "outcome"), oo, sizeof oo);
 		int ok = code >= 200 && code < 300;
-		const char *url = jget_str(jget_obj(jget_idx_obj(out, k), "request"), "url");
+		const char *full = jget_str(jget_idx_obj(out, k), "fullUrl");
 		if (!jget_is_resource(res, "ImagingStudy")) {	/* what the studies refer to */
 			head_result(p, ps, n, jget_idx_obj(out, k), got, head_err, sizeof head_err);
 			continue;
 		}
 		size_t si = 0;	/* the study of this entry */
 		for (; si < n; si++) {
-			char mine[400];
-			fhir_study_search(ps[si].node->name, mine, sizeof mine);
-			if (url && strcmp(mine, url) == 0)
+			char uuid[37], mine[FHIR_FULLURL_LEN];
+			fhir_study_uuid(ps[si].node, uuid);
+			snprintf(mine, sizeof mine, "urn:uuid:%s", uuid);
+			if (full && strcmp(mine, full) == 0)
 				break;
 		}
 		if (si == n)
 			continue;
 		if (!ok) {
+			if (code == 412 && ps[si].server && ps[si].rereads < PUSH_REREADS && again) {
+				ps[si].stale = 1;	/* changed on the server meanwhile: read, merge, send */
+				again[nagain++] = si;
+				continue;
+			}
 			if (n > 1 && !retry && again) {
 				again[nagain++] = si;	/* on its own, once */
 				continue;
@@ -539,7 +579,8 @@ static int push_response(struct push *p, struct push_study *ps, size_t n, json_o
 		const char *v = version_of(gres);
 		int out_kind = code == 201 ? ACTIONS_CREATED
 			       : v && ps[si].version && strcmp(v, ps[si].version) == 0 ? ACTIONS_UNCHANGED : ACTIONS_UPDATED;
-		snprintf(text, sizeof text, "ImagingStudy/%s%s", id, ps[si].slim ? " (without its instance list)" : "");
+		snprintf(text, sizeof text, "ImagingStudy/%s%s%s%s", id, ps[si].slim ? " (without its instance list)" : "",
+			 ps[si].kept ? ": " : "", ps[si].kept ? ps[si].kept : "");
 		item(p->a, p->sum, ps[si].node, "ImagingStudy", out_kind, id, text);
 		p->done++;
 	}
@@ -567,6 +608,66 @@ static size_t conditional_entries(json_object *b)
 	return k;
 }
 
+/* Read study s's server copy again: it changed since it was read (HTTP 412). One gone since is
+ * created again. Returns a client_status. */
+static int push_reread(struct push *p, struct push_study *s)
+{
+	const char *id = jget_str(s->server, "id");
+	char path[200], err[1500];
+	s->stale = 0;
+	s->rereads++;
+	if (!id || !valid_id(id))
+		return CLIENT_OK;
+	snprintf(path, sizeof path, "ImagingStudy/%s", id);
+	struct client_response r;
+	int st = request(p->a, p->sum, "GET", path, NULL, NULL, NULL, 1, &r, err, sizeof err);
+	if ((st == CLIENT_OK && writable_study(r.body, s->node, NULL, 0)) || r.status == 404 || r.status == 410) {
+		const char *v = st == CLIENT_OK ? version_of(r.body) : NULL;
+		json_object_put(s->server);
+		s->server = st == CLIENT_OK ? r.body : NULL;
+		r.body = NULL;
+		free(s->version);
+		s->version = v ? strdup(v) : NULL;
+		st = CLIENT_OK;
+	}
+	client_response_clear(&r);
+	return st;
+}
+
+/* Write the ImagingStudies of transaction b over the server's copies read before (ps[i].server):
+ * each merged over its copy (fhir_study_merge) and sent to ImagingStudy/<id> with If-Match on
+ * the version read, so that a change made meanwhile is never overwritten (412). */
+static void push_over_server(struct push *p, json_object *b, struct push_study *ps, size_t n)
+{
+	json_object *entries = jget_arr(b, "entry");
+	for (size_t i = 0; i < n; i++) {
+		const char *id = jget_str(ps[i].server, "id");
+		char uuid[37], full[FHIR_FULLURL_LEN], url[200], etag[200], kept[1024];
+		if (!id || !valid_id(id) || !ps[i].version || !valid_id(ps[i].version))
+			continue;
+		fhir_study_uuid(ps[i].node, uuid);
+		snprintf(full, sizeof full, "urn:uuid:%s", uuid);
+		for (size_t k = 0; k < jget_len(entries); k++) {
+			json_object *e = jget_idx_obj(entries, k), *req = jget_obj(e, "request");
+			const char *f = jget_str(e, "fullUrl");
+			if (!f || strcmp(f, full) != 0 || !req)
+				continue;
+			json_object *merged = fhir_study_merge(jget_obj(e, "resource"), ps[i].server, p->a->files_win, kept,
+							       sizeof kept);
+			if (!merged)
+				break;
+			json_object_object_add(e, "resource", merged);
+			snprintf(url, sizeof url, "ImagingStudy/%s", id);
+			snprintf(etag, sizeof etag, "W/\"%s\"", ps[i].version);
+			json_object_object_add(req, "url", json_object_new_string(url));
+			json_object_object_add(req, "ifMatch", json_object_new_string(etag));
+			free(ps[i].kept);
+			ps[i].kept = kept[0] ? strdup(kept) : NULL;
+			break;
+		}
+	}
+}
+
 /* Send one Bundle for ps[0..n); on a refusal of several, split; a single study refused as too
  * large is sent again without its instance lists. Returns a client_status. */
 static int push_batch(struct push *p, struct push_study *ps, size_t n, int retry)
@@ -574,6 +675,11 @@ static int push_batch(struct push *p, struct push_study *ps, size_t n, int retry
 	const struct actions_ctx *a = p->a;
 	if (cancelled(a))
 		return CLIENT_ERR_CANCELLED;
+	for (size_t i = 0; i < n; i++) {
+		int rs = ps[i].stale ? push_reread(p, &ps[i]) : CLIENT_OK;
+		if (fatal(rs))
+			return rs;
+	}
 	const struct dataset_node **nodes = malloc(n * sizeof *nodes);
 	unsigned char *slim = malloc(n);
 	if (!nodes || !slim) {
@@ -591,6 +697,8 @@ static int push_batch(struct push *p, struct push_study *ps, size_t n, int retry
 				  : fhir_bundle_build(a->tree, nodes, n, slim, a->fopts, p->known, &skipped);
 	free(nodes);
 	free(slim);
+	if (!p->heads)
+		push_over_server(p, b, ps, n);
 	if (n > 1 && (conditional_entries(b) > ACTIONS_MAX_CONDITIONAL ||
 		      (p->heads && json_bytes(b) + 200 > p->max_bytes))) {	/* over a server limit: halve */
 		json_object_put(b);
@@ -610,6 +718,11 @@ static int push_batch(struct push *p, struct push_study *ps, size_t n, int retry
 		if (fatal(s1))
 			return s1;
 		return push_batch(p, ps + half, n - half, retry);
+	} else if (st == CLIENT_ERR_HTTP && n == 1 && r.status == 412 && ps[0].server && ps[0].rereads < PUSH_REREADS) {
+		client_response_clear(&r);	/* changed on the server meanwhile: read, merge, send */
+		json_object_put(b);
+		ps[0].stale = 1;
+		return push_batch(p, ps, 1, retry);
 	} else if (st == CLIENT_ERR_HTTP && n == 1 && !ps[0].slim && !p->heads && too_large(r.status, err)) {
 		client_response_clear(&r);
 		json_object_put(b);
@@ -649,7 +762,7 @@ static size_t json_bytes(json_object *o)
 /* The bytes a study adds to a Bundle (its ImagingStudy, its Patient, the entries around them);
  * over the limit, the study goes without its instance lists, with a warning; still over it, an
  * error. 0, or -1 with err. */
-static int push_size(const struct actions_ctx *a, struct push_study *s, size_t max, char *err, size_t errlen)
+static int push_size(const struct actions_ctx *a, struct push_study *s, size_t max, int warn, char *err, size_t errlen)
 {
 	struct fhir_opts q;
 	json_object *st = fhir_study_build(a->tree, s->node, NULL, quiet(a, &q), err, errlen);
@@ -675,13 +788,33 @@ static int push_size(const struct actions_ctx *a, struct push_study *s, size_t m
 			 s->bytes, max);
 		return -1;
 	}
-	if (s->slim && a->fopts && a->fopts->warn) {
+	if (s->slim && warn && a->fopts && a->fopts->warn) {
 		char w[300];
 		snprintf(w, sizeof w, "the ImagingStudy of %u instances is over the request limit of %zu bytes (--max-request): "
 			 "pushed without its instance lists (the series keep their counts)", s->node->ninstances, max);
 		a->fopts->warn(a->fopts->ctx, s->node, w);
 	}
 	return 0;
+}
+
+/* The ImagingStudy a push sends for study (without its instance lists when slim), merged over
+ * the server's copy server (may be NULL; kept gets what of it is kept). NULL with err. */
+static json_object *study_as_sent(const struct actions_ctx *a, const struct dataset_node *study, int slim,
+				  json_object *server, char *kept, size_t keptlen, char *err, size_t errlen)
+{
+	struct fhir_opts q;
+	json_object *mine = fhir_study_build(a->tree, study, NULL, quiet(a, &q), err, errlen);
+	if (kept && keptlen)
+		kept[0] = '\0';
+	if (mine && slim)
+		fhir_study_strip_instances(mine);
+	if (!mine || !server)
+		return mine;
+	json_object *merged = fhir_study_merge(mine, server, a->files_win, kept, keptlen);
+	json_object_put(mine);
+	if (!merged)
+		snprintf(err, errlen, "out of memory");
+	return merged;
 }
 
 /* The fullUrl of the ResearchStudy of study's dataset into full; 0 when it has no dataset. */
@@ -833,7 +966,7 @@ void actions_push(const struct actions_ctx *a, const struct dataset_node *const 
 		json_object_object_add(seen, studies[i]->name, NULL);
 		ps[k] = (struct push_study){.node = studies[i]};
 		if (fhir_study_check(a->tree, studies[i], err, sizeof err) == 0 &&
-		    push_size(a, &ps[k], p.max_bytes, err, sizeof err) == 0)
+		    push_size(a, &ps[k], p.max_bytes, 1, err, sizeof err) == 0)
 			nodes[k++] = studies[i];
 		else
 			push_failed(&p, &ps[k], err);
@@ -848,49 +981,53 @@ void actions_push(const struct actions_ctx *a, const struct dataset_node *const 
 		goto out;
 	}
 	unsigned char *same = calloc(k ? k : 1, 1);
-	char (*missing)[96] = calloc(k ? k : 1, sizeof *missing);
-	for (size_t i = 0; same && i < k; i++) {
+	char (*missing)[96] = calloc(k ? k : 1, sizeof *missing), (*kept)[512] = calloc(k ? k : 1, sizeof *kept);
+	for (size_t i = 0; same && kept && i < k; i++) {
 		char text[200];
-		struct fhir_opts q;
-		json_object *mine = count[i] == 1 ? fhir_study_build(a->tree, ps[i].node, NULL, quiet(a, &q), err, sizeof err) : NULL;
-		if (mine && ps[i].slim)
-			fhir_study_strip_instances(mine);
+		json_object *mine = count[i] == 1 ? study_as_sent(a, ps[i].node, ps[i].slim, found[i], kept[i],
+								  sizeof kept[i], err, sizeof err) : NULL;
 		same[i] = mine && fhir_diff(mine, found[i], text, sizeof text) == 0;
 		json_object_put(mine);
 	}
 	/* and what they refer to: a study whose ResearchSubject is gone is sent again; what is
 	 * there is referred to by its server id and not sent */
-	st = same && missing ? research_check(a, nodes, k, NULL, missing, p.known, sum, err, sizeof err) : CLIENT_ERR_LOCAL;
+	st = same && missing && kept ? research_check(a, nodes, k, NULL, missing, p.known, sum, err, sizeof err)
+				     : CLIENT_ERR_LOCAL;
 	if (st != CLIENT_OK) {
-		failed(sum, st, same && missing ? err : "out of memory");
+		failed(sum, st, same && missing && kept ? err : "out of memory");
 		for (size_t i = 0; i < k; i++)
 			push_failed(&p, &ps[i], fatal(st) ? "not sent" : err);
 		free(same);
 		free(missing);
+		free(kept);
 		goto out;
 	}
 	size_t m = 0;
 	for (size_t i = 0; i < k; i++) {
-		char id[128], text[200];
+		char id[128], text[700];
 		if (same[i] && !missing[i][0]) {
 			id_of(found[i], NULL, id, sizeof id);
-			snprintf(text, sizeof text, "ImagingStudy/%s (the same on the server: not sent)", id);
+			snprintf(text, sizeof text, "ImagingStudy/%s (the same on the server: not sent)%s%s", id,
+				 kept[i][0] ? ": " : "", kept[i]);
 			item(a, sum, ps[i].node, "ImagingStudy", ACTIONS_UNCHANGED, id, text);
 			p.done++;
 		} else {
-			struct push_study keep = ps[i];
+			struct push_study keep = ps[i];	/* swapped, so that what each holds is freed once */
 			const char *v = count[i] == 1 ? version_of(found[i]) : NULL;
 			keep.version = v ? strdup(v) : NULL;
+			keep.server = count[i] == 1 ? json_object_get(found[i]) : NULL;
+			ps[i] = ps[m];
 			ps[m++] = keep;
 		}
 	}
+	free(kept);
 	free(same);
 	free(missing);
 	progress(a, p.done, p.total);
 	push_all(&p, ps, m, batch);
 out:
 	for (size_t i = 0; ps && i < n; i++) {
-		free(ps[i].version);
+		push_study_clear(&ps[i]);
 		if (found && found[i])
 			json_object_put(found[i]);
 	}
@@ -1007,9 +1144,15 @@ static void bodysite_one(const struct actions_ctx *a, const struct dataset_node 
 		return;
 	}
 	json_object *res = first_match(r.body, &count);
+	if (res && count == 1 && !writable_study(res, study, err, sizeof err)) {
+		failed(sum, CLIENT_ERR_HTTP, err);
+		item(a, sum, study, "ImagingStudy", ACTIONS_FAILED, NULL, err);
+		client_response_clear(&r);
+		return;
+	}
 	if (!res || count > 1) {
 		snprintf(text, sizeof text, count > 1 ? "%zu ImagingStudies carry this StudyInstanceUID: not changed"
-						      : "not on the server (push it first)", count);
+						      : "push it first", count);
 		item(a, sum, study, "ImagingStudy", count > 1 ? ACTIONS_FAILED : ACTIONS_NOT_FOUND, NULL, text);
 		client_response_clear(&r);
 		return;
@@ -1183,9 +1326,11 @@ void actions_compare(const struct actions_ctx *a, const struct dataset_node *con
 			continue;
 		}
 		id_of(found[i], NULL, id, sizeof id);
-		struct fhir_opts q;
-		json_object *mine = fhir_study_build(a->tree, studies[i], NULL, quiet(a, &q), err, sizeof err);
-		char diff[1500] = "";
+		/* as a push would send it: without instance lists when over the limit, over the server's copy */
+		struct push_study as = {.node = studies[i]};
+		char kept[512] = "", diff[1500] = "";
+		push_size(a, &as, a->max_bytes ? a->max_bytes : ACTIONS_MAX_BYTES, 0, err, sizeof err);
+		json_object *mine = study_as_sent(a, studies[i], as.slim, found[i], kept, sizeof kept, err, sizeof err);
 		int d = mine ? fhir_diff(mine, found[i], diff, sizeof diff) : -1;
 		if (d == 0 && missing[i][0]) {	/* the ImagingStudy as made, what it refers to not */
 			snprintf(diff, sizeof diff, "%s", missing[i]);
@@ -1196,6 +1341,8 @@ void actions_compare(const struct actions_ctx *a, const struct dataset_node *con
 				 d ? ": " : "", d > 0 ? diff : d < 0 ? err : "");
 		else
 			snprintf(text, sizeof text, "ImagingStudy/%s%s%s", id, d ? ": " : "", d > 0 ? diff : d < 0 ? err : "");
+		if (kept[0] && strlen(text) + 3 < sizeof text)
+			snprintf(text + strlen(text), sizeof text - strlen(text), "%s%s", d ? "; " : ": ", kept);
 		int out = d || count[i] > 1 ? ACTIONS_DIFFERENT : ACTIONS_SAME;
 		sum->count[out]++;
 		if (a->item) {

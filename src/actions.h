@@ -46,6 +46,8 @@ struct actions_ctx {
 	void (*progress)(void *ctx, size_t done, size_t total);		/* may be NULL */
 	void *ctx;
 	volatile int *cancel;			/* checked between requests */
+	int files_win;				/* push: the files' bodySite wins over one set on the
+						   server (see fhir_study_merge) */
 };
 
 enum actions_type {		/* the resources written, as counted in actions_summary.types */

@@ -840,7 +840,7 @@ int cli_export(int argc, char **argv)
 /* ---- server commands: patient, push, bodysite, search ---- */
 
 enum { OPT_SETTING = 256, OPT_CONFIG, OPT_CODE, OPT_DISPLAY, OPT_JSON, OPT_TABLE, OPT_ALL, OPT_PATIENT,
-       OPT_BODYSITE, OPT_IDENTIFIER, OPT_DATASET, OPT_SUBJECTS, OPT_DATASETS, OPT_YES };
+       OPT_BODYSITE, OPT_IDENTIFIER, OPT_DATASET, OPT_SUBJECTS, OPT_DATASETS, OPT_YES, OPT_FILES_WIN };
 
 struct server_cmd {
 	struct settings set;
@@ -849,6 +849,7 @@ struct server_cmd {
 	int json, all;
 	const char *shorthand, *shorthand_value;
 	int yes;		/* retract --yes: do not ask */
+	int files_win;		/* push --files-win: the files' bodySite over the server's */
 };
 
 static void log_stderr(void *ctx, const char *method, const char *url, long status, long ms, const char *text)
@@ -875,7 +876,8 @@ static int parse_server(int argc, char **argv, const char *cmd, struct server_cm
 		{"dataset", required_argument, NULL, OPT_DATASET}, {"subjects", required_argument, NULL, OPT_SUBJECTS},
 		{"datasets", required_argument, NULL, OPT_DATASETS}, {"verbose", no_argument, NULL, 'v'},
 		{"jobs", required_argument, NULL, 'j'}, {"token", required_argument, NULL, 'T'},
-		{"no-cache", no_argument, NULL, 'C'}, {"yes", no_argument, NULL, OPT_YES}, {NULL, 0, NULL, 0}};
+		{"no-cache", no_argument, NULL, 'C'}, {"yes", no_argument, NULL, OPT_YES},
+		{"files-win", no_argument, NULL, OPT_FILES_WIN}, {NULL, 0, NULL, 0}};
 	/* which command takes which of its own options */
 	int is_push = !strcmp(cmd, "push"), is_bs = !strcmp(cmd, "bodysite"), is_search = !strcmp(cmd, "search");
 	int is_retract = !strcmp(cmd, "retract");
@@ -888,7 +890,8 @@ static int parse_server(int argc, char **argv, const char *cmd, struct server_cm
 		int own_ok = 1;
 		switch (c) {
 		case OPT_SETTING:
-			own_ok = is_push || (strcmp(longopts[li].name, "batch") != 0 && strcmp(longopts[li].name, "max-request") != 0);
+			own_ok = is_push || !strcmp(cmd, "status") ||	/* status compares with what push sends */
+				 (strcmp(longopts[li].name, "batch") != 0 && strcmp(longopts[li].name, "max-request") != 0);
 			if (own_ok && settings_arg(&args, longopts[li].name, optarg) < 0) {
 				usage_error(cmd, "too many options");
 				return -1;
@@ -909,6 +912,7 @@ static int parse_server(int argc, char **argv, const char *cmd, struct server_cm
 			sc->shorthand_value = optarg;
 			break;
 		case OPT_YES: sc->yes = 1; own_ok = is_retract; break;
+		case OPT_FILES_WIN: sc->files_win = 1; own_ok = is_push; break;
 		case 'v': sc->verbose = 1; break;
 		case 'j': sc->jobs = atoi(optarg); break;
 		case 'C': no_cache = 1; break;
@@ -1071,7 +1075,7 @@ static int run_action(int argc, char **argv, const char *cmd)
 				       .dicomweb = sc.set.dicomweb,
 				       .ctx = &warnings};
 		struct actions_ctx a = {.tree = t, .client = c, .fopts = &fo, .batch = sc.set.batch,
-					 .max_bytes = sc.set.max_request, .item = print_item};
+					 .max_bytes = sc.set.max_request, .item = print_item, .files_win = sc.files_win};
 		struct actions_summary sum = {0};
 		if (!strcmp(cmd, "patient"))
 			actions_patients(&a, studies, n, &sum);

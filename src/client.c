@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <stdatomic.h>
 #include <time.h>
 
@@ -474,9 +475,34 @@ int client_url_origin(const char *url, char *scheme, char *host, char *port, siz
 	return ok ? 0 : -1;
 }
 
-/* The URL of a request: path relative to the base, or an absolute link (a next link) that
- * keeps the base's scheme, host and port, holds no user-info and lies under the base's path:
- * credentials are never sent elsewhere. Caller frees. NULL with err. */
+/* The path of url, dot segments resolved (curl's URL parser), and its query (NULL when none), as
+ * sent; whether it holds user-info. 0, or -1 when it cannot be parsed. Caller frees with
+ * curl_free. */
+static int url_path(const char *url, char **path, char **query, int *userinfo)
+{
+	CURLU *u = curl_url();
+	char *us = NULL, *pw = NULL;
+	*path = *query = NULL;
+	int ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+		 curl_url_get(u, CURLUPART_PATH, path, 0) == CURLUE_OK;
+	if (ok && curl_url_get(u, CURLUPART_QUERY, query, 0) != CURLUE_OK)
+		*query = NULL;
+	*userinfo = ok && (curl_url_get(u, CURLUPART_USER, &us, 0) == CURLUE_OK ||
+			   curl_url_get(u, CURLUPART_PASSWORD, &pw, 0) == CURLUE_OK);
+	curl_free(us), curl_free(pw);
+	curl_url_cleanup(u);
+	if (!ok) {
+		curl_free(*path);
+		*path = NULL;
+	}
+	return ok ? 0 : -1;
+}
+
+/* The URL of a request: path relative to the base, or an absolute link (a next link) whose
+ * path, dot segments resolved, lies under the base's path: it is re-rooted onto the base, so
+ * that a server behind a proxy, which names its own host in links, can be paged, and
+ * credentials never go to another origin. A link with user-info, an encoded dot or a
+ * backslash in its path, or a path outside the base's is refused. Caller frees. NULL with err. */
 static char *request_url(struct client *c, const char *path, char *err, size_t errlen)
 {
 	if (strncmp(path, "http://", 7) != 0 && strncmp(path, "https://", 8) != 0) {
@@ -488,26 +514,22 @@ static char *request_url(struct client *c, const char *path, char *err, size_t e
 			snprintf(err, errlen, "out of memory");
 		return url;
 	}
-	char s1[300], h1[300], p1[300], s2[300], h2[300], p2[300];
-	int u1 = 0, u2 = 0;
-	const char *rest = NULL;
-	if (client_url_origin(c->base, s1, h1, p1, sizeof s1, &u1) == 0 && client_url_origin(path, s2, h2, p2, sizeof s2, &u2) == 0 &&
-	    !u2 && !strcasecmp(s1, s2) && !strcasecmp(h1, h2) && !strcmp(p1, p2)) {
-		/* the path too: the part after the origin must start with the base's */
-		const char *bp = strstr(c->base, "://"), *lp = strstr(path, "://");
-		bp = bp ? strchr(bp + 3, '/') : NULL;
-		lp = lp ? strchr(lp + 3, '/') : NULL;
-		size_t bl = bp ? strlen(bp) - 1 : 0;
-		if (bp && lp && strncmp(lp, bp, bl) == 0 && (lp[bl] == '/' || lp[bl] == '?' || !lp[bl]))
-			rest = lp;
+	char *bpath = NULL, *bquery = NULL, *lpath = NULL, *lquery = NULL, *url = NULL;
+	int bu = 0, lu = 0;
+	if (url_path(c->base, &bpath, &bquery, &bu) == 0 && url_path(path, &lpath, &lquery, &lu) == 0 && !lu &&
+	    !strcasestr(lpath, "%2e") && !strchr(lpath, '\\')) {
+		size_t bl = strlen(bpath);	/* the base's path ends in '/' */
+		const char *rest = !strncmp(lpath, bpath, bl) ? lpath + bl
+				   : bl > 1 && !strncmp(lpath, bpath, bl - 1) && !lpath[bl - 1] ? "" : NULL;
+		size_t n = rest ? strlen(c->base) + strlen(rest) + (lquery ? strlen(lquery) : 0) + 2 : 0;
+		if (rest && (url = malloc(n)))
+			snprintf(url, n, "%s%s%s%s", c->base, rest, lquery ? "?" : "", lquery ? lquery : "");
+		else if (rest)
+			snprintf(err, errlen, "out of memory");
 	}
-	if (!rest) {
+	if (!url && !err[0])
 		snprintf(err, errlen, "the server sent a link outside %s: not followed", c->base);
-		return NULL;
-	}
-	char *url = strdup(path);
-	if (!url)
-		snprintf(err, errlen, "out of memory");
+	curl_free(bpath), curl_free(bquery), curl_free(lpath), curl_free(lquery);
 	return url;
 }
 
@@ -595,6 +617,14 @@ static json_object *parse_reply(const struct buf *b, int *huge)
 	return json_tokener_parse_verbose(b->data, &je);	/* json-c's default depth limit: 32 */
 }
 
+/* A 409 a database gives two transactions that ran into each other (PostgreSQL's "could not
+ * serialize access due to concurrent update", as Medplum passes it on): safe to run again. */
+static int serialization_failure(const char *outcome)
+{
+	return strcasestr(outcome, "could not serialize") || strcasestr(outcome, "concurrent update") ||
+	       strcasestr(outcome, "deadlock detected");
+}
+
 /* A reply that came: its JSON and what to do. 1 to try again (*wait in ms; -1: at once, not
  * counted as a try), with *st set when done. */
 static int reply(struct client *c, const char *method, const char *url, long status, long ms, const struct buf *b,
@@ -627,7 +657,8 @@ static int reply(struct client *c, const char *method, const char *url, long sta
 			retry = 1;
 			*wait = -1;
 		}
-	} else if ((status == 429 || status >= 500) && idempotent && attempt < c->o.retries) {
+	} else if ((status == 429 || status >= 500 || (status == 409 && serialization_failure(oo))) && idempotent &&
+		   attempt < c->o.retries) {
 		retry = 1;
 		if (h->retry_after >= 0)
 			*wait = h->retry_after * 1000L;
@@ -652,6 +683,18 @@ static int reply(struct client *c, const char *method, const char *url, long sta
 }
 
 enum { ATTEMPT_DONE, ATTEMPT_RETRY };
+
+/* The wait before retry attempt + 1 when the server names none: 500 ms doubled each time (at
+ * most 32 s), jittered to between half and all of it, so that clients that failed together do
+ * not come back together. */
+static long backoff_ms(int attempt)
+{
+	static _Thread_local unsigned seed;
+	if (!seed)
+		seed = (unsigned)now_ms() ^ (unsigned)getpid() << 16;
+	long full = 500L << (attempt < 6 ? attempt : 6);
+	return full / 2 + (long)(rand_r(&seed) % (unsigned)(full / 2 + 1));
+}
 
 /* One exchange of a request; st set; ATTEMPT_RETRY with *wait (ms) when it is to be tried again. */
 static int attempt_once(struct client *c, const char *method, const char *url, const char *payload,
@@ -691,7 +734,7 @@ static int attempt_once(struct client *c, const char *method, const char *url, c
 	resp->attempts = attempt + 1;
 	resp->status = rc == CURLE_OK ? status : 0;
 	int retry = 0;
-	*wait = 500L << (attempt < 6 ? attempt : 6);
+	*wait = backoff_ms(attempt);
 	if (rc == CURLE_ABORTED_BY_CALLBACK) {	/* Esc: at once, and no retry */
 		log_exchange(c, method, url, 0, ms, "cancelled");
 		snprintf(err, errlen, "cancelled");

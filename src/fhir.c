@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "fhir.h"
+#include "jget.h"
 #include "research.h"
 #include "sds_meta.h"
 
@@ -1442,4 +1443,169 @@ int fhir_diff(json_object *mine, json_object *server, char *out, size_t len)
 	out[0] = '\0';
 	diff_rec(mine, server, path, sizeof path, &count, out, len, 1);
 	return count;
+}
+
+/* ---- merging with the server's copy ---- */
+
+/* The elements of an ImagingStudy and of its series that sdsfhir derives from the files. */
+static const char *const owned_study[] = {"status", "subject", "started", "modality", "description", "endpoint",
+					   "numberOfSeries", "numberOfInstances", NULL};
+static const char *const owned_series[] = {"uid", "number", "modality", "description", "numberOfInstances",
+					    "laterality", "started", "instance", NULL};
+
+/* A deep copy of o (NULL for NULL or out of memory). */
+static json_object *copy_json(json_object *o)
+{
+	json_object *d = NULL;
+	return o && json_object_deep_copy(o, &d, NULL) == 0 ? d : NULL;
+}
+
+static int listed(const char *const *names, const char *k)
+{
+	for (; *names; names++)
+		if (strcmp(*names, k) == 0)
+			return 1;
+	return 0;
+}
+
+/* Is identifier id one sdsfhir makes: of its systems, or the accession number (type ACSN)? */
+static int owned_identifier(json_object *id)
+{
+	const char *sys = jget_str(id, "system");
+	if (sys && (!strcmp(sys, FHIR_SYS_DICOM_UID) || !strcmp(sys, FHIR_SYS_SPARC_STUDY) ||
+		    !strcmp(sys, FHIR_SYS_SPARC_DATASET)))
+		return 1;
+	json_object *codings = jget_arr(jget_obj(id, "type"), "coding");
+	for (size_t i = 0; i < jget_len(codings); i++) {
+		const char *code = jget_str(jget_idx_obj(codings, i), "code");
+		if (code && !strcmp(code, "ACSN"))
+			return 1;
+	}
+	return 0;
+}
+
+static int owned_extension(json_object *x)
+{
+	const char *url = jget_str(x, "url");
+	return url && !strcmp(url, RESEARCH_EXT_STUDY);
+}
+
+/* mine's array key, then the elements of server's that are not owned; absent when empty. */
+static void merge_array(json_object *out, json_object *mine, json_object *server, const char *key,
+			int (*owned)(json_object *))
+{
+	json_object *arr = json_object_new_array(), *m = jget_arr(mine, key), *s = jget_arr(server, key);
+	for (size_t i = 0; i < jget_len(m); i++)
+		json_object_array_add(arr, copy_json(json_object_array_get_idx(m, i)));
+	for (size_t i = 0; i < jget_len(s); i++) {
+		json_object *e = json_object_array_get_idx(s, i);
+		if (!owned(e))
+			json_object_array_add(arr, copy_json(e));
+	}
+	if (json_object_array_length(arr))
+		json_object_object_add(out, key, arr);
+	else {
+		json_object_put(arr);
+		json_object_object_del(out, key);
+	}
+}
+
+static int same_coding(json_object *a, json_object *b)
+{
+	const char *sa = jget_str(a, "system"), *sb = jget_str(b, "system"), *ca = jget_str(a, "code"),
+		   *cb = jget_str(b, "code");
+	return sa && sb && ca && cb && !strcmp(sa, sb) && !strcmp(ca, cb);
+}
+
+struct kept_site {
+	char series[24];	/* its number, else "?" */
+	char server[40], files[40];	/* the bodySite codes ("none" for none) */
+};
+
+#define KEPT_MAX 64	/* series listed in the note of what was kept */
+
+/* Series m (mine) over its server copy s: m's owned elements, s's others; s's bodySite when it
+ * differs from m's (set on the server), unless files_win, noted in k (when it has room). New
+ * object. */
+static json_object *merge_series(json_object *m, json_object *s, int files_win, struct kept_site *k, size_t *nk)
+{
+	json_object *out = copy_json(m), *mb = jget_obj(m, "bodySite"), *sb = jget_obj(s, "bodySite");
+	json_object_object_foreach(s, key, v) {
+		if (!listed(owned_series, key) && strcmp(key, "bodySite") != 0 && !json_object_object_get_ex(m, key, NULL))
+			json_object_object_add(out, key, copy_json(v));
+	}
+	if (sb && !files_win && !(mb && same_coding(mb, sb))) {
+		json_object *num = NULL;
+		json_object_object_add(out, "bodySite", copy_json(sb));
+		if (*nk < KEPT_MAX) {
+			struct kept_site *e = &k[(*nk)++];
+			snprintf(e->series, sizeof e->series, "%s",
+				 json_object_object_get_ex(m, "number", &num) ? json_object_get_string(num) : "?");
+			snprintf(e->server, sizeof e->server, "%s", jget_str(sb, "code") ?: "?");
+			snprintf(e->files, sizeof e->files, "%s", mb ? jget_str(mb, "code") ?: "?" : "none");
+		}
+	}
+	return out;
+}
+
+/* "bodySite set on the server: kept (series 1, 2: 80248007, the files say 76752008; ...)". */
+static void kept_text(struct kept_site *k, size_t nk, char *out, size_t len)
+{
+	size_t used = (size_t)snprintf(out, len, "bodySite set on the server: kept (");
+	for (size_t i = 0; i < nk && used < len; i++) {
+		if (!k[i].series[0])
+			continue;	/* listed with an earlier one */
+		used += (size_t)snprintf(out + used, len - used, "%sseries %s", i ? "; " : "", k[i].series);
+		for (size_t j = i + 1; j < nk && used < len; j++)
+			if (!strcmp(k[j].server, k[i].server) && !strcmp(k[j].files, k[i].files)) {
+				used += (size_t)snprintf(out + used, len - used, ", %s", k[j].series);
+				k[j].series[0] = '\0';
+			}
+		if (used < len)
+			used += (size_t)snprintf(out + used, len - used, ": %s, the files say %s", k[i].server, k[i].files);
+	}
+	if (used < len)
+		snprintf(out + used, len - used, ")");
+}
+
+json_object *fhir_study_merge(json_object *mine, json_object *server, int files_win, char *kept, size_t keptlen)
+{
+	if (kept && keptlen)
+		kept[0] = '\0';
+	json_object *out = json_object_is_type(server, json_type_object) ? copy_json(server)
+									 : json_object_new_object();
+	struct kept_site k[KEPT_MAX];
+	size_t nk = 0;
+	if (!out)
+		return NULL;
+	for (const char *const *k = owned_study; *k; k++) {
+		json_object *v = NULL;
+		if (json_object_object_get_ex(mine, *k, &v) && v)
+			json_object_object_add(out, *k, copy_json(v));
+		else
+			json_object_object_del(out, *k);
+	}
+	json_object_object_add(out, "resourceType", json_object_new_string("ImagingStudy"));
+	merge_array(out, mine, server, "identifier", owned_identifier);
+	merge_array(out, mine, server, "extension", owned_extension);
+	json_object *series = json_object_new_array(), *ms = jget_arr(mine, "series"), *ss = jget_arr(server, "series");
+	for (size_t i = 0; i < jget_len(ms); i++) {
+		json_object *m = json_object_array_get_idx(ms, i), *s = NULL;
+		const char *uid = jget_str(m, "uid");
+		for (size_t j = 0; uid && j < jget_len(ss) && !s; j++) {
+			const char *su = jget_str(jget_idx_obj(ss, j), "uid");
+			if (su && !strcmp(su, uid))
+				s = jget_idx_obj(ss, j);
+		}
+		json_object_array_add(series, s ? merge_series(m, s, files_win, k, &nk) : copy_json(m));
+	}
+	if (json_object_array_length(series))
+		json_object_object_add(out, "series", series);
+	else {
+		json_object_put(series);
+		json_object_object_del(out, "series");
+	}
+	if (nk && kept && keptlen)
+		kept_text(k, nk, kept, keptlen);
+	return out;
 }

@@ -215,6 +215,17 @@ int fhir_ndjson_write(const struct dataset_tree *t, const struct dataset_node *c
  * "path: here X, server Y; ..." (cut to len). Object keys compare in any order. */
 int fhir_diff(json_object *mine, json_object *server, char *out, size_t len);
 
+/* The ImagingStudy a push writes over server's copy (its ownership rule): server's copy with
+ * the elements sdsfhir derives from the files replaced by mine's (status, subject, started,
+ * modality, description, endpoint, numberOfSeries, numberOfInstances, the identifiers of its
+ * systems and the accession number, its own extension, and the series list with each series'
+ * uid, number, modality, description, numberOfInstances, laterality, started and instance).
+ * The rest stays as the server has it: elements and extensions other clients added, and a
+ * series' bodySite set on the server that differs from the files' one (unless files_win).
+ * kept (may be NULL) gets what was kept, "bodySite set on the server: kept (series 1, 2:
+ * 80248007, the files say 76752008)", "" when nothing. New object; NULL on out of memory. */
+json_object *fhir_study_merge(json_object *mine, json_object *server, int files_win, char *kept, size_t keptlen);
+
 /* The conditional URL that finds a study on a server: "ImagingStudy?identifier=urn:dicom:uid|urn:oid:<uid>". */
 void fhir_study_search(const char *study_uid, char *out, size_t len);
 

@@ -10,7 +10,7 @@
 //   unknown search parameters       refused with 400
 //   POST /admin/reset               empties the store (tests call it between cases)
 //   POST /admin/fault               injects faults: {"status":500,"count":1} or {"delayMs":3000,"count":1},
-//                                   {"status":429,"retryAfter":1,"count":2}; "path" (a prefix under /fhir) and
+//                                   {"status":429,"retryAfter":1,"count":2} ("text": its diagnostics); "path" (a prefix under /fhir) and
 //                                   "method" limit which requests it hits; after the request is carried out:
 //                                   {"reset":true} closes the connection without a reply, {"truncate":true}
 //                                   sends half the reply, {"invalidJson":true} a 200 that is not JSON,
@@ -36,8 +36,12 @@
 //                                   servers that answer 413)
 //   searchset total                 only when _total (accurate or estimate) or _summary=count is asked
 //   a PUT that changes nothing      keeps the versionId (and lastUpdated)
+//   --public-origin URL             links and fullUrls name this origin, as Medplum names its baseUrl
+//                                   (http://localhost:8103/) whatever host the request came to: a
+//                                   server behind a reverse proxy or reached by another name
 // Usage: node server.js [--port N] [--port-file FILE] [--token TOKEN_FILE] [--mode atomic|batch]
 //                       [--max-body BYTES] [--too-large-status 400|413] [--base-path /fhir]
+//                       [--public-origin URL]
 //                       [--oauth-client ID --oauth-secret SECRET_FILE [--oauth-token-uses N]]
 //                       [--tls-cert CERT.pem --tls-key KEY.pem]   (HTTPS instead of HTTP)
 //   With --oauth-token-uses, a token stops working after N requests (the client must renew it).
@@ -251,6 +255,7 @@ const token = opt('--token') ? fs.readFileSync(opt('--token'), 'utf8').trim() : 
 const oauthClient = opt('--oauth-client');
 const oauthSecret = opt('--oauth-secret') ? fs.readFileSync(opt('--oauth-secret'), 'utf8').trim() : null;
 const tokenUses = Number(opt('--oauth-token-uses', '0'));
+const publicOrigin = opt('--public-origin', '').replace(/\/$/, '');
 const mode = opt('--mode', 'atomic');
 if (mode !== 'atomic' && mode !== 'batch') {
   process.stderr.write(`unknown --mode ${mode}: atomic or batch\n`);
@@ -359,7 +364,7 @@ function send(res, status, body, headers = {}) {
 async function handle(req, res, body) {
   const host = req.headers.host || '127.0.0.1';
   const url = new URL(req.url, `http://${host}`);
-  const base = `http://${host}${BASE_PATH}`;
+  const base = `${publicOrigin || `http://${host}`}${BASE_PATH}`;
   requests++;
 
   if (url.pathname === '/admin/reset' && req.method === 'POST') {
@@ -420,7 +425,7 @@ async function handle(req, res, body) {
     if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault.body !== undefined) return send(res, fault.status || 200, fault.body); // a reply of any shape
     if (fault.status) {
-      const oo = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: `injected fault ${fault.status}` }] };
+      const oo = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: fault.text || `injected fault ${fault.status}` }] };
       return send(res, fault.status, oo, fault.retryAfter ? { 'Retry-After': String(fault.retryAfter) } : {});
     }
   }

@@ -1,0 +1,81 @@
+#!/bin/sh
+# Day two: the server stays true to the folders after edits, annotations and concurrent
+# writes. A push keeps what it does not derive from the files (a bodySite set on the server,
+# another client's elements), writes over the version it read (If-Match), and status agrees.
+. "$top_srcdir/tests/lib.sh"
+fhir_server_start
+export SDSFHIR_SERVER="$FHIR" XDG_CONFIG_HOME="$TMP/config"
+sample_data
+D=$TMP/data
+S=$D/sparc_fhir_heart_dataset/primary/sub-Linman-heart-1
+uid=$("$SDSFHIR" fhir --resource study "$S" 2>/dev/null | jq -r '[.identifier[] | select(.system == "urn:dicom:uid") | .value][0]' | sed 's/^urn:oid://')
+study() { curl -s "$FHIR/ImagingStudy?identifier=urn:dicom:uid|urn:oid:$uid" | jq -c ".entry[0].resource | $1"; }
+
+run "$SDSFHIR" push "$D"
+is "push: exit 0" "$rc" 0
+is "the header's bodySite on the server" "$(study '[.series[].bodySite.code] | unique')" '["80891009"]'
+
+# 1. a bodySite set on the server is kept by a push, and status says why it is the same
+run "$SDSFHIR" bodysite --code 80248007 "$S"
+is "bodysite: exit 0" "$rc" 0
+run "$SDSFHIR" push "$S"
+is "push after bodysite: exit 0" "$rc" 0
+like "... unchanged, and says the server's bodySite is kept" "$out" \
+	"^unchanged .*bodySite set on the server: kept \(series 1, 2, 3: 80248007, the files say 80891009\)"
+is "... the server still holds the bodySite set" "$(study '[.series[].bodySite.code] | unique')" '["80248007"]'
+run "$SDSFHIR" status "$S"
+is "status: exit 0 (a kept value is no difference)" "$rc" 0
+like "... same, and why" "$out" "^same .*bodySite set on the server: kept"
+
+# another client's element is kept too, and a change in the files still reaches the server
+id=$(study .id | tr -d '"')
+curl -s "$FHIR/ImagingStudy/$id" | jq '.note = [{"text": "seen by Dr X"}]' |
+	curl -s -o /dev/null -X PUT -H 'Content-Type: application/fhir+json' --data-binary @- "$FHIR/ImagingStudy/$id"
+edit() { find "$S" -name "*.dcm" -exec dcmodify -nb -m "(0008,1030)=$1" {} +; }
+edit "Edited description"
+run "$SDSFHIR" status "$S"
+like "status: the edit is a difference" "$out" "^different .*description: here \"Edited description\""
+unlike "... the note is not" "$out" "note"
+run "$SDSFHIR" push "$S"
+like "push after an edit: updated, bodySite kept" "$out" "^updated .*bodySite set on the server: kept"
+is "... the edit on the server" "$(study .description)" '"Edited description"'
+is "... the other client's note kept" "$(study '.note[0].text')" '"seen by Dr X"'
+is "... the bodySite set kept" "$(study '[.series[].bodySite.code] | unique')" '["80248007"]'
+run "$SDSFHIR" status "$S"
+like "status: the same again" "$out" "^status: 1 same"
+
+# a write made between push's read and its write is merged, never overwritten (If-Match, 412)
+edit "Edited again"
+fault '{"delayMs": 1500, "count": 1, "method": "POST"}'
+"$SDSFHIR" push "$S" >"$TMP/race.out" 2>&1 &
+pid=$!
+sleep 0.7
+curl -s "$FHIR/ImagingStudy/$id" | jq '.note = [{"text": "written meanwhile"}]' |
+	curl -s -o /dev/null -X PUT -H 'Content-Type: application/fhir+json' --data-binary @- "$FHIR/ImagingStudy/$id"
+wait $pid
+is "push during another write: exit 0" "$?" 0
+is "... the files' edit on the server" "$(study .description)" '"Edited again"'
+is "... the write made meanwhile kept" "$(study '.note[0].text')" '"written meanwhile"'
+is "... one ImagingStudy" "$(fhir_count ImagingStudy "identifier=urn:dicom:uid|urn:oid:$uid")" 1
+
+# --files-win: the files' bodySite, for this push
+run "$SDSFHIR" push --files-win "$S"
+like "push --files-win: updated" "$out" "^updated "
+is "... the header's bodySite back" "$(study '[.series[].bodySite.code] | unique')" '["80891009"]'
+is "... the note still kept" "$(study '.note[0].text')" '"written meanwhile"'
+run "$SDSFHIR" status "$D"
+is "status: all the same" "$rc" 0
+
+# 4. a study pushed without its instance lists reads as the same
+B=$TMP/big
+python3 "$top_srcdir/bench/gen-dataset.py" "$B" 1 2 60 64 >/dev/null
+run "$SDSFHIR" push --max-request 5k "$B"
+is "a study over the request limit: pushed (exit 0)" "$rc" 0
+like "... without its instance lists" "$err" "pushed without its instance lists"
+run "$SDSFHIR" status --max-request 5k "$B"
+is "status: the same as push would send it (exit 0)" "$rc" 0
+like "... same" "$out" "^status: 1 same"
+run "$SDSFHIR" push --max-request 5k "$B"
+like "push again: unchanged, nothing sent" "$out" "^push: 1 unchanged; 2 requests"
+
+done_testing
