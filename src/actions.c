@@ -31,6 +31,13 @@ const char *actions_shown_text(size_t shown, long total, int more, const char *m
 static const char *const type_names[ACTIONS_NTYPES] = {"ImagingStudy", "Patient", "ResearchStudy", "ResearchSubject",
 							"Practitioner", "Endpoint"};
 
+const char *actions_item_text(const struct actions_item *it, char *buf, size_t len)
+{
+	const char *name = actions_outcome_name(it->outcome), *text = it->text ? it->text : "";
+	snprintf(buf, len, "%-9s %s", name, strcmp(text, name) != 0 ? text : "");
+	return buf;
+}
+
 const char *actions_types_text(const struct actions_summary *sum, char *buf, size_t len)
 {
 	size_t k = 0;
@@ -56,16 +63,23 @@ static void count_type(struct actions_summary *sum, const char *type, int outcom
 			sum->types[t][outcome]++;
 }
 
-static void item(const struct actions_ctx *a, struct actions_summary *sum, const struct dataset_node *n,
-		 const char *type, int outcome, const char *id, const char *text)
+/* Report an item, with res (may be NULL) the server's copy after a write. */
+static void item_res(const struct actions_ctx *a, struct actions_summary *sum, const struct dataset_node *n,
+		     const char *type, int outcome, const char *id, const char *text, json_object *res)
 {
 	sum->count[outcome]++;
 	if (outcome != ACTIONS_SAME && outcome != ACTIONS_DIFFERENT && outcome != ACTIONS_NOT_FOUND)
 		count_type(sum, type, outcome);
 	if (a->item) {
-		struct actions_item it = {n, type, outcome, id, text, NULL};
+		struct actions_item it = {n, type, outcome, id, text, res, NULL, NULL};
 		a->item(a->ctx, &it);
 	}
+}
+
+static void item(const struct actions_ctx *a, struct actions_summary *sum, const struct dataset_node *n,
+		 const char *type, int outcome, const char *id, const char *text)
+{
+	item_res(a, sum, n, type, outcome, id, text, NULL);
 }
 
 /* Note a client failure in the summary; the worst kind wins (unreachable > auth > http). */
@@ -238,6 +252,15 @@ static int lookup(const struct actions_ctx *a, const char *type, const char *con
 	return CLIENT_OK;
 }
 
+/* What to say of count ImagingStudies that carry study's StudyInstanceUID: "and N more carry
+ * this StudyInstanceUID (copies made outside sdsfhir? see them with ...)". */
+static void copies_text(const struct dataset_node *study, size_t count, char *out, size_t len)
+{
+	snprintf(out, len, "and %zu more carry this StudyInstanceUID (copies made outside sdsfhir: see them with "
+		 "sdsfhir search --identifier 'urn:dicom:uid|urn:oid:%.64s' and delete all but one on the server)",
+		 count - 1, study->name);
+}
+
 /* lookup of the ImagingStudies of studies[0..n) by their urn:dicom:uid identifiers. */
 static int study_lookup(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
 			json_object **found, size_t *count, json_object **all, struct actions_summary *sum, char *err,
@@ -301,6 +324,36 @@ static void learn(json_object *known, json_object *r, const char *system, const 
 
 static const char *identifier_value(json_object *res, const char *system);
 
+#define FOLDERS_MAX 64	/* subject folders of one study looked at (fhir.c makes no more) */
+
+/* Every subject folder of studies[0..n) (the study node of each; a study in several folders is
+ * one of them), in a new array, *nf set; owner[j] (a new array, freed by the caller) the index
+ * of folder j's study. NULL on out of memory. */
+static const struct dataset_node **all_folders(const struct actions_ctx *a, const struct dataset_node *const *studies,
+						size_t n, size_t **owner, size_t *nf)
+{
+	size_t total = 0;
+	*nf = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t c = dataset_study_folders(a->tree, studies[i], NULL, 0);
+		total += c < FOLDERS_MAX ? c : FOLDERS_MAX;
+	}
+	const struct dataset_node **out = malloc((total ? total : 1) * sizeof *out);
+	*owner = malloc((total ? total : 1) * sizeof **owner);
+	if (!out || !*owner) {
+		free(out);
+		free(*owner);
+		*owner = NULL;
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t c = dataset_study_folders(a->tree, studies[i], out + *nf, FOLDERS_MAX);
+		for (size_t j = 0; j < c && j < FOLDERS_MAX; j++)
+			(*owner)[(*nf)++] = i;
+	}
+	return out;
+}
+
 /* For each study i with want[i] set (want NULL: every study), is what its ImagingStudy refers
  * to on the server: its subject's ResearchSubject and its dataset's ResearchStudy (one search
  * of ResearchSubjects, with their studies included)? missing[i] says what is not ("" when both
@@ -359,6 +412,34 @@ static int research_check(const struct actions_ctx *a, const struct dataset_node
 	free(sys);
 	free(vals);
 	free(count);
+	return st;
+}
+
+/* research_check of every subject folder of studies[0..n) (a study in several folders has a
+ * ResearchSubject in each): missing[i] says what of study i's is not there. */
+static int research_folders(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
+			    char (*missing)[96], json_object *known, struct actions_summary *sum, char *err, size_t errlen)
+{
+	size_t nf = 0, *owner = NULL;
+	const struct dataset_node **f = all_folders(a, studies, n, &owner, &nf);
+	char (*fm)[96] = f ? calloc(nf ? nf : 1, sizeof *fm) : NULL;
+	int st = fm ? research_check(a, f, nf, NULL, fm, known, sum, err, errlen) : CLIENT_ERR_LOCAL;
+	if (!fm)
+		snprintf(err, errlen, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		missing[i][0] = '\0';
+	for (size_t j = 0; st == CLIENT_OK && j < nf; j++) {
+		if (fm[j][0] && !missing[owner[j]][0]) {
+			const struct dataset_node *sub = dataset_ancestor(f[j], DATASET_SUBJECT);
+			if (f[j] != studies[owner[j]] && sub)	/* another folder's: name it */
+				snprintf(missing[owner[j]], sizeof missing[0], "%.40s (%.40s)", fm[j], sub->name);
+			else
+				snprintf(missing[owner[j]], sizeof missing[0], "%s", fm[j]);
+		}
+	}
+	free(fm);
+	free(f);
+	free(owner);
 	return st;
 }
 
@@ -507,7 +588,7 @@ static void head_result(struct push *p, const struct push_study *ps, size_t n, j
 	}
 	count_type(p->sum, type, outcome);
 	if (outcome != ACTIONS_EXISTED && p->a->item) {
-		struct actions_item it = {node, type, outcome, ok ? id : NULL, text, NULL};
+		struct actions_item it = {node, type, outcome, ok ? id : NULL, text, NULL, NULL, NULL};
 		p->a->item(p->a->ctx, &it);
 	}
 }
@@ -581,7 +662,8 @@ static int push_response(struct push *p, struct push_study *ps, size_t n, json_o
 			       : v && ps[si].version && strcmp(v, ps[si].version) == 0 ? ACTIONS_UNCHANGED : ACTIONS_UPDATED;
 		snprintf(text, sizeof text, "ImagingStudy/%s%s%s%s", id, ps[si].slim ? " (without its instance list)" : "",
 			 ps[si].kept ? ": " : "", ps[si].kept ? ps[si].kept : "");
-		item(p->a, p->sum, ps[si].node, "ImagingStudy", out_kind, id, text);
+		item_res(p->a, p->sum, ps[si].node, "ImagingStudy", out_kind, id, text,
+			 jget_is_resource(gres, "ImagingStudy") ? gres : NULL);
 		p->done++;
 	}
 	if (p->heads & FHIR_HEADS_SUBJECT)
@@ -688,15 +770,25 @@ static int push_batch(struct push *p, struct push_study *ps, size_t n, int retry
 		failed(p->sum, CLIENT_ERR_LOCAL, "out of memory");
 		return CLIENT_ERR_LOCAL;
 	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		nodes[i] = ps[i].node;
+	/* a study in several subject folders: every folder, for each one's ResearchSubject */
+	size_t nf = 0, *owner = NULL;
+	const struct dataset_node **f = p->heads ? NULL : all_folders(a, nodes, n, &owner, &nf);
+	unsigned char *fslim = f ? malloc(nf ? nf : 1) : NULL;
+	for (size_t j = 0; fslim && j < nf; j++)
+		fslim[j] = ps[owner[j]].slim;
+	for (size_t i = 0; i < n; i++)
 		slim[i] = ps[i].slim;
-	}
 	size_t skipped = 0;	/* none: actions_push passes only studies that pass fhir_study_check */
 	json_object *b = p->heads ? fhir_heads_build(a->tree, nodes, n, p->heads, a->fopts, p->known, &skipped)
-				  : fhir_bundle_build(a->tree, nodes, n, slim, a->fopts, p->known, &skipped);
+		       : fslim ? fhir_bundle_build(a->tree, f, nf, fslim, a->fopts, p->known, &skipped)
+			       : fhir_bundle_build(a->tree, nodes, n, slim, a->fopts, p->known, &skipped);
 	free(nodes);
 	free(slim);
+	free(f);
+	free(fslim);
+	free(owner);
 	if (!p->heads)
 		push_over_server(p, b, ps, n);
 	if (n > 1 && (conditional_entries(b) > ACTIONS_MAX_CONDITIONAL ||
@@ -991,7 +1083,7 @@ void actions_push(const struct actions_ctx *a, const struct dataset_node *const 
 	}
 	/* and what they refer to: a study whose ResearchSubject is gone is sent again; what is
 	 * there is referred to by its server id and not sent */
-	st = same && missing && kept ? research_check(a, nodes, k, NULL, missing, p.known, sum, err, sizeof err)
+	st = same && missing && kept ? research_folders(a, nodes, k, missing, p.known, sum, err, sizeof err)
 				     : CLIENT_ERR_LOCAL;
 	if (st != CLIENT_OK) {
 		failed(sum, st, same && missing && kept ? err : "out of memory");
@@ -1192,7 +1284,8 @@ static void bodysite_one(const struct actions_ctx *a, const struct dataset_node 
 			json_object_put(before);
 			sum->changed += (size_t)changed;
 			snprintf(text, sizeof text, "ImagingStudy/%s: bodySite set on %d series", id, changed);
-			item(a, sum, study, "ImagingStudy", ACTIONS_UPDATED, id, text);
+			item_res(a, sum, study, "ImagingStudy", ACTIONS_UPDATED, id, text,
+				 jget_is_resource(r.body, "ImagingStudy") ? r.body : NULL);
 			client_response_clear(&r);
 			break;
 		}
@@ -1326,30 +1419,23 @@ void actions_compare(const struct actions_ctx *a, const struct dataset_node *con
 			continue;
 		}
 		id_of(found[i], NULL, id, sizeof id);
-		/* as a push would send it: without instance lists when over the limit, over the server's copy */
-		struct push_study as = {.node = studies[i]};
-		char kept[512] = "", diff[1500] = "";
-		push_size(a, &as, a->max_bytes ? a->max_bytes : ACTIONS_MAX_BYTES, 0, err, sizeof err);
-		json_object *mine = study_as_sent(a, studies[i], as.slim, found[i], kept, sizeof kept, err, sizeof err);
-		int d = mine ? fhir_diff(mine, found[i], diff, sizeof diff) : -1;
+		char kept[512] = "", diff[1500] = "", copies[400] = "";
+		int d = actions_study_state(a, studies[i], found[i], diff, sizeof diff, kept, sizeof kept);
 		if (d == 0 && missing[i][0]) {	/* the ImagingStudy as made, what it refers to not */
 			snprintf(diff, sizeof diff, "%s", missing[i]);
 			d = 1;
 		}
 		if (count[i] > 1)
-			snprintf(text, sizeof text, "ImagingStudy/%s and %zu more carry this StudyInstanceUID%s%s", id, count[i] - 1,
-				 d ? ": " : "", d > 0 ? diff : d < 0 ? err : "");
-		else
-			snprintf(text, sizeof text, "ImagingStudy/%s%s%s", id, d ? ": " : "", d > 0 ? diff : d < 0 ? err : "");
-		if (kept[0] && strlen(text) + 3 < sizeof text)
-			snprintf(text + strlen(text), sizeof text - strlen(text), "%s%s", d ? "; " : ": ", kept);
+			copies_text(studies[i], count[i], copies, sizeof copies);
+		snprintf(text, sizeof text, "ImagingStudy/%s%s%s%s%s%s%s", id, copies[0] ? " " : "", copies, d ? ": " : "",
+			 d ? diff : "", kept[0] ? (d || copies[0] ? "; " : ": ") : "", kept);
 		int out = d || count[i] > 1 ? ACTIONS_DIFFERENT : ACTIONS_SAME;
 		sum->count[out]++;
 		if (a->item) {
-			struct actions_item it = {studies[i], "ImagingStudy", out, id, text, found[i]};
+			struct actions_item it = {studies[i], "ImagingStudy", out, id, text, found[i], d > 0 ? diff : NULL,
+						  kept[0] ? kept : NULL};
 			a->item(a->ctx, &it);
 		}
-		json_object_put(mine);
 	}
 	put_each(found, n);
 	free(count);
@@ -1358,7 +1444,246 @@ void actions_compare(const struct actions_ctx *a, const struct dataset_node *con
 	progress(a, n, n);
 }
 
+int actions_study_state(const struct actions_ctx *a, const struct dataset_node *study, json_object *server,
+			char *diff, size_t len, char *kept, size_t keptlen)
+{
+	/* as a push would send it: without instance lists when over the limit, over the server's copy */
+	struct push_study as = {.node = study};
+	char err[512];
+	push_size(a, &as, a->max_bytes ? a->max_bytes : ACTIONS_MAX_BYTES, 0, err, sizeof err);
+	json_object *mine = study_as_sent(a, study, as.slim, server, kept, keptlen, err, sizeof err);
+	int d = mine ? fhir_diff(mine, server, diff, len) : -1;
+	if (!mine)
+		snprintf(diff, len, "%s", err);
+	json_object_put(mine);
+	return d;
+}
+
 /* ---- retract ---- */
+
+/* Is node one of studies[0..n)? */
+static int among(const struct dataset_node *node, const struct dataset_node *const *studies, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (studies[i] == node)
+			return 1;
+	return 0;
+}
+
+/* The folders of study's StudyInstanceUID that are not among studies[0..n): into left (at most
+ * FOLDERS_MAX); how many. */
+static size_t folders_left(const struct actions_ctx *a, const struct dataset_node *study,
+			   const struct dataset_node *const *studies, size_t n, const struct dataset_node **left)
+{
+	const struct dataset_node *f[FOLDERS_MAX];
+	size_t nf = dataset_study_folders(a->tree, study, f, FOLDERS_MAX), k = 0;
+	for (size_t j = 0; j < nf && j < FOLDERS_MAX; j++)
+		if (!among(f[j], studies, n))
+			left[k++] = f[j];
+	return k;
+}
+
+/* "DATASET/SUBJECT" of a study folder into out. */
+static void folder_name(const struct dataset_node *st, char *out, size_t len)
+{
+	const struct dataset_node *ds = dataset_ancestor(st, DATASET_DATASET), *sub = dataset_ancestor(st, DATASET_SUBJECT);
+	snprintf(out, len, "%s%s%s", ds ? ds->name : "", ds && sub ? "/" : "", sub ? sub->name : st->name);
+}
+
+const char *actions_retract_text(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
+				 char *buf, size_t len)
+{
+	size_t k = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && k < len; i++) {
+		int again = 0;
+		for (size_t j = 0; j < i && !again; j++)
+			again = strcmp(studies[j]->name, studies[i]->name) == 0;
+		if (again)
+			continue;
+		const struct dataset_node *left[FOLDERS_MAX];
+		size_t nl = folders_left(a, studies[i], studies, n, left);
+		char name[600];
+		for (size_t j = i; j < n && k < len; j++) {	/* the folders asked, of this study */
+			if (strcmp(studies[j]->name, studies[i]->name) != 0)
+				continue;
+			folder_name(studies[j], name, sizeof name);
+			k += (size_t)snprintf(buf + k, len - k, "%s%s", k ? (j == i ? "; " : ", ") : "", name);
+		}
+		if (nl && k < len) {
+			folder_name(left[0], name, sizeof name);
+			k += (size_t)snprintf(buf + k, len - k, " (its series only: the study stays for %s%s)", name,
+					      nl > 1 ? " and more" : "");
+		}
+	}
+	return buf;
+}
+
+/* Remove the ResearchSubjects of the subject folders of studies[0..n) whose every study is
+ * retracted (one still there keeps it). */
+static void retract_subjects(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
+			     struct actions_summary *sum)
+{
+	char (*systems)[128] = calloc(n ? n : 1, sizeof *systems);
+	const char **sys = calloc(n ? n : 1, sizeof *sys), **vals = calloc(n ? n : 1, sizeof *vals);
+	json_object **found = calloc(n ? n : 1, sizeof *found), **all = calloc(n ? n : 1, sizeof *all);
+	size_t *count = calloc(n ? n : 1, sizeof *count), asked = 0;
+	char err[1500];
+	for (size_t i = 0; systems && sys && vals && found && all && count && i < n; i++) {
+		const struct dataset_node *ds = dataset_ancestor(studies[i], DATASET_DATASET);
+		const struct dataset_node *sub = dataset_ancestor(studies[i], DATASET_SUBJECT);
+		int keep = !ds || !sub;
+		for (const struct dataset_node *c = sub ? sub->child : NULL; c && !keep; c = c->next)
+			keep = c->kind == DATASET_STUDY && !among(c, studies, n);
+		for (size_t j = 0; j < i && !keep; j++)	/* once a subject folder */
+			keep = vals[j] && dataset_ancestor(studies[j], DATASET_SUBJECT) == sub;
+		if (keep)
+			continue;
+		research_subject_system(ds->name, systems[i], sizeof systems[i]);
+		sys[i] = systems[i];
+		vals[i] = sub->name;
+		asked++;
+	}
+	int st = asked ? lookup(a, "ResearchSubject", sys, vals, n, NULL, NULL, found, count, all, sum, err, sizeof err)
+		       : CLIENT_OK;
+	if (st != CLIENT_OK)
+		failed(sum, st, err);
+	for (size_t i = 0; st == CLIENT_OK && i < n; i++) {
+		for (size_t k = 0; k < jget_len(all[i]) && !fatal(st); k++) {
+			char id[128], path[200], text[1700];
+			id_of(json_object_array_get_idx(all[i], k), NULL, id, sizeof id);
+			if (!valid_id(id))
+				continue;
+			snprintf(path, sizeof path, "ResearchSubject/%s", id);
+			struct client_response r = {0};
+			st = cancelled(a) ? CLIENT_ERR_CANCELLED : request(a, sum, "DELETE", path, NULL, NULL, NULL, 1, &r, err, sizeof err);
+			int out = st == CLIENT_OK ? ACTIONS_REMOVED : ACTIONS_FAILED;
+			snprintf(text, sizeof text, "ResearchSubject/%s%s%s", id, st == CLIENT_OK ? "" : ": ",
+				 st == CLIENT_OK ? "" : st == CLIENT_ERR_CANCELLED ? "cancelled" : err);
+			if (st != CLIENT_OK)
+				failed(sum, st, st == CLIENT_ERR_CANCELLED ? "cancelled" : err);
+			count_type(sum, "ResearchSubject", out);
+			if (a->item) {
+				struct actions_item it = {dataset_ancestor(studies[i], DATASET_SUBJECT), "ResearchSubject", out,
+							  st == CLIENT_OK ? id : NULL, text, NULL, NULL, NULL};
+				a->item(a->ctx, &it);
+			}
+			client_response_clear(&r);
+			if (!fatal(st))
+				st = CLIENT_OK;
+		}
+	}
+	for (size_t i = 0; found && all && i < n; i++) {
+		json_object_put(found[i]);
+		json_object_put(all[i]);
+	}
+	free(systems), free(sys), free(vals), free(found), free(all), free(count);
+}
+
+/* What is left of the ImagingStudy res of study when its folders among studies[0..n) are
+ * retracted: built from the folders left[0..nl), over the server's copy; its references
+ * (subject, ResearchStudy, Endpoint) stay as the server has them. New object. */
+static json_object *retract_rest(const struct actions_ctx *a, json_object *res, const struct dataset_node *const *left,
+				 size_t nl)
+{
+	struct fhir_opts q;
+	json_object *mine = fhir_study_build_folders(a->tree, left, nl, NULL, quiet(a, &q));
+	json_object *out = mine ? fhir_study_merge(mine, res, 0, NULL, 0) : NULL;
+	json_object_put(mine);
+	const char *const refs[] = {"subject", "extension", "endpoint"};
+	for (size_t k = 0; out && k < sizeof refs / sizeof *refs; k++) {
+		json_object *v = NULL;
+		if (json_object_object_get_ex(res, refs[k], &v) && v)
+			json_object_object_add(out, refs[k], json_object_get(v));
+		else
+			json_object_object_del(out, refs[k]);
+	}
+	return out;
+}
+
+/* Take study's folders among studies[0..n) out of its ImagingStudy res (the server's copy):
+ * what the folders left[0..nl) make, written with If-Match on res's version (a 412: read again
+ * and once more). Returns a client_status. */
+static int retract_part(const struct actions_ctx *a, const struct dataset_node *study, json_object *res,
+			const struct dataset_node *const *left, size_t nl, struct actions_summary *sum)
+{
+	char path[200], etag[200], err[1500], text[1700], name[600];
+	json_object *cur = json_object_get(res);
+	int st = CLIENT_OK;
+	folder_name(left[0], name, sizeof name);
+	for (int attempt = 0; attempt < PUSH_REREADS; attempt++) {
+		const char *v = version_of(cur);
+		if (!writable_study(cur, study, err, sizeof err)) {
+			st = CLIENT_ERR_HTTP;
+			break;
+		}
+		json_object *rest = retract_rest(a, cur, left, nl);
+		snprintf(path, sizeof path, "ImagingStudy/%s", jget_str(cur, "id"));
+		snprintf(etag, sizeof etag, "W/\"%s\"", v && valid_id(v) ? v : "");
+		struct client_response r;
+		st = rest ? request(a, sum, "PUT", path, rest, v && valid_id(v) ? etag : NULL, NULL, 1, &r, err, sizeof err)
+			  : CLIENT_ERR_LOCAL;
+		json_object_put(rest);
+		if (!rest)
+			snprintf(err, sizeof err, "out of memory");
+		if (st == CLIENT_OK || r.status != 412) {
+			client_response_clear(&r);
+			break;
+		}
+		client_response_clear(&r);	/* changed meanwhile: read it again */
+		st = request(a, sum, "GET", path, NULL, NULL, NULL, 1, &r, err, sizeof err);
+		json_object_put(cur);
+		cur = r.body;
+		r.body = NULL;
+		client_response_clear(&r);
+		if (st != CLIENT_OK)
+			break;
+		st = CLIENT_ERR_HTTP;
+		snprintf(err, sizeof err, "changed on the server %d times meanwhile: not changed", PUSH_REREADS);
+	}
+	if (st == CLIENT_OK) {
+		snprintf(text, sizeof text, "ImagingStudy/%s: this folder's series taken out; the study stays for %s%s",
+			 jget_str(cur, "id"), name, nl > 1 ? " and more" : "");
+		item(a, sum, study, "ImagingStudy", ACTIONS_UPDATED, jget_str(cur, "id"), text);
+	} else {
+		failed(sum, st, err);
+		item(a, sum, study, "ImagingStudy", ACTIONS_FAILED, NULL, err);
+	}
+	json_object_put(cur);
+	return st;
+}
+
+/* Delete every copy the server holds of study's ImagingStudy (all[i]). Returns a client_status. */
+static int retract_whole(const struct actions_ctx *a, const struct dataset_node *study, json_object *copies,
+			 struct actions_summary *sum)
+{
+	int st = CLIENT_OK;
+	char err[1500];
+	for (size_t k = 0; k < jget_len(copies); k++) {
+		char id[128], path[200], text[1700];
+		json_object *c = json_object_array_get_idx(copies, k);
+		if (!writable_study(c, study, err, sizeof err)) {
+			item(a, sum, study, "ImagingStudy", ACTIONS_FAILED, NULL, err);
+			continue;
+		}
+		id_of(c, NULL, id, sizeof id);
+		snprintf(path, sizeof path, "ImagingStudy/%s", id);
+		struct client_response r = {0};
+		st = cancelled(a) ? CLIENT_ERR_CANCELLED : request(a, sum, "DELETE", path, NULL, NULL, NULL, 1, &r, err, sizeof err);
+		if (st == CLIENT_OK) {
+			snprintf(text, sizeof text, "ImagingStudy/%s (its Patient stays)", id);
+			item(a, sum, study, "ImagingStudy", ACTIONS_REMOVED, id, text);
+		} else {
+			failed(sum, st, st == CLIENT_ERR_CANCELLED ? "cancelled" : err);
+			item(a, sum, study, "ImagingStudy", ACTIONS_FAILED, id, st == CLIENT_ERR_CANCELLED ? "cancelled" : err);
+		}
+		client_response_clear(&r);
+		if (fatal(st))
+			return st;
+		st = CLIENT_OK;
+	}
+	return st;
+}
 
 void actions_retract(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
 		     struct actions_summary *sum)
@@ -1378,36 +1703,28 @@ void actions_retract(const struct actions_ctx *a, const struct dataset_node *con
 	}
 	for (size_t i = 0; st == CLIENT_OK && i < n; i++) {
 		if (json_object_object_get_ex(seen, studies[i]->name, NULL))
-			continue;	/* the same study through another folder */
+			continue;	/* the same study through another folder asked too */
 		json_object_object_add(seen, studies[i]->name, NULL);
 		progress(a, i, n);
 		if (!all[i]) {
-			item(a, sum, studies[i], "ImagingStudy", ACTIONS_NOT_FOUND, NULL, "not on the server");
+			item(a, sum, studies[i], "ImagingStudy", ACTIONS_NOT_FOUND, NULL, "");
 			continue;
 		}
-		for (size_t k = 0; k < jget_len(all[i]); k++) {	/* every copy the server holds */
-			char id[128], path[200], text[1700];
-			id_of(json_object_array_get_idx(all[i], k), NULL, id, sizeof id);
-			if (!valid_id(id)) {
-				item(a, sum, studies[i], "ImagingStudy", ACTIONS_FAILED, NULL, "the server gave the study no valid id");
-				continue;
-			}
-			snprintf(path, sizeof path, "ImagingStudy/%s", id);
-			struct client_response r = {0};
-			st = cancelled(a) ? CLIENT_ERR_CANCELLED : request(a, sum, "DELETE", path, NULL, NULL, NULL, 1, &r, err, sizeof err);
-			if (st == CLIENT_OK) {
-				snprintf(text, sizeof text, "ImagingStudy/%s (its Patient stays)", id);
-				item(a, sum, studies[i], "ImagingStudy", ACTIONS_REMOVED, id, text);
-			} else {
-				failed(sum, st, st == CLIENT_ERR_CANCELLED ? "cancelled" : err);
-				item(a, sum, studies[i], "ImagingStudy", ACTIONS_FAILED, id, st == CLIENT_ERR_CANCELLED ? "cancelled" : err);
-			}
-			client_response_clear(&r);
-			if (fatal(st))
-				break;
-			st = CLIENT_OK;
+		const struct dataset_node *left[FOLDERS_MAX];
+		size_t nl = folders_left(a, studies[i], studies, n, left);
+		if (nl && count[i] > 1) {
+			snprintf(err, sizeof err, "%zu ImagingStudies carry this StudyInstanceUID: not changed (see them with "
+				 "sdsfhir search --identifier 'urn:dicom:uid|urn:oid:%.64s')", count[i], studies[i]->name);
+			failed(sum, CLIENT_ERR_HTTP, err);
+			item(a, sum, studies[i], "ImagingStudy", ACTIONS_FAILED, NULL, err);
+			continue;
 		}
+		st = nl ? retract_part(a, studies[i], found[i], left, nl, sum) : retract_whole(a, studies[i], all[i], sum);
+		if (!fatal(st))
+			st = CLIENT_OK;
 	}
+	if (st == CLIENT_OK)
+		retract_subjects(a, studies, n, sum);
 	for (size_t i = 0; found && all && i < n; i++) {
 		json_object_put(found[i]);
 		json_object_put(all[i]);

@@ -33,7 +33,13 @@ struct actions_item {
 	int outcome;				/* enum actions_outcome */
 	const char *id;				/* server id, or NULL (borrowed, valid during the call) */
 	const char *text;			/* what happened, for people (borrowed) */
-	json_object *resource;			/* compare: the server's resource, or NULL (borrowed) */
+	json_object *resource;			/* compare: the server's resource; push, bodysite: the server's
+					   copy after the write; or NULL (borrowed) */
+	const char *diff;			/* compare: the differences, "path: here X, server Y; ...",
+						   or NULL (borrowed) */
+	const char *kept;			/* compare: what of the server's copy a push keeps though
+						   the files say otherwise (fhir_study_merge), or NULL
+						   (borrowed) */
 };
 
 struct actions_ctx {
@@ -106,10 +112,25 @@ void actions_bodysite_undo(const struct actions_ctx *a, json_object *undo, struc
 void actions_compare(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
 		     struct actions_summary *sum);
 
-/* Remove studies[0..n) from the server: every ImagingStudy that carries a study's
- * urn:dicom:uid identifier is deleted (REMOVED); one not there is NOT_FOUND. Patients stay. */
+/* Compare study with server, its ImagingStudy on the server, as a push would send it (over
+ * the server's copy, without instance lists when over a->max_bytes): 0 when the same, the
+ * number of differences (described in diff) otherwise, -1 (the reason in diff) when it cannot
+ * be built. kept gets what of the server's copy a push keeps ("" when nothing). */
+int actions_study_state(const struct actions_ctx *a, const struct dataset_node *study, json_object *server,
+			char *diff, size_t len, char *kept, size_t keptlen);
+
+/* Remove the study folders studies[0..n) from the server. A study all of whose subject folders
+ * are named: every ImagingStudy that carries its urn:dicom:uid identifier is deleted (REMOVED).
+ * One with folders left: only the named folders' series and identifiers are taken out of its
+ * ImagingStudy (UPDATED, with If-Match). One not there is NOT_FOUND. The ResearchSubject of a
+ * subject folder none of whose studies is left goes too; Patients stay. */
 void actions_retract(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
 		     struct actions_summary *sum);
+
+/* What a retract of studies[0..n) removes, for its question: the folders, each study's
+ * "; "-separated, and for a study with folders left, which stay. Into buf; returns buf. */
+const char *actions_retract_text(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
+				 char *buf, size_t len);
 
 /* Run a search ("Type?params" relative to the base, or a next link): the matching resources
  * (search mode "match") go into *matches and included ones into *included (new arrays,
@@ -158,6 +179,10 @@ const char *actions_shown_text(size_t shown, long total, int more, const char *m
 /* The counts of sum->types: "ImagingStudy 2 created; Patient 2 existed; ...", "" when none.
  * Into buf; returns buf. */
 const char *actions_types_text(const struct actions_summary *sum, char *buf, size_t len);
+
+/* An item as one line: its outcome's name, padded, then its text (left out when it only says
+ * the name again). Into buf; returns buf. */
+const char *actions_item_text(const struct actions_item *it, char *buf, size_t len);
 
 /* The display name of an outcome: "created", "existed", ... */
 const char *actions_outcome_name(int outcome);

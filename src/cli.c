@@ -995,12 +995,14 @@ static void print_item(void *ctx, const struct actions_item *it)
 	char w[1024] = "";
 	if (it->node)
 		where(it->node, w, sizeof w);
-	const char *text = it->text && strcmp(it->text, actions_outcome_name(it->outcome)) ? it->text : "";
-	say(stdout, "%-9s %s%s%s\n", actions_outcome_name(it->outcome), text, *w && *text ? "  " : "", w);
+	char line[2200];
+	size_t k = strlen(actions_item_text(it, line, sizeof line));
+	say(stdout, "%s%s%s\n", line, *w && k && line[k - 1] != ' ' ? "  " : "", w);	/* none after no text */
 }
 
 /* retract asks first, on the terminal: 0 when the answer is yes. */
-static int ask_retract(size_t n, const struct server_cmd *sc)
+static int ask_retract(const struct dataset_tree *t, const struct dataset_node **studies, size_t n,
+		       const struct server_cmd *sc)
 {
 	FILE *tty = fopen("/dev/tty", "r+");
 	if (!tty) {
@@ -1008,9 +1010,11 @@ static int ask_retract(size_t n, const struct server_cmd *sc)
 		return -1;
 	}
 	const char *server = sc->set.server ? sc->set.server : CLIENT_DEFAULT_SERVER;
-	char shown[600];
+	char shown[600], what[4096], what_shown[8192];
+	struct actions_ctx a = {.tree = t};
 	termsafe(server, shown, sizeof shown, 0);
-	say(tty, "Remove %zu stud%s from %s? Their Patients stay. [y/N] ", n, n == 1 ? "y" : "ies", shown);
+	termsafe(actions_retract_text(&a, studies, n, what, sizeof what), what_shown, sizeof what_shown, 0);
+	say(tty, "Remove from %s: %s? Their Patients stay. [y/N] ", shown, what_shown);
 	fflush(tty);
 	char line[16] = "";
 	int yes = fgets(line, sizeof line, tty) && (line[0] == 'y' || line[0] == 'Y');
@@ -1018,6 +1022,50 @@ static int ask_retract(size_t n, const struct server_cmd *sc)
 	if (!yes)
 		say(stderr, "sdsfhir retract: nothing removed\n");
 	return yes ? 0 : -1;
+}
+
+/* retract: the whole datasets of the study folders studies[0..*n) of *t, scanned again, so that a
+ * study's folders not named are seen (they keep their part of the study); *t and *studies are
+ * replaced by the new tree and its nodes for the same folders. 0, or -1 (then unchanged). */
+static int widen_to_datasets(struct dataset_tree **t, const struct dataset_node ***studies, size_t *n,
+			     const struct dataset_scan_opts *so)
+{
+	size_t nds = 0, nall = 0;
+	const struct dataset_node **ds = dataset_collect((*t)->root, DATASET_DATASET, &nds);
+	const char **paths = calloc(nds ? nds : 1, sizeof *paths);
+	for (size_t i = 0; paths && i < nds; i++)
+		paths[i] = ds[i]->path;
+	char err[512];
+	struct dataset_tree *wide = paths && nds ? dataset_scan(paths, nds, so, err, sizeof err) : NULL;
+	free(paths);
+	free(ds);
+	const struct dataset_node **all = wide ? dataset_collect(wide->root, DATASET_STUDY, &nall) : NULL;
+	const struct dataset_node **pick = all ? calloc(*n ? *n : 1, sizeof *pick) : NULL;
+	size_t k = 0;
+	for (size_t i = 0; pick && i < *n; i++) {	/* the same dataset folder, subject folder and UID */
+		const struct dataset_node *d1 = dataset_ancestor((*studies)[i], DATASET_DATASET);
+		const struct dataset_node *s1 = dataset_ancestor((*studies)[i], DATASET_SUBJECT);
+		for (size_t j = 0; d1 && s1 && j < nall; j++) {
+			const struct dataset_node *d2 = dataset_ancestor(all[j], DATASET_DATASET);
+			const struct dataset_node *s2 = dataset_ancestor(all[j], DATASET_SUBJECT);
+			if (d2 && s2 && !strcmp(d1->path, d2->path) && !strcmp(s1->name, s2->name) &&
+			    !strcmp((*studies)[i]->name, all[j]->name)) {
+				pick[k++] = all[j];
+				break;
+			}
+		}
+	}
+	free(all);
+	if (!pick || k != *n) {		/* not all found again: keep what was asked */
+		free(pick);
+		dataset_free(&wide);
+		return -1;
+	}
+	free(*studies);
+	dataset_free(t);
+	*t = wide;
+	*studies = pick;
+	return 0;
 }
 
 /* patient, push and bodysite: scan, connect, run the action, report. */
@@ -1058,7 +1106,9 @@ static int run_action(int argc, char **argv, const char *cmd)
 	size_t errors = report_msgs(t->root);
 	size_t n = 0;
 	const struct dataset_node **studies = dataset_collect(t->root, DATASET_STUDY, &n);
-	if (n && !strcmp(cmd, "retract") && !sc.yes && ask_retract(n, &sc) != 0) {
+	if (n && !strcmp(cmd, "retract"))	/* a study's other folders keep their part of it */
+		widen_to_datasets(&t, &studies, &n, &so);
+	if (n && !strcmp(cmd, "retract") && !sc.yes && ask_retract(t, studies, n, &sc) != 0) {
 		free(studies);
 		dataset_free(&t);
 		settings_clear(&sc.set);

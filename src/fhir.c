@@ -841,7 +841,13 @@ json_object *fhir_study_build(const struct dataset_tree *tree, const struct data
 	}
 	const struct dataset_node *f[FOLDERS_MAX];
 	size_t nf = folders(tree, study, f);
-	study = f[0];		/* the same resource whichever folder asks */
+	return fhir_study_build_folders(tree, f, nf, subject, opts);
+}
+
+json_object *fhir_study_build_folders(const struct dataset_tree *tree, const struct dataset_node *const *f, size_t nf,
+				      json_object *subject, const struct fhir_opts *opts)
+{
+	const struct dataset_node *study = f[0];	/* the same resource whichever folder asks */
 	/* series by SeriesInstanceUID over every folder, in order met */
 	size_t cap = 0;
 	for (size_t k = 0; k < nf; k++)

@@ -148,6 +148,11 @@ int fhir_study_check(const struct dataset_tree *t, const struct dataset_node *st
 json_object *fhir_study_build(const struct dataset_tree *t, const struct dataset_node *study,
 			      json_object *subject, const struct fhir_opts *opts, char *err, size_t errlen);
 
+/* The ImagingStudy of the subject folders f[0..nf) (nf >= 1) of one study only, which has
+ * passed fhir_study_check: what is left of it when the others are retracted. subject as for
+ * fhir_study_build. */
+json_object *fhir_study_build_folders(const struct dataset_tree *t, const struct dataset_node *const *f, size_t nf,
+				      json_object *subject, const struct fhir_opts *opts);
 /* Drop the instance lists of an ImagingStudy's series (FHIR allows 0..*); the series keep
  * their uid, number, modality and numberOfInstances. For a study too large to send whole. */
 void fhir_study_strip_instances(json_object *study);

@@ -267,7 +267,8 @@ const struct ui_server_copy *ui_server_copy(struct ui *u, const struct dataset_n
 	return NULL;
 }
 
-static void keep_copy(struct ui *u, const struct dataset_node *study, json_object *res, const char *diff)
+static void keep_copy(struct ui *u, const struct dataset_node *study, json_object *res, const char *diff,
+		      const char *kept)
 {
 	struct ui_server_copy *c = (struct ui_server_copy *)ui_server_copy(u, study);
 	if (!c) {
@@ -283,24 +284,27 @@ static void keep_copy(struct ui *u, const struct dataset_node *study, json_objec
 	}
 	json_object_put(c->resource);
 	free(c->diff);
+	free(c->kept);
 	c->resource = res;
 	c->diff = diff ? strdup(diff) : NULL;
+	c->kept = kept ? strdup(kept) : NULL;
 }
 
 void ui_server_keep(struct ui *u, const struct dataset_node *study, json_object *res)
 {
-	char err[512], diff[1500] = "";
-	json_object *mine = fhir_study_build(u->tree, study, NULL, &u->fopts, err, sizeof err);
-	int d = mine ? fhir_diff(mine, res, diff, sizeof diff) : 1;
-	json_object_put(mine);
+	char diff[1500] = "", kept[512] = "";
+	struct fhir_opts q = u->fopts;
+	q.warn = NULL;
+	struct actions_ctx a = {.tree = u->tree, .fopts = &q, .max_bytes = u->set.max_request};
+	int d = actions_study_state(&a, study, res, diff, sizeof diff, kept, sizeof kept);
 	((struct dataset_node *)study)->server = d ? DATASET_SERVER_DIFFERENT : DATASET_SERVER_SAME;
-	keep_copy(u, study, json_object_get(res), d ? diff : NULL);
+	keep_copy(u, study, json_object_get(res), d ? diff : NULL, kept[0] ? kept : NULL);
 }
 
 /* ---- jobs ---- */
 
 static void job_event(struct ui_job *j, struct dataset_node *node, int study, int outcome, const char *text,
-		      json_object *res)
+		      json_object *res, const char *diff, const char *kept)
 {
 	struct ui_event *e = calloc(1, sizeof *e);
 	if (!e)
@@ -310,6 +314,8 @@ static void job_event(struct ui_job *j, struct dataset_node *node, int study, in
 	e->outcome = outcome;
 	e->text = strdup(text ? text : "");
 	e->resource = res ? json_object_get(res) : NULL;
+	e->diff = diff ? strdup(diff) : NULL;
+	e->kept = kept ? strdup(kept) : NULL;
 	pthread_mutex_lock(&j->lock);
 	if (j->last)
 		j->last->next = e;
@@ -323,13 +329,13 @@ static void job_item(void *ctx, const struct actions_item *it)
 {
 	struct ui_job *j = ctx;
 	char text[2200];
-	snprintf(text, sizeof text, "%-9s %s", actions_outcome_name(it->outcome), it->text ? it->text : "");
+	actions_item_text(it, text, sizeof text);
 	json_object *copy = NULL;
 	if (it->resource)
 		json_object_deep_copy(it->resource, &copy, NULL);
 	/* only an ImagingStudy's outcome is its study's state, not its Patient's or ResearchSubject's */
 	job_event(j, (struct dataset_node *)it->node, it->type && strcmp(it->type, "ImagingStudy") == 0, it->outcome, text,
-		  copy);
+		  copy, it->diff, it->kept);
 	json_object_put(copy);
 }
 
@@ -356,7 +362,7 @@ static void job_log(void *ctx, const char *method, const char *url, long status,
 		snprintf(line, sizeof line, "%s %s -> %ld (%ld ms)%s%s", method, url, status, ms, text ? ": " : "", text ? text : "");
 	else
 		snprintf(line, sizeof line, "%s %s -> no reply (%ld ms): %s", method, url, ms, text ? text : "");
-	job_event(ctx, NULL, 0, -1, line, NULL);
+	job_event(ctx, NULL, 0, -1, line, NULL, NULL, NULL);
 }
 
 static void job_warn(void *ctx, const struct dataset_node *n, const char *text)
@@ -364,7 +370,7 @@ static void job_warn(void *ctx, const struct dataset_node *n, const char *text)
 	(void)n;
 	char line[1200];
 	snprintf(line, sizeof line, "warning: %s", text);
-	job_event(ctx, NULL, 0, -2, line, NULL);
+	job_event(ctx, NULL, 0, -2, line, NULL, NULL, NULL);
 }
 
 struct job_arg {
@@ -524,16 +530,18 @@ static int job_poll(struct ui *u)
 				break;
 			default: break;
 			}
-			if (e->resource) {
-				const char *colon = strstr(e->text, ": ");
-				keep_copy(u, e->node, json_object_get(e->resource), e->outcome == ACTIONS_DIFFERENT && colon ? colon + 2 : NULL);
-			}
+			if (e->resource && (e->outcome == ACTIONS_SAME || e->outcome == ACTIONS_DIFFERENT))
+				keep_copy(u, e->node, json_object_get(e->resource), e->diff, e->kept);
+			else if (e->resource)	/* the server's answer to a write: its new state */
+				ui_server_keep(u, e->node, e->resource);
 			redraw |= UI_DRAW_TREE | UI_DRAW_DETAIL;
 		}
 		if (attr == UI_ATTR_ERROR)
 			ui_status(u, UI_ATTR_ERROR, "%s", e->text);
 		json_object_put(e->resource);
 		free(e->text);
+		free(e->diff);
+		free(e->kept);
 		free(e);
 		e = next;
 	}
@@ -951,12 +959,16 @@ static int dispatch(struct ui *u, int key)
 		return UI_DRAW_ALL;
 	case ACT_RETRACT: {
 		s = targets_or_warn(u, &n);
-		free(s);
-		if (!n)
+		if (!n) {
+			free(s);
 			return UI_DRAW_STATUS;
-		char title[700];
-		snprintf(title, sizeof title, "Remove %zu stud%s from %s? Their Patients stay. y: remove, n or Esc: no", n,
-			 n == 1 ? "y" : "ies", u->client ? client_base(u->client) : "(no server)");
+		}
+		char title[1400], what[900];
+		struct actions_ctx a = {.tree = u->tree};
+		actions_retract_text(&a, s, n, what, sizeof what);
+		free(s);
+		snprintf(title, sizeof title, "Remove from %s: %s? Their Patients stay. y: remove, n or Esc: no",
+			 u->client ? client_base(u->client) : "(no server)", what);
 		ui_list_open(u, UI_OV_CONFIRM, title);
 		u->confirm_job = UI_JOB_RETRACT;
 		return UI_DRAW_ALL;
@@ -1156,6 +1168,7 @@ static void cleanup(struct ui *u)
 	for (size_t i = 0; i < u->ncopies; i++) {
 		json_object_put(u->copies[i].resource);
 		free(u->copies[i].diff);
+		free(u->copies[i].kept);
 	}
 	free(u->copies);
 	json_object_put(u->matches);

@@ -63,6 +63,7 @@ struct ui_event {		/* from the job thread to the main loop */
 	int outcome;			/* enum actions_outcome, or -1 for a log line */
 	char *text;
 	json_object *resource;		/* owned */
+	char *diff, *kept;		/* compare: see struct actions_item; NULL when none (owned) */
 };
 
 struct ui_job {
@@ -97,7 +98,8 @@ struct ui_job {
 struct ui_server_copy {		/* what the server had for a study, from the last compare */
 	const struct dataset_node *node;
 	json_object *resource;
-	char *diff;
+	char *diff;			/* its differences, or NULL */
+	char *kept;			/* what of it a push keeps though the files say otherwise, or NULL */
 };
 
 struct ui {

@@ -256,7 +256,7 @@ static void server(struct ui *u, const struct dataset_node *n)
 		ui_lines_add(l, UI_ATTR_WARNING, NULL, "Not on the server (p pushes it).");
 		return;
 	case DATASET_SERVER_SAME:
-		ui_lines_add(l, UI_ATTR_SAME, NULL, "On the server, the same as generated.");
+		ui_lines_add(l, UI_ATTR_SAME, NULL, "On the server, the same as generated%s", c && c->kept ? ":" : ".");
 		break;
 	default:
 		ui_lines_add(l, UI_ATTR_DIFFERENT, NULL, "On the server, but different%s",
@@ -272,6 +272,9 @@ static void server(struct ui *u, const struct dataset_node *n)
 		}
 		break;
 	}
+	if (c && c->kept)	/* what the server keeps though the files say otherwise */
+		ui_lines_add(l, UI_ATTR_NORMAL, NULL, "  %s (a push keeps it; push --files-win writes the files' value)",
+			     c->kept);
 	if (c && c->resource) {
 		ui_lines_add(l, UI_ATTR_TITLE, NULL, "ImagingStudy on the server");
 		ui_json_lines(l, c->resource);

@@ -66,6 +66,43 @@ is "... the note still kept" "$(study '.note[0].text')" '"written meanwhile"'
 run "$SDSFHIR" status "$D"
 is "status: all the same" "$rc" 0
 
+# 3. a study split over two subject folders: each folder gets its ResearchSubject
+H=$D/sparc_fhir_heart_dataset/primary
+mkdir "$H/sub-Aniyah-heart-2"
+mv "$H/sub-Aniyah-heart-1/sam-2" "$H/sub-Aniyah-heart-2/"
+run "$SDSFHIR" push "$D"
+is "push of a study split over two folders: exit 0" "$rc" 0
+like "... the new folder's ResearchSubject created" "$out" "^push: .*ResearchSubject 1 created"
+is "... on the server" "$(fhir_count ResearchSubject 'identifier=sub-Aniyah-heart-2')" 1
+run "$SDSFHIR" status "$D"
+is "status: all the same (exit 0)" "$rc" 0
+run "$SDSFHIR" push "$D"
+like "push again: nothing sent" "$out" "^push: 4 unchanged; 2 requests"
+
+# 8. retract one folder of the split study: its series, identifier and ResearchSubject only
+A=$H/sub-Aniyah-heart-1
+auid=$("$SDSFHIR" fhir --resource study "$A" 2>/dev/null | jq -r '[.identifier[] | select(.system == "urn:dicom:uid") | .value][0]')
+astudy() { curl -s "$FHIR/ImagingStudy?identifier=urn:dicom:uid|$auid" | jq -c ".entry[0].resource | $1"; }
+is "the split study: 2 series on the server" "$(astudy .numberOfSeries)" 2
+run "$SDSFHIR" retract --yes "$H/sub-Aniyah-heart-2"
+is "retract one of its folders: exit 0" "$rc" 0
+like "... the study updated, not removed, naming the folder left" "$out" \
+	"^updated +ImagingStudy/[^ ]+: this folder's series taken out; the study stays for sparc_fhir_heart_dataset/sub-Aniyah-heart-1 "
+like "... the folder's ResearchSubject removed" "$out" "^removed +ResearchSubject/"
+is "... the study still there, with the other folder's series only" "$(astudy '[.numberOfSeries, (.identifier | map(select(.system == "urn:sparc_study:uid") | .value | test("heart-2")) | any)]')" '[1,false]'
+is "... the other folder's ResearchSubject stays" "$(fhir_count ResearchSubject 'identifier=sub-Aniyah-heart-1')" 1
+is "... this one's is gone" "$(fhir_count ResearchSubject 'identifier=sub-Aniyah-heart-2')" 0
+run "$SDSFHIR" push "$D"
+is "push puts the folder back: exit 0" "$rc" 0
+is "... 2 series again" "$(astudy .numberOfSeries)" 2
+is "... and its ResearchSubject" "$(fhir_count ResearchSubject 'identifier=sub-Aniyah-heart-2')" 1
+run "$SDSFHIR" retract --yes "$A" "$H/sub-Aniyah-heart-2"
+like "retract of both folders: the study removed" "$out" "^retract: 1 removed"
+is "... gone from the server" "$(fhir_count ImagingStudy "identifier=urn:dicom:uid|$auid")" 0
+is "... both ResearchSubjects gone" "$(fhir_count ResearchSubject 'identifier=sub-Aniyah-heart-1') $(fhir_count ResearchSubject 'identifier=sub-Aniyah-heart-2')" "0 0"
+run "$SDSFHIR" push "$D"
+is "push again: exit 0" "$rc" 0
+
 # 4. a study pushed without its instance lists reads as the same
 B=$TMP/big
 python3 "$top_srcdir/bench/gen-dataset.py" "$B" 1 2 60 64 >/dev/null

@@ -76,7 +76,7 @@ y
 :wait
 :dump $S/retracted
 q"
-like "D asks first" "$(screen ask-retract)" "Remove 1 study from $FHIR/\\? Their Patients stay\\."
+like "D asks first, naming the folder" "$(screen ask-retract)" "Remove from $FHIR/: sparc_fhir_breast_dataset/sub-Aniyah-breast-1\\? Their Patients stay\\."
 like "y: removed" "$(screen retracted)" "retract: 1 removed"
 is "the study is gone from the server" "$(fhir_count ImagingStudy "identifier=urn:dicom:uid|urn:oid:$uid")" 0
 is "its Patient stays" "$(fhir_count Patient)" "$patients"

@@ -152,7 +152,8 @@ like "b asks first, naming the code, display, series, studies and server" "$(scr
 like "... and shows its keys" "$(screen bs-breast-ask)" "y yes +n no +Esc no"
 like "bodySite on the two breast studies, said in words" "$(screen bs-breast)" "bodySite: bodySite 76752008 Breast: 5 series in 2 studies; 4 requests"
 like "bodySite on the two heart studies" "$(screen bs-heart)" "bodySite: bodySite 80891009 Heart: 5 series in 2 studies; 4 requests"
-like "server view: the study is on the server and differs from the local headers (no body part)" "$(screen server-view)" "On the server, but different"
+like "server view: the bodySite set on the server is no difference (the headers have no body part)" "$(screen server-view)" "On the server, the same as generated:"
+like "... and it says what the server keeps" "$(screen server-view)" "bodySite set on the server: kept \\(series"
 like "server view: what differs" "$(screen server-view)" "bodySite"
 is "server: 4 ImagingStudies" "$(fhir_count ImagingStudy)" 4
 is "server: breast studies by bodysite" "$(fhir_count ImagingStudy bodysite=76752008)" 2
@@ -181,7 +182,7 @@ like "results: Linman's breast study, local" "$(screen search-breast)" "-> sub-L
 unlike "results: no heart study" "$(screen search-breast)" "Heart"
 like "Enter: the result's JSON" "$(screen result-json)" '"resourceType": "ImagingStudy"'
 like "the JSON says it is a local study" "$(screen result-json)" "Enter: go to the local study"
-like "Enter again: jumps to the study in the tree, server view" "$(screen jumped)" "On the server, but different"
+like "Enter again: jumps to the study in the tree, server view (the bodySite set there kept)" "$(screen jumped)" "On the server, the same as generated:"
 like "... with the cursor on it" "$(screen jumped)" "Server state|bodySite|v sub-Aniyah-breast-1"
 like "ready queries for the node under the cursor" "$(screen ready)" "ImagingStudy\?subject:Patient\.name=Aniyah&_include=ImagingStudy:subject"
 like "ready query: her studies across datasets" "$(screen search-aniyah)" "Results: 2 shown of 2"
@@ -204,6 +205,7 @@ like "... (more: move down)" "$(screen page1)" "more: move down to load the next
 like "moving down loaded the next page" "$(screen page2)" "Results: 2 shown \(more as you scroll\)"
 
 # Esc cancels a long push after the current request: nothing half-written
+fhir_reset
 fault '{"delayMs":3000,"count":10,"method":"POST"}'
 before=$(fhir_count ImagingStudy)
 SIZE=100x30
