@@ -854,7 +854,7 @@ static size_t json_bytes(json_object *o)
 /* The bytes a study adds to a Bundle (its ImagingStudy, its Patient, the entries around them);
  * over the limit, the study goes without its instance lists, with a warning; still over it, an
  * error. 0, or -1 with err. */
-static int push_size(const struct actions_ctx *a, struct push_study *s, size_t max, int warn, char *err, size_t errlen)
+static int push_size(const struct actions_ctx *a, struct push_study *s, size_t max, char *err, size_t errlen)
 {
 	struct fhir_opts q;
 	json_object *st = fhir_study_build(a->tree, s->node, NULL, quiet(a, &q), err, errlen);
@@ -879,12 +879,6 @@ static int push_size(const struct actions_ctx *a, struct push_study *s, size_t m
 		snprintf(err, errlen, "its ImagingStudy is %zu bytes even without instance lists, over the request limit of %zu bytes (--max-request)",
 			 s->bytes, max);
 		return -1;
-	}
-	if (s->slim && warn && a->fopts && a->fopts->warn) {
-		char w[300];
-		snprintf(w, sizeof w, "the ImagingStudy of %u instances is over the request limit of %zu bytes (--max-request): "
-			 "pushed without its instance lists (the series keep their counts)", s->node->ninstances, max);
-		a->fopts->warn(a->fopts->ctx, s->node, w);
 	}
 	return 0;
 }
@@ -988,6 +982,17 @@ static size_t push_datasets(struct push *p, struct push_study *ps, size_t n, int
 	return m;
 }
 
+/* Warn that study s goes without its instance lists (push_size found it over max). */
+static void warn_slim(const struct actions_ctx *a, const struct push_study *s, size_t max)
+{
+	if (s->slim && a->fopts && a->fopts->warn) {
+		char w[300];
+		snprintf(w, sizeof w, "the ImagingStudy of %u instances is over the request limit of %zu bytes (--max-request): "
+			 "pushed without its instance lists (the series keep their counts)", s->node->ninstances, max);
+		a->fopts->warn(a->fopts->ctx, s->node, w);
+	}
+}
+
 /* Send ps[0..m): what their datasets refer to first (push_datasets), then transactions of up
  * to batch studies and p->max_bytes (their bytes); after a failure that ends the run, the
  * rest are "not sent". */
@@ -1006,6 +1011,8 @@ static void push_all(struct push *p, struct push_study *ps, size_t m, size_t bat
 		size_t j = i, bytes = 600;
 		while (j < m && j - i < batch && (j == i || bytes + ps[j].bytes <= p->max_bytes))
 			bytes += ps[j++].bytes;
+		for (size_t k = i; k < j; k++)	/* said when it is sent, not on a push that sends nothing */
+			warn_slim(p->a, &ps[k], p->max_bytes);
 		st = push_batch(p, ps + i, j - i, 0);
 		i = j;
 	}
@@ -1058,7 +1065,7 @@ void actions_push(const struct actions_ctx *a, const struct dataset_node *const 
 		json_object_object_add(seen, studies[i]->name, NULL);
 		ps[k] = (struct push_study){.node = studies[i]};
 		if (fhir_study_check(a->tree, studies[i], err, sizeof err) == 0 &&
-		    push_size(a, &ps[k], p.max_bytes, 1, err, sizeof err) == 0)
+		    push_size(a, &ps[k], p.max_bytes, err, sizeof err) == 0)
 			nodes[k++] = studies[i];
 		else
 			push_failed(&p, &ps[k], err);
@@ -1097,7 +1104,13 @@ void actions_push(const struct actions_ctx *a, const struct dataset_node *const 
 	size_t m = 0;
 	for (size_t i = 0; i < k; i++) {
 		char id[128], text[700];
-		if (same[i] && !missing[i][0]) {
+		if (count[i] > 1) {	/* a conditional write would fail: "matched multiple resources" */
+			id_of(found[i], NULL, id, sizeof id);
+			snprintf(text, sizeof text, "ImagingStudy/%s ", id);
+			copies_text(ps[i].node, count[i], text + strlen(text), sizeof text - strlen(text));
+			failed(sum, CLIENT_ERR_HTTP, text);
+			push_failed(&p, &ps[i], text);
+		} else if (same[i] && !missing[i][0]) {
 			id_of(found[i], NULL, id, sizeof id);
 			snprintf(text, sizeof text, "ImagingStudy/%s (the same on the server: not sent)%s%s", id,
 				 kept[i][0] ? ": " : "", kept[i]);
@@ -1450,7 +1463,7 @@ int actions_study_state(const struct actions_ctx *a, const struct dataset_node *
 	/* as a push would send it: without instance lists when over the limit, over the server's copy */
 	struct push_study as = {.node = study};
 	char err[512];
-	push_size(a, &as, a->max_bytes ? a->max_bytes : ACTIONS_MAX_BYTES, 0, err, sizeof err);
+	push_size(a, &as, a->max_bytes ? a->max_bytes : ACTIONS_MAX_BYTES, err, sizeof err);
 	json_object *mine = study_as_sent(a, study, as.slim, server, kept, keptlen, err, sizeof err);
 	int d = mine ? fhir_diff(mine, server, diff, len) : -1;
 	if (!mine)

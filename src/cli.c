@@ -605,17 +605,31 @@ static void warn_stderr(void *ctx, const struct dataset_node *n, const char *tex
 }
 
 /* Print the errors and warnings of the tree on stderr; returns the number of errors. */
-static size_t report_msgs(const struct dataset_node *n)
+/* report_msgs below n; a message said already on another node (a study in several subject
+ * folders has its error on each) is said once: said holds the texts. */
+static size_t report_msgs_once(const struct dataset_node *n, json_object *said)
 {
 	size_t errors = 0;
 	for (const struct dataset_msg *m = n->msgs; m; m = m->next) {
 		char w[1024];
+		if (said && json_object_object_get_ex(said, m->text, NULL))
+			continue;
+		if (said)
+			json_object_object_add(said, m->text, NULL);
 		where(n, w, sizeof w);
 		say(stderr, "sdsfhir: %s: %s: %s\n", m->level == DATASET_ERROR ? "error" : "warning", w, m->text);
 		errors += m->level == DATASET_ERROR;
 	}
 	for (const struct dataset_node *c = n->child; c; c = c->next)
-		errors += report_msgs(c);
+		errors += report_msgs_once(c, said);
+	return errors;
+}
+
+static size_t report_msgs(const struct dataset_node *n)
+{
+	json_object *said = json_object_new_object();
+	size_t errors = report_msgs_once(n, said);
+	json_object_put(said);
 	return errors;
 }
 

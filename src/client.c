@@ -417,9 +417,12 @@ static int fetch_token(struct client *c, char *err, size_t errlen)
 	if (status / 100 != 2 || !j || !json_object_object_get_ex(j, "access_token", &tok) ||
 	    !json_object_is_type(tok, json_type_string)) {
 		const char *code = jget_str(j, "error"), *desc = jget_str(j, "error_description");
-		snprintf(err, errlen, "the OAuth2 token URL %s refused the client credentials (HTTP %ld%s%.100s%s%.300s)",
-			 c->o.oauth_token_url, status, code ? ": " : "", code ? code : "", desc ? ": " : "", desc ? desc : "");
-		st = CLIENT_ERR_AUTH;
+		const char *what = status == 404 || status == 405 || status == 410 ? "was not found: check --oauth-token-url"
+				   : status >= 500 ? "failed" : status / 100 == 2 ? "sent no access_token"
+				   : "refused the client credentials";
+		snprintf(err, errlen, "the OAuth2 token URL %s %s (HTTP %ld%s%.100s%s%.300s)", c->o.oauth_token_url, what,
+			 status, code ? ": " : "", code ? code : "", desc ? ": " : "", desc ? desc : "");
+		st = status >= 500 ? CLIENT_ERR_HTTP : CLIENT_ERR_AUTH;
 	} else {
 		if (c->token) {
 			explicit_bzero(c->token, strlen(c->token));

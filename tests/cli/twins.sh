@@ -49,4 +49,6 @@ run "$SDSFHIR" fhir --resource patient "$TMP/ds"
 is "--resource patient: only the Patients of studies that can be expressed" \
 	"$(printf '%s' "$out" | jq -r '.identifier[0].value')" "P-1"
 like "... the others named" "$err" "different patients"
+run "$SDSFHIR" push --server http://127.0.0.1:1/fhir "$TMP/ds"
+is "push: the conflict is said once, not once per folder" "$(printf '%s\n' "$err" | grep -c 'different patients')" 1
 done_testing

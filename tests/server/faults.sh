@@ -120,6 +120,10 @@ run env SDSFHIR_CLIENT_SECRET=not-the-secret "$SDSFHIR" search $oauth 'Patient?n
 is "OAuth2: wrong secret, exit 6" "$rc" 6
 like "OAuth2: clear message with the server's error_description" "$err" "refused the client credentials \(HTTP 401: invalid_client: Invalid secret\)"
 unlike "OAuth2: wrong secret not printed" "$out$err" "not-the-secret"
+run env SDSFHIR_CLIENT_SECRET=client-s3cret-42 "$SDSFHIR" search --oauth-token-url "http://127.0.0.1:$(cat "$TMP/port")/oauth/no-such" \
+	--oauth-client-id sdsfhir-test 'Patient?name=x'
+like "OAuth2: a token URL that is not there is said to be not found, not a refusal" "$err" \
+	"the OAuth2 token URL http://127.0.0.1:[0-9]+/oauth/no-such was not found: check --oauth-token-url \(HTTP 404\)"
 
 # headers and TLS options
 run "$SDSFHIR" search --oauth-secret-file "$TMP/secret" $oauth 'Patient?name=x'

@@ -19,7 +19,8 @@ uid=2.25.31415926535897932384626433832020200000
 is "the server holds it twice" "$(fhir_count ImagingStudy "identifier=urn:dicom:uid|urn:oid:$uid")" 2
 run "$SDSFHIR" push --zone +01:00 "$D"
 is "push: exit 1 (one study failed)" "$rc" 1
-like "the study is reported with the server's reason" "$out" "^failed +HTTP 4[0-9][0-9]: .*(matched multiple|multiple).*sub-Linman-heart-1$"
+like "the study is reported before anything is sent, with how to see and remove the copies" "$out" \
+	"^failed +ImagingStudy/[^ ]+ and 1 more carry this StudyInstanceUID \\(copies made outside sdsfhir: see them with sdsfhir search --identifier 'urn:dicom:uid\\|urn:oid:$uid' and delete all but one on the server\\)  .*sub-Linman-heart-1$"
 like "the other studies are pushed" "$out" "^push: 1 updated, 2 unchanged, 1 failed"
 is "nothing more was written for it: still 2 copies" "$(fhir_count ImagingStudy "identifier=urn:dicom:uid|urn:oid:$uid")" 2
 is "4 studies besides the copy" "$(fhir_count ImagingStudy)" 5

@@ -114,5 +114,6 @@ is "status: the same as push would send it (exit 0)" "$rc" 0
 like "... same" "$out" "^status: 1 same"
 run "$SDSFHIR" push --max-request 5k "$B"
 like "push again: unchanged, nothing sent" "$out" "^push: 1 unchanged; 2 requests"
+unlike "... and no warning about instance lists it did not send" "$err" "without its instance lists"
 
 done_testing
