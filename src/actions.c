@@ -12,8 +12,8 @@
 const char *actions_outcome_name(int outcome)
 {
 	static const char *const names[] = {"created", "existed", "updated", "unchanged", "not on the server", "same",
-					    "different", "removed", "failed"};
-	return outcome >= 0 && outcome <= ACTIONS_FAILED ? names[outcome] : "?";
+					    "different", "removed", "failed", "not sent", "unknown"};
+	return outcome >= 0 && outcome < ACTIONS_NOUTCOMES ? names[outcome] : "?";
 }
 
 const char *actions_shown_text(size_t shown, long total, int more, const char *more_text, char *buf, size_t len)
@@ -45,7 +45,7 @@ const char *actions_types_text(const struct actions_summary *sum, char *buf, siz
 	for (int t = 0; t < ACTIONS_NTYPES && k < len; t++) {
 		char part[256];
 		size_t pk = 0;
-		for (int o = 0; o <= ACTIONS_FAILED && pk < sizeof part; o++)
+		for (int o = 0; o < ACTIONS_NOUTCOMES && pk < sizeof part; o++)
 			if (sum->types[t][o])
 				pk += (size_t)snprintf(part + pk, sizeof part - pk, "%s%zu %s", pk ? ", " : "", sum->types[t][o],
 						       actions_outcome_name(o));
@@ -127,6 +127,16 @@ static void id_of(json_object *resource, const char *location, char *out, size_t
 	while (start > 0 && location[start - 1] != '/')
 		start--;
 	snprintf(out, len, "%.*s", (int)(end - start), location + start);
+}
+
+/* a->fopts without the warning callback: for building what is only measured or compared */
+static const struct fhir_opts *quiet(const struct actions_ctx *a, struct fhir_opts *tmp)
+{
+	if (!a->fopts)
+		return NULL;
+	*tmp = *a->fopts;
+	tmp->warn = NULL;
+	return tmp;
 }
 
 static void progress(const struct actions_ctx *a, size_t done, size_t total)
@@ -354,14 +364,88 @@ static const struct dataset_node **all_folders(const struct actions_ctx *a, cons
 	return out;
 }
 
+#define MISSING_LEN 600	/* what research_check says of a study's research resources */
+
+/* Compare mine, as sdsfhir makes it, with server's copy r (over which a push writes it): 0
+ * when the same; else what differs into diff. */
+static int research_differs(json_object *mine, json_object *r, char *diff, size_t len)
+{
+	json_object *merged = mine ? fhir_resource_merge(mine, r) : NULL;
+	int d = merged ? fhir_diff(merged, r, diff, len) : 0;
+	json_object_put(merged);
+	return d;
+}
+
+/* The resource of type in list with identifier system|value, or NULL. Borrowed. */
+static json_object *find_resource(json_object *list, const char *type, const char *system, const char *value)
+{
+	for (size_t k = 0; k < jget_len(list); k++) {
+		json_object *r = jget_idx_obj(list, k), *ids = jget_arr(r, "identifier");
+		for (size_t d = 0; jget_is_resource(r, type) && d < jget_len(ids); d++) {
+			const char *s = jget_str(jget_idx_obj(ids, d), "system"), *v = jget_str(jget_idx_obj(ids, d), "value");
+			if (s && v && !strcmp(s, system) && !strcmp(v, value))
+				return r;
+		}
+	}
+	return NULL;
+}
+
+/* A found resource r made with identifier system|value: known when it is as sdsfhir makes it
+ * (mine), else noted in update (when given) to be written over; what differs into why. */
+static void research_found(json_object *known, json_object *update, json_object *r, json_object *mine,
+			   const char *system, const char *value, const char *what, char *why, size_t len)
+{
+	char diff[400] = "";
+	if (!research_differs(mine, r, diff, sizeof diff)) {
+		if (known)
+			learn(known, r, system, value);
+		return;
+	}
+	char full[FHIR_FULLURL_LEN];
+	fhir_resource_fullurl(jget_str(r, "resourceType") ?: "", system, value, full);
+	if (update)
+		json_object_object_add(update, full, json_object_get(r));
+	if (!why[0])
+		snprintf(why, len, "%s differs: %s", what, diff);
+}
+
+/* The verdict on dataset ds's ResearchStudy and Practitioners among included (found on the
+ * server), "" when they are as sdsfhir makes them; known and update as research_found. */
+static void research_dataset_check(const struct actions_ctx *a, const struct dataset_node *ds, json_object *included,
+				   json_object *known, json_object *update, char *why, size_t len)
+{
+	struct research_res r[RESEARCH_MAX_PI + 1];
+	struct fhir_opts q;
+	size_t n = research_dataset(ds, quiet(a, &q), FHIR_REF_IDENTIFIER, r);
+	why[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		json_object *there = find_resource(included, r[i].type, r[i].system, r[i].value);
+		int study = i + 1 == n;
+		if (study && there && why[0]) {	/* its Practitioners go with it: write it again too */
+			char full[FHIR_FULLURL_LEN];
+			fhir_resource_fullurl(r[i].type, r[i].system, r[i].value, full);
+			if (update)
+				json_object_object_add(update, full, json_object_get(there));
+		} else if (!there && !why[0])
+			snprintf(why, len, study ? "its dataset's ResearchStudy is not on the server"
+					 : "its dataset's Practitioner %.100s is not on the server", r[i].value);
+		else if (there)
+			research_found(known, update, there, r[i].resource, r[i].system, r[i].value,
+				       study ? "its dataset's ResearchStudy" : "its dataset's Practitioner", why, len);
+		json_object_put(r[i].resource);
+	}
+}
+
 /* For each study i with want[i] set (want NULL: every study), is what its ImagingStudy refers
- * to on the server: its subject's ResearchSubject and its dataset's ResearchStudy (one search
- * of ResearchSubjects, with their studies included)? missing[i] says what is not ("" when both
- * are). known (may be NULL) learns the server ids of those found, as struct push holds them.
- * Returns a client_status; err on failure. */
+ * to on the server as sdsfhir makes it: its subject's ResearchSubject, its dataset's
+ * ResearchStudy and that one's Practitioners (one search of ResearchSubjects, the others
+ * included)? missing[i] says what is not there or differs ("" when all is well). known (may
+ * be NULL) learns the server ids of those found as made, as struct push holds them; update
+ * (may be NULL) gets those found but different, {"urn:uuid:<id>": the server's copy}, to be
+ * written over. Returns a client_status; err on failure. */
 static int research_check(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
-			  const unsigned char *want, char (*missing)[96], json_object *known, struct actions_summary *sum,
-			  char *err, size_t errlen)
+			  const unsigned char *want, char (*missing)[MISSING_LEN], json_object *known, json_object *update,
+			  struct actions_summary *sum, char *err, size_t errlen)
 {
 	char (*systems)[128] = calloc(n ? n : 1, sizeof *systems);
 	const char **sys = calloc(n ? n : 1, sizeof *sys), **vals = calloc(n ? n : 1, sizeof *vals);
@@ -380,32 +464,39 @@ static int research_check(const struct actions_ctx *a, const struct dataset_node
 		asked++;
 	}
 	if (st == CLIENT_OK && asked)
-		st = lookup(a, "ResearchSubject", sys, vals, n, "ResearchSubject:study", included, found, count, NULL, sum, err,
-			    errlen);
+		st = lookup(a, "ResearchSubject", sys, vals, n,
+			    "ResearchSubject:study&_include:iterate=ResearchStudy:principalinvestigator", included, found, count,
+			    NULL, sum, err, errlen);
 	else if (st != CLIENT_OK)
 		snprintf(err, errlen, "out of memory");
-	json_object *there = json_object_new_object();	/* the dataset identifiers of the ResearchStudies found */
-	for (size_t k = 0; st == CLIENT_OK && k < jget_len(included); k++) {
-		json_object *r = jget_idx_obj(included, k);
-		const char *v = jget_is_resource(r, "ResearchStudy") ? identifier_value(r, FHIR_SYS_SPARC_DATASET) : NULL;
-		if (v)
-			json_object_object_add(there, v, NULL);
-		if (v && known)
-			learn(known, r, FHIR_SYS_SPARC_DATASET, v);
-	}
+	json_object *verdicts = json_object_new_object();	/* dataset folder -> what of it differs */
+	struct dataset_meta_cache mc = {0};
+	struct fhir_opts q;
 	for (size_t i = 0; st == CLIENT_OK && i < n; i++) {
 		if (!vals[i])
 			continue;
-		char dsid[1100];
-		research_dataset_id(dataset_ancestor(studies[i], DATASET_DATASET)->name, dsid, sizeof dsid);
-		if (!found[i])
+		const struct dataset_node *ds = dataset_ancestor(studies[i], DATASET_DATASET);
+		const struct dataset_node *sub = dataset_ancestor(studies[i], DATASET_SUBJECT);
+		json_object *v = NULL;
+		if (!json_object_object_get_ex(verdicts, ds->path ? ds->path : ds->name, &v)) {
+			char why[MISSING_LEN];
+			research_dataset_check(a, ds, included, known, update, why, sizeof why);
+			v = json_object_new_string(why);
+			json_object_object_add(verdicts, ds->path ? ds->path : ds->name, v);
+		}
+		if (!found[i]) {
 			snprintf(missing[i], sizeof missing[i], "its ResearchSubject is not on the server");
-		else if (!json_object_object_get_ex(there, dsid, NULL))
-			snprintf(missing[i], sizeof missing[i], "its dataset's ResearchStudy is not on the server");
-		if (known && found[i])
-			learn(known, found[i], sys[i], vals[i]);
+		} else {
+			json_object *mine = research_subject_alone(a->tree, sub, quiet(a, &q), dataset_meta_cached(&mc, sub, "subjects."));
+			research_found(known, update, found[i], mine, sys[i], vals[i], "its ResearchSubject", missing[i],
+				       sizeof missing[i]);
+			json_object_put(mine);
+		}
+		if (!missing[i][0])
+			snprintf(missing[i], sizeof missing[i], "%s", json_object_get_string(v));
 	}
-	json_object_put(there);
+	dataset_meta_cache_clear(&mc);
+	json_object_put(verdicts);
 	put_each(found, n);
 	json_object_put(included);
 	free(systems);
@@ -418,12 +509,13 @@ static int research_check(const struct actions_ctx *a, const struct dataset_node
 /* research_check of every subject folder of studies[0..n) (a study in several folders has a
  * ResearchSubject in each): missing[i] says what of study i's is not there. */
 static int research_folders(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
-			    char (*missing)[96], json_object *known, struct actions_summary *sum, char *err, size_t errlen)
+			    char (*missing)[MISSING_LEN], json_object *known, json_object *update, struct actions_summary *sum,
+			    char *err, size_t errlen)
 {
 	size_t nf = 0, *owner = NULL;
 	const struct dataset_node **f = all_folders(a, studies, n, &owner, &nf);
-	char (*fm)[96] = f ? calloc(nf ? nf : 1, sizeof *fm) : NULL;
-	int st = fm ? research_check(a, f, nf, NULL, fm, known, sum, err, errlen) : CLIENT_ERR_LOCAL;
+	char (*fm)[MISSING_LEN] = f ? calloc(nf ? nf : 1, sizeof *fm) : NULL;
+	int st = fm ? research_check(a, f, nf, NULL, fm, known, update, sum, err, errlen) : CLIENT_ERR_LOCAL;
 	if (!fm)
 		snprintf(err, errlen, "out of memory");
 	for (size_t i = 0; i < n; i++)
@@ -432,7 +524,7 @@ static int research_folders(const struct actions_ctx *a, const struct dataset_no
 		if (fm[j][0] && !missing[owner[j]][0]) {
 			const struct dataset_node *sub = dataset_ancestor(f[j], DATASET_SUBJECT);
 			if (f[j] != studies[owner[j]] && sub)	/* another folder's: name it */
-				snprintf(missing[owner[j]], sizeof missing[0], "%.40s (%.40s)", fm[j], sub->name);
+				snprintf(missing[owner[j]], sizeof missing[0], "%.400s (%.100s)", fm[j], sub->name);
 			else
 				snprintf(missing[owner[j]], sizeof missing[0], "%s", fm[j]);
 		}
@@ -476,6 +568,7 @@ struct push_study {
 	unsigned char slim;	/* sent without its instance lists */
 	unsigned char stale;	/* the server's copy changed since it was read: read it again */
 	unsigned char rereads;	/* times it was read again */
+	unsigned char resent;	/* sent again after an answer was lost */
 	char *version;		/* the server's versionId before the push, or NULL */
 	json_object *server;	/* the server's copy, merged over (fhir_study_merge), or NULL (owned) */
 	char *kept;		/* what of the server's copy was kept, or NULL (owned) */
@@ -499,6 +592,8 @@ struct push {
 				   0: of the studies with it (actions_push) */
 	json_object *known;	/* what was written: {"urn:uuid:<id>": "Type/<server id>"}, each
 				   reported once and referred to by its server id from then on */
+	json_object *update;	/* what the studies refer to that is on the server but not as
+				   made: {"urn:uuid:<id>": the server's copy}, written over it */
 };
 
 static long status_code(json_object *entry)
@@ -517,6 +612,22 @@ static void push_failed(struct push *p, struct push_study *s, const char *text)
 {
 	item(p->a, p->sum, s->node, p->heads ? "Patient" : "ImagingStudy", ACTIONS_FAILED, NULL, text);
 	p->done++;
+}
+
+/* s was not sent: the run stopped first. */
+static void push_not_sent(struct push *p, struct push_study *s)
+{
+	item(p->a, p->sum, s->node, p->heads ? "Patient" : "ImagingStudy", ACTIONS_NOT_SENT, NULL, "");
+	p->done++;
+}
+
+/* s failed with status st and err: "not sent" when the run stopped before it was sent. */
+static void push_fail_or_stop(struct push *p, struct push_study *s, int st, const char *err)
+{
+	if (fatal(st))
+		push_not_sent(p, s);
+	else
+		push_failed(p, s, err);
 }
 
 /* The node a Bundle entry of type with fullUrl full stands for among the studies ps[0..n): a
@@ -573,7 +684,9 @@ static void head_result(struct push *p, const struct push_study *ps, size_t n, j
 		return;
 	if (full && ok)
 		know(p->known, full, type, id);
-	int outcome = !ok ? ACTIONS_FAILED : code == 201 ? ACTIONS_CREATED : ACTIONS_EXISTED;
+	const char *method = jget_str(jget_obj(sent, "request"), "method");
+	int outcome = !ok ? ACTIONS_FAILED : code == 201 ? ACTIONS_CREATED
+		      : method && !strcmp(method, "PUT") ? ACTIONS_UPDATED : ACTIONS_EXISTED;
 	const struct dataset_node *node = entry_node(p->a, ps, n, type, full);
 	if (!ok) {
 		snprintf(text, sizeof text, "%s: HTTP %ld: %s", type, code, oo[0] ? oo : "(no details)");
@@ -594,6 +707,7 @@ static void head_result(struct push *p, const struct push_study *ps, size_t n, j
 }
 
 static int push_batch(struct push *p, struct push_study *ps, size_t n, int retry);
+static int push_resolve(struct push *p, struct push_study *ps, size_t n, int st, const char *err);
 static size_t json_bytes(json_object *o);
 
 /* Read a transaction-response entry by entry (servers without atomic transactions answer 200
@@ -716,6 +830,32 @@ static int push_reread(struct push *p, struct push_study *s)
 	return st;
 }
 
+/* The entries of transaction b that are on the server but not as made (p->update): written
+ * over the server's copy (fhir_resource_merge), to Type/<id> with If-Match on its version. */
+static void push_updates(struct push *p, json_object *b)
+{
+	json_object *entries = jget_arr(b, "entry");
+	for (size_t k = 0; p->update && k < jget_len(entries); k++) {
+		json_object *e = jget_idx_obj(entries, k), *req = jget_obj(e, "request"), *server = NULL;
+		const char *f = jget_str(e, "fullUrl");
+		if (!f || !req || !json_object_object_get_ex(p->update, f, &server))
+			continue;
+		const char *id = jget_str(server, "id"), *type = jget_str(server, "resourceType"), *v = version_of(server);
+		json_object *merged = id && valid_id(id) && type && v && valid_id(v) ? fhir_resource_merge(jget_obj(e, "resource"), server)
+										   : NULL;
+		if (!merged)
+			continue;
+		char url[200], etag[200];
+		snprintf(url, sizeof url, "%s/%s", type, id);
+		snprintf(etag, sizeof etag, "W/\"%s\"", v);
+		json_object_object_add(e, "resource", merged);
+		json_object_object_add(req, "method", json_object_new_string("PUT"));
+		json_object_object_add(req, "url", json_object_new_string(url));
+		json_object_object_add(req, "ifMatch", json_object_new_string(etag));
+		json_object_object_del(req, "ifNoneExist");
+	}
+}
+
 /* Write the ImagingStudies of transaction b over the server's copies read before (ps[i].server):
  * each merged over its copy (fhir_study_merge) and sent to ImagingStudy/<id> with If-Match on
  * the version read, so that a change made meanwhile is never overwritten (412). */
@@ -789,6 +929,7 @@ static int push_batch(struct push *p, struct push_study *ps, size_t n, int retry
 	free(f);
 	free(fslim);
 	free(owner);
+	push_updates(p, b);
 	if (!p->heads)
 		push_over_server(p, b, ps, n);
 	if (n > 1 && (conditional_entries(b) > ACTIONS_MAX_CONDITIONAL ||
@@ -825,10 +966,16 @@ static int push_batch(struct push *p, struct push_study *ps, size_t n, int retry
 			a->fopts->warn(a->fopts->ctx, ps[0].node, w);
 		}
 		return push_batch(p, ps, 1, retry);
+	} else if (r.unknown && !p->heads) {
+		client_response_clear(&r);	/* sent, its answer lost: what is on the server now? */
+		json_object_put(b);
+		st = push_resolve(p, ps, n, st, err);
+		progress(a, p->done, p->total);
+		return st;
 	} else {
 		failed(p->sum, st, err);
 		for (size_t i = 0; i < n; i++)
-			push_failed(p, &ps[i], err);
+			push_fail_or_stop(p, &ps[i], st, err);
 	}
 	json_object_put(b);
 	client_response_clear(&r);
@@ -836,15 +983,72 @@ static int push_batch(struct push *p, struct push_study *ps, size_t n, int retry
 	return st;
 }
 
-/* a->fopts without the warning callback: for building what is only measured or compared */
-static const struct fhir_opts *quiet(const struct actions_ctx *a, struct fhir_opts *tmp)
+/* The transaction for ps[0..n) was sent and its answer lost (st, err): the studies are read
+ * back before anything is said. One on the server as it was sent is done; the others are sent
+ * again once, one at a time (after a cancel: not sent); when the server cannot be read either,
+ * each is unknown, with the command that settles it. Returns a client_status: CLIENT_OK when the
+ * run may go on. */
+static int push_resolve(struct push *p, struct push_study *ps, size_t n, int st, const char *err)
 {
-	if (!a->fopts)
-		return NULL;
-	*tmp = *a->fopts;
-	tmp->warn = NULL;
-	return tmp;
+	struct actions_ctx b = *p->a;	/* read back even after a cancel: one search */
+	b.cancel = NULL;
+	client_set_cancel(b.client, NULL);
+	const struct dataset_node **nodes = malloc(n * sizeof *nodes);
+	json_object **found = calloc(n, sizeof *found);
+	size_t *count = calloc(n, sizeof *count), *again = malloc(n * sizeof *again), nagain = 0;
+	char rerr[1500] = "out of memory", text[2000];
+	int rs = nodes && found && count && again ? CLIENT_OK : CLIENT_ERR_LOCAL, cancel = st == CLIENT_ERR_CANCELLED;
+	for (size_t i = 0; rs == CLIENT_OK && i < n; i++)
+		nodes[i] = ps[i].node;
+	if (rs == CLIENT_OK)
+		rs = study_lookup(&b, nodes, n, found, count, NULL, p->sum, rerr, sizeof rerr);
+	client_set_cancel(b.client, p->a->cancel);
+	for (size_t i = 0; i < n; i++) {
+		char diff[300], kept[512], id[128];
+		if (rs != CLIENT_OK) {
+			snprintf(text, sizeof text, "its answer was lost (%.300s) and the server could not be read back (%.300s): "
+				 "sdsfhir status on this folder tells whether it is there", err, rerr);
+			item(p->a, p->sum, ps[i].node, "ImagingStudy", ACTIONS_UNKNOWN, NULL, text);
+			p->done++;
+		} else if (count[i] == 1 && actions_study_state(&b, ps[i].node, found[i], diff, sizeof diff, kept, sizeof kept) == 0) {
+			id_of(found[i], NULL, id, sizeof id);
+			snprintf(text, sizeof text, "ImagingStudy/%s (its answer was lost: read back, it is on the server)", id);
+			item_res(p->a, p->sum, ps[i].node, "ImagingStudy", ps[i].server ? ACTIONS_UPDATED : ACTIONS_CREATED, id,
+				 text, found[i]);
+			p->done++;
+		} else if (cancel) {	/* it went out: the server may still be carrying it out */
+			snprintf(text, sizeof text, "cancelled after it was sent, and not on the server when read back; the "
+				 "server may still carry it out: sdsfhir status on this folder tells");
+			item(p->a, p->sum, ps[i].node, "ImagingStudy", ACTIONS_UNKNOWN, NULL, text);
+			p->done++;
+		} else if (ps[i].resent) {
+			snprintf(text, sizeof text, "sent twice, its answer lost each time (%.300s), and not on the server", err);
+			failed(p->sum, st, text);
+			push_failed(p, &ps[i], text);
+		} else {
+			again[nagain++] = i;
+		}
+	}
+	put_each(found, n);
+	free(nodes);
+	free(count);
+	if (rs != CLIENT_OK || cancel) {
+		failed(p->sum, rs != CLIENT_OK ? rs : st, rs != CLIENT_OK ? rerr : "cancelled");
+		free(again);
+		return rs != CLIENT_OK ? rs : st;
+	}
+	int r2 = CLIENT_OK;
+	for (size_t k = 0; k < nagain && !fatal(r2); k++) {	/* again, once, on its own */
+		ps[again[k]].resent = 1;
+		r2 = push_batch(p, &ps[again[k]], 1, 1);
+	}
+	for (size_t k = 0; fatal(r2) && k < nagain; k++)
+		if (!ps[again[k]].resent)
+			push_not_sent(p, &ps[again[k]]);
+	free(again);
+	return fatal(r2) ? r2 : CLIENT_OK;
 }
+
 
 static size_t json_bytes(json_object *o)
 {
@@ -925,6 +1129,7 @@ static int push_dataset(struct push *p, struct push_study *ps, char *why, size_t
 	char err[1500] = "", head_err[1200] = "";
 	size_t skipped;
 	json_object *b = fhir_heads_build(a->tree, &one, 1, FHIR_HEADS_DATASET, a->fopts, p->known, &skipped);
+	push_updates(p, b);
 	json_object *in = NULL, *out = jget_arr(b, "entry");
 	struct client_response r;
 	int st = request(a, p->sum, "POST", "", b, NULL, NULL, 1, &r, err, sizeof err);
@@ -1003,7 +1208,7 @@ static void push_all(struct push *p, struct push_study *ps, size_t m, size_t bat
 	for (size_t i = 0; i < m;) {
 		if (fatal(st)) {
 			for (; i < m; i++)
-				push_failed(p, &ps[i], "not sent");
+				push_not_sent(p, &ps[i]);
 			if (st == CLIENT_ERR_CANCELLED)
 				failed(p->sum, st, "cancelled");
 			break;
@@ -1026,7 +1231,7 @@ void actions_patients(const struct actions_ctx *a, const struct dataset_node *co
 		      struct actions_summary *sum)
 {
 	struct push p = {a, sum, 0, n, a->max_bytes ? a->max_bytes : ACTIONS_MAX_BYTES, FHIR_HEADS_SUBJECT,
-			 json_object_new_object()};
+			 json_object_new_object(), json_object_new_object()};
 	struct push_study *ps = calloc(n ? n : 1, sizeof *ps);
 	if (!ps || !p.known) {
 		failed(sum, CLIENT_ERR_LOCAL, "out of memory");
@@ -1035,9 +1240,21 @@ void actions_patients(const struct actions_ctx *a, const struct dataset_node *co
 	for (size_t i = 0; i < n; i++)
 		ps[i].node = studies[i];
 	progress(a, 0, n);
+	/* what is on the server but not as made is written over (the rest: conditional creates) */
+	char (*missing)[MISSING_LEN] = n ? calloc(n, sizeof *missing) : NULL, err[1500] = "out of memory";
+	int st = n ? missing ? research_folders(a, studies, n, missing, NULL, p.update, sum, err, sizeof err)
+			     : CLIENT_ERR_LOCAL : CLIENT_OK;
+	free(missing);
+	if (st != CLIENT_OK) {
+		failed(sum, st, err);
+		for (size_t i = 0; i < n; i++)
+			push_fail_or_stop(&p, &ps[i], st, err);
+		n = 0;
+	}
 	push_all(&p, ps, n, PATIENTS_BATCH);
 	progress(a, n, n);
 	json_object_put(p.known);
+	json_object_put(p.update);
 	free(ps);
 }
 
@@ -1045,7 +1262,8 @@ void actions_push(const struct actions_ctx *a, const struct dataset_node *const 
 		  struct actions_summary *sum)
 {
 	size_t batch = a->batch > 0 ? (size_t)a->batch : 4, k = 0;
-	struct push p = {a, sum, 0, n, a->max_bytes ? a->max_bytes : ACTIONS_MAX_BYTES, 0, json_object_new_object()};
+	struct push p = {a, sum, 0, n, a->max_bytes ? a->max_bytes : ACTIONS_MAX_BYTES, 0, json_object_new_object(),
+			 json_object_new_object()};
 	struct push_study *ps = calloc(n ? n : 1, sizeof *ps);
 	json_object **found = calloc(n ? n : 1, sizeof *found);
 	size_t *count = calloc(n ? n : 1, sizeof *count);
@@ -1076,11 +1294,11 @@ void actions_push(const struct actions_ctx *a, const struct dataset_node *const 
 	if (st != CLIENT_OK) {
 		failed(sum, st, err);
 		for (size_t i = 0; i < k; i++)
-			push_failed(&p, &ps[i], fatal(st) ? "not sent" : err);
+			push_fail_or_stop(&p, &ps[i], st, err);
 		goto out;
 	}
 	unsigned char *same = calloc(k ? k : 1, 1);
-	char (*missing)[96] = calloc(k ? k : 1, sizeof *missing), (*kept)[512] = calloc(k ? k : 1, sizeof *kept);
+	char (*missing)[MISSING_LEN] = calloc(k ? k : 1, sizeof *missing), (*kept)[512] = calloc(k ? k : 1, sizeof *kept);
 	for (size_t i = 0; same && kept && i < k; i++) {
 		char text[200];
 		json_object *mine = count[i] == 1 ? study_as_sent(a, ps[i].node, ps[i].slim, found[i], kept[i],
@@ -1090,12 +1308,12 @@ void actions_push(const struct actions_ctx *a, const struct dataset_node *const 
 	}
 	/* and what they refer to: a study whose ResearchSubject is gone is sent again; what is
 	 * there is referred to by its server id and not sent */
-	st = same && missing && kept ? research_folders(a, nodes, k, missing, p.known, sum, err, sizeof err)
+	st = same && missing && kept ? research_folders(a, nodes, k, missing, p.known, p.update, sum, err, sizeof err)
 				     : CLIENT_ERR_LOCAL;
 	if (st != CLIENT_OK) {
 		failed(sum, st, same && missing && kept ? err : "out of memory");
 		for (size_t i = 0; i < k; i++)
-			push_failed(&p, &ps[i], fatal(st) ? "not sent" : err);
+			push_fail_or_stop(&p, &ps[i], st, err);
 		free(same);
 		free(missing);
 		free(kept);
@@ -1142,6 +1360,7 @@ out:
 	free(nodes);
 	json_object_put(seen);
 	json_object_put(p.known);
+	json_object_put(p.update);
 	progress(a, n, n);
 }
 
@@ -1415,10 +1634,10 @@ void actions_compare(const struct actions_ctx *a, const struct dataset_node *con
 		n = found && count ? n : 0;
 	}
 	unsigned char *there = calloc(n ? n : 1, 1);	/* and what those found refer to */
-	char (*missing)[96] = calloc(n ? n : 1, sizeof *missing);
+	char (*missing)[MISSING_LEN] = calloc(n ? n : 1, sizeof *missing);
 	for (size_t i = 0; there && i < n && st == CLIENT_OK; i++)
 		there[i] = found[i] != NULL;
-	if (st == CLIENT_OK && (st = there && missing ? research_check(a, studies, n, there, missing, NULL, sum, err, sizeof err)
+	if (st == CLIENT_OK && (st = there && missing ? research_check(a, studies, n, there, missing, NULL, NULL, sum, err, sizeof err)
 						   : CLIENT_ERR_LOCAL) != CLIENT_OK) {
 		failed(sum, st, there && missing ? err : "out of memory");
 		for (size_t i = 0; i < n; i++)

@@ -21,7 +21,10 @@ enum actions_outcome {
 	ACTIONS_SAME,		/* on the server as generated (compare) */
 	ACTIONS_DIFFERENT,	/* on the server, but not as generated (compare) */
 	ACTIONS_REMOVED,	/* deleted from the server (retract) */
-	ACTIONS_FAILED		/* refused or not sent; text says why */
+	ACTIONS_FAILED,		/* refused; text says why */
+	ACTIONS_NOT_SENT,	/* not sent: the run stopped first (cancelled, unreachable) */
+	ACTIONS_UNKNOWN,	/* sent, its answer lost, and the server could not be read back */
+	ACTIONS_NOUTCOMES
 };
 
 #define ACTIONS_MAX_BYTES (1024u * 1024u)	/* Medplum's default maxJsonSize */
@@ -67,9 +70,9 @@ enum actions_type {		/* the resources written, as counted in actions_summary.typ
 };
 
 struct actions_summary {
-	size_t count[ACTIONS_FAILED + 1];	/* items by outcome: the action's own (studies; Patients for
+	size_t count[ACTIONS_NOUTCOMES];	/* items by outcome: the action's own (studies; Patients for
 						   actions_patients) */
-	size_t types[ACTIONS_NTYPES][ACTIONS_FAILED + 1];	/* every resource written, once each, by
+	size_t types[ACTIONS_NTYPES][ACTIONS_NOUTCOMES];	/* every resource written, once each, by
 								   type and outcome */
 	size_t requests;			/* HTTP requests made, retries included */
 	int status;				/* worst client_status met (CLIENT_OK when none) */

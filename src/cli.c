@@ -1153,7 +1153,7 @@ static int run_action(int argc, char **argv, const char *cmd)
 			actions_bodysite(&a, studies, n, sc.code ? code : NULL, sc.code ? display : NULL, NULL, &sum);
 		say(stdout, "%s: ", cmd);
 		const char *sep = "";
-		for (int o = 0; o <= ACTIONS_FAILED; o++) {
+		for (int o = 0; o < ACTIONS_NOUTCOMES; o++) {
 			if (sum.count[o]) {
 				say(stdout, "%s%zu %s", sep, sum.count[o], actions_outcome_name(o));
 				sep = ", ";
@@ -1168,7 +1168,8 @@ static int run_action(int argc, char **argv, const char *cmd)
 		if (sum.status != CLIENT_OK)
 			rc = exit_for(sum.status) == CLI_EXIT_SERVER && (sum.count[ACTIONS_CREATED] || sum.count[ACTIONS_UPDATED] ||
 			     sum.count[ACTIONS_EXISTED] || sum.count[ACTIONS_UNCHANGED]) ? CLI_EXIT_PARTIAL : exit_for(sum.status);
-		else if (sum.count[ACTIONS_FAILED] || sum.count[ACTIONS_NOT_FOUND] || sum.count[ACTIONS_DIFFERENT] || errors)
+		else if (sum.count[ACTIONS_FAILED] || sum.count[ACTIONS_NOT_SENT] || sum.count[ACTIONS_UNKNOWN] ||
+			 sum.count[ACTIONS_NOT_FOUND] || sum.count[ACTIONS_DIFFERENT] || errors)
 			rc = CLI_EXIT_PARTIAL;
 		client_free(&c);
 	}

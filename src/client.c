@@ -736,6 +736,11 @@ static int attempt_once(struct client *c, const char *method, const char *url, c
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
 	resp->attempts = attempt + 1;
 	resp->status = rc == CURLE_OK ? status : 0;
+	curl_off_t sent = 0;	/* a write whose body went out and whose answer did not come may be done */
+	curl_easy_getinfo(e, CURLINFO_SIZE_UPLOAD_T, &sent);
+	resp->unknown = rc != CURLE_OK && strcmp(method, "GET") != 0 && sent > 0 &&
+			(rc == CURLE_ABORTED_BY_CALLBACK || rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_GOT_NOTHING ||
+			 rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR || rc == CURLE_PARTIAL_FILE);
 	int retry = 0;
 	*wait = backoff_ms(attempt);
 	if (rc == CURLE_ABORTED_BY_CALLBACK) {	/* Esc: at once, and no retry */

@@ -46,6 +46,9 @@ struct client_response {
 	char etag[128];		/* ETag header, "" when none */
 	char location[1024];	/* Location or Content-Location header, "" when none */
 	int attempts;		/* requests made, retries included */
+	int unknown;		/* a write that may have been carried out though its answer never came
+				   (a time-out, a stall, a cancel or a dropped connection after its body
+				   was sent): only reading the server tells */
 };
 
 struct client;

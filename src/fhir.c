@@ -1615,3 +1615,68 @@ json_object *fhir_study_merge(json_object *mine, json_object *server, int files_
 		kept_text(k, nk, kept, keptlen);
 	return out;
 }
+
+/* The elements sdsfhir makes of each research resource (identifier apart). */
+static const char *const *owned_keys(const char *type)
+{
+	static const char *const study[] = {"title", "status", "description", "keyword", "focus", "arm",
+					    "principalInvestigator", "relatedArtifact", NULL};
+	static const char *const subject[] = {"status", "study", "individual", "assignedArm", NULL};
+	static const char *const practitioner[] = {"name", NULL};
+	static const char *const endpoint[] = {"status", "connectionType", "payloadType", "payloadMimeType", "address",
+					       "name", NULL};
+	return !type ? NULL : !strcmp(type, "ResearchStudy") ? study : !strcmp(type, "ResearchSubject") ? subject
+	       : !strcmp(type, "Practitioner") ? practitioner : !strcmp(type, "Endpoint") ? endpoint : NULL;
+}
+
+/* Does identifier list ids hold one of system? */
+static int has_system(json_object *ids, const char *system)
+{
+	for (size_t i = 0; system && i < jget_len(ids); i++) {
+		const char *s = jget_str(jget_idx_obj(ids, i), "system");
+		if (s && !strcmp(s, system))
+			return 1;
+	}
+	return 0;
+}
+
+json_object *fhir_resource_merge(json_object *mine, json_object *server)
+{
+	const char *type = jget_str(mine, "resourceType");
+	if (type && !strcmp(type, "ImagingStudy"))
+		return fhir_study_merge(mine, server, 0, NULL, 0);
+	const char *const *owned = owned_keys(type);
+	json_object *out = json_object_is_type(server, json_type_object) ? copy_json(server) : json_object_new_object();
+	if (!out)
+		return NULL;
+	if (!owned) {		/* not one of sdsfhir's: all of mine over it */
+		json_object_object_foreach(mine, k, v) {
+			if (strcmp(k, "id") != 0 && strcmp(k, "meta") != 0)
+				json_object_object_add(out, k, copy_json(v));
+		}
+		return out;
+	}
+	for (; *owned; owned++) {
+		json_object *v = NULL;
+		if (json_object_object_get_ex(mine, *owned, &v) && v)
+			json_object_object_add(out, *owned, copy_json(v));
+		else
+			json_object_object_del(out, *owned);
+	}
+	json_object_object_add(out, "resourceType", json_object_new_string(type));
+	json_object *ids = json_object_new_array(), *m = jget_arr(mine, "identifier"), *sv = jget_arr(server, "identifier");
+	for (size_t i = 0; i < jget_len(m); i++)
+		json_object_array_add(ids, copy_json(json_object_array_get_idx(m, i)));
+	for (size_t i = 0; i < jget_len(sv); i++) {	/* another client's identifiers, of other systems */
+		json_object *id = json_object_array_get_idx(sv, i);
+		if (!has_system(m, jget_str(id, "system")))
+			json_object_array_add(ids, copy_json(id));
+	}
+	if (json_object_array_length(ids))
+		json_object_object_add(out, "identifier", ids);
+	else {
+		json_object_put(ids);
+		json_object_object_del(out, "identifier");
+	}
+	return out;
+}

@@ -231,6 +231,15 @@ int fhir_diff(json_object *mine, json_object *server, char *out, size_t len);
  * 80248007, the files say 76752008)", "" when nothing. New object; NULL on out of memory. */
 json_object *fhir_study_merge(json_object *mine, json_object *server, int files_win, char *kept, size_t keptlen);
 
+/* The same rule for any resource sdsfhir makes (ImagingStudy: fhir_study_merge): server's copy
+ * with the elements sdsfhir makes of its type replaced by mine's (a ResearchStudy's title,
+ * status, description, keyword, focus, arm, principalInvestigator and relatedArtifact; a
+ * ResearchSubject's status, study, individual and assignedArm; a Practitioner's name; an
+ * Endpoint's status, connectionType, payloadType, payloadMimeType, address and name) and
+ * mine's identifiers before the server's of other systems; the rest as the server has it.
+ * New object; NULL on out of memory. */
+json_object *fhir_resource_merge(json_object *mine, json_object *server);
+
 /* The conditional URL that finds a study on a server: "ImagingStudy?identifier=urn:dicom:uid|urn:oid:<uid>". */
 void fhir_study_search(const char *study_uid, char *out, size_t len);
 

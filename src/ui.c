@@ -630,7 +630,7 @@ static int job_poll(struct ui *u)
 		redraw = UI_DRAW_ALL;
 	} else {
 		char counts[512] = "";
-		for (int o = 0; o <= ACTIONS_FAILED; o++)
+		for (int o = 0; o < ACTIONS_NOUTCOMES; o++)
 			if (j->sum.count[o])
 				snprintf(counts + strlen(counts), sizeof counts - strlen(counts), "%s%zu %s",
 					 *counts ? ", " : "", j->sum.count[o], actions_outcome_name(o));

@@ -19,6 +19,8 @@
 //                                   {"body":JSON} this reply (200, or "status") instead of the engine's,
 //                                   {"refuse":"TEXT","count":N} writes that hold TEXT fail validation,
 //                                   {"gzipBomb":N} a gzip reply that inflates to N copies of {},
+//                                   {"stallAfterMs":N} the request carried out (committed), its reply
+//                                   held back N ms (a server that stalls after the commit),
 //   POST /admin/token-reply         the next /oauth/token answers this JSON as it is
 //   GET /admin/stats                requests served and the headers of the last one
 //   POST /oauth/token               OAuth2 client credentials (with --oauth-client ID --oauth-secret FILE)
@@ -421,7 +423,8 @@ async function handle(req, res, body) {
     (!f.method || f.method === req.method));
   if (fault) {
     if (--fault.count <= 0) faults.splice(faults.indexOf(fault), 1);
-    if (fault.reset || fault.truncate || fault.invalidJson || fault.pageForever || fault.nextLink || fault.gzipBomb) res.fault = fault;
+    if (fault.reset || fault.truncate || fault.invalidJson || fault.pageForever || fault.nextLink || fault.gzipBomb ||
+        fault.stallAfterMs) res.fault = fault;
     if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault.body !== undefined) return send(res, fault.status || 200, fault.body); // a reply of any shape
     if (fault.status) {
@@ -462,6 +465,7 @@ async function handle(req, res, body) {
   }
   const [outcome, resource] = result;
   const status = core.getStatus(outcome);
+  if (res.fault && res.fault.stallAfterMs) await new Promise((r) => setTimeout(r, res.fault.stallAfterMs));
   if (!resource) return send(res, status, outcome);
   if (resource.resourceType === 'Bundle' && resource.type === 'searchset') addLinks(resource, url, base);
   const extra = {};

@@ -12,8 +12,8 @@ H=$D/sparc_fhir_heart_dataset
 # patients for Aniyah and Linman, from the headers
 run "$SDSFHIR" patient "$D"
 is "patient: exit 0" "$rc" 0
-like "two created: a transaction per dataset (its ResearchStudy, its PI), one for the Patients and ResearchSubjects" \
-	"$out" "^patient: 2 created; 3 requests to $FHIR/$"
+like "two created: a search of what is there, a transaction per dataset (its ResearchStudy, its PI), one for the Patients and ResearchSubjects" \
+	"$out" "^patient: 2 created; 4 requests to $FHIR/$"
 like "... counted by resource type" "$out" \
 	"^patient: Patient 2 created; ResearchStudy 2 created; ResearchSubject 4 created; Practitioner 1 created$"
 like "... the PI is identified by ORCID" "$out" "^created +Practitioner/[^ ]+ \(https://orcid.org\|0000-0002-1825-0097\)"

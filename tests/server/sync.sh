@@ -66,6 +66,41 @@ is "... the note still kept" "$(study '.note[0].text')" '"written meanwhile"'
 run "$SDSFHIR" status "$D"
 is "status: all the same" "$rc" 0
 
+# 2. edits of the research metadata reach the server: compared, updated with If-Match, counted
+HD=$D/sparc_fhir_heart_dataset
+sed -i 's/^Title,SPARC FHIR heart MRI dataset/Title,Edited heart title/' "$HD/dataset_description.csv"
+sed -i 's/^sub-Linman-heart-1,,control,/sub-Linman-heart-1,,treated,/' "$HD/subjects.csv"
+run "$SDSFHIR" status "$D"
+is "status after editing dataset_description and subjects: exit 1" "$rc" 1
+like "... the title named" "$out" "^different .*its dataset's ResearchStudy differs: title: here \"Edited heart title\", server \"SPARC FHIR heart MRI dataset\""
+like "... the experimental group named" "$out" "^different .*its ResearchSubject differs: assignedArm: here \"treated\", server \"control\".*sub-Linman-heart-1$"
+run "$SDSFHIR" push "$D"
+is "push: exit 0" "$rc" 0
+like "... ResearchStudy and ResearchSubject updated, nothing else written" "$out" \
+	"^push: ImagingStudy 4 unchanged; Patient [0-9]+ existed; ResearchStudy 1 updated; ResearchSubject 1 updated$"
+is "... the title on the server" "$(fhir_count ResearchStudy 'title=Edited%20heart%20title')" 1
+is "... the group on the server" "$(curl -s "$FHIR/ResearchSubject?identifier=sub-Linman-heart-1" | jq -r '.entry[0].resource.assignedArm')" treated
+is "... still 2 ResearchStudies and 4 ResearchSubjects" "$(fhir_count ResearchStudy) $(fhir_count ResearchSubject)" "2 4"
+run "$SDSFHIR" status "$D"
+is "status: all the same again" "$rc" 0
+sed -i 's/^sub-Linman-heart-1,,treated,/sub-Linman-heart-1,,sham,/' "$HD/subjects.csv"
+run "$SDSFHIR" patient "$D"
+like "patient: an edited group updated too (and the arms of the ResearchStudy)" "$out" "^patient: Patient 2 existed; ResearchStudy 1 existed, 1 updated; ResearchSubject 3 existed, 1 updated; Practitioner 1 existed$"
+is "... on the server" "$(curl -s "$FHIR/ResearchSubject?identifier=sub-Linman-heart-1" | jq -r '.entry[0].resource.assignedArm')" sham
+run "$SDSFHIR" push "$D"
+like "push again: nothing written" "$out" "^push: ImagingStudy 4 unchanged$"
+
+# 5. a server that commits a transaction and then stalls: the answer is lost, the studies are
+# read back before anything is said, and the rest of the push goes on
+find "$D" -name '*.dcm' -exec dcmodify -nb -m "(0008,1030)=Stall test" {} +
+fault '{"stallAfterMs": 3000, "count": 1, "method": "POST"}'
+run "$SDSFHIR" push --batch 1 --retries 0 --timeout 1 "$D"
+is "push through a stall after the commit: exit 0" "$rc" 0
+like "... the stalled study read back: done" "$out" "^updated +ImagingStudy/[^ ]+ \(its answer was lost: read back, it is on the server\)"
+like "... the others went on" "$out" "^push: 4 updated"
+is "... each study once" "$(fhir_count ImagingStudy)" 4
+is "... all with the edit" "$(curl -s "$FHIR/ImagingStudy" | jq -c '[.entry[].resource.description] | unique')" '["Stall test"]'
+
 # 3. a study split over two subject folders: each folder gets its ResearchSubject
 H=$D/sparc_fhir_heart_dataset/primary
 mkdir "$H/sub-Aniyah-heart-2"
@@ -116,4 +151,17 @@ run "$SDSFHIR" push --max-request 5k "$B"
 like "push again: unchanged, nothing sent" "$out" "^push: 1 unchanged; 2 requests"
 unlike "... and no warning about instance lists it did not send" "$err" "without its instance lists"
 
+# 5. a stall after the commit, and then the server is gone: unknown, with the command that settles it
+find "$D" -name '*.dcm' -exec dcmodify -nb -m "(0008,1030)=Stall test 2" {} +
+fault '{"stallAfterMs": 5000, "count": 1, "method": "POST"}'
+"$SDSFHIR" push --batch 1 --retries 0 --timeout 1 "$D" >"$TMP/gone.out" 2>"$TMP/gone.err" &
+pid=$!
+sleep 0.6
+kill -9 "$server_pid"
+wait "$pid"
+rc=$?
+like "a stall, then the server gone: the stalled study unknown, with the command that settles it" "$(cat "$TMP/gone.out")" \
+	"^unknown +its answer was lost .* could not be read back .*: sdsfhir status on this folder tells whether it is there"
+like "... the rest not sent" "$(cat "$TMP/gone.out")" "^not sent +"
+is "... exit 5 (cannot reach)" "$rc" 5
 done_testing

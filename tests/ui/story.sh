@@ -78,7 +78,7 @@ wl=$(screen split-left | sed -n 3p | cut -d'|' -f1 | wc -c)
 wr=$(screen split-right | sed -n 3p | cut -d'|' -f1 | wc -c)
 check "the split follows the tree by default, < moves it left ($w0 > $wl)" test "$w0" -gt "$wl"
 check "> moves it right ($wr > $wl)" test "$wr" -gt "$wl"
-like "c: her Patient created (her dataset's transaction, then hers)" "$(screen patient)" "create patients: 1 created; 2 requests "
+like "c: her Patient created (a search, her dataset's transaction, then hers)" "$(screen patient)" "create patients: 1 created; 3 requests "
 like "p: the confirmation says how many studies and instances, and where" "$(screen confirm)" "Push 1 study \(9 instances; 0 of them already the same on the server\) to"
 like "... and the server, the question wrapped whole" "$(screen confirm)" "$FHIR/ \? y: push, n or Esc: no"
 like "y: pushed (a search of the server's copies, one of their ResearchSubjects, then the transaction)" "$(screen pushed)" "push: 1 created; 3 requests"
@@ -213,6 +213,18 @@ printf ':wait\ng j <Space> g j j j j j j j j j <Space>\np y\n:sleep 1200\n<Esc>\
 SDSFHIR_SCRIPT="$TMP/script" SDSFHIR_SIZE=100x30 "$SDSFHIR" --batch 1 "$D/sparc_fhir_breast_dataset" "$D/sparc_fhir_heart_dataset" >/dev/null 2>&1
 like "Esc: the push stops at once, the request in flight aborted" "$(screen cancel)" "push: cancelled"
 is "Esc: nothing half-written, nothing doubled" "$(fhir_count ImagingStudy)" "$before"
+fhir_reset
+
+# Esc after a transaction went out and was committed: it is read back before anything is said,
+# and the tree shows what reached the server without r
+"$SDSFHIR" patient "$D/sparc_fhir_breast_dataset" >/dev/null 2>&1
+fault '{"stallAfterMs":3000,"count":1,"method":"POST"}'
+printf ':wait\ng j <Space> g j j j j j <Space>\np y\n:sleep 1200\n<Esc>\n:wait\n:dump %s\nq\n' "$S/cancel-read" >"$TMP/script"
+SDSFHIR_SCRIPT="$TMP/script" SDSFHIR_SIZE=100x30 "$SDSFHIR" --batch 1 "$D/sparc_fhir_breast_dataset" >/dev/null 2>&1
+like "Esc after a commit: read back, said (created, not sent)" "$(screen cancel-read)" "push: cancelled.* 1 created, 1 not sent"
+like "... the tree marks the study that reached the server, without r" "$(screen cancel-read)" "^ *\\* =  v sub-Aniyah-breast-1"
+like "... and not the one that was not sent" "$(screen cancel-read)" "^ *\\* -  v sub-Linman-breast-1"
+is "... the server agrees" "$(fhir_count ImagingStudy)" 1
 fhir_reset
 
 # errors show in the tree and the detail pane
