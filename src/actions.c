@@ -271,10 +271,11 @@ static void copies_text(const struct dataset_node *study, size_t count, char *ou
 		 count - 1, study->name);
 }
 
-/* lookup of the ImagingStudies of studies[0..n) by their urn:dicom:uid identifiers. */
+/* lookup of the ImagingStudies of studies[0..n) by their urn:dicom:uid identifiers; patients
+ * (may be NULL) gets their Patients, included. */
 static int study_lookup(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
-			json_object **found, size_t *count, json_object **all, struct actions_summary *sum, char *err,
-			size_t errlen)
+			json_object **found, size_t *count, json_object **all, json_object *patients,
+			struct actions_summary *sum, char *err, size_t errlen)
 {
 	char **values = calloc(n ? n : 1, sizeof *values);
 	const char **systems = calloc(n ? n : 1, sizeof *systems);
@@ -287,8 +288,8 @@ static int study_lookup(const struct actions_ctx *a, const struct dataset_node *
 		}
 	}
 	if (st == CLIENT_OK)
-		st = lookup(a, "ImagingStudy", systems, (const char *const *)values, n, NULL, NULL, found, count, all, sum, err,
-			    errlen);
+		st = lookup(a, "ImagingStudy", systems, (const char *const *)values, n, patients ? "ImagingStudy:subject" : NULL,
+			    patients, found, count, all, sum, err, errlen);
 	else
 		snprintf(err, errlen, "out of memory");
 	for (size_t i = 0; values && i < n; i++)
@@ -442,10 +443,11 @@ static void research_dataset_check(const struct actions_ctx *a, const struct dat
  * included)? missing[i] says what is not there or differs ("" when all is well). known (may
  * be NULL) learns the server ids of those found as made, as struct push holds them; update
  * (may be NULL) gets those found but different, {"urn:uuid:<id>": the server's copy}, to be
- * written over. Returns a client_status; err on failure. */
+ * written over; patients (may be NULL) the ResearchSubjects' Patients. Returns a
+ * client_status; err on failure. */
 static int research_check(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
 			  const unsigned char *want, char (*missing)[MISSING_LEN], json_object *known, json_object *update,
-			  struct actions_summary *sum, char *err, size_t errlen)
+			  json_object *patients, struct actions_summary *sum, char *err, size_t errlen)
 {
 	char (*systems)[128] = calloc(n ? n : 1, sizeof *systems);
 	const char **sys = calloc(n ? n : 1, sizeof *sys), **vals = calloc(n ? n : 1, sizeof *vals);
@@ -465,8 +467,13 @@ static int research_check(const struct actions_ctx *a, const struct dataset_node
 	}
 	if (st == CLIENT_OK && asked)
 		st = lookup(a, "ResearchSubject", sys, vals, n,
-			    "ResearchSubject:study&_include:iterate=ResearchStudy:principalinvestigator", included, found, count,
-			    NULL, sum, err, errlen);
+			    patients ? "ResearchSubject:study&_include:iterate=ResearchStudy:principalinvestigator"
+				       "&_include=ResearchSubject:individual"
+				     : "ResearchSubject:study&_include:iterate=ResearchStudy:principalinvestigator",
+			    included, found, count, NULL, sum, err, errlen);
+	for (size_t k = 0; patients && st == CLIENT_OK && k < jget_len(included); k++)
+		if (jget_is_resource(jget_idx_obj(included, k), "Patient"))
+			json_object_array_add(patients, json_object_get(jget_idx_obj(included, k)));
 	else if (st != CLIENT_OK)
 		snprintf(err, errlen, "out of memory");
 	json_object *verdicts = json_object_new_object();	/* dataset folder -> what of it differs */
@@ -506,16 +513,111 @@ static int research_check(const struct actions_ctx *a, const struct dataset_node
 	return st;
 }
 
+#define CONFLICT_LEN 700	/* what patient_check says of a study's Patient */
+
+/* "family, given, birthDate, gender" of Patient p, those it has, into out. */
+static void person_text(json_object *p, char *out, size_t len)
+{
+	json_object *name = jget_idx_obj(jget_arr(p, "name"), 0), *given = jget_arr(name, "given");
+	const char *g = json_object_is_type(json_object_array_get_idx(given, 0), json_type_string)
+			? json_object_get_string(json_object_array_get_idx(given, 0)) : NULL;
+	const char *parts[] = {jget_str(name, "family"), g, jget_str(p, "birthDate"), jget_str(p, "gender")};
+	size_t k = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < 4 && k < len; i++)
+		if (parts[i])
+			k += (size_t)snprintf(out + k, len - k, "%s%.80s", k ? ", " : "", parts[i]);
+}
+
+/* Does any name of Patient p have key (family, or the first given) equal to v, ignoring case? */
+static int name_has(json_object *p, const char *key, const char *v)
+{
+	json_object *names = jget_arr(p, "name");
+	for (size_t i = 0; i < jget_len(names); i++) {
+		json_object *n = jget_idx_obj(names, i), *given = jget_arr(n, "given");
+		const char *w = strcmp(key, "family") == 0 ? jget_str(n, "family")
+				: json_object_is_type(json_object_array_get_idx(given, 0), json_type_string)
+				? json_object_get_string(json_object_array_get_idx(given, 0)) : NULL;
+		if (w && !strcasecmp(w, v))
+			return 1;
+	}
+	return 0;
+}
+
+/* Is server, a Patient of the server, another person than mine (the files' Patient of the
+ * same identifier): a family name, first given name, birth date or sex that both give and
+ * that differ? */
+static int other_person(json_object *mine, json_object *server)
+{
+	json_object *name = jget_idx_obj(jget_arr(mine, "name"), 0), *given = jget_arr(name, "given");
+	const char *family = jget_str(name, "family"), *g = json_object_is_type(json_object_array_get_idx(given, 0),
+						json_type_string) ? json_object_get_string(json_object_array_get_idx(given, 0)) : NULL;
+	const char *b1 = jget_str(mine, "birthDate"), *b2 = jget_str(server, "birthDate");
+	const char *s1 = jget_str(mine, "gender"), *s2 = jget_str(server, "gender");
+	int has_names = jget_len(jget_arr(server, "name")) > 0;
+	return (family && has_names && !name_has(server, "family", family)) ||
+	       (g && has_names && !name_has(server, "given", g)) || (b1 && b2 && strcmp(b1, b2) != 0) ||
+	       (s1 && s2 && strcmp(s1, s2) != 0 && strcmp(s2, "unknown") != 0);
+}
+
+/* Before a study is linked to a Patient the server holds (by identifier: one without an issuer
+ * falls under one global system, so two sites' "SUB001" would be one Patient), is it the files'
+ * person? For each study i with want[i] set (want NULL: every study), conflict[i] gets "" or
+ * why not, naming both. patients holds the Patients read already; the others are looked up by
+ * identifier. Returns a client_status. */
+static int patient_check(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
+			 const unsigned char *want, json_object *patients, char (*conflict)[CONFLICT_LEN],
+			 struct actions_summary *sum, char *err, size_t errlen)
+{
+	char (*sys)[1024] = calloc(n ? n : 1, sizeof *sys), (*val)[1024] = calloc(n ? n : 1, sizeof *val);
+	const char **s = calloc(n ? n : 1, sizeof *s), **v = calloc(n ? n : 1, sizeof *v);
+	json_object **found = calloc(n ? n : 1, sizeof *found);
+	size_t *count = calloc(n ? n : 1, sizeof *count), asked = 0;
+	struct fhir_opts q;
+	int st = sys && val && s && v && found && count ? CLIENT_OK : CLIENT_ERR_LOCAL;
+	for (size_t i = 0; st == CLIENT_OK && i < n; i++) {
+		conflict[i][0] = '\0';
+		if (want && !want[i])
+			continue;
+		fhir_patient_identifier(a->tree, studies[i], quiet(a, &q), sys[i], sizeof sys[i], val[i], sizeof val[i]);
+		if (!find_resource(patients, "Patient", sys[i], val[i])) {
+			s[i] = sys[i];
+			v[i] = val[i];
+			asked++;
+		}
+	}
+	if (st == CLIENT_OK && asked)
+		st = lookup(a, "Patient", s, v, n, NULL, NULL, found, count, NULL, sum, err, errlen);
+	else if (st != CLIENT_OK)
+		snprintf(err, errlen, "out of memory");
+	for (size_t i = 0; st == CLIENT_OK && i < n; i++) {
+		json_object *there = want && !want[i] ? NULL : found[i] ? found[i] : find_resource(patients, "Patient", sys[i], val[i]);
+		json_object *mine = there ? fhir_patient_build(a->tree, studies[i], quiet(a, &q)) : NULL;
+		if (mine && other_person(mine, there)) {
+			char p1[300], p2[300];
+			person_text(there, p1, sizeof p1);
+			person_text(mine, p2, sizeof p2);
+			snprintf(conflict[i], sizeof conflict[i], "Patient/%.64s on the server (%s) is another person than the "
+				 "files' (%s), though both carry identifier %.120s|%.80s: not linked (push --same-person links it)",
+				 jget_str(there, "id") ?: "?", p1, p2, sys[i], val[i]);
+		}
+		json_object_put(mine);
+	}
+	put_each(found, n);
+	free(sys), free(val), free(s), free(v), free(count);
+	return st;
+}
+
 /* research_check of every subject folder of studies[0..n) (a study in several folders has a
  * ResearchSubject in each): missing[i] says what of study i's is not there. */
 static int research_folders(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
-			    char (*missing)[MISSING_LEN], json_object *known, json_object *update, struct actions_summary *sum,
-			    char *err, size_t errlen)
+			    char (*missing)[MISSING_LEN], json_object *known, json_object *update, json_object *patients,
+			    struct actions_summary *sum, char *err, size_t errlen)
 {
 	size_t nf = 0, *owner = NULL;
 	const struct dataset_node **f = all_folders(a, studies, n, &owner, &nf);
 	char (*fm)[MISSING_LEN] = f ? calloc(nf ? nf : 1, sizeof *fm) : NULL;
-	int st = fm ? research_check(a, f, nf, NULL, fm, known, update, sum, err, errlen) : CLIENT_ERR_LOCAL;
+	int st = fm ? research_check(a, f, nf, NULL, fm, known, update, patients, sum, err, errlen) : CLIENT_ERR_LOCAL;
 	if (!fm)
 		snprintf(err, errlen, "out of memory");
 	for (size_t i = 0; i < n; i++)
@@ -569,6 +671,7 @@ struct push_study {
 	unsigned char stale;	/* the server's copy changed since it was read: read it again */
 	unsigned char rereads;	/* times it was read again */
 	unsigned char resent;	/* sent again after an answer was lost */
+	unsigned char ds_resent;	/* its dataset's transaction sent again after its answer was lost */
 	char *version;		/* the server's versionId before the push, or NULL */
 	json_object *server;	/* the server's copy, merged over (fhir_study_merge), or NULL (owned) */
 	char *kept;		/* what of the server's copy was kept, or NULL (owned) */
@@ -707,6 +810,8 @@ static void head_result(struct push *p, const struct push_study *ps, size_t n, j
 }
 
 static int push_batch(struct push *p, struct push_study *ps, size_t n, int retry);
+static int push_stale_heads(struct push *p, struct push_study *ps, size_t n, json_object *stale);
+static void refresh_updates(struct push *p, json_object *entries);
 static int push_resolve(struct push *p, struct push_study *ps, size_t n, int st, const char *err);
 static size_t json_bytes(json_object *o);
 
@@ -732,6 +837,7 @@ static int push_response(struct push *p, struct push_study *ps, size_t n, json_o
 	}
 	size_t *again = malloc((n ? n : 1) * sizeof *again), nagain = 0;
 	char head_err[1200] = "";
+	json_object *stale = json_object_new_array();	/* heads written over a copy changed meanwhile */
 	for (size_t k = 0; k < jget_len(out); k++) {
 		json_object *got = jget_idx_obj(in, k), *res = jget_obj(jget_idx_obj(out, k), "resource");
 		json_object *gres = jget_obj(got, "resource"), *gresp = jget_obj(got, "response");
@@ -742,7 +848,10 @@ static int push_response(struct push *p, struct push_study *ps, size_t n, json_o
 		int ok = code >= 200 && code < 300;
 		const char *full = jget_str(jget_idx_obj(out, k), "fullUrl");
 		if (!jget_is_resource(res, "ImagingStudy")) {	/* what the studies refer to */
-			head_result(p, ps, n, jget_idx_obj(out, k), got, head_err, sizeof head_err);
+			if (code == 412 && !retry && stale)
+				json_object_array_add(stale, json_object_get(jget_idx_obj(out, k)));
+			else
+				head_result(p, ps, n, jget_idx_obj(out, k), got, head_err, sizeof head_err);
 			continue;
 		}
 		size_t si = 0;	/* the study of this entry */
@@ -782,11 +891,50 @@ static int push_response(struct push *p, struct push_study *ps, size_t n, json_o
 	}
 	if (p->heads & FHIR_HEADS_SUBJECT)
 		p->done += n;
-	int st = CLIENT_OK;
+	int st = jget_len(stale) ? push_stale_heads(p, ps, n, stale) : CLIENT_OK;
+	json_object_put(stale);
 	for (size_t i = 0; i < nagain && !fatal(st); i++)
 		st = push_batch(p, &ps[again[i]], 1, 1);
 	free(again);
 	return fatal(st) ? st : CLIENT_OK;
+}
+
+/* Entries sent (of a server that runs transactions entry by entry) whose writes over the
+ * server's copies were refused with 412: read those copies again, merge over them, send
+ * once more. Returns a client_status. */
+static int push_stale_heads(struct push *p, struct push_study *ps, size_t n, json_object *stale)
+{
+	json_object *b = json_object_new_object(), *entries = json_object_new_array();
+	json_object_object_add(b, "resourceType", json_object_new_string("Bundle"));
+	json_object_object_add(b, "type", json_object_new_string("transaction"));
+	json_object_object_add(b, "entry", entries);
+	refresh_updates(p, stale);
+	for (size_t k = 0; k < jget_len(stale); k++) {
+		json_object *e = jget_idx_obj(stale, k), *server = NULL, *copy = NULL;
+		const char *f = jget_str(e, "fullUrl"), *v;
+		if (!f || !json_object_object_get_ex(p->update, f, &server) || !(v = version_of(server)) || !valid_id(v) ||
+		    json_object_deep_copy(e, &copy, NULL) != 0)
+			continue;
+		char etag[200];
+		snprintf(etag, sizeof etag, "W/\"%s\"", v);
+		json_object_object_add(copy, "resource", fhir_resource_merge(jget_obj(e, "resource"), server));
+		json_object_object_add(jget_obj(copy, "request"), "ifMatch", json_object_new_string(etag));
+		json_object_array_add(entries, copy);
+	}
+	struct client_response r;
+	char err[1500], head_err[1200] = "";
+	json_object *in = NULL;
+	int st = jget_len(entries) ? request(p->a, p->sum, "POST", "", b, NULL, NULL, 1, &r, err, sizeof err) : CLIENT_OK;
+	if (jget_len(entries) && st == CLIENT_OK && bundle_entries(r.body, &in, err, sizeof err) == 0 &&
+	    jget_len(in) == jget_len(entries))
+		for (size_t k = 0; k < jget_len(entries); k++)
+			head_result(p, ps, n, jget_idx_obj(entries, k), jget_idx_obj(in, k), head_err, sizeof head_err);
+	else if (jget_len(entries))
+		failed(p->sum, st == CLIENT_OK ? CLIENT_ERR_HTTP : st, err);
+	if (jget_len(entries))
+		client_response_clear(&r);
+	json_object_put(b);
+	return st;
 }
 
 /* The entries of transaction Bundle b a server resolves by a search (ifNoneExist, or a
@@ -828,6 +976,33 @@ static int push_reread(struct push *p, struct push_study *s)
 	}
 	client_response_clear(&r);
 	return st;
+}
+
+/* After a 412 (another write came between the read and this one): read again the server's
+ * copies of what the transaction entries write over (p->update), so that the next try merges
+ * over the versions there now; one gone since is created again. */
+static void refresh_updates(struct push *p, json_object *entries)
+{
+	for (size_t k = 0; p->update && k < jget_len(entries); k++) {
+		json_object *e = jget_idx_obj(entries, k), *server = NULL;
+		const char *f = jget_str(e, "fullUrl");
+		if (!f || !jget_str(jget_obj(e, "request"), "ifMatch") || !json_object_object_get_ex(p->update, f, &server))
+			continue;
+		const char *id = jget_str(server, "id"), *type = jget_str(server, "resourceType");
+		char path[200], err[1500];
+		if (!id || !type || !valid_id(id))
+			continue;
+		snprintf(path, sizeof path, "%s/%s", type, id);
+		struct client_response r;
+		int st = request(p->a, p->sum, "GET", path, NULL, NULL, NULL, 1, &r, err, sizeof err);
+		if (st == CLIENT_OK && jget_is_resource(r.body, type) && !strcmp(jget_str(r.body, "id") ?: "", id)) {
+			json_object_object_add(p->update, f, r.body);
+			r.body = NULL;
+		} else if (r.status == 404 || r.status == 410) {
+			json_object_object_del(p->update, f);
+		}
+		client_response_clear(&r);
+	}
 }
 
 /* The entries of transaction b that are on the server but not as made (p->update): written
@@ -951,10 +1126,14 @@ static int push_batch(struct push *p, struct push_study *ps, size_t n, int retry
 		if (fatal(s1))
 			return s1;
 		return push_batch(p, ps + half, n - half, retry);
-	} else if (st == CLIENT_ERR_HTTP && n == 1 && r.status == 412 && ps[0].server && ps[0].rereads < PUSH_REREADS) {
+	} else if (st == CLIENT_ERR_HTTP && n == 1 && r.status == 412 && ps[0].rereads < PUSH_REREADS) {
 		client_response_clear(&r);	/* changed on the server meanwhile: read, merge, send */
+		refresh_updates(p, jget_arr(b, "entry"));
 		json_object_put(b);
-		ps[0].stale = 1;
+		if (ps[0].server)
+			ps[0].stale = 1;
+		else
+			ps[0].rereads++;
 		return push_batch(p, ps, 1, retry);
 	} else if (st == CLIENT_ERR_HTTP && n == 1 && !ps[0].slim && !p->heads && too_large(r.status, err)) {
 		client_response_clear(&r);
@@ -1001,7 +1180,7 @@ static int push_resolve(struct push *p, struct push_study *ps, size_t n, int st,
 	for (size_t i = 0; rs == CLIENT_OK && i < n; i++)
 		nodes[i] = ps[i].node;
 	if (rs == CLIENT_OK)
-		rs = study_lookup(&b, nodes, n, found, count, NULL, p->sum, rerr, sizeof rerr);
+		rs = study_lookup(&b, nodes, n, found, count, NULL, NULL, p->sum, rerr, sizeof rerr);
 	client_set_cancel(b.client, p->a->cancel);
 	for (size_t i = 0; i < n; i++) {
 		char diff[300], kept[512], id[128];
@@ -1122,6 +1301,48 @@ static int research_study_full(const struct dataset_node *study, char full[FHIR_
 /* Send the dataset-level resources of study ps (its dataset's Practitioners and ResearchStudy,
  * the Endpoint) in one transaction (at most ACTIONS_MAX_CONDITIONAL entries), learning their
  * ids. Returns a client_status; why gets the reason when they were not written. */
+static int push_dataset(struct push *p, struct push_study *ps, char *why, size_t len);
+
+/* The dataset transaction of study ps was sent and its answer lost, or refused with 412 (st,
+ * err): is its ResearchStudy on the server now, as made? Then it is known; else the
+ * transaction is sent again, once, over the copy there now. Returns a client_status. */
+static int dataset_read_back(struct push *p, struct push_study *ps, int st, const char *err, char *why, size_t len)
+{
+	struct actions_ctx b = *p->a;	/* read back even after a cancel */
+	const struct dataset_node *ds = dataset_ancestor(ps->node, DATASET_DATASET);
+	char dsid[1100], rerr[1500], diff[300];
+	struct fhir_opts q;
+	json_object *found = NULL;
+	size_t count = 0;
+	b.cancel = NULL;
+	client_set_cancel(b.client, NULL);
+	research_dataset_id(ds ? ds->name : "", dsid, sizeof dsid);
+	const char *sys = FHIR_SYS_SPARC_DATASET, *val = dsid;
+	int rs = lookup(&b, "ResearchStudy", &sys, &val, 1, NULL, NULL, &found, &count, NULL, p->sum, rerr, sizeof rerr);
+	client_set_cancel(b.client, p->a->cancel);
+	json_object *mine = rs == CLIENT_OK && found && ds ? research_study_alone(ds, quiet(p->a, &q)) : NULL;
+	int there = mine && count == 1 && !research_differs(mine, found, diff, sizeof diff);
+	if (there) {
+		learn(p->known, found, sys, val);
+	} else if (mine && count == 1) {	/* there, not as made: written over this copy */
+		char full[FHIR_FULLURL_LEN];
+		fhir_resource_fullurl("ResearchStudy", sys, val, full);
+		json_object_object_add(p->update, full, json_object_get(found));
+	}
+	json_object_put(mine);
+	json_object_put(found);
+	if (there)
+		return CLIENT_OK;
+	if (rs != CLIENT_OK || st == CLIENT_ERR_CANCELLED || ps->ds_resent) {
+		snprintf(why, len, "its answer was lost (%.400s)%s%.400s", err, rs != CLIENT_OK ? " and the server could not "
+			 "be read back: " : "", rs != CLIENT_OK ? rerr : "");
+		failed(p->sum, rs != CLIENT_OK ? rs : st, why);
+		return rs != CLIENT_OK ? rs : st;
+	}
+	ps->ds_resent = 1;	/* not there: again, once */
+	return push_dataset(p, ps, why, len);
+}
+
 static int push_dataset(struct push *p, struct push_study *ps, char *why, size_t len)
 {
 	const struct actions_ctx *a = p->a;
@@ -1135,6 +1356,16 @@ static int push_dataset(struct push *p, struct push_study *ps, char *why, size_t
 	int st = request(a, p->sum, "POST", "", b, NULL, NULL, 1, &r, err, sizeof err);
 	if (st == CLIENT_OK && bundle_entries(r.body, &in, err, sizeof err) < 0)
 		st = CLIENT_ERR_HTTP;
+	int stale = st != CLIENT_OK && r.status == 412;	/* changed meanwhile (a server entry by entry: in an entry) */
+	for (size_t k = 0; st == CLIENT_OK && k < jget_len(in); k++)
+		stale |= status_code(jget_idx_obj(in, k)) == 412;
+	if ((st != CLIENT_OK && r.unknown) || (stale && !ps->ds_resent)) {	/* what is there now? */
+		json_object_put(b);
+		client_response_clear(&r);
+		if (st == CLIENT_OK)
+			snprintf(err, sizeof err, "HTTP 412: changed on the server meanwhile");
+		return dataset_read_back(p, ps, st, err, why, len);
+	}
 	if (st == CLIENT_OK && jget_len(in) != jget_len(out)) {
 		snprintf(err, sizeof err, "the server sent an invalid Bundle: its %zu entries answer the %zu sent",
 			 jget_len(in), jget_len(out));
@@ -1242,7 +1473,7 @@ void actions_patients(const struct actions_ctx *a, const struct dataset_node *co
 	progress(a, 0, n);
 	/* what is on the server but not as made is written over (the rest: conditional creates) */
 	char (*missing)[MISSING_LEN] = n ? calloc(n, sizeof *missing) : NULL, err[1500] = "out of memory";
-	int st = n ? missing ? research_folders(a, studies, n, missing, NULL, p.update, sum, err, sizeof err)
+	int st = n ? missing ? research_folders(a, studies, n, missing, NULL, p.update, NULL, sum, err, sizeof err)
 			     : CLIENT_ERR_LOCAL : CLIENT_OK;
 	free(missing);
 	if (st != CLIENT_OK) {
@@ -1268,7 +1499,7 @@ void actions_push(const struct actions_ctx *a, const struct dataset_node *const 
 	json_object **found = calloc(n ? n : 1, sizeof *found);
 	size_t *count = calloc(n ? n : 1, sizeof *count);
 	const struct dataset_node **nodes = calloc(n ? n : 1, sizeof *nodes);
-	json_object *seen = json_object_new_object();
+	json_object *seen = json_object_new_object(), *patients = NULL;
 	if (!ps || !found || !count || !nodes || !seen || !p.known) {
 		failed(sum, CLIENT_ERR_LOCAL, "out of memory");
 		goto out;
@@ -1290,7 +1521,8 @@ void actions_push(const struct actions_ctx *a, const struct dataset_node *const 
 	}
 	/* what the server holds now: studies already the same are left alone */
 	char err[1500];
-	int st = study_lookup(a, nodes, k, found, count, NULL, sum, err, sizeof err);
+	patients = json_object_new_array();	/* the Patients read on the way */
+	int st = study_lookup(a, nodes, k, found, count, NULL, patients, sum, err, sizeof err);
 	if (st != CLIENT_OK) {
 		failed(sum, st, err);
 		for (size_t i = 0; i < k; i++)
@@ -1308,21 +1540,30 @@ void actions_push(const struct actions_ctx *a, const struct dataset_node *const 
 	}
 	/* and what they refer to: a study whose ResearchSubject is gone is sent again; what is
 	 * there is referred to by its server id and not sent */
-	st = same && missing && kept ? research_folders(a, nodes, k, missing, p.known, p.update, sum, err, sizeof err)
-				     : CLIENT_ERR_LOCAL;
+	char (*conflict)[CONFLICT_LEN] = calloc(k ? k : 1, sizeof *conflict);
+	st = same && missing && kept && conflict ? research_folders(a, nodes, k, missing, p.known, p.update, patients, sum,
+								    err, sizeof err) : CLIENT_ERR_LOCAL;
+	/* and whether the Patients it links them to are the files' people */
+	if (st == CLIENT_OK)
+		st = patient_check(a, nodes, k, NULL, patients, conflict, sum, err, sizeof err);
 	if (st != CLIENT_OK) {
-		failed(sum, st, same && missing && kept ? err : "out of memory");
+		failed(sum, st, same && missing && kept && conflict ? err : "out of memory");
 		for (size_t i = 0; i < k; i++)
 			push_fail_or_stop(&p, &ps[i], st, err);
 		free(same);
 		free(missing);
 		free(kept);
+		free(conflict);
 		goto out;
 	}
 	size_t m = 0;
 	for (size_t i = 0; i < k; i++) {
 		char id[128], text[700];
-		if (count[i] > 1) {	/* a conditional write would fail: "matched multiple resources" */
+		if (conflict[i][0] && !a->same_person) {	/* refused here, not by the server */
+			if (!sum->error[0])
+				snprintf(sum->error, sizeof sum->error, "%s", conflict[i]);
+			push_failed(&p, &ps[i], conflict[i]);
+		} else if (count[i] > 1) {	/* a conditional write would fail: "matched multiple resources" */
 			id_of(found[i], NULL, id, sizeof id);
 			snprintf(text, sizeof text, "ImagingStudy/%s ", id);
 			copies_text(ps[i].node, count[i], text + strlen(text), sizeof text - strlen(text));
@@ -1344,6 +1585,7 @@ void actions_push(const struct actions_ctx *a, const struct dataset_node *const 
 		}
 	}
 	free(kept);
+	free(conflict);
 	free(same);
 	free(missing);
 	progress(a, p.done, p.total);
@@ -1359,6 +1601,7 @@ out:
 	free(count);
 	free(nodes);
 	json_object_put(seen);
+	json_object_put(patients);
 	json_object_put(p.known);
 	json_object_put(p.update);
 	progress(a, n, n);
@@ -1625,7 +1868,10 @@ void actions_compare(const struct actions_ctx *a, const struct dataset_node *con
 	size_t *count = calloc(n ? n : 1, sizeof *count);
 	char err[1500];
 	progress(a, 0, n);
-	int st = found && count ? study_lookup(a, studies, n, found, count, NULL, sum, err, sizeof err) : CLIENT_ERR_LOCAL;
+	json_object *patients = json_object_new_array();	/* the Patients read on the way */
+	char (*conflict)[CONFLICT_LEN] = calloc(n ? n : 1, sizeof *conflict);
+	int st = found && count && conflict ? study_lookup(a, studies, n, found, count, NULL, patients, sum, err, sizeof err)
+					    : CLIENT_ERR_LOCAL;
 	if (st != CLIENT_OK) {
 		failed(sum, st, found && count ? err : "out of memory");
 		for (size_t i = 0; i < n; i++)
@@ -1637,8 +1883,13 @@ void actions_compare(const struct actions_ctx *a, const struct dataset_node *con
 	char (*missing)[MISSING_LEN] = calloc(n ? n : 1, sizeof *missing);
 	for (size_t i = 0; there && i < n && st == CLIENT_OK; i++)
 		there[i] = found[i] != NULL;
-	if (st == CLIENT_OK && (st = there && missing ? research_check(a, studies, n, there, missing, NULL, NULL, sum, err, sizeof err)
-						   : CLIENT_ERR_LOCAL) != CLIENT_OK) {
+	int looked = st == CLIENT_OK;
+	if (looked)
+		st = there && missing ? research_check(a, studies, n, there, missing, NULL, NULL, patients, sum, err, sizeof err)
+				      : CLIENT_ERR_LOCAL;
+	if (looked && st == CLIENT_OK)	/* and whether their Patients are the files' people */
+		st = patient_check(a, studies, n, there, patients, conflict, sum, err, sizeof err);
+	if (looked && st != CLIENT_OK) {
 		failed(sum, st, there && missing ? err : "out of memory");
 		for (size_t i = 0; i < n; i++)
 			item(a, sum, studies[i], "ImagingStudy", ACTIONS_FAILED, NULL, st == CLIENT_ERR_CANCELLED ? "cancelled" :
@@ -1653,8 +1904,10 @@ void actions_compare(const struct actions_ctx *a, const struct dataset_node *con
 		id_of(found[i], NULL, id, sizeof id);
 		char kept[512] = "", diff[1500] = "", copies[400] = "";
 		int d = actions_study_state(a, studies[i], found[i], diff, sizeof diff, kept, sizeof kept);
-		if (d == 0 && missing[i][0]) {	/* the ImagingStudy as made, what it refers to not */
-			snprintf(diff, sizeof diff, "%s", missing[i]);
+		if (a->same_person)
+			conflict[i][0] = '\0';
+		if (d == 0 && (missing[i][0] || conflict[i][0])) {	/* the ImagingStudy as made, what it refers to not */
+			snprintf(diff, sizeof diff, "%s", conflict[i][0] ? conflict[i] : missing[i]);
 			d = 1;
 		}
 		if (count[i] > 1)
@@ -1673,6 +1926,8 @@ void actions_compare(const struct actions_ctx *a, const struct dataset_node *con
 	free(count);
 	free(there);
 	free(missing);
+	free(conflict);
+	json_object_put(patients);
 	progress(a, n, n);
 }
 
@@ -1925,7 +2180,7 @@ void actions_retract(const struct actions_ctx *a, const struct dataset_node *con
 	json_object *seen = json_object_new_object();
 	char err[1500];
 	progress(a, 0, n);
-	int st = found && all && count && seen ? study_lookup(a, studies, n, found, count, all, sum, err, sizeof err)
+	int st = found && all && count && seen ? study_lookup(a, studies, n, found, count, all, NULL, sum, err, sizeof err)
 					       : CLIENT_ERR_LOCAL;
 	if (st != CLIENT_OK) {
 		const char *why = st == CLIENT_ERR_LOCAL ? "out of memory" : err;

@@ -57,6 +57,8 @@ struct actions_ctx {
 	volatile int *cancel;			/* checked between requests */
 	int files_win;				/* push: the files' bodySite wins over one set on the
 						   server (see fhir_study_merge) */
+	int same_person;			/* push: link studies to the Patients of their identifiers
+						   even when name, birth date or sex differ */
 };
 
 enum actions_type {		/* the resources written, as counted in actions_summary.types */

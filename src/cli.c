@@ -854,7 +854,7 @@ int cli_export(int argc, char **argv)
 /* ---- server commands: patient, push, bodysite, search ---- */
 
 enum { OPT_SETTING = 256, OPT_CONFIG, OPT_CODE, OPT_DISPLAY, OPT_JSON, OPT_TABLE, OPT_ALL, OPT_PATIENT,
-       OPT_BODYSITE, OPT_IDENTIFIER, OPT_DATASET, OPT_SUBJECTS, OPT_DATASETS, OPT_YES, OPT_FILES_WIN };
+       OPT_BODYSITE, OPT_IDENTIFIER, OPT_DATASET, OPT_SUBJECTS, OPT_DATASETS, OPT_YES, OPT_FILES_WIN, OPT_SAME_PERSON };
 
 struct server_cmd {
 	struct settings set;
@@ -864,6 +864,7 @@ struct server_cmd {
 	const char *shorthand, *shorthand_value;
 	int yes;		/* retract --yes: do not ask */
 	int files_win;		/* push --files-win: the files' bodySite over the server's */
+	int same_person;	/* push --same-person: link to the identifier's Patient whatever it says */
 };
 
 static void log_stderr(void *ctx, const char *method, const char *url, long status, long ms, const char *text)
@@ -891,7 +892,8 @@ static int parse_server(int argc, char **argv, const char *cmd, struct server_cm
 		{"datasets", required_argument, NULL, OPT_DATASETS}, {"verbose", no_argument, NULL, 'v'},
 		{"jobs", required_argument, NULL, 'j'}, {"token", required_argument, NULL, 'T'},
 		{"no-cache", no_argument, NULL, 'C'}, {"yes", no_argument, NULL, OPT_YES},
-		{"files-win", no_argument, NULL, OPT_FILES_WIN}, {NULL, 0, NULL, 0}};
+		{"files-win", no_argument, NULL, OPT_FILES_WIN}, {"same-person", no_argument, NULL, OPT_SAME_PERSON},
+		{NULL, 0, NULL, 0}};
 	/* which command takes which of its own options */
 	int is_push = !strcmp(cmd, "push"), is_bs = !strcmp(cmd, "bodysite"), is_search = !strcmp(cmd, "search");
 	int is_retract = !strcmp(cmd, "retract");
@@ -927,6 +929,7 @@ static int parse_server(int argc, char **argv, const char *cmd, struct server_cm
 			break;
 		case OPT_YES: sc->yes = 1; own_ok = is_retract; break;
 		case OPT_FILES_WIN: sc->files_win = 1; own_ok = is_push; break;
+		case OPT_SAME_PERSON: sc->same_person = 1; own_ok = is_push || !strcmp(cmd, "status"); break;
 		case 'v': sc->verbose = 1; break;
 		case 'j': sc->jobs = atoi(optarg); break;
 		case 'C': no_cache = 1; break;
@@ -1038,9 +1041,10 @@ static int ask_retract(const struct dataset_tree *t, const struct dataset_node *
 	return yes ? 0 : -1;
 }
 
-/* retract: the whole datasets of the study folders studies[0..*n) of *t, scanned again, so that a
- * study's folders not named are seen (they keep their part of the study); *t and *studies are
- * replaced by the new tree and its nodes for the same folders. 0, or -1 (then unchanged). */
+/* The whole datasets of the study folders studies[0..*n) of *t, scanned again, so that a
+ * study's folders not named are seen: a push of one folder of a study in several sends all
+ * of it, a retract keeps the others' part. *t and *studies are replaced by the new tree and
+ * its nodes for the same folders. 0, or -1 (then unchanged). */
 static int widen_to_datasets(struct dataset_tree **t, const struct dataset_node ***studies, size_t *n,
 			     const struct dataset_scan_opts *so)
 {
@@ -1120,7 +1124,7 @@ static int run_action(int argc, char **argv, const char *cmd)
 	size_t errors = report_msgs(t->root);
 	size_t n = 0;
 	const struct dataset_node **studies = dataset_collect(t->root, DATASET_STUDY, &n);
-	if (n && !strcmp(cmd, "retract"))	/* a study's other folders keep their part of it */
+	if (n)	/* a study is made of all its subject folders, named or not: read their datasets whole */
 		widen_to_datasets(&t, &studies, &n, &so);
 	if (n && !strcmp(cmd, "retract") && !sc.yes && ask_retract(t, studies, n, &sc) != 0) {
 		free(studies);
@@ -1139,7 +1143,8 @@ static int run_action(int argc, char **argv, const char *cmd)
 				       .dicomweb = sc.set.dicomweb,
 				       .ctx = &warnings};
 		struct actions_ctx a = {.tree = t, .client = c, .fopts = &fo, .batch = sc.set.batch,
-					 .max_bytes = sc.set.max_request, .item = print_item, .files_win = sc.files_win};
+					 .max_bytes = sc.set.max_request, .item = print_item, .files_win = sc.files_win,
+					 .same_person = sc.same_person};
 		struct actions_summary sum = {0};
 		if (!strcmp(cmd, "patient"))
 			actions_patients(&a, studies, n, &sum);

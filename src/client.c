@@ -28,6 +28,7 @@ struct client {
 	char host[300];		/* host[:port] of the base URL, for people */
 	int metadata_done;
 	_Atomic long busy_since;	/* monotonic ms when the request in flight started; 0: none */
+	curl_off_t uploaded;		/* request body bytes sent by the transfer in flight, at most */
 };
 
 #define BODY_MAX (64u << 20)	/* refuse replies larger than 64 MiB, counted as they are decoded */
@@ -73,8 +74,10 @@ static long now_ms(void);
 /* libcurl's progress callback: a set cancel flag aborts the transfer in flight. */
 static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
 {
-	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-	const struct client *c = ud;
+	(void)dltotal, (void)dlnow, (void)ultotal;
+	struct client *c = ud;
+	if (ulnow > c->uploaded)	/* the most sent, also when libcurl sends again on a new connection */
+		c->uploaded = ulnow;
 	return c->o.cancel && *c->o.cancel;
 }
 
@@ -730,6 +733,7 @@ static int attempt_once(struct client *c, const char *method, const char *url, c
 	}
 	long t0 = now_ms();
 	atomic_store(&c->busy_since, t0 ? t0 : 1);
+	c->uploaded = 0;
 	CURLcode rc = curl_easy_perform(e);
 	atomic_store(&c->busy_since, 0);
 	long ms = now_ms() - t0, status = 0;
@@ -738,9 +742,12 @@ static int attempt_once(struct client *c, const char *method, const char *url, c
 	resp->status = rc == CURLE_OK ? status : 0;
 	curl_off_t sent = 0;	/* a write whose body went out and whose answer did not come may be done */
 	curl_easy_getinfo(e, CURLINFO_SIZE_UPLOAD_T, &sent);
-	resp->unknown = rc != CURLE_OK && strcmp(method, "GET") != 0 && sent > 0 &&
+	/* libcurl sends a request again on a new connection when a reused one dies before any
+	 * answer: a connect failure then may follow a body that went out */
+	resp->unknown = rc != CURLE_OK && strcmp(method, "GET") != 0 && (sent > 0 || c->uploaded > 0) &&
 			(rc == CURLE_ABORTED_BY_CALLBACK || rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_GOT_NOTHING ||
-			 rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR || rc == CURLE_PARTIAL_FILE);
+			 rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR || rc == CURLE_PARTIAL_FILE ||
+			 rc == CURLE_COULDNT_CONNECT);
 	int retry = 0;
 	*wait = backoff_ms(attempt);
 	if (rc == CURLE_ABORTED_BY_CALLBACK) {	/* Esc: at once, and no retry */

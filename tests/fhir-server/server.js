@@ -376,7 +376,9 @@ async function handle(req, res, body) {
     return send(res, 200, { ok: true });
   }
   if (url.pathname === '/admin/fault' && req.method === 'POST') {
-    faults.push(JSON.parse(body || '{}'));
+    const f = JSON.parse(body || '{}');
+    if (f.clear) faults = []; // {"clear":true}: the faults not met yet are dropped
+    else faults.push(f);
     return send(res, 200, { ok: true, faults: faults.length });
   }
   if (url.pathname === '/admin/stats' && req.method === 'GET') {

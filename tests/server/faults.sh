@@ -52,7 +52,7 @@ fhir_reset
 fault '{"status":503,"count":1,"method":"POST"}'
 run "$SDSFHIR" push "$D"
 is "push through one 503: exit 0" "$rc" 0
-like "push: 2 created after a retry (two searches, the dataset's transaction twice, the studies')" "$out" "^push: 2 created; 5 requests"
+like "push: 2 created after a retry (three searches: studies, subjects, Patients; the dataset's transaction twice, the studies')" "$out" "^push: 2 created; 6 requests"
 is "no duplicates" "$(fhir_count ImagingStudy)" 2
 fhir_reset
 
@@ -60,7 +60,7 @@ fhir_reset
 fault '{"status":409,"text":"could not serialize access due to concurrent update","count":2,"method":"POST"}'
 run "$SDSFHIR" push -v "$D"
 is "push through two 409 serialization failures: exit 0" "$rc" 0
-like "... 2 created after the retries" "$out" "^push: 2 created; 6 requests"
+like "... 2 created after the retries" "$out" "^push: 2 created; 7 requests"
 like "... the 409s in the log" "$err" "POST .* -> 409 .*could not serialize access"
 is "... no duplicates" "$(fhir_count ImagingStudy)" 2
 fhir_reset

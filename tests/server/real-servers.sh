@@ -45,7 +45,7 @@ python3 "$top_srcdir/bench/gen-dataset.py" "$TMP/big" 1 1 10000 64 >/dev/null
 B=$TMP/big/bench_dataset
 run "$SDSFHIR" push "$B"
 is "10,000 instances: exit 0" "$rc" 0
-like "pushed, created (two searches, the dataset's transaction, the study's)" "$out" "^push: 1 created; 4 requests"
+like "pushed, created (three searches, the dataset's transaction, the study's)" "$out" "^push: 1 created; 5 requests"
 like "a warning says it goes without its instance list" "$err" "over the request limit of 1048576 bytes .*without its instance lists"
 st=$(curl -s "$FHIR/ImagingStudy?_count=1" | jq -c '.entry[0].resource | [.numberOfInstances, (.series | length), .series[0].numberOfInstances, (.series[0].instance | length), .series[0].uid != null, .series[0].modality.code]')
 is "on the server: the counts, the series with uid, modality and count, no instance list" "$st" '[10000,1,10000,0,true,"MR"]'
@@ -63,7 +63,7 @@ fhir_reset
 python3 "$top_srcdir/bench/gen-dataset.py" "$TMP/mid" 3 1 4000 64 >/dev/null
 run "$SDSFHIR" push -v "$TMP/mid/bench_dataset"
 is "3 studies of 4,000 instances: exit 0" "$rc" 0
-like "3 created in 3 transactions after two searches and the dataset's transaction" "$out" "^push: 3 created; 6 requests"
+like "3 created in 3 transactions after three searches and the dataset's transaction" "$out" "^push: 3 created; 7 requests"
 unlike "no request refused" "$err$out" "HTTP 4"
 is "each with its 4,000 instances" "$(curl -s "$FHIR/ImagingStudy" | jq -c '[.entry[].resource.series[0].instance | length]')" "[4000,4000,4000]"
 run "$SDSFHIR" push "$TMP/mid/bench_dataset"

@@ -113,6 +113,10 @@ run "$SDSFHIR" status "$D"
 is "status: all the same (exit 0)" "$rc" 0
 run "$SDSFHIR" push "$D"
 like "push again: nothing sent" "$out" "^push: 4 unchanged; 2 requests"
+run "$SDSFHIR" push "$H/sub-Aniyah-heart-1"
+like "push of one of its folders: the study as all its folders make it, unchanged" "$out" "^push: 1 unchanged"
+is "... the other folder's series still on the server" \
+	"$(curl -s "$FHIR/ImagingStudy" | jq '[.entry[].resource | select([.identifier[].value] | any(test("sub-Aniyah-heart-2-"))) | .numberOfSeries][0]')" 2
 
 # 8. retract one folder of the split study: its series, identifier and ResearchSubject only
 A=$H/sub-Aniyah-heart-1
@@ -151,12 +155,39 @@ run "$SDSFHIR" push --max-request 5k "$B"
 like "push again: unchanged, nothing sent" "$out" "^push: 1 unchanged; 2 requests"
 unlike "... and no warning about instance lists it did not send" "$err" "without its instance lists"
 
+# 9. one person stays one person: two sites' "SUB001" without an issuer are not linked as one
+A9=$TMP/site-a/primary/sub-1/sam-1
+mkdcm "$A9/a.dcm" "(0020,000d) UI [1.2.826.0.1.3680043.10.99.1]" "(0020,000e) UI [1.2.826.0.1.3680043.10.99.1.1]" \
+	"(0008,0018) UI [1.2.826.0.1.3680043.10.99.1.1.1]" "(0010,0020) LO [SUB001]" "-(0010,0021)" "(0010,0010) PN [Smith^John]" \
+	"(0010,0030) DA [19800101]" "(0010,0040) CS [M]"
+B9=$TMP/site-b/primary/sub-1/sam-1
+mkdcm "$B9/a.dcm" "(0020,000d) UI [1.2.826.0.1.3680043.10.99.2]" "(0020,000e) UI [1.2.826.0.1.3680043.10.99.2.1]" \
+	"(0008,0018) UI [1.2.826.0.1.3680043.10.99.2.1.1]" "(0010,0020) LO [SUB001]" "-(0010,0021)" "(0010,0010) PN [Garcia^Maria]" \
+	"(0010,0030) DA [19920505]" "(0010,0040) CS [F]"
+run "$SDSFHIR" push "$TMP/site-a"
+is "site A's SUB001 pushed" "$rc" 0
+run "$SDSFHIR" push "$TMP/site-b"
+is "site B's SUB001, another person: refused (exit 1)" "$rc" 1
+like "... naming both" "$out" "^failed +Patient/[^ ]+ on the server \(Smith, John, 1980-01-01, male\) is another person than the files' \(Garcia, Maria, 1992-05-05, female\), though both carry identifier urn:sparc_patient:id\|SUB001: not linked \(push --same-person links it\)"
+is "... nothing of it written" "$(fhir_count ImagingStudy 'identifier=urn:dicom:uid|urn:oid:1.2.826.0.1.3680043.10.99.2')" 0
+run "$SDSFHIR" push --same-person "$TMP/site-b"
+is "push --same-person: linked as the user says" "$rc" 0
+is "... one Patient SUB001" "$(fhir_count Patient 'identifier=SUB001')" 1
+run "$SDSFHIR" status "$TMP/site-b"
+like "status shows it" "$out" "^different .*is another person than the files'"
+run "$SDSFHIR" status --same-person "$TMP/site-b"
+is "status --same-person: the same" "$rc" 0
+
 # 5. a stall after the commit, and then the server is gone: unknown, with the command that settles it
 find "$D" -name '*.dcm' -exec dcmodify -nb -m "(0008,1030)=Stall test 2" {} +
-fault '{"stallAfterMs": 5000, "count": 1, "method": "POST"}'
+fault '{"stallAfterMs": 8000, "count": 1, "method": "POST"}'
+curl -s "$FHIR/metadata" >/dev/null	# the last request's headers name no body now
 "$SDSFHIR" push --batch 1 --retries 0 --timeout 1 "$D" >"$TMP/gone.out" 2>"$TMP/gone.err" &
 pid=$!
-sleep 0.6
+i=0	# until the transaction has reached the server (the last request's headers name a body)
+while [ $i -lt 100 ] && ! curl -s "$ADMIN/stats" | jq -e '.lastHeaders["content-type"]' >/dev/null; do
+	sleep 0.1; i=$((i + 1)); done
+sleep 0.5	# committed, and stalling
 kill -9 "$server_pid"
 wait "$pid"
 rc=$?

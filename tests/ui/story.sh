@@ -102,7 +102,7 @@ y
 q"
 like "Space marks the subject" "$(screen marked)" "^\* .*sub-Linman-breast-1"
 like "two studies to push" "$(screen confirm2)" "Push 2 studies \(15 instances; 0 of them already the same on the server\)"
-like "both pushed (two searches, a transaction per dataset, one for the studies)" "$(screen pushed2)" "push: 2 created; 5 requests"
+like "both pushed (three searches: studies, subjects, Patients; a transaction per dataset, one for the studies)" "$(screen pushed2)" "push: 2 created; 6 requests"
 # after r, the confirmation says how many are already the same on the server
 ui ":wait
 r
