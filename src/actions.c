@@ -1336,7 +1336,7 @@ static int dataset_read_back(struct push *p, struct push_study *ps, int st, cons
 	if (rs != CLIENT_OK || st == CLIENT_ERR_CANCELLED || ps->ds_resent) {
 		snprintf(why, len, "its answer was lost (%.400s)%s%.400s", err, rs != CLIENT_OK ? " and the server could not "
 			 "be read back: " : "", rs != CLIENT_OK ? rerr : "");
-		failed(p->sum, rs != CLIENT_OK ? rs : st, why);
+		failed(p->sum, rs != CLIENT_OK ? rs : st, st == CLIENT_ERR_CANCELLED ? "cancelled" : why);
 		return rs != CLIENT_OK ? rs : st;
 	}
 	ps->ds_resent = 1;	/* not there: again, once */
@@ -1412,7 +1412,10 @@ static size_t push_datasets(struct push *p, struct push_study *ps, size_t n, int
 		}
 		json_object_object_get_ex(why, full, &w);
 		snprintf(text, sizeof text, "its dataset's ResearchStudy was not written: %s", w ? json_object_get_string(w) : "not sent");
-		push_failed(p, &ps[i], text);
+		if (fatal(*status))	/* the run stopped: its own transaction never went out */
+			push_not_sent(p, &ps[i]);
+		else
+			push_failed(p, &ps[i], text);
 	}
 	json_object_put(why);
 	return m;

@@ -1353,11 +1353,14 @@ int cli_search(int argc, char **argv)
 	long total;
 	char *next = NULL;
 	int st = actions_search(&a, query, sc.all, &matches, &included, &total, &next, &sum);
-	int more = next != NULL;
+	int more = next != NULL || (st != CLIENT_OK && json_object_array_length(matches));
 	free(next);
-	if (st != CLIENT_OK) {
+	if (st != CLIENT_OK) {	/* the pages read before it are printed all the same */
 		say(stderr, "sdsfhir: %s\n", sum.error);
 		rc = exit_for(st);
+	}
+	if (st != CLIENT_OK && !json_object_array_length(matches)) {
+		/* nothing to print */
 	} else if (sc.json) {
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "query", json_object_new_string(query));

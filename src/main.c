@@ -39,11 +39,13 @@ static const struct command {
 	 "  ImagingStudy (and Endpoint first, with --dicomweb)\n"},
 	{"patient", cli_patient, "[SERVER-OPTION]... PATH...",
 	 "create the Patients, ResearchStudies and ResearchSubjects on the server (conditional creates)", ""},
-	{"push", cli_push, "[--batch N] [--max-request BYTES] [--files-win] [SERVER-OPTION]... PATH...",
+	{"push", cli_push, "[--batch N] [--max-request BYTES] [--files-win] [--same-person] [SERVER-OPTION]... PATH...",
 	 "push studies with their Patients, ResearchStudies and ResearchSubjects (transactions)",
 	 "  --batch N            studies per request (default 4)\n"
 	 "  --max-request BYTES  request body limit (default 1M; k and M allowed)\n"
 	 "  --files-win          the files' bodySite over one set on the server, for this push\n"
+	 "  --same-person        link studies to the Patients of their identifiers even when\n"
+	 "                       name, birth date or sex differ (refused otherwise)\n"
 	 "  what sdsfhir does not make (a bodySite set on the server, another client's elements)\n"
 	 "  is kept: see THE SERVER OVER TIME in sdsfhir(1)\n"},
 	{"bodysite", cli_bodysite, "[--code CODE [--display TEXT]] [SERVER-OPTION]... PATH...",
@@ -51,7 +53,7 @@ static const struct command {
 	 "  --code CODE   a SNOMED CT code (its check digit is checked), or a body part (breast, HEART)\n"
 	 "  --display T   the display text of the code\n"
 	 "  without --code: each series' Body Part Examined through CID 4031\n"},
-	{"status", cli_status, "[--max-request BYTES] [SERVER-OPTION]... PATH...",
+	{"status", cli_status, "[--max-request BYTES] [--same-person] [SERVER-OPTION]... PATH...",
 	 "compare the studies with the server's copies, as a push would send them", ""},
 	{"retract", cli_retract, "[--yes] [SERVER-OPTION]... PATH...",
 	 "remove the study folders from the server (a study shared with other folders keeps theirs; Patients stay)",

@@ -38,9 +38,13 @@ is "a link on the same origin is followed" "$rc" 0
 kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null
 fhir_server_start --token "$TMP/token"
 port=$(cat "$TMP/port")
+printf '{"resourceType":"Patient","name":[{"family":"P1"}]}' >"$TMP/p.json"
+curl -s -o /dev/null -H "Authorization: Bearer good-token-1" -H 'Content-Type: application/fhir+json' \
+	--data-binary @"$TMP/p.json" "$FHIR/Patient"
 fault "{\"nextLink\":\"http://127.0.0.1:$port/admin/stats?x=1\",\"count\":1,\"path\":\"/Patient\"}"
 run "$SDSFHIR" search --all --server "$FHIR" 'Patient?_count=1'
 is "a link on the host but outside the base path: refused" "$rc" 3
+like "... the page read before it printed all the same" "$out" "^1 shown \\(more"
 fault "{\"nextLink\":\"http://127.0.0.1:$port/fhir/../admin/stats?x=1\",\"count\":1,\"path\":\"/Patient\"}"
 run "$SDSFHIR" search --all --server "$FHIR" 'Patient?_count=1'
 is "a link with dot segments out of the base path (/fhir/../admin): refused" "$rc" 3
