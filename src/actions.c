@@ -306,6 +306,14 @@ static int valid_id(const char *s)
 	return n >= 1 && n <= 64 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.") == n;
 }
 
+/* Free texts[0..n) and the array (may be NULL). */
+static void free_each(char **texts, size_t n)
+{
+	for (size_t i = 0; texts && i < n; i++)
+		free(texts[i]);
+	free(texts);
+}
+
 /* Put found[0..n) and free the array (may be NULL). */
 static void put_each(json_object **found, size_t n)
 {
@@ -440,13 +448,14 @@ static void research_dataset_check(const struct actions_ctx *a, const struct dat
 /* For each study i with want[i] set (want NULL: every study), is what its ImagingStudy refers
  * to on the server as sdsfhir makes it: its subject's ResearchSubject, its dataset's
  * ResearchStudy and that one's Practitioners (one search of ResearchSubjects, the others
- * included)? missing[i] says what is not there or differs ("" when all is well). known (may
+ * included)? missing[i] says what is not there or differs (a new string; NULL when all is
+ * well). known (may
  * be NULL) learns the server ids of those found as made, as struct push holds them; update
  * (may be NULL) gets those found but different, {"urn:uuid:<id>": the server's copy}, to be
  * written over; patients (may be NULL) the ResearchSubjects' Patients. Returns a
  * client_status; err on failure. */
 static int research_check(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
-			  const unsigned char *want, char (*missing)[MISSING_LEN], json_object *known, json_object *update,
+			  const unsigned char *want, char **missing, json_object *known, json_object *update,
 			  json_object *patients, struct actions_summary *sum, char *err, size_t errlen)
 {
 	char (*systems)[128] = calloc(n ? n : 1, sizeof *systems);
@@ -457,7 +466,7 @@ static int research_check(const struct actions_ctx *a, const struct dataset_node
 	for (size_t i = 0; i < n && st == CLIENT_OK; i++) {
 		const struct dataset_node *ds = dataset_ancestor(studies[i], DATASET_DATASET);
 		const struct dataset_node *sub = dataset_ancestor(studies[i], DATASET_SUBJECT);
-		missing[i][0] = '\0';
+		missing[i] = NULL;
 		if ((want && !want[i]) || !ds || !sub)
 			continue;
 		research_subject_system(ds->name, systems[i], sizeof systems[i]);
@@ -491,16 +500,17 @@ static int research_check(const struct actions_ctx *a, const struct dataset_node
 			v = json_object_new_string(why);
 			json_object_object_add(verdicts, ds->path ? ds->path : ds->name, v);
 		}
+		char why[MISSING_LEN] = "";
 		if (!found[i]) {
-			snprintf(missing[i], sizeof missing[i], "its ResearchSubject is not on the server");
+			snprintf(why, sizeof why, "its ResearchSubject is not on the server");
 		} else {
 			json_object *mine = research_subject_alone(a->tree, sub, quiet(a, &q), dataset_meta_cached(&mc, sub, "subjects."));
-			research_found(known, update, found[i], mine, sys[i], vals[i], "its ResearchSubject", missing[i],
-				       sizeof missing[i]);
+			research_found(known, update, found[i], mine, sys[i], vals[i], "its ResearchSubject", why, sizeof why);
 			json_object_put(mine);
 		}
-		if (!missing[i][0])
-			snprintf(missing[i], sizeof missing[i], "%s", json_object_get_string(v));
+		if (!why[0])
+			snprintf(why, sizeof why, "%s", json_object_get_string(v));
+		missing[i] = why[0] ? strdup(why) : NULL;
 	}
 	dataset_meta_cache_clear(&mc);
 	json_object_put(verdicts);
@@ -562,11 +572,11 @@ static int other_person(json_object *mine, json_object *server)
 
 /* Before a study is linked to a Patient the server holds (by identifier: one without an issuer
  * falls under one global system, so two sites' "SUB001" would be one Patient), is it the files'
- * person? For each study i with want[i] set (want NULL: every study), conflict[i] gets "" or
- * why not, naming both. patients holds the Patients read already; the others are looked up by
+ * person? For each study i with want[i] set (want NULL: every study), conflict[i] gets NULL or
+ * why not, naming both (a new string). patients holds the Patients read already; the others are looked up by
  * identifier. Returns a client_status. */
 static int patient_check(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
-			 const unsigned char *want, json_object *patients, char (*conflict)[CONFLICT_LEN],
+			 const unsigned char *want, json_object *patients, char **conflict,
 			 struct actions_summary *sum, char *err, size_t errlen)
 {
 	char (*sys)[1024] = calloc(n ? n : 1, sizeof *sys), (*val)[1024] = calloc(n ? n : 1, sizeof *val);
@@ -576,7 +586,7 @@ static int patient_check(const struct actions_ctx *a, const struct dataset_node 
 	struct fhir_opts q;
 	int st = sys && val && s && v && found && count ? CLIENT_OK : CLIENT_ERR_LOCAL;
 	for (size_t i = 0; st == CLIENT_OK && i < n; i++) {
-		conflict[i][0] = '\0';
+		conflict[i] = NULL;
 		if (want && !want[i])
 			continue;
 		fhir_patient_identifier(a->tree, studies[i], quiet(a, &q), sys[i], sizeof sys[i], val[i], sizeof val[i]);
@@ -597,9 +607,11 @@ static int patient_check(const struct actions_ctx *a, const struct dataset_node 
 			char p1[300], p2[300];
 			person_text(there, p1, sizeof p1);
 			person_text(mine, p2, sizeof p2);
-			snprintf(conflict[i], sizeof conflict[i], "Patient/%.64s on the server (%s) is another person than the "
-				 "files' (%s), though both carry identifier %.120s|%.80s: not linked (push --same-person links it)",
+			char why[CONFLICT_LEN];
+			snprintf(why, sizeof why, "Patient/%.64s on the server (%s) is another person than the files' (%s), "
+				 "though both carry identifier %.120s|%.80s: not linked (push --same-person links it)",
 				 jget_str(there, "id") ?: "?", p1, p2, sys[i], val[i]);
+			conflict[i] = strdup(why);
 		}
 		json_object_put(mine);
 	}
@@ -609,29 +621,32 @@ static int patient_check(const struct actions_ctx *a, const struct dataset_node 
 }
 
 /* research_check of every subject folder of studies[0..n) (a study in several folders has a
- * ResearchSubject in each): missing[i] says what of study i's is not there. */
+ * ResearchSubject in each): missing[i] says what of study i's is not there (a new string, or
+ * NULL). */
 static int research_folders(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
-			    char (*missing)[MISSING_LEN], json_object *known, json_object *update, json_object *patients,
+			    char **missing, json_object *known, json_object *update, json_object *patients,
 			    struct actions_summary *sum, char *err, size_t errlen)
 {
 	size_t nf = 0, *owner = NULL;
 	const struct dataset_node **f = all_folders(a, studies, n, &owner, &nf);
-	char (*fm)[MISSING_LEN] = f ? calloc(nf ? nf : 1, sizeof *fm) : NULL;
+	char **fm = f ? calloc(nf ? nf : 1, sizeof *fm) : NULL;
 	int st = fm ? research_check(a, f, nf, NULL, fm, known, update, patients, sum, err, errlen) : CLIENT_ERR_LOCAL;
 	if (!fm)
 		snprintf(err, errlen, "out of memory");
 	for (size_t i = 0; i < n; i++)
-		missing[i][0] = '\0';
+		missing[i] = NULL;
 	for (size_t j = 0; st == CLIENT_OK && j < nf; j++) {
-		if (fm[j][0] && !missing[owner[j]][0]) {
+		if (fm[j] && !missing[owner[j]]) {
 			const struct dataset_node *sub = dataset_ancestor(f[j], DATASET_SUBJECT);
+			char why[MISSING_LEN];
 			if (f[j] != studies[owner[j]] && sub)	/* another folder's: name it */
-				snprintf(missing[owner[j]], sizeof missing[0], "%.400s (%.100s)", fm[j], sub->name);
+				snprintf(why, sizeof why, "%.400s (%.100s)", fm[j], sub->name);
 			else
-				snprintf(missing[owner[j]], sizeof missing[0], "%s", fm[j]);
+				snprintf(why, sizeof why, "%s", fm[j]);
+			missing[owner[j]] = strdup(why);
 		}
 	}
-	free(fm);
+	free_each(fm, fm ? nf : 0);
 	free(f);
 	free(owner);
 	return st;
@@ -1475,10 +1490,10 @@ void actions_patients(const struct actions_ctx *a, const struct dataset_node *co
 		ps[i].node = studies[i];
 	progress(a, 0, n);
 	/* what is on the server but not as made is written over (the rest: conditional creates) */
-	char (*missing)[MISSING_LEN] = n ? calloc(n, sizeof *missing) : NULL, err[1500] = "out of memory";
+	char **missing = n ? calloc(n, sizeof *missing) : NULL, err[1500] = "out of memory";
 	int st = n ? missing ? research_folders(a, studies, n, missing, NULL, p.update, NULL, sum, err, sizeof err)
 			     : CLIENT_ERR_LOCAL : CLIENT_OK;
-	free(missing);
+	free_each(missing, st == CLIENT_OK ? n : 0);
 	if (st != CLIENT_OK) {
 		failed(sum, st, err);
 		for (size_t i = 0; i < n; i++)
@@ -1492,6 +1507,113 @@ void actions_patients(const struct actions_ctx *a, const struct dataset_node *co
 	free(ps);
 }
 
+/* What push found of a study on the server. */
+struct push_verdict {
+	unsigned char same;	/* its ImagingStudy is there as push would send it */
+	char *missing;		/* what of what it refers to is not there as made, or NULL (owned) */
+	char *kept;		/* what the server keeps though the files say otherwise, or NULL (owned) */
+	char *conflict;		/* its Patient on the server is another person, or NULL (owned) */
+};
+
+/* The studies of studies[0..n) push can send, each StudyInstanceUID once, into ps and nodes
+ * (what cannot be expressed is reported here, once): how many. */
+static size_t push_take(struct push *p, const struct dataset_node *const *studies, size_t n, struct push_study *ps,
+			const struct dataset_node **nodes, json_object *seen)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		char err[512];
+		if (json_object_object_get_ex(seen, studies[i]->name, NULL)) {
+			p->total--;	/* the same study through another folder: pushed once */
+			continue;
+		}
+		json_object_object_add(seen, studies[i]->name, NULL);
+		ps[k] = (struct push_study){.node = studies[i]};
+		if (fhir_study_check(p->a->tree, studies[i], err, sizeof err) == 0 &&
+		    push_size(p->a, &ps[k], p->max_bytes, err, sizeof err) == 0)
+			nodes[k++] = studies[i];
+		else
+			push_failed(p, &ps[k], err);
+	}
+	return k;
+}
+
+/* What the server holds of nodes[0..k) (ps): found[i] and count[i] its ImagingStudies, v[i]
+ * the verdict; the research resources found as made learnt in p->known, those to write over
+ * in p->update. Returns a client_status; err on failure. */
+static int push_read(struct push *p, struct push_study *ps, const struct dataset_node **nodes, size_t k,
+		     json_object **found, size_t *count, struct push_verdict *v, char *err, size_t errlen)
+{
+	const struct actions_ctx *a = p->a;
+	json_object *patients = json_object_new_array();	/* the Patients read on the way */
+	char **missing = calloc(k ? k : 1, sizeof *missing), **conflict = calloc(k ? k : 1, sizeof *conflict);
+	int st = missing && conflict ? study_lookup(a, nodes, k, found, count, NULL, patients, p->sum, err, errlen)
+				     : (snprintf(err, errlen, "out of memory"), CLIENT_ERR_LOCAL);
+	for (size_t i = 0; st == CLIENT_OK && i < k; i++) {
+		char text[200], kept[512];
+		json_object *mine = count[i] == 1 ? study_as_sent(a, ps[i].node, ps[i].slim, found[i], kept,
+								  sizeof kept, err, errlen) : NULL;
+		v[i].same = mine && fhir_diff(mine, found[i], text, sizeof text) == 0;
+		v[i].kept = mine && kept[0] ? strdup(kept) : NULL;
+		json_object_put(mine);
+	}
+	/* what they refer to: a study whose ResearchSubject is gone is sent again; what is there
+	 * is referred to by its server id and not sent; and whether their Patients are the files' */
+	if (st == CLIENT_OK)
+		st = research_folders(a, nodes, k, missing, p->known, p->update, patients, p->sum, err, errlen);
+	if (st == CLIENT_OK)
+		st = patient_check(a, nodes, k, NULL, patients, conflict, p->sum, err, errlen);
+	for (size_t i = 0; st == CLIENT_OK && i < k; i++) {	/* handed over */
+		v[i].missing = missing[i];
+		v[i].conflict = conflict[i];
+	}
+	free_each(st == CLIENT_OK ? NULL : missing, k);
+	free_each(st == CLIENT_OK ? NULL : conflict, k);
+	if (st == CLIENT_OK) {
+		free(missing);
+		free(conflict);
+	}
+	json_object_put(patients);
+	return st;
+}
+
+/* Report ps[0..k) that are not sent (the same on the server; refused here) and move those to
+ * send to the front, in order, with the server's copy and version: how many. */
+static size_t push_sort(struct push *p, struct push_study *ps, size_t k, json_object **found, const size_t *count,
+			const struct push_verdict *v)
+{
+	struct actions_summary *sum = p->sum;
+	size_t m = 0;
+	for (size_t i = 0; i < k; i++) {
+		char id[128], text[700];
+		if (v[i].conflict && !p->a->same_person) {	/* refused here, not by the server */
+			if (!sum->error[0])
+				snprintf(sum->error, sizeof sum->error, "%s", v[i].conflict);
+			push_failed(p, &ps[i], v[i].conflict);
+		} else if (count[i] > 1) {	/* a conditional write would fail: "matched multiple resources" */
+			id_of(found[i], NULL, id, sizeof id);
+			snprintf(text, sizeof text, "ImagingStudy/%s ", id);
+			copies_text(ps[i].node, count[i], text + strlen(text), sizeof text - strlen(text));
+			failed(sum, CLIENT_ERR_HTTP, text);
+			push_failed(p, &ps[i], text);
+		} else if (v[i].same && !v[i].missing) {
+			id_of(found[i], NULL, id, sizeof id);
+			snprintf(text, sizeof text, "ImagingStudy/%s (the same on the server: not sent)%s%s", id,
+				 v[i].kept ? ": " : "", v[i].kept ? v[i].kept : "");
+			item(p->a, sum, ps[i].node, "ImagingStudy", ACTIONS_UNCHANGED, id, text);
+			p->done++;
+		} else {
+			struct push_study keep = ps[i];	/* swapped, so that what each holds is freed once */
+			const char *ver = count[i] == 1 ? version_of(found[i]) : NULL;
+			keep.version = ver ? strdup(ver) : NULL;
+			keep.server = count[i] == 1 ? json_object_get(found[i]) : NULL;
+			ps[i] = ps[m];
+			ps[m++] = keep;
+		}
+	}
+	return m;
+}
+
 void actions_push(const struct actions_ctx *a, const struct dataset_node *const *studies, size_t n,
 		  struct actions_summary *sum)
 {
@@ -1502,109 +1624,42 @@ void actions_push(const struct actions_ctx *a, const struct dataset_node *const 
 	json_object **found = calloc(n ? n : 1, sizeof *found);
 	size_t *count = calloc(n ? n : 1, sizeof *count);
 	const struct dataset_node **nodes = calloc(n ? n : 1, sizeof *nodes);
-	json_object *seen = json_object_new_object(), *patients = NULL;
-	if (!ps || !found || !count || !nodes || !seen || !p.known) {
+	struct push_verdict *v = calloc(n ? n : 1, sizeof *v);
+	json_object *seen = json_object_new_object();
+	char err[1500];
+	if (!ps || !found || !count || !nodes || !v || !seen || !p.known || !p.update) {
 		failed(sum, CLIENT_ERR_LOCAL, "out of memory");
-		goto out;
+		n = 0;
 	}
 	progress(a, 0, n);
-	for (size_t i = 0; i < n; i++) {	/* what cannot be expressed is reported once, here */
-		char err[512];
-		if (json_object_object_get_ex(seen, studies[i]->name, NULL)) {
-			p.total--;	/* the same study through another folder: pushed once */
-			continue;
-		}
-		json_object_object_add(seen, studies[i]->name, NULL);
-		ps[k] = (struct push_study){.node = studies[i]};
-		if (fhir_study_check(a->tree, studies[i], err, sizeof err) == 0 &&
-		    push_size(a, &ps[k], p.max_bytes, err, sizeof err) == 0)
-			nodes[k++] = studies[i];
-		else
-			push_failed(&p, &ps[k], err);
-	}
+	k = n ? push_take(&p, studies, n, ps, nodes, seen) : 0;
 	/* what the server holds now: studies already the same are left alone */
-	char err[1500];
-	patients = json_object_new_array();	/* the Patients read on the way */
-	int st = study_lookup(a, nodes, k, found, count, NULL, patients, sum, err, sizeof err);
+	int st = k ? push_read(&p, ps, nodes, k, found, count, v, err, sizeof err) : CLIENT_OK;
 	if (st != CLIENT_OK) {
 		failed(sum, st, err);
 		for (size_t i = 0; i < k; i++)
 			push_fail_or_stop(&p, &ps[i], st, err);
-		goto out;
+		k = 0;
 	}
-	unsigned char *same = calloc(k ? k : 1, 1);
-	char (*missing)[MISSING_LEN] = calloc(k ? k : 1, sizeof *missing), (*kept)[512] = calloc(k ? k : 1, sizeof *kept);
-	for (size_t i = 0; same && kept && i < k; i++) {
-		char text[200];
-		json_object *mine = count[i] == 1 ? study_as_sent(a, ps[i].node, ps[i].slim, found[i], kept[i],
-								  sizeof kept[i], err, sizeof err) : NULL;
-		same[i] = mine && fhir_diff(mine, found[i], text, sizeof text) == 0;
-		json_object_put(mine);
-	}
-	/* and what they refer to: a study whose ResearchSubject is gone is sent again; what is
-	 * there is referred to by its server id and not sent */
-	char (*conflict)[CONFLICT_LEN] = calloc(k ? k : 1, sizeof *conflict);
-	st = same && missing && kept && conflict ? research_folders(a, nodes, k, missing, p.known, p.update, patients, sum,
-								    err, sizeof err) : CLIENT_ERR_LOCAL;
-	/* and whether the Patients it links them to are the files' people */
-	if (st == CLIENT_OK)
-		st = patient_check(a, nodes, k, NULL, patients, conflict, sum, err, sizeof err);
-	if (st != CLIENT_OK) {
-		failed(sum, st, same && missing && kept && conflict ? err : "out of memory");
-		for (size_t i = 0; i < k; i++)
-			push_fail_or_stop(&p, &ps[i], st, err);
-		free(same);
-		free(missing);
-		free(kept);
-		free(conflict);
-		goto out;
-	}
-	size_t m = 0;
-	for (size_t i = 0; i < k; i++) {
-		char id[128], text[700];
-		if (conflict[i][0] && !a->same_person) {	/* refused here, not by the server */
-			if (!sum->error[0])
-				snprintf(sum->error, sizeof sum->error, "%s", conflict[i]);
-			push_failed(&p, &ps[i], conflict[i]);
-		} else if (count[i] > 1) {	/* a conditional write would fail: "matched multiple resources" */
-			id_of(found[i], NULL, id, sizeof id);
-			snprintf(text, sizeof text, "ImagingStudy/%s ", id);
-			copies_text(ps[i].node, count[i], text + strlen(text), sizeof text - strlen(text));
-			failed(sum, CLIENT_ERR_HTTP, text);
-			push_failed(&p, &ps[i], text);
-		} else if (same[i] && !missing[i][0]) {
-			id_of(found[i], NULL, id, sizeof id);
-			snprintf(text, sizeof text, "ImagingStudy/%s (the same on the server: not sent)%s%s", id,
-				 kept[i][0] ? ": " : "", kept[i]);
-			item(a, sum, ps[i].node, "ImagingStudy", ACTIONS_UNCHANGED, id, text);
-			p.done++;
-		} else {
-			struct push_study keep = ps[i];	/* swapped, so that what each holds is freed once */
-			const char *v = count[i] == 1 ? version_of(found[i]) : NULL;
-			keep.version = v ? strdup(v) : NULL;
-			keep.server = count[i] == 1 ? json_object_get(found[i]) : NULL;
-			ps[i] = ps[m];
-			ps[m++] = keep;
-		}
-	}
-	free(kept);
-	free(conflict);
-	free(same);
-	free(missing);
+	size_t m = push_sort(&p, ps, k, found, count, v);
 	progress(a, p.done, p.total);
 	push_all(&p, ps, m, batch);
-out:
 	for (size_t i = 0; ps && i < n; i++) {
 		push_study_clear(&ps[i]);
 		if (found && found[i])
 			json_object_put(found[i]);
 	}
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].missing);
+		free(v[i].kept);
+		free(v[i].conflict);
+	}
 	free(ps);
 	free(found);
 	free(count);
 	free(nodes);
+	free(v);
 	json_object_put(seen);
-	json_object_put(patients);
 	json_object_put(p.known);
 	json_object_put(p.update);
 	progress(a, n, n);
@@ -1872,7 +1927,7 @@ void actions_compare(const struct actions_ctx *a, const struct dataset_node *con
 	char err[1500];
 	progress(a, 0, n);
 	json_object *patients = json_object_new_array();	/* the Patients read on the way */
-	char (*conflict)[CONFLICT_LEN] = calloc(n ? n : 1, sizeof *conflict);
+	char **conflict = calloc(n ? n : 1, sizeof *conflict);
 	int st = found && count && conflict ? study_lookup(a, studies, n, found, count, NULL, patients, sum, err, sizeof err)
 					    : CLIENT_ERR_LOCAL;
 	if (st != CLIENT_OK) {
@@ -1883,7 +1938,7 @@ void actions_compare(const struct actions_ctx *a, const struct dataset_node *con
 		n = found && count ? n : 0;
 	}
 	unsigned char *there = calloc(n ? n : 1, 1);	/* and what those found refer to */
-	char (*missing)[MISSING_LEN] = calloc(n ? n : 1, sizeof *missing);
+	char **missing = calloc(n ? n : 1, sizeof *missing);
 	for (size_t i = 0; there && i < n && st == CLIENT_OK; i++)
 		there[i] = found[i] != NULL;
 	int looked = st == CLIENT_OK;
@@ -1907,10 +1962,9 @@ void actions_compare(const struct actions_ctx *a, const struct dataset_node *con
 		id_of(found[i], NULL, id, sizeof id);
 		char kept[512] = "", diff[1500] = "", copies[400] = "";
 		int d = actions_study_state(a, studies[i], found[i], diff, sizeof diff, kept, sizeof kept);
-		if (a->same_person)
-			conflict[i][0] = '\0';
-		if (d == 0 && (missing[i][0] || conflict[i][0])) {	/* the ImagingStudy as made, what it refers to not */
-			snprintf(diff, sizeof diff, "%s", conflict[i][0] ? conflict[i] : missing[i]);
+		const char *why = conflict[i] && !a->same_person ? conflict[i] : missing[i];
+		if (d == 0 && why) {	/* the ImagingStudy as made, what it refers to not */
+			snprintf(diff, sizeof diff, "%s", why);
 			d = 1;
 		}
 		if (count[i] > 1)
@@ -1928,8 +1982,8 @@ void actions_compare(const struct actions_ctx *a, const struct dataset_node *con
 	put_each(found, n);
 	free(count);
 	free(there);
-	free(missing);
-	free(conflict);
+	free_each(missing, n);
+	free_each(conflict, n);
 	json_object_put(patients);
 	progress(a, n, n);
 }
