@@ -37,6 +37,17 @@ vg "patient" patient "$D"
 vg "push" push --batch 1 "$D"
 vg "bodysite" bodysite --code heart "$D/sparc_fhir_heart_dataset"
 vg "status" status "$D"
+vg "push over the server's copy, the bodySite set there kept" push "$D"
+H=$D/sparc_fhir_heart_dataset
+sed -i 's/^sub-Linman-heart-1,,control,/sub-Linman-heart-1,,treated,/' "$H/subjects.csv"
+vg "status: a ResearchSubject that differs" status "$D"
+vg "push: a ResearchSubject written over" push "$D"
+mkdir "$H/primary/sub-Aniyah-heart-2"
+mv "$H/primary/sub-Aniyah-heart-1/sam-2" "$H/primary/sub-Aniyah-heart-2/"
+vg "push of a study split over two folders" push "$D"
+vg "retract of one of its folders" retract --yes "$H/primary/sub-Aniyah-heart-2"
+fault '{"stallAfterMs": 2000, "count": 1, "method": "POST"}'
+vg "push through a stall, read back" push --retries 0 --timeout 1 "$D"
 vg "search" search --all 'ImagingStudy?_count=1'
 vg "search --patient --json" search --json --patient Aniyah
 vg "search --subjects" search --subjects sparc_fhir_heart_dataset
