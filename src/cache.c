@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "cache.h"
+#include "safefile.h"
 #include "intern.h"
 
 #include <errno.h>
@@ -22,9 +23,10 @@ struct buf {
 
 struct cache_writer {
 	struct buf b;		/* records not yet written to f */
-	FILE *f;		/* the new cache, under its temporary name */
+	struct safefile *sf;	/* the new cache, under its temporary name */
+	FILE *f;		/* its stream (borrowed from sf) */
 	int bad;		/* a write failed */
-	char *path, *tmp;
+	char *path;
 	const struct intern *pool;
 	uint32_t prev[DICOM_TAG_COUNT];
 	size_t nrecords, count_at;
@@ -279,21 +281,20 @@ struct cache_writer *cache_writer_open(const char *dir, const char *dataset_path
 	struct cache_writer *w = calloc(1, sizeof *w);
 	char path[4096];
 	file_name(dir, dataset_path, path, sizeof path);
-	if (!w || !(w->path = strdup(path)) || asprintf(&w->tmp, "%s.%ld.tmp", path, (long)getpid()) < 0) {
-		if (w)
-			free(w->path);
+	if (!w || !(w->path = strdup(path))) {
 		free(w);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	w->pool = pool;
-	if (!(w->f = fopen(w->tmp, "w+b"))) {
-		snprintf(err, errlen, "cannot write the scan cache %s: %s", w->tmp, strerror(errno));
+	char why[600];
+	if (!(w->sf = safefile_open(path, why, sizeof why))) {
+		snprintf(err, errlen, "cannot write the scan cache: %s", why);
 		free(w->path);
-		free(w->tmp);
 		free(w);
 		return NULL;
 	}
+	w->f = safefile_stream(w->sf);
 	put(&w->b, MAGIC, 8);
 	PUT(&w->b, uint32_t, CACHE_VERSION);
 	PUT(&w->b, uint32_t, DICOM_TAG_COUNT);
@@ -356,16 +357,17 @@ int cache_writer_close(struct cache_writer **wp, int commit, char *err, size_t e
 	struct cache_writer *w = *wp;
 	int rc = 0;
 	if (commit && !w->b.oom) {
-		int bad = w->bad || finish_file(w) < 0;
-		bad |= fclose(w->f) != 0;
-		if (bad || rename(w->tmp, w->path) != 0) {
+		char why[600];
+		if (w->bad || finish_file(w) < 0) {
 			snprintf(err, errlen, "cannot write the scan cache %s: %s", w->path, strerror(errno));
-			unlink(w->tmp);
+			safefile_abort(&w->sf);
+			rc = -1;
+		} else if (safefile_commit(&w->sf, 1, why, sizeof why) < 0) {
+			snprintf(err, errlen, "the scan cache: %s", why);
 			rc = -1;
 		}
 	} else {
-		fclose(w->f);
-		unlink(w->tmp);
+		safefile_abort(&w->sf);
 		if (commit) {
 			snprintf(err, errlen, "out of memory writing the scan cache");
 			rc = -1;
@@ -373,7 +375,6 @@ int cache_writer_close(struct cache_writer **wp, int commit, char *err, size_t e
 	}
 	free(w->b.p);
 	free(w->path);
-	free(w->tmp);
 	free(w);
 	*wp = NULL;
 	return rc;

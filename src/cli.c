@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "cli.h"
+#include "safefile.h"
 #include "termsafe.h"
 #include "jget.h"
 #include "dataset.h"
@@ -796,6 +797,21 @@ int cli_fhir(int argc, char **argv)
 	return rc;
 }
 
+/* Is dir, made or not, inside one of t's dataset folders? (A folder not made yet: its parent.) */
+static int export_inside_dataset(const struct dataset_tree *t, const char *dir)
+{
+	char parent[PATH_MAX];
+	snprintf(parent, sizeof parent, "%s", dir);
+	for (size_t n = strlen(parent); n > 1 && parent[n - 1] == '/'; n--)
+		parent[n - 1] = '\0';
+	char *slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = '\0';
+	else
+		snprintf(parent, sizeof parent, "%s", slash ? "/" : ".");
+	return dataset_tree_contains(t, dir) || dataset_tree_contains(t, parent);
+}
+
 int cli_export(int argc, char **argv)
 {
 	struct fhir_cmd fc = {0};
@@ -804,35 +820,44 @@ int cli_export(int argc, char **argv)
 		fhir_done(&fc);
 		return rc;
 	}
-	if (mkdir(fc.ndjson, 0777) != 0 && errno != EEXIST) {
-		say(stderr, "sdsfhir export: %s: %s\n", fc.ndjson, strerror(errno));
-		fhir_done(&fc);
-		return CLI_EXIT_FATAL;
-	}
-	if (dataset_tree_contains(fc.tree, fc.ndjson)) {
+	if (export_inside_dataset(fc.tree, fc.ndjson)) {	/* before anything is made */
 		say(stderr, "sdsfhir export: %s is inside a dataset folder, and sdsfhir never writes into one\n", fc.ndjson);
 		fhir_done(&fc);
 		return CLI_EXIT_USAGE;
 	}
-	char path[FHIR_NDJSON_TYPES][PATH_MAX], tmp[FHIR_NDJSON_TYPES][PATH_MAX + 32];
+	char err[PATH_MAX + 300];
+	if (mkdir(fc.ndjson, 0700) != 0 && errno != EEXIST) {
+		say(stderr, "sdsfhir export: %s: %s\n", fc.ndjson, strerror(errno));
+		fhir_done(&fc);
+		return CLI_EXIT_FATAL;
+	}
+	if (safefile_dir_check(fc.ndjson, err, sizeof err) < 0) {	/* on a host with other users */
+		say(stderr, "sdsfhir export: %s\n", err);
+		fhir_done(&fc);
+		return CLI_EXIT_USAGE;
+	}
+	char path[PATH_MAX];
+	struct safefile *sf[FHIR_NDJSON_TYPES] = {0};
 	FILE *files[FHIR_NDJSON_TYPES] = {0};
 	size_t counts[FHIR_NDJSON_TYPES], skipped = 0;
 	int bad = 0;
-	for (int t = 0; t < FHIR_NDJSON_TYPES; t++) {	/* Endpoint.ndjson only with a dicomweb setting */
-		snprintf(path[t], sizeof path[t], "%s/%s.ndjson", fc.ndjson, fhir_ndjson_types[t]);
-		snprintf(tmp[t], sizeof tmp[t], "%s.%ld.tmp", path[t], (long)getpid());
+	err[0] = '\0';
+	for (int t = 0; t < FHIR_NDJSON_TYPES && !bad; t++) {	/* Endpoint.ndjson only with a dicomweb setting */
+		snprintf(path, sizeof path, "%s/%s.ndjson", fc.ndjson, fhir_ndjson_types[t]);
 		if (t != FHIR_NDJSON_ENDPOINT || fc.fo.dicomweb)
-			bad |= !(files[t] = fopen(tmp[t], "w"));
+			bad |= !(sf[t] = safefile_open(path, err, sizeof err)) || !(files[t] = safefile_stream(sf[t]));
 	}
-	bad = bad || fhir_ndjson_write(fc.tree, fc.studies, fc.nstudies, &fc.fo, files, counts, &skipped) < 0;
-	for (int t = 0; t < FHIR_NDJSON_TYPES; t++)
-		bad |= files[t] && fclose(files[t]) != 0;
-	for (int t = 0; t < FHIR_NDJSON_TYPES && !bad; t++)	/* whole files, or none */
-		bad |= files[t] && rename(tmp[t], path[t]) != 0;
+	if (!bad && fhir_ndjson_write(fc.tree, fc.studies, fc.nstudies, &fc.fo, files, counts, &skipped) < 0) {
+		snprintf(err, sizeof err, "cannot write %s: %s", fc.ndjson, strerror(errno));
+		bad = 1;
+	}
+	for (int t = 0; t < FHIR_NDJSON_TYPES; t++)	/* whole files, or none (as far as one rename goes) */
+		if (bad)
+			safefile_abort(&sf[t]);
+		else if (sf[t] && safefile_commit(&sf[t], 1, err, sizeof err) < 0)
+			bad = 1;
 	if (bad) {
-		say(stderr, "sdsfhir export: cannot write %s: %s\n", fc.ndjson, strerror(errno));
-		for (int t = 0; t < FHIR_NDJSON_TYPES; t++)
-			unlink(tmp[t]);
+		say(stderr, "sdsfhir export: %s\n", err);
 		rc = CLI_EXIT_FATAL;
 	} else {
 		say(stdout, "export: ");

@@ -2,6 +2,7 @@
 
 #include "ui.h"
 #include "cache.h"
+#include "safefile.h"
 #include "jget.h"
 #include "termsafe.h"
 
@@ -1001,7 +1002,9 @@ static int dispatch(struct ui *u, int key)
 
 static void dump_screen(struct ui *u, const char *path)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	char err[600];
+	struct safefile *sf = strcmp(path, "-") ? safefile_open(path, err, sizeof err) : NULL;
+	FILE *f = sf ? safefile_stream(sf) : strcmp(path, "-") ? NULL : stdout;
 	if (!f)
 		return;
 	for (int y = 0; y < u->lines; y++) {
@@ -1019,8 +1022,8 @@ static void dump_screen(struct ui *u, const char *path)
 			out[--m] = '\0';
 		fprintf(f, "%s\n", out);
 	}
-	if (f != stdout)
-		fclose(f);
+	if (sf)
+		safefile_commit(&sf, 1, err, sizeof err);
 }
 
 static int key_named(const char *name)

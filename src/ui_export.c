@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "ui.h"
+#include "safefile.h"
 
 #include <curses.h>
 #include <errno.h>
@@ -53,7 +54,9 @@ static char *shown_text(struct ui *u, char *name, size_t len)
 			type = json_object_get_string(v);
 		if (json_object_object_get_ex(u->shown, "id", &v) && json_object_is_type(v, json_type_string))
 			id = json_object_get_string(v);
-		snprintf(name, len, "%s-%s.json", type ? type : "resource", id ? id : "unknown");
+		char raw[400];	/* named by the server: a plain file name, nothing more */
+		snprintf(raw, sizeof raw, "%s-%s.json", type ? type : "resource", id ? id : "unknown");
+		safefile_name(raw, name, len);
 		return json_text(u->shown);
 	}
 	ui_detail_update(u);	/* the lines of the node and view as they are now */
@@ -62,21 +65,24 @@ static char *shown_text(struct ui *u, char *name, size_t len)
 	if (u->view == UI_VIEW_FHIR && st) {	/* what a push sends for this study */
 		size_t skipped = 0;
 		json_object *b = fhir_bundle_build(u->tree, &st, 1, NULL, &u->fopts, NULL, &skipped);
-		snprintf(name, len, "%s.bundle.json", sub ? sub->name : st->name);
+		char raw[400];
+		snprintf(raw, sizeof raw, "%s.bundle.json", sub ? sub->name : st->name);
+		safefile_name(raw, name, len);
 		char *t = skipped ? NULL : json_text(b);
 		json_object_put(b);
 		return t;
 	}
 	const struct ui_server_copy *c = u->view == UI_VIEW_SERVER && st ? ui_server_copy(u, st) : NULL;
 	if (c && c->resource) {
-		snprintf(name, len, "%s.server.json", sub ? sub->name : st->name);
+		char raw[400];
+		snprintf(raw, sizeof raw, "%s.server.json", sub ? sub->name : st->name);
+		safefile_name(raw, name, len);
 		return json_text(c->resource);
 	}
-	snprintf(name, len, "%s.%s.txt", n ? (*n->name ? n->name : "node") : "detail",
+	char raw[400];
+	snprintf(raw, sizeof raw, "%s.%s.txt", n ? (*n->name ? n->name : "node") : "detail",
 		 u->view == UI_VIEW_TAGS ? "tags" : u->view == UI_VIEW_FHIR ? "fhir" : "server");
-	for (char *p = name; *p; p++)
-		if (*p == '/')
-			*p = '_';
+	safefile_name(raw, name, len);
 	return lines_text(&u->detail);
 }
 
@@ -127,13 +133,10 @@ void ui_export_save(struct ui *u, const char *path)
 	} else if (dataset_tree_contains(u->tree, *dir ? dir : "/")) {
 		ui_status(u, UI_ATTR_ERROR, "not saved: sdsfhir never writes into a dataset folder (%s)", path);
 	} else {
-		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 		size_t n = strlen(t);
-		if (fd < 0)
-			ui_status(u, UI_ATTR_ERROR, "cannot save to %s: %s%s", path, strerror(errno),
-				  errno == EEXIST ? " (it is not overwritten: give another name)" : "");
-		else if (write(fd, t, n) != (ssize_t)n || close(fd) != 0)
-			ui_status(u, UI_ATTR_ERROR, "cannot save to %s: %s", path, strerror(errno));
+		char err[PATH_MAX + 200];
+		if (safefile_write(path, t, n, 0, err, sizeof err) < 0)	/* an existing file is kept */
+			ui_status(u, UI_ATTR_ERROR, "%s", err);
 		else
 			ui_status(u, UI_ATTR_NORMAL, "saved %zu bytes to %s", n, path);
 	}

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "ui.h"
+#include "safefile.h"
 #include "jget.h"
 
 #include <ctype.h>
@@ -240,13 +241,13 @@ static void history_add(const char *query)
 {
 	struct ui_lines h = {0};
 	history_read(&h);
-	char path[4200], tmp[4300];
+	char path[4200], err[600];
 	if (history_path(path, sizeof path, 1) < 0) {
 		ui_lines_clear(&h);
 		return;
 	}
-	snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
-	FILE *f = fopen(tmp, "w");
+	struct safefile *sf = safefile_open(path, err, sizeof err);
+	FILE *f = sf ? safefile_stream(sf) : NULL;
 	size_t others = 0;
 	for (size_t i = 0; i < h.n; i++)
 		others += strcmp(h.text[i], query) != 0;
@@ -262,10 +263,7 @@ static void history_add(const char *query)
 	}
 	if (f) {
 		fprintf(f, "%s\n", query);
-		if (fclose(f) == 0)
-			rename(tmp, path);
-		else
-			unlink(tmp);
+		safefile_commit(&sf, 1, err, sizeof err);	/* a history not kept is no error */
 	}
 	ui_lines_clear(&h);
 }

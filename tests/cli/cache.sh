@@ -12,6 +12,7 @@ run "$SDSFHIR" scan --json "$D"
 is "first scan: nothing from the cache" "$(jq .cache.from_cache "$TMP/.stdout")" 0
 first=$(body)
 check "the cache is written under XDG_CACHE_HOME/sdsfhir" test -n "$(ls "$C"/*.scan 2>/dev/null)"
+is "it holds patient names: 0600" "$(stat -c %a "$C"/*.scan)" 600
 is "nothing written into the dataset" "$(find "$D" -newer "$TMP/.stdout" -type f | wc -l | tr -d ' ')" 0
 stamp() { stat -c '%i %s' "$C"/*.scan; }
 before=$(stamp)

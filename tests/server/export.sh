@@ -48,4 +48,32 @@ like "a push after the load finds the same studies: unchanged" "$out" "^push: 4 
 is "... and no Patient twice" "$(fhir_count Patient)" 2
 run "$SDSFHIR" export --ndjson "$D/sparc_fhir_breast_dataset/out" "$D"
 is "export into a dataset folder: refused (exit 2)" "$rc" 2
+check "... before anything is made there (no new folder, so no bogus subject on the next scan)" \
+	test ! -e "$D/sparc_fhir_breast_dataset/out"
+
+# files are created safely: never through a name someone planted, 0600, in a folder of ours
+is "the files hold patient data: 0600" "$(stat -c %a "$TMP/out/Patient.ndjson")" 600
+mkdir "$TMP/exp"
+echo ORIGINAL >"$TMP/victim"
+run sh -c 'ln -s "$1/victim" "$1/exp/Patient.ndjson.$$.tmp"; exec "$2" export --ndjson "$1/exp" "$3"' sh "$TMP" "$SDSFHIR" "$D"
+is "a link planted at the old temporary name: export exit 0" "$rc" 0
+is "... the link's target untouched" "$(cat "$TMP/victim")" ORIGINAL
+is "... the Patients written, 0600" "$(wc -l <"$TMP/exp/Patient.ndjson" | tr -d ' ') $(stat -c %a "$TMP/exp/Patient.ndjson")" "2 600"
+is "... no temporary file left" "$(ls "$TMP/exp" | grep -c 'tmp-')" 0
+mkdir "$TMP/shared" && chmod 0777 "$TMP/shared"
+run "$SDSFHIR" export --ndjson "$TMP/shared" "$D"
+is "an export folder others can write (no sticky bit): refused (exit 2)" "$rc" 2
+like "... saying why" "$err" "can be written by other users \\(and has no sticky bit\\)"
+is "... nothing written" "$(ls "$TMP/shared" | wc -l | tr -d ' ')" 0
+chmod 1777 "$TMP/shared"
+run "$SDSFHIR" export --ndjson "$TMP/shared" "$D"
+is "... with the sticky bit: written" "$rc" 0
+mkdir "$TMP/theirs" && chown nobody "$TMP/theirs" 2>/dev/null
+if [ "$(stat -c %U "$TMP/theirs")" = nobody ]; then
+	run "$SDSFHIR" export --ndjson "$TMP/theirs" "$D"
+	is "an export folder of another user: refused (exit 2)" "$rc" 2
+	like "... saying why" "$err" "belongs to another user"
+else
+	tap 1 "an export folder of another user: could not make one (chown nobody failed)"
+fi
 done_testing

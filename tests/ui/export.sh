@@ -32,9 +32,20 @@ like "Enter saves" "$(screen saved)" "saved [0-9]+ bytes to sub-Aniyah-breast-1\
 is "the file holds what a push sends: a Bundle with the study and what it refers to" \
 	"$(jq -r '[.resourceType, (.entry[].resource.resourceType)] | join(" ")' "$TMP/out/sub-Aniyah-breast-1.bundle.json")" \
 	"Bundle Practitioner ResearchStudy Patient ResearchSubject ImagingStudy"
-like "an existing file is not overwritten" "$(screen again)" "cannot save to .*File exists \\(it is not overwritten"
+like "an existing file is not overwritten" "$(screen again)" "cannot write .*File exists \\(it is not overwritten"
+is "a saved file holds patient data: 0600" "$(stat -c %a "$TMP/out/sub-Aniyah-breast-1.bundle.json")" 600
 like "a dataset folder is refused" "$(screen dataset)" "not saved: sdsfhir never writes into a dataset folder"
 check "... and nothing written there" test ! -e "$D/primary/stolen.json"
+
+# a name the server gives is a plain file name: never a path
+fhir_server_start
+evil='{"resourceType":"Bundle","type":"searchset","entry":[{"search":{"mode":"match"},"resource":{"resourceType":"Patient/../../../..","id":"x/../../../../../tmp/PWNED"}}]}'
+fault "{\"body\":$evil,\"count\":5,\"path\":\"/Patient\"}"
+printf ':wait\ns\n:type Patient?name=x\n<Enter>\n:wait\n<Enter>\nS\n:dump %s\n<Enter>\n:dump %s\nq q q\n' "$S/evil-ask" "$S/evil-saved" >"$TMP/script"
+(cd "$TMP/out" && SDSFHIR_SCRIPT="$TMP/script" SDSFHIR_SIZE=110x30 "$SDSFHIR" --server "$FHIR" --no-server-state "$D" >/dev/null 2>&1)
+like "S on a resource the server named with a path: a plain name offered" "$(screen evil-ask)" "save to: Patient_.._.._.._..-x_.._.._.._.._.._tmp_PWNED\\.json"
+check "... saved in the folder it was asked in" test -f "$TMP/out/Patient_.._.._.._..-x_.._.._.._.._.._tmp_PWNED.json"
+check "... and nowhere else" test ! -e /tmp/PWNED.json
 
 PAGER="tee $TMP/paged >/dev/null <" ui ":wait
 j 3 o

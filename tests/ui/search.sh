@@ -35,6 +35,7 @@ like "Patient results are a table: its header" "$(screen patients)" "NAME +BORN 
 like "... and her row: name, birth date, gender, id" "$(screen patients)" "Aniyah Brown +1995-09-22 +female +Patient/[0-9a-f-]+"
 unlike "... not raw JSON" "$(screen patients)" '"family"'
 check "the history is kept under XDG_STATE_HOME" test -s "$TMP/state/sdsfhir/search_history"
+is "... 0600: queries name patients" "$(stat -c %a "$TMP/state/sdsfhir/search_history")" 600
 
 # a new session: Up and Down recall earlier queries, newest first after the ready ones
 ui ":wait
