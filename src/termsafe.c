@@ -30,8 +30,10 @@ static int shown_escaped(unsigned cp, int keep_tab)
 {
 	if (cp == '\t')
 		return !keep_tab;
-	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
-	       (cp >= 0x2066 && cp <= 0x2069);
+	/* C0, DEL, C1; the marks and overrides that reorder text (LRM, RLM, ALM, LRE..RLO, LRI..PDI)
+	 * and the line and paragraph separators, which a terminal may take as a new line */
+	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == 0x200e || cp == 0x200f || cp == 0x061c ||
+	       cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
 char *termsafe(const char *s, char *out, size_t len, int keep_tab)

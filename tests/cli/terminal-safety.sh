@@ -11,8 +11,11 @@ printf 'not DICOM\n' >"$T/sub-1/sam-1/$evil"
 mkdcm "$T/sub-1/sam-1/a.dcm" "(0008,0005) CS [ISO_IR 100]" "(0008,1030) LO [A$(printf '\233')B]" "(0010,0020) LO [P-1]"
 mkdcm "$T/sub-1/sam-2/b.dcm" "(0008,103e) LO [x$(printf '\342\200\256')y]" "(0010,0020) LO [P-1]" \
 	"(0020,000e) UI [1.2.826.0.1.3680043.10.99.1.2]" "(0008,0018) UI [1.2.826.0.1.3680043.10.99.1.2.1]"
-raw() {	# the count of raw ESC, BEL, C1 and bidi control bytes in the text
-	printf '%s' "$1" | LC_ALL=C grep -c -a -P '\x1b|\x07|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]'
+# the marks LRM and RLM and the line and paragraph separators, in UTF-8
+mkdcm "$T/sub-1/sam-3/c.dcm" "(0008,0005) CS [ISO_IR 192]" "(0008,103e) LO [m$(printf '\342\200\216\342\200\217\342\200\250\342\200\251')n]" \
+	"(0010,0020) LO [P-1]" "(0020,000e) UI [1.2.826.0.1.3680043.10.99.1.3]" "(0008,0018) UI [1.2.826.0.1.3680043.10.99.1.3.1]"
+raw() {	# the count of raw ESC, BEL, C1, bidi control, mark and separator bytes in the text
+	printf '%s' "$1" | LC_ALL=C grep -c -a -P '\x1b|\x07|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae\x8e\x8f\xa8\xa9]|\xe2\x81[\xa6-\xa9]'
 }
 run "$SDSFHIR" scan -v "$TMP/ds"
 is "scan: no raw control in its output" "$(raw "$out$err")" 0
@@ -21,6 +24,9 @@ run "$SDSFHIR" tags "$T/sub-1/sam-1/a.dcm" "$T/sub-1/sam-2/b.dcm"
 is "tags: no raw control" "$(raw "$out$err")" 0
 like "tags: U+009B shown escaped" "$out" 'A\\u009BB'
 like "tags: U+202E shown escaped" "$out" 'x\\u202Ey'
+run "$SDSFHIR" tags "$T/sub-1/sam-3/c.dcm"
+is "tags: no raw LRM, RLM, line or paragraph separator" "$(raw "$out$err")" 0
+like "... shown escaped" "$out" 'm\\u200E\\u200F\\u2028\\u2029n'
 run "$SDSFHIR" fhir "$TMP/ds"
 is "fhir: no raw control on stderr" "$(raw "$err")" 0
 run "$SDSFHIR" scan --json "$TMP/ds"
