@@ -658,13 +658,13 @@ static const char *version_of(json_object *resource)
 }
 
 /* The one check before a write touches a resource read from the server: is r the ImagingStudy
- * of study, carrying its urn:dicom:uid identifier, with an id fit for a URL? 1, or 0 with the
- * reason in err (may be NULL). */
-static int writable_study(json_object *r, const struct dataset_node *study, char *err, size_t errlen)
+ * of StudyInstanceUID uid (of study), carrying its urn:dicom:uid identifier, with an id fit for
+ * a URL? 1, or 0 with the reason in err (may be NULL). */
+static int writable_uid(json_object *r, const char *uid, char *err, size_t errlen)
 {
 	char want[200];
 	const char *id = jget_str(r, "id"), *have = identifier_value(r, FHIR_SYS_DICOM_UID);
-	snprintf(want, sizeof want, "urn:oid:%s", study->name);
+	snprintf(want, sizeof want, "urn:oid:%s", uid);
 	const char *why = !jget_is_resource(r, "ImagingStudy") ? "it is not an ImagingStudy"
 			  : !id || !valid_id(id) ? "it has no valid id"
 			  : !have ? "it carries no urn:dicom:uid identifier"
@@ -673,6 +673,11 @@ static int writable_study(json_object *r, const struct dataset_node *study, char
 		snprintf(err, errlen, "the server sent a resource that is not this study's (%s, %s wanted): not changed",
 			 why, want);
 	return !why;
+}
+
+static int writable_study(json_object *r, const struct dataset_node *study, char *err, size_t errlen)
+{
+	return writable_uid(r, study->name, err, errlen);
 }
 
 /* ---- push ---- */
@@ -1809,6 +1814,7 @@ static void bodysite_one(const struct actions_ctx *a, const struct dataset_node 
 			if (undo && v) {	/* what to put back, and the version that must still be there */
 				json_object *rec = json_object_new_object();
 				json_object_object_add(rec, "id", json_object_new_string(id));
+				json_object_object_add(rec, "uid", json_object_new_string(study->name));
 				json_object_object_add(rec, "version", json_object_new_string(v));
 				json_object_object_add(rec, "series", before);
 				before = NULL;
@@ -1863,9 +1869,9 @@ void actions_bodysite_undo(const struct actions_ctx *a, json_object *undo, struc
 {
 	for (size_t i = 0; i < jget_len(undo); i++) {
 		json_object *rec = jget_idx_obj(undo, i), *was = jget_obj(rec, "series");
-		const char *id = jget_str(rec, "id"), *version = jget_str(rec, "version");
+		const char *id = jget_str(rec, "id"), *version = jget_str(rec, "version"), *uid = jget_str(rec, "uid");
 		char path[200], err[1500], text[1700], etag[200];
-		if (!id || !version || !was || !valid_id(id) || !valid_id(version) || cancelled(a))
+		if (!id || !version || !uid || !was || !valid_id(id) || !valid_id(version) || cancelled(a))
 			continue;
 		snprintf(path, sizeof path, "ImagingStudy/%s", id);
 		struct client_response r;
@@ -1879,6 +1885,8 @@ void actions_bodysite_undo(const struct actions_ctx *a, json_object *undo, struc
 			client_response_clear(&r);
 			continue;
 		}
+		if (st == CLIENT_OK && !writable_uid(r.body, uid, err, sizeof err))	/* not the study written */
+			st = CLIENT_ERR_HTTP;
 		if (st != CLIENT_OK) {
 			failed(sum, st, err);
 			item(a, sum, NULL, "ImagingStudy", ACTIONS_FAILED, id, err);

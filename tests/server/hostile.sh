@@ -157,10 +157,10 @@ run env -u SDSFHIR_TOKEN "$SDSFHIR" search --server "$FHIR" --oauth-token-url "h
 	--oauth-client-id cid --oauth-secret-file "$TMP/secret" 'Patient?name=x'
 unlike "... not when it is private" "$err" "can be read by others"
 unlike "plain http to loopback: no warning" "$err" "plain http"
-run env SDSFHIR_TOKEN=t "$SDSFHIR" search --timeout 1 --retries 0 --server http://192.0.2.1:9/fhir 'Patient?name=x'
-like "a token over plain http to another host: warned before anything is sent" "$err" "warning: credentials go to http://192\.0\.2\.1:9/fhir over plain http"
-run env SDSFHIR_TOKEN=t "$SDSFHIR" search --insecure --server "$FHIR" 'Patient?name=x'
-like "--insecure: warned" "$err" "warning: TLS certificates are not checked"
+# a name that is not loopback by its spelling, and still reaches only this machine
+run env SDSFHIR_TOKEN=t "$SDSFHIR" search --timeout 1 --retries 0 --server 'http://[::ffff:127.0.0.1]:9/fhir' 'Patient?name=x'
+like "a token over plain http to another host: warned before anything is sent" "$err" "warning: credentials go to http://\\[::ffff:127\\.0\\.0\\.1\\]:9/fhir over plain http"
+
 fault '{"delayMs":3000,"count":1,"path":"/Patient"}'
 (ulimit -c unlimited 2>/dev/null; exec env -u SDSFHIR_TOKEN ASAN_OPTIONS=disable_coredump=0:abort_on_error=1 "$SDSFHIR" search --server "$FHIR" --oauth-token-url "http://127.0.0.1:$(cat "$TMP/port")/oauth/token" \
 	--oauth-client-id cid --oauth-secret-file "$TMP/secret" 'Patient?name=x') >/dev/null 2>&1 &
@@ -168,4 +168,18 @@ cli=$!
 sleep 1
 is "with a secret loaded, no core dump (RLIMIT_CORE 0)" "$(awk '/Max core file size/ { print $5 " " $6 }' /proc/$cli/limits 2>/dev/null)" "0 0"
 wait $cli
+
+kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null
+fhir_server_start
+# a server that ignores identifier= and answers with another study: bodysite writes nothing
+sample_data
+S=$TMP/data/sparc_fhir_heart_dataset/primary/sub-Linman-heart-1
+other='{"resourceType":"Bundle","type":"searchset","entry":[{"search":{"mode":"match"},"resource":{"resourceType":"ImagingStudy","id":"other-ct","meta":{"versionId":"1"},"status":"available","subject":{"reference":"Patient/someone-else"},"identifier":[{"system":"urn:dicom:uid","value":"urn:oid:1.2.3.4.5"}],"series":[{"uid":"1.2.3.4.5.1","modality":{"code":"CT"},"bodySite":{"system":"http://snomed.info/sct","code":"51185008"}}]}}]}'
+fault "{\"body\":$other,\"count\":5,\"path\":\"/ImagingStudy\",\"method\":\"GET\"}"
+run env -u SDSFHIR_TOKEN "$SDSFHIR" bodysite --server "$FHIR" --code breast "$S"
+is "bodysite against a server that answers with another study: exit 3" "$rc" 3
+like "... naming both" "$out" "^failed +the server sent a resource that is not this study's \\(it carries another StudyInstanceUID, urn:oid:2\\.25\\.[0-9]+ wanted\\): not changed"
+is "... nothing was written (no PUT)" "$(curl -s "$ADMIN/stats" | jq -r .lastHeaders[\"content-type\"])" null
+run env SDSFHIR_TOKEN=t "$SDSFHIR" search --insecure --server "$FHIR" 'Patient?name=x'
+like "--insecure: warned" "$err" "warning: TLS certificates are not checked"
 done_testing
