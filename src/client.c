@@ -32,7 +32,8 @@ struct client {
 };
 
 #define BODY_MAX (64u << 20)	/* refuse replies larger than 64 MiB, counted as they are decoded */
-#define JSON_CONTAINERS_MAX 5000000	/* json-c takes ~250 bytes per object or array: about 1 GiB */
+#define JSON_VALUES_MAX 4000000	/* JSON values of a reply: json-c takes ~80 bytes each, about 300 MiB,
+				   a few times BODY_MAX, whatever the reply claims */
 #define RETRY_AFTER_MAX 300	/* seconds: a Retry-After beyond it is taken as this */
 #define STALL_MS 30000L		/* a reply that sends nothing for this long has stalled */
 
@@ -605,22 +606,16 @@ static struct curl_slist *request_headers(struct client *c, int has_body, const 
 	return hd;
 }
 
-/* The JSON of a reply, or NULL; a body with more objects and arrays than json-c can hold in
+/* The JSON of a reply, or NULL; a body with more JSON values than json-c can hold in
  * reasonable memory is not parsed (*huge set). */
 static json_object *parse_reply(const struct buf *b, int *huge)
 {
+	char err[200];
 	*huge = 0;
 	if (!b->data || !b->len)
 		return NULL;
-	size_t containers = 0;
-	for (size_t i = 0; i < b->len; i++)
-		containers += b->data[i] == '{' || b->data[i] == '[';
-	if (containers > JSON_CONTAINERS_MAX) {
-		*huge = 1;
-		return NULL;
-	}
-	enum json_tokener_error je;
-	return json_tokener_parse_verbose(b->data, &je);	/* json-c's default depth limit: 32 */
+	*huge = jget_count_values(b->data, b->len) > JSON_VALUES_MAX;
+	return *huge ? NULL : jget_parse(b->data, b->len, JSON_VALUES_MAX, err, sizeof err);
 }
 
 /* A 409 a database gives two transactions that ran into each other (PostgreSQL's "could not
@@ -647,7 +642,7 @@ static int reply(struct client *c, const char *method, const char *url, long sta
 	if (status >= 200 && status < 300) {
 		if (b->len && !j && strcmp(method, "HEAD") != 0) {
 			snprintf(err, errlen, "HTTP %ld from %s: %s", status, c->base, huge ? "the reply holds too many JSON "
-				 "objects to read" : "the reply is not valid JSON");
+				 "values to read" : "the reply is not valid JSON");
 			*st = CLIENT_ERR_HTTP;
 		} else {
 			resp->body = j;

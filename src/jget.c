@@ -2,6 +2,8 @@
 
 #include "jget.h"
 
+#include <stdio.h>
+
 #include <string.h>
 
 static json_object *member(json_object *o, const char *key, json_type type)
@@ -46,4 +48,38 @@ int jget_is_resource(json_object *o, const char *type)
 {
 	const char *rt = jget_str(o, "resourceType");
 	return rt && strcmp(rt, type) == 0;
+}
+
+size_t jget_count_values(const char *text, size_t len)
+{
+	size_t n = 0;
+	int in_string = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;	/* the escaped character */
+			else if (c == '"')
+				in_string = 0;
+			continue;
+		}
+		if (c == '"')
+			in_string = 1;
+		n += c == '{' || c == '[' || c == ',' || c == ':';	/* each starts a value or a member */
+	}
+	return n + 1;
+}
+
+json_object *jget_parse(const char *text, size_t len, size_t max_values, char *err, size_t errlen)
+{
+	size_t values = jget_count_values(text, len);
+	if (values > max_values) {
+		snprintf(err, errlen, "too many JSON values (%zu, at most %zu): not read", values, max_values);
+		return NULL;
+	}
+	enum json_tokener_error je = json_tokener_success;
+	json_object *o = json_tokener_parse_verbose(text, &je);
+	if (!o)
+		snprintf(err, errlen, "not valid JSON (%s)", json_tokener_error_desc(je));
+	return o;
 }

@@ -24,4 +24,14 @@ size_t jget_len(json_object *a);
 /* Is o an object whose resourceType is type? */
 int jget_is_resource(json_object *o, const char *type);
 
+/* The JSON values of text (len bytes, NUL-terminated): objects, arrays, strings, numbers and
+ * literals, counted outside strings without parsing. */
+size_t jget_count_values(const char *text, size_t len);
+
+/* Parse text (len bytes, NUL-terminated) when it holds at most max_values JSON values (json-c
+ * takes about 80 bytes for each: the memory a reply or a file costs is bounded by its count, not
+ * by what it claims), at a depth json-c accepts (32). NULL with err ("too many JSON values
+ * (N, at most M)", "not valid JSON") otherwise. Caller puts. */
+json_object *jget_parse(const char *text, size_t len, size_t max_values, char *err, size_t errlen);
+
 #endif

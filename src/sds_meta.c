@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "sds_meta.h"
+#include "jget.h"
 
 #include <csv.h>
 #include <expat.h>
@@ -196,19 +197,17 @@ static struct sds_table *read_json(const char *path, char *err, size_t errlen)
 	char *text = fstat(fd, &st) == 0 ? malloc((size_t)st.st_size + 1) : NULL;
 	ssize_t n = text ? read(fd, text, (size_t)st.st_size) : -1;
 	close(fd);
-	size_t containers = 0;	/* json-c takes ~250 bytes for each object or array */
-	for (ssize_t i = 0; i < n; i++)
-		containers += text[i] == '{' || text[i] == '[';
-	if (n < 0 || containers > META_TABLE_MAX / 256) {
-		snprintf(err, errlen, "%s: %s", path, n < 0 ? "cannot read it" : "too many JSON objects and arrays: not read");
+	if (n < 0) {
+		snprintf(err, errlen, "%s: cannot read it", path);
 		free(text);
 		return NULL;
 	}
 	text[n] = '\0';
-	json_object *root = json_tokener_parse(text);
+	char why[200];	/* json-c takes ~80 bytes a value: a few times META_TABLE_MAX at most */
+	json_object *root = jget_parse(text, (size_t)n, META_TABLE_MAX / 32, why, sizeof why);
 	free(text);
 	if (!root) {
-		snprintf(err, errlen, "%s: not valid JSON", path);
+		snprintf(err, errlen, "%s: %s", path, why);
 		return NULL;
 	}
 	json_object *rows = root;

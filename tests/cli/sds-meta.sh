@@ -43,6 +43,15 @@ run "$SDSFHIR" scan "$H"
 like "a broken xlsx: a warning on it, the scan goes on" "$out" "warning: .*subjects.xlsx: not a readable xlsx file"
 like "... with every instance" "$out" "15 instances"
 
+# a subjects.json of 30 million zeros (60 MB): refused in bounded memory (it took 2.2 GB)
+rm -f "$H/subjects.xlsx"
+python3 -c 'import sys; f = open(sys.argv[1], "w"); f.write("[" + "0," * 30000000 + "0]")' "$H/subjects.json"
+/usr/bin/time -f '%M' -o "$TMP/zeros.rss" "$SDSFHIR" scan "$H" >"$TMP/zeros.out" 2>&1
+like "subjects.json of 30 million zeros: a warning on it" "$(cat "$TMP/zeros.out")" "subjects.json: too many JSON values"
+kb=$(tail -1 "$TMP/zeros.rss")
+check "... in bounded memory ($kb kB)" test "$kb" -lt 600000
+rm "$H/subjects.json"
+
 # the UI shows the metadata in the detail pane
 printf ':wait\nj\n:dump %s\nq\n' "$TMP/ui" >"$TMP/script"
 SDSFHIR_SCRIPT="$TMP/script" SDSFHIR_SIZE=120x40 "$SDSFHIR" "$top_srcdir/data/sparc_fhir_breast_dataset" >/dev/null 2>&1

@@ -345,8 +345,9 @@ function send(res, status, body, headers = {}) {
   const text = body === undefined ? '' : JSON.stringify(body);
   if (f && f.reset) return res.socket.destroy();
   if (f && f.gzipBomb) { // a small gzip that inflates to gzipBomb copies of {},
+    const item = f.gzipItem || '{}'; // {"gzipItem":"0"}: N zeros instead
     const raw = Buffer.concat([Buffer.from('{"resourceType":"Bundle","type":"searchset","entry":['),
-      Buffer.alloc(3 * f.gzipBomb, '{},'), Buffer.from('{}]}')]);
+      Buffer.alloc((item.length + 1) * f.gzipBomb, item + ','), Buffer.from(item + ']}')]);
     res.writeHead(200, { 'Content-Type': 'application/fhir+json', 'Content-Encoding': 'gzip' });
     return res.end(zlib.gzipSync(raw, { level: 9 }));
   }

@@ -133,8 +133,18 @@ fault '{"gzipBomb":16700000,"count":1,"path":"/Patient"}'
 read -r kb secs <<EOF
 $(tail -1 "$TMP/bomb.rss")
 EOF
-like "a 50 MB inflated reply of {}: refused, saying why" "$(cat "$TMP/bomb.out")" "too many JSON objects"
+like "a 50 MB inflated reply of {}: refused, saying why" "$(cat "$TMP/bomb.out")" "too many JSON values"
 check "... in bounded memory ($kb kB; it took 13.5 GB)" test "$kb" -lt 600000
+# a gzip of 30 million zeros: scalars count too (it took 2.2 GB and 34 s)
+fault '{"gzipBomb":30000000,"gzipItem":"0","count":1,"path":"/Patient"}'
+/usr/bin/time -f '%M %e' -o "$TMP/zeros.rss" env -u SDSFHIR_TOKEN "$SDSFHIR" search --server "$FHIR" \
+	--oauth-token-url "http://127.0.0.1:$(cat "$TMP/port")/oauth/token" --oauth-client-id cid \
+	--oauth-secret-file "$TMP/secret" 'Patient?name=x' >"$TMP/zeros.out" 2>&1
+read -r kb secs <<EOF
+$(tail -1 "$TMP/zeros.rss")
+EOF
+like "a reply of 30 million zeros: refused, saying why" "$(cat "$TMP/zeros.out")" "too many JSON values"
+check "... in bounded memory ($kb kB; it took 2.2 GB)" test "$kb" -lt 600000
 
 # 9. Retry-After as an HTTP-date: waited for
 fhir_reset
