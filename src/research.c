@@ -73,15 +73,20 @@ static const char *first_value(const struct sds_table *desc, const char *element
 	return NULL;
 }
 
-/* Append {key: v} to array a unless an element has that value already (case ignored). */
-static void add_unique(json_object *a, const char *key, const char *v)
+/* Append {key: v} to array a unless an element has that value already (case ignored): seen
+ * holds the values added, lower-cased, so that a list is made in linear time. */
+static void add_unique(json_object *a, json_object *seen, const char *key, const char *v)
 {
-	for (size_t k = 0; k < json_object_array_length(a); k++)
-		if (strcasecmp(json_object_get_string(json_object_object_get(json_object_array_get_idx(a, k), key)), v) == 0)
-			return;
-	json_object *o = json_object_new_object();
-	fhir_add_str(o, key, v);
-	json_object_array_add(a, o);
+	char *low = strdup(v);
+	for (char *p = low; p && *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if (low && !json_object_object_get_ex(seen, low, NULL)) {
+		json_object_object_add(seen, low, NULL);
+		json_object *o = json_object_new_object();
+		fhir_add_str(o, key, v);
+		json_object_array_add(a, o);
+	}
+	free(low);
 }
 
 /* a, or NULL (a put) when it is empty. */
@@ -97,7 +102,7 @@ static json_object *or_null(json_object *a)
  * with text into a new array; NULL when none. */
 static json_object *concepts(const char *const *v, size_t n)
 {
-	json_object *a = json_object_new_array();
+	json_object *a = json_object_new_array(), *seen = json_object_new_object();
 	for (size_t i = 0; i < n; i++) {
 		for (const char *p = v[i]; *p;) {
 			size_t len = strcspn(p, ";,");
@@ -111,10 +116,11 @@ static json_object *concepts(const char *const *v, size_t n)
 				continue;
 			char *text = strndup(s, (size_t)(e - s));
 			if (text)
-				add_unique(a, "text", text);
+				add_unique(a, seen, "text", text);
 			free(text);
 		}
 	}
+	json_object_put(seen);
 	return or_null(a);
 }
 
@@ -295,10 +301,11 @@ static void artifacts(const struct sds_table *desc, json_object *ids, json_objec
 static json_object *arms(const struct sds_table *t)
 {
 	int c = t ? sds_meta_column(t, "subject experimental group") : -1;
-	json_object *a = json_object_new_array();
+	json_object *a = json_object_new_array(), *seen = json_object_new_object();
 	for (size_t r = 0; c >= 0 && r < t->nrows; r++)
 		if (*t->cells[r * t->ncols + (size_t)c])
-			add_unique(a, "name", t->cells[r * t->ncols + (size_t)c]);
+			add_unique(a, seen, "name", t->cells[r * t->ncols + (size_t)c]);
+	json_object_put(seen);
 	return or_null(a);
 }
 
