@@ -296,7 +296,32 @@ struct xml {			/* parser state for sharedStrings.xml and a sheet */
 	size_t row_cells;	/* cells so far in the row */
 	struct builder *b;
 	int oom;
+	XML_Parser parser;	/* the part being parsed */
+	const char *refused;	/* why parsing stopped, or NULL */
+	size_t bytes;		/* the shared strings' memory, counted towards META_TABLE_MAX */
 };
+
+/* Stop parsing x's part: why (static). */
+static void x_refuse(struct xml *x, const char *why)
+{
+	if (!x->refused)
+		x->refused = why;
+	XML_StopParser(x->parser, XML_FALSE);
+}
+
+/* A DTD or an entity declaration: office files never need one, and entities amplify. */
+static void x_doctype(void *ud, const XML_Char *name, const XML_Char *sysid, const XML_Char *pubid, int internal)
+{
+	(void)name, (void)sysid, (void)pubid, (void)internal;
+	x_refuse(ud, "it holds a DTD (office files never need one): refused");
+}
+
+static void x_entity(void *ud, const XML_Char *name, int pe, const XML_Char *value, int len, const XML_Char *base,
+		     const XML_Char *sysid, const XML_Char *pubid, const XML_Char *notation)
+{
+	(void)name, (void)pe, (void)value, (void)len, (void)base, (void)sysid, (void)pubid, (void)notation;
+	x_refuse(ud, "it declares an entity (office files never need one): refused");
+}
 
 static void x_text(void *ud, const XML_Char *s, int len)
 {
@@ -353,6 +378,11 @@ static void ss_end(void *ud, const XML_Char *name)
 			}
 			x->strings = n;
 			x->capstrings = cap;
+		}
+		x->bytes += x->tlen + 1 + 2 * sizeof(char *);	/* the string, its slot, malloc's share */
+		if (x->bytes > META_TABLE_MAX) {
+			x_refuse(x, "its shared strings are larger than a table sdsfhir reads: not read");
+			return;
 		}
 		x->strings[x->nstrings] = strndup(x->text ? x->text : "", x->tlen);
 		if (!x->strings[x->nstrings])
@@ -432,10 +462,17 @@ static int parse_xml(const char *data, size_t len, XML_StartElementHandler start
 	XML_SetUserData(p, x);
 	XML_SetElementHandler(p, start, end);
 	XML_SetCharacterDataHandler(p, x_text);
-	int ok = XML_Parse(p, data, (int)len, 1) == XML_STATUS_OK;
-	if (!ok)
+	XML_SetStartDoctypeDeclHandler(p, x_doctype);
+	XML_SetEntityDeclHandler(p, x_entity);
+	x->parser = p;
+	x->refused = NULL;
+	int ok = XML_Parse(p, data, (int)len, 1) == XML_STATUS_OK && !x->refused;
+	if (x->refused)
+		snprintf(err, errlen, "%s: %s", what, x->refused);
+	else if (!ok)
 		snprintf(err, errlen, "%s: %s at line %lu", what, XML_ErrorString(XML_GetErrorCode(p)),
 			 (unsigned long)XML_GetCurrentLineNumber(p));
+	x->parser = NULL;
 	XML_ParserFree(p);
 	return ok && !x->oom ? 0 : -1;
 }

@@ -92,4 +92,34 @@ rss "$SDSFHIR" scan --no-cache "$D"
 check "an xlsx of 404,000 copies of a 1 MB string: the scan ends" test "$rc" -ne 124
 check "... within bounded memory ($kb kB)" test "$kb" -lt 400000
 like "... saying why" "$out$err" "samples\\.xlsx: its table would take more than 64 MiB"
+
+# an xlsx part with an internal entity, referenced within expat's amplification limit (2.19 GB)
+python3 - "$D/samples.xlsx" <<'PY'
+import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED)
+z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+z.writestr("xl/sharedStrings.xml", '<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY a "' + "a" * 60000 + '">]>'
+           '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&a;&a;&a;&a;</t></si></sst>')
+z.writestr("xl/worksheets/sheet1.xml", '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+           + '<c t="s"><v>0</v></c>' * 1000 + "</row></sheetData></worksheet>")
+z.close()
+PY
+rss "$SDSFHIR" scan --no-cache "$D"
+like "an xlsx with a DTD and an entity: refused, saying why" "$out$err" "samples\\.xlsx: sharedStrings\\.xml: it holds a DTD \\(office files never need one\\): refused"
+check "... in bounded memory ($kb kB)" test "$kb" -lt 400000
+
+# 12 million empty shared strings (88 KB on disk, 605 MB read): they count towards the table's cap
+python3 - "$D/samples.xlsx" <<'PY'
+import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED)
+z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+z.writestr("xl/sharedStrings.xml", '<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+           + "<si/>" * 12000000 + "</sst>")
+z.writestr("xl/worksheets/sheet1.xml", '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>')
+z.close()
+PY
+rss "$SDSFHIR" scan --no-cache "$D"
+like "12 million empty shared strings: not read, saying why" "$out$err" "samples\\.xlsx: .*shared strings are larger than a table sdsfhir reads"
+check "... in bounded memory ($kb kB; it took 605 MB)" test "$kb" -lt 400000
+rm -f "$D/samples.xlsx"
 done_testing
