@@ -122,4 +122,36 @@ rss "$SDSFHIR" scan --no-cache "$D"
 like "12 million empty shared strings: not read, saying why" "$out$err" "samples\\.xlsx: .*shared strings are larger than a table sdsfhir reads"
 check "... in bounded memory ($kb kB; it took 605 MB)" test "$kb" -lt 400000
 rm -f "$D/samples.xlsx"
+
+# a 15 MB header whose (0008,1110) sequence holds 950,000 items: every delete walked the
+# allocation arena's chunks (over 300 s); and a damaged one of that size is not read again past
+# its damage, which holds every scan thread behind one lock
+mkdir -p "$TMP/seq/primary/sub-1/sam-1"
+python3 - "$TMP/seq/primary/sub-1/sam-1" <<'PY'
+import struct, sys
+def el(g, e, vr, val):
+    if vr in (b"OB", b"SQ", b"UN", b"UT"):
+        return struct.pack("<HH2sHI", g, e, vr, 0, len(val)) + val
+    return struct.pack("<HH2sH", g, e, vr, len(val)) + val
+def pad(v):
+    return v + (b"\0" if len(v) % 2 else b"")
+ts = pad(b"1.2.840.10008.1.2.1")
+meta_body = el(0x0002, 0x0001, b"OB", b"\0\1") + el(0x0002, 0x0010, b"UI", ts)
+meta = el(0x0002, 0x0000, b"UL", struct.pack("<I", len(meta_body))) + meta_body
+items = (struct.pack("<HHI", 0xfffe, 0xe000, 8) + struct.pack("<HH2sH", 0x0008, 0x1150, b"UI", 0)) * 950000
+seq = struct.pack("<HH2sHI", 0x0008, 0x1110, b"SQ", 0, 0xffffffff) + items + struct.pack("<HHI", 0xfffe, 0xe0dd, 0)
+ident = (el(0x0008, 0x0016, b"UI", pad(b"1.2.840.10008.5.1.4.1.1.4")) + el(0x0008, 0x0018, b"UI", pad(b"1.2.826.0.1.3680043.10.96.1.1.1"))
+         + el(0x0008, 0x0060, b"CS", b"MR"))
+tail = (el(0x0010, 0x0020, b"LO", b"SEQ1") + el(0x0020, 0x000d, b"UI", pad(b"1.2.826.0.1.3680043.10.96.1"))
+        + el(0x0020, 0x000e, b"UI", pad(b"1.2.826.0.1.3680043.10.96.1.1")))
+open(sys.argv[1] + "/big.dcm", "wb").write(b"\0" * 128 + b"DICM" + meta + ident + seq + tail)
+# damaged: an item tag broken in the middle, and no identity before it
+bad = bytearray(items)
+bad[len(bad) // 2] = 0x01
+open(sys.argv[1] + "/bad.dcm", "wb").write(b"\0" * 128 + b"DICM" + meta + struct.pack("<HH2sHI", 0x0008, 0x1110, b"SQ", 0, 0xffffffff) + bytes(bad) + tail)
+PY
+rss "$SDSFHIR" scan --no-cache "$TMP/seq"
+check "a sequence of 950,000 items: the scan ends (within 60 s; it took over 300)" test "$rc" -ne 124
+like "... the file read" "$out" "1 instance"
+like "... the damaged one: said, not read past its damage" "$out" "error: cannot parse DICOM header .*too large to read past the damage"
 done_testing
