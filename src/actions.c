@@ -657,22 +657,31 @@ static const char *version_of(json_object *resource)
 	return jget_str(jget_obj(resource, "meta"), "versionId");
 }
 
-/* The one check before a write touches a resource read from the server: is r the ImagingStudy
- * of StudyInstanceUID uid (of study), carrying its urn:dicom:uid identifier, with an id fit for
- * a URL? 1, or 0 with the reason in err (may be NULL). */
+/* The one check before a write touches a resource read from the server: is r of type, carrying
+ * identifier system|value, with an id fit for a URL (writable_uid, writable_study: the
+ * ImagingStudy of a StudyInstanceUID, of a study)? 1, or 0 with the reason, naming both, in err
+ * (may be NULL). */
+static int writable(json_object *r, const char *type, const char *system, const char *value, char *err,
+		    size_t errlen)
+{
+	const char *id = jget_str(r, "id"), *have = identifier_value(r, system);
+	char what[160];
+	snprintf(what, sizeof what, "it is not a%s %s", strchr("AEIOU", type[0]) ? "n" : "", type);
+	const char *why = !jget_is_resource(r, type) ? what : !id || !valid_id(id) ? "it has no valid id"
+			  : !have ? "it carries no identifier of that system"
+			  : strcmp(have, value) != 0 ? (strcmp(type, "ImagingStudy") == 0 ? "it carries another StudyInstanceUID"
+							: "it carries another identifier") : NULL;
+	if (why && err)
+		snprintf(err, errlen, "the server sent a resource that is not the one to write (%s, %.100s|%.200s wanted): "
+			 "not changed", why, system, value);
+	return !why;
+}
+
 static int writable_uid(json_object *r, const char *uid, char *err, size_t errlen)
 {
 	char want[200];
-	const char *id = jget_str(r, "id"), *have = identifier_value(r, FHIR_SYS_DICOM_UID);
 	snprintf(want, sizeof want, "urn:oid:%s", uid);
-	const char *why = !jget_is_resource(r, "ImagingStudy") ? "it is not an ImagingStudy"
-			  : !id || !valid_id(id) ? "it has no valid id"
-			  : !have ? "it carries no urn:dicom:uid identifier"
-			  : strcmp(have, want) != 0 ? "it carries another StudyInstanceUID" : NULL;
-	if (why && err)
-		snprintf(err, errlen, "the server sent a resource that is not this study's (%s, %s wanted): not changed",
-			 why, want);
-	return !why;
+	return writable(r, "ImagingStudy", FHIR_SYS_DICOM_UID, want, err, errlen);
 }
 
 static int writable_study(json_object *r, const struct dataset_node *study, char *err, size_t errlen)
@@ -1015,7 +1024,10 @@ static void refresh_updates(struct push *p, json_object *entries)
 		snprintf(path, sizeof path, "%s/%s", type, id);
 		struct client_response r;
 		int st = request(p->a, p->sum, "GET", path, NULL, NULL, NULL, 1, &r, err, sizeof err);
-		if (st == CLIENT_OK && jget_is_resource(r.body, type) && !strcmp(jget_str(r.body, "id") ?: "", id)) {
+		json_object *ident = jget_idx_obj(jget_arr(jget_obj(e, "resource"), "identifier"), 0);
+		const char *isys = jget_str(ident, "system"), *ival = jget_str(ident, "value");
+		if (st == CLIENT_OK && isys && ival && writable(r.body, type, isys, ival, NULL, 0) &&
+		    !strcmp(jget_str(r.body, "id") ?: "", id)) {
 			json_object_object_add(p->update, f, r.body);
 			r.body = NULL;
 		} else if (r.status == 404 || r.status == 410) {
@@ -1036,8 +1048,10 @@ static void push_updates(struct push *p, json_object *b)
 		if (!f || !req || !json_object_object_get_ex(p->update, f, &server))
 			continue;
 		const char *id = jget_str(server, "id"), *type = jget_str(server, "resourceType"), *v = version_of(server);
-		json_object *merged = id && valid_id(id) && type && v && valid_id(v) ? fhir_resource_merge(jget_obj(e, "resource"), server)
-										   : NULL;
+		json_object *ident = jget_idx_obj(jget_arr(jget_obj(e, "resource"), "identifier"), 0);
+		const char *isys = jget_str(ident, "system"), *ival = jget_str(ident, "value");
+		int ok = type && isys && ival && writable(server, type, isys, ival, NULL, 0) && v && valid_id(v);
+		json_object *merged = ok ? fhir_resource_merge(jget_obj(e, "resource"), server) : NULL;
 		if (!merged)
 			continue;
 		char url[200], etag[200];

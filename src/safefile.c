@@ -46,6 +46,11 @@ FILE *safefile_stream(struct safefile *sf)
 	return sf->f;
 }
 
+const char *safefile_tmpname(const struct safefile *sf)
+{
+	return sf->tmp;
+}
+
 int safefile_commit(struct safefile **sfp, int replace, char *err, size_t errlen)
 {
 	struct safefile *sf = *sfp;

@@ -19,6 +19,10 @@ struct safefile *safefile_open(const char *path, char *err, size_t errlen);
 /* Its stream (borrowed, valid until the end). */
 FILE *safefile_stream(struct safefile *sf);
 
+/* The temporary file's name (borrowed): for a file that is used and dropped, never put in place
+ * (the UI's pager reads it, then safefile_abort removes it). */
+const char *safefile_tmpname(const struct safefile *sf);
+
 /* Flush, fsync and close it, then put it in place: renamed over path (replace set), or linked
  * to path when none is there (replace 0: an existing file is kept, EEXIST). The temporary file
  * is gone either way. 0, or -1 with err (errno kept). *sf is freed and set to NULL. */

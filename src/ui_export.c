@@ -145,21 +145,22 @@ void ui_export_save(struct ui *u, const char *path)
 
 void ui_export_pager(struct ui *u)
 {
-	char name[400], tmp[] = "/tmp/sdsfhir-view.XXXXXX";
+	char name[400], err[600], base[PATH_MAX];
 	char *t = shown_or_say(u, name, sizeof name, "show");
 	if (!t)
 		return;
-	int fd = mkstemp(tmp);
+	const char *dir = getenv("TMPDIR");
+	snprintf(base, sizeof base, "%s/sdsfhir-view", dir && *dir ? dir : "/tmp");
+	struct safefile *sf = safefile_open(base, err, sizeof err);	/* used, then dropped */
 	size_t n = strlen(t);
-	int ok = fd >= 0 && write(fd, t, n) == (ssize_t)n;
-	if (fd >= 0)
-		close(fd);
+	int ok = sf && fwrite(t, 1, n, safefile_stream(sf)) == n && fflush(safefile_stream(sf)) == 0;
 	free(t);
 	if (!ok) {
-		ui_status(u, UI_ATTR_ERROR, "cannot write a file for the pager: %s", strerror(errno));
-		unlink(tmp);
+		ui_status(u, UI_ATTR_ERROR, "cannot write a file for the pager: %s", sf ? strerror(errno) : err);
+		safefile_abort(&sf);
 		return;
 	}
+	const char *tmp = safefile_tmpname(sf);
 	const char *pager = getenv("PAGER");
 	if (!pager || !*pager)
 		pager = "less";
@@ -180,7 +181,7 @@ void ui_export_pager(struct ui *u)
 			;
 	reset_prog_mode();
 	refresh();
-	unlink(tmp);
+	safefile_abort(&sf);	/* closed and removed */
 	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) == 127)
 		ui_status(u, UI_ATTR_ERROR, "the pager (%s) could not run", pager);
 	else

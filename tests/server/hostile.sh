@@ -188,7 +188,7 @@ other='{"resourceType":"Bundle","type":"searchset","entry":[{"search":{"mode":"m
 fault "{\"body\":$other,\"count\":5,\"path\":\"/ImagingStudy\",\"method\":\"GET\"}"
 run env -u SDSFHIR_TOKEN "$SDSFHIR" bodysite --server "$FHIR" --code breast "$S"
 is "bodysite against a server that answers with another study: exit 3" "$rc" 3
-like "... naming both" "$out" "^failed +the server sent a resource that is not this study's \\(it carries another StudyInstanceUID, urn:oid:2\\.25\\.[0-9]+ wanted\\): not changed"
+like "... naming both" "$out" "^failed +the server sent a resource that is not the one to write \\(it carries another StudyInstanceUID, urn:dicom:uid\\|urn:oid:2\\.25\\.[0-9]+ wanted\\): not changed"
 is "... nothing was written (no PUT)" "$(curl -s "$ADMIN/stats" | jq -r .lastHeaders[\"content-type\"])" null
 run env SDSFHIR_TOKEN=t "$SDSFHIR" search --insecure --server "$FHIR" 'Patient?name=x'
 like "--insecure: warned" "$err" "warning: TLS certificates are not checked"
