@@ -2049,6 +2049,21 @@ static size_t folders_left(const struct actions_ctx *a, const struct dataset_nod
 	return k;
 }
 
+/* Does ImagingStudy res name study folder st (its urn:sparc_study:uid identifier)? */
+static int names_folder(json_object *res, const struct dataset_node *st)
+{
+	const struct dataset_node *sub = dataset_ancestor(st, DATASET_SUBJECT);
+	char want[1200];
+	snprintf(want, sizeof want, "urn:uid:%s-%s", sub ? sub->name : "", st->name);
+	json_object *ids = jget_arr(res, "identifier");
+	for (size_t i = 0; i < jget_len(ids); i++) {
+		const char *sys = jget_str(jget_idx_obj(ids, i), "system"), *v = jget_str(jget_idx_obj(ids, i), "value");
+		if (sys && v && !strcmp(sys, FHIR_SYS_SPARC_STUDY) && !strcmp(v, want))
+			return 1;
+	}
+	return 0;
+}
+
 /* "DATASET/SUBJECT" of a study folder into out. */
 static void folder_name(const struct dataset_node *st, char *out, size_t len)
 {
@@ -2277,7 +2292,12 @@ void actions_retract(const struct actions_ctx *a, const struct dataset_node *con
 			continue;
 		}
 		const struct dataset_node *left[FOLDERS_MAX];
-		size_t nl = folders_left(a, studies[i], studies, n, left);
+		size_t nl = folders_left(a, studies[i], studies, n, left), k = 0;
+		for (size_t j = 0; count[i] == 1 && j < nl; j++)	/* those left that are on the server: one
+									   retracted before is not put back */
+			if (names_folder(found[i], left[j]))
+				left[k++] = left[j];
+		nl = count[i] == 1 ? k : nl;
 		if (nl && count[i] > 1) {
 			snprintf(err, sizeof err, "%zu ImagingStudies carry this StudyInstanceUID: not changed (see them with "
 				 "sdsfhir search --identifier 'urn:dicom:uid|urn:oid:%.64s')", count[i], studies[i]->name);

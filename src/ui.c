@@ -1288,8 +1288,10 @@ int ui_main(int argc, char **argv)
 	ui_job_start(&u, UI_JOB_SCAN, NULL, 0, NULL, NULL, NULL);
 	draw(&u, UI_DRAW_ALL);
 	u.first_draw_ms = now_ms() - t0;
-	const char *timing = getenv("SDSFHIR_TIMING");
-	FILE *tf = timing && *timing ? fopen(timing, "w") : NULL;
+	const char *timing = getenv("SDSFHIR_TIMING");	/* bench/ui.sh: how long each key took */
+	char terr[600];
+	struct safefile *tsf = timing && *timing ? safefile_open(timing, terr, sizeof terr) : NULL;
+	FILE *tf = tsf ? safefile_stream(tsf) : NULL;
 	if (tf)
 		fprintf(tf, "first-draw-ms %ld\n", u.first_draw_ms);
 	u.timing = tf;
@@ -1318,8 +1320,8 @@ int ui_main(int argc, char **argv)
 				fprintf(tf, "key %d ms %ld%s\n", key, now_ms() - k0, u.job ? " busy" : "");
 		}
 	}
-	if (tf)
-		fclose(tf);
+	if (tsf)
+		safefile_commit(&tsf, 1, terr, sizeof terr);
 	erase();	/* a terminal without an alternate screen (vt100) is left clean too */
 	refresh();
 	endwin();

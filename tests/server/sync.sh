@@ -135,6 +135,12 @@ run "$SDSFHIR" push "$D"
 is "push puts the folder back: exit 0" "$rc" 0
 is "... 2 series again" "$(astudy .numberOfSeries)" 2
 is "... and its ResearchSubject" "$(fhir_count ResearchSubject 'identifier=sub-Aniyah-heart-2')" 1
+run "$SDSFHIR" retract --yes "$H/sub-Aniyah-heart-2"
+run "$SDSFHIR" retract --yes "$A"
+like "one folder retracted, then the other: the study removed, the first not put back" "$out" "^retract: 1 removed"
+is "... gone from the server" "$(fhir_count ImagingStudy "identifier=urn:dicom:uid|$auid")" 0
+run "$SDSFHIR" push "$D"
+is "push puts both back: exit 0" "$rc" 0
 run "$SDSFHIR" retract --yes "$A" "$H/sub-Aniyah-heart-2"
 like "retract of both folders: the study removed" "$out" "^retract: 1 removed"
 is "... gone from the server" "$(fhir_count ImagingStudy "identifier=urn:dicom:uid|$auid")" 0
