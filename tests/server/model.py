@@ -78,7 +78,7 @@ class World:
         self.env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(tmp, "config"), SDSFHIR_SERVER=FHIR,
                         XDG_CACHE_HOME=os.path.join(tmp, "cache"))
         http("POST", f"{ADMIN}/reset", {})
-        self.user_site = {}      # study uid -> the bodySite code the user set
+        self.user_site = {}      # study uid -> {series uid: the bodySite code the user set}
         self.retracted = set()   # subject folders retracted and not pushed since
         self.copied = 0
         self.edits = 0
@@ -127,13 +127,14 @@ class World:
                     seen[key] = r.get("id")
         studies = {[i["value"] for i in s.get("identifier", []) if i.get("system") == "urn:dicom:uid"][0]: s
                    for s in all_of("ImagingStudy")}
-        for uid, code in self.user_site.items():
+        for uid, sites in self.user_site.items():
             s = studies.get(uid)
-            if s is None:
-                continue
-            codes = {(se.get("bodySite") or {}).get("code") for se in s.get("series", [])}
-            if codes != {code}:
-                raise Failure(f"I3 after {after}: the bodySite {code} set on {uid} is lost: the server has {sorted(map(str, codes))}")
+            for se in (s or {}).get("series", []):
+                want = sites.get(se.get("uid"))
+                have = (se.get("bodySite") or {}).get("code")
+                if want and have != want:
+                    raise Failure(f"I3 after {after}: the bodySite {want} set on series {se.get('uid')} of {uid} is lost: "
+                                  f"the server has {have}")
         for sub, uid in self.retracted:
             tag = f"urn:uid:{sub}-{(uid or '').replace('urn:oid:', '')}"
             for s in studies.values():
@@ -183,9 +184,10 @@ class World:
             code = CODES[arg % len(CODES)]
             rc, out, err = self.run("bodysite", "--code", code, folder)
             uid = self.study_uid(folder)
-            if rc == 0 and ("updated" in out or "already set" in out):
-                if uid:
-                    self.user_site[uid] = code
+            if rc == 0 and ("updated" in out or "already set" in out) and uid:
+                # the series the server has now get it; one put back later by a push is the files'
+                s = [r for r in all_of("ImagingStudy") if any(i.get("value") == uid for i in r.get("identifier", []))]
+                self.user_site[uid] = {se.get("uid"): code for se in (s[0].get("series", []) if s else [])}
             elif "not on the server" not in out:
                 raise Failure(f"bodysite exits {rc}:\n{out}{err}")
         elif name == "retract":
