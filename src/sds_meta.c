@@ -118,6 +118,8 @@ static struct sds_table *finish(struct builder *b, char *err, size_t errlen, con
 	t->header = b->cells;
 	t->cells = b->cells + b->ncols;
 	t->nrows = b->rows - 1;
+	for (size_t i = b->rows * b->ncols; i < b->n; i++)	/* a last row never ended: not in the table */
+		free(b->cells[i]);
 	/* drop rows that are entirely empty (trailing blank lines of spreadsheets) */
 	size_t w = 0;
 	for (size_t r = 0; r < t->nrows; r++) {
@@ -379,7 +381,7 @@ static void ss_end(void *ud, const XML_Char *name)
 			x->strings = n;
 			x->capstrings = cap;
 		}
-		x->bytes += x->tlen + 1 + 2 * sizeof(char *);	/* the string, its slot, malloc's share */
+		x->bytes += x->tlen + 1 + 48;	/* the string, its slot, malloc's share (a 1-byte string takes 32) */
 		if (x->bytes > META_TABLE_MAX) {
 			x_refuse(x, "its shared strings are larger than a table sdsfhir reads: not read");
 			return;

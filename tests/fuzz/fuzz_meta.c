@@ -2,6 +2,7 @@
  * What is read is mapped to a ResearchStudy as a dataset_description and a subjects file. */
 #include "research.h"
 #include "sds_meta.h"
+#include "fuzz_table.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -23,10 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fclose(f);
 	struct sds_table *t = sds_meta_read(path, err, sizeof err);
 	if (t) {
-		for (size_t r = 0; r < t->nrows; r++)	/* every cell is there and terminated */
-			for (size_t c = 0; c < t->ncols; c++)
-				if (!t->cells[r * t->ncols + c])
-					abort();
+		fuzz_table_check(t);
 		sds_meta_lookup(t, "subject id", "sub-1", "sex");
 		struct research_res res[RESEARCH_MAX_PI + 1];
 		size_t n = research_tables(t, t, NULL, NULL, FHIR_REF_UUID, res);
