@@ -801,9 +801,10 @@ int fhir_acquisition_modality(const char *m)
 {
 	/* DICOM PS3.16 CID 29 (Acquisition Modality), with the terms older editions also listed */
 	static const char *const cid29[] = {
-		"AR", "BI", "BDUS", "BMD", "CFM", "CR", "CT", "DMS", "DX", "ECG", "EPS", "ES", "GM", "HD", "IO",
-		"IVOCT", "IVUS", "KER", "LEN", "LS", "MG", "MR", "NM", "OAM", "OCT", "OP", "OPM", "OPT", "OPTBSV",
-		"OPTENF", "OPV", "OSS", "PA", "PT", "PX", "RF", "RG", "RTIMAGE", "SM", "SRF", "TG", "US", "VA", "XA", "XC"};
+		"AR", "BI", "BDUS", "BMD", "CFM", "CR", "CT", "DG", "DMS", "DX", "ECG", "EEG", "EMG", "EOG", "EPS", "ES",
+		"GM", "HD", "IO", "IVOCT", "IVUS", "KER", "LEN", "LS", "MG", "MR", "NM", "OAM", "OCT", "OP", "OPM", "OPT",
+		"OPTBSV", "OPTENF", "OPV", "OSS", "PA", "POS", "PT", "PX", "RESP", "RF", "RG", "RTIMAGE", "SM", "SRF",
+		"TG", "US", "VA", "XA", "XC"};
 	for (size_t i = 0; m && i < sizeof cid29 / sizeof *cid29; i++)
 		if (strcmp(m, cid29[i]) == 0)
 			return 1;

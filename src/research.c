@@ -244,13 +244,17 @@ static const char *doi_of(const char *s)
 	return NULL;
 }
 
-/* DataCite's relation type to RelatedArtifact.type. */
+/* DataCite's relation type (the dataset's to the work) to R4's RelatedArtifact.type, a required
+ * binding of 8 codes (documentation, justification, citation, predecessor, successor,
+ * derived-from, depends-on, composed-of): R5's cited-by is not one of them. A work that cites
+ * or references the dataset, or that it cites, is a citation; the rest documentation. */
 static const char *artifact_type(const char *relation)
 {
-	static const char *const map[][2] = {{"IsCitedBy", "cited-by"}, {"Cites", "citation"}, {"IsDerivedFrom", "derived-from"},
-					     {"IsSourceOf", "successor"}, {"IsPreviousVersionOf", "successor"},
-					     {"IsNewVersionOf", "predecessor"}, {"IsReferencedBy", "cited-by"},
-					     {"References", "citation"}};
+	static const char *const map[][2] = {
+		{"IsCitedBy", "citation"}, {"Cites", "citation"}, {"IsReferencedBy", "citation"}, {"References", "citation"},
+		{"IsSupplementTo", "citation"}, {"IsDerivedFrom", "derived-from"}, {"IsVariantFormOf", "derived-from"},
+		{"IsPreviousVersionOf", "successor"}, {"IsNewVersionOf", "predecessor"}, {"Requires", "depends-on"},
+		{"HasPart", "composed-of"}, {"Compiles", "composed-of"}};
 	for (size_t i = 0; relation && i < sizeof map / sizeof *map; i++)
 		if (sds_meta_same_name(relation, map[i][0]))
 			return map[i][1];
@@ -273,8 +277,9 @@ static void artifacts(const struct sds_table *desc, json_object *ids, json_objec
 			continue;
 		const char *doi = doi_of(v);
 		char *url = NULL;
-		if (doi) {
-			json_object_array_add(ids, fhir_identifier(own ? "official" : "secondary", RESEARCH_SYS_DOI, doi));
+		if (doi) {	/* an identifier only where it names the dataset itself */
+			if (own)
+				json_object_array_add(ids, fhir_identifier("official", RESEARCH_SYS_DOI, doi));
 			if (asprintf(&url, "https://doi.org/%s", doi) < 0)
 				url = NULL;
 		}

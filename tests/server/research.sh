@@ -84,6 +84,7 @@ mkdcm "$R/primary/sub-b/sam-1/a.dcm" "(0020,000d) UI [1.2.826.0.1.3680043.10.97.
 cat >"$R/dataset_description.csv" <<'CSV'
 Metadata element,Description,Example,Value,Value 2,Value 3
 Title,,,Rich dataset,,
+DOI,,,10.26275/rich-0001,,
 Subtitle,,,A dataset with everything,,
 Keywords,,,"vagus, heart",MRI,
 Study purpose,,,To test the mapping,,
@@ -103,9 +104,11 @@ bundle_unique "$TMP/rich.json" "rich"
 like "two PIs: a warning that FHIR R4 holds one" "$err" "2 principal investigators: ResearchStudy.principalInvestigator holds one"
 like "a wrong ORCID check digit: a warning, the PI identified by name" "$err" "'0000-0002-1825-0098' is not an ORCID iD"
 rs() { jq -c "[.entry[].resource | select(.resourceType == \"ResearchStudy\")][0] | $1" "$TMP/rich.json"; }
-is "the DOI: an identifier" "$(rs '[.identifier[] | select(.system == "https://doi.org") | .value]')" '["10.17504/protocols.io.abc"]'
-is "... and relatedArtifacts with their relation types" "$(rs '[.relatedArtifact[] | [.type, .url, .display]]')" \
-	'[["documentation","https://doi.org/10.17504/protocols.io.abc","The protocol"],["cited-by","https://example.org/paper","A paper"]]'
+is "the dataset's own DOI: an identifier; a related work's DOI (the protocol) is not one" \
+	"$(rs '[.identifier[] | select(.system == "https://doi.org") | [.use, .value]]')" '[["official","10.26275/rich-0001"]]'
+is "... every one a relatedArtifact, of an R4 type (IsCitedBy: citation, R4 has no cited-by)" \
+	"$(rs '[.relatedArtifact[] | [.type, .url, .display]]')" \
+	'[["citation","https://doi.org/10.26275/rich-0001",null],["documentation","https://doi.org/10.17504/protocols.io.abc","The protocol"],["citation","https://example.org/paper","A paper"]]'
 is "keywords split and in order" "$(rs '[.keyword[].text]')" '["vagus","heart","MRI"]'
 is "focus: each organ system" "$(rs '[.focus[].text]')" '["heart","vagus nerve"]'
 is "description: Subtitle, then Study purpose" "$(rs .description)" '"A dataset with everything\n\nTo test the mapping"'

@@ -152,6 +152,9 @@ static void snomed(void)
 	ok(fhir_acquisition_modality("MR") && fhir_acquisition_modality("CT") && !fhir_acquisition_modality("SR") &&
 	   !fhir_acquisition_modality("KO") && !fhir_acquisition_modality("SEG") && !fhir_acquisition_modality("RTSTRUCT") &&
 	   !fhir_acquisition_modality("OT") && !fhir_acquisition_modality(NULL), "acquisition modalities: CID 29 only");
+	ok(fhir_acquisition_modality("DG") && fhir_acquisition_modality("EEG") && fhir_acquisition_modality("EMG") &&
+	   fhir_acquisition_modality("EOG") && fhir_acquisition_modality("POS") && fhir_acquisition_modality("RESP"),
+	   "... the whole of CID 29: DG, EEG, EMG, EOG, POS and RESP too");
 }
 
 static void retry_after(void)
