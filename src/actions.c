@@ -480,11 +480,11 @@ static int research_check(const struct actions_ctx *a, const struct dataset_node
 				       "&_include=ResearchSubject:individual"
 				     : "ResearchSubject:study&_include:iterate=ResearchStudy:principalinvestigator",
 			    included, found, count, NULL, sum, err, errlen);
+	else if (st != CLIENT_OK)
+		snprintf(err, errlen, "out of memory");
 	for (size_t k = 0; patients && st == CLIENT_OK && k < jget_len(included); k++)
 		if (jget_is_resource(jget_idx_obj(included, k), "Patient"))
 			json_object_array_add(patients, json_object_get(jget_idx_obj(included, k)));
-	else if (st != CLIENT_OK)
-		snprintf(err, errlen, "out of memory");
 	json_object *verdicts = json_object_new_object();	/* dataset folder -> what of it differs */
 	struct dataset_meta_cache mc = {0};
 	struct fhir_opts q;
@@ -2201,7 +2201,7 @@ static int retract_part(const struct actions_ctx *a, const struct dataset_node *
 		json_object *rest = retract_rest(a, cur, left, nl);
 		snprintf(path, sizeof path, "ImagingStudy/%s", jget_str(cur, "id"));
 		snprintf(etag, sizeof etag, "W/\"%s\"", v && valid_id(v) ? v : "");
-		struct client_response r;
+		struct client_response r = {0};	/* read below also when nothing was sent */
 		st = rest ? request(a, sum, "PUT", path, rest, v && valid_id(v) ? etag : NULL, NULL, 1, &r, err, sizeof err)
 			  : CLIENT_ERR_LOCAL;
 		json_object_put(rest);
