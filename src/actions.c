@@ -139,6 +139,20 @@ static const struct fhir_opts *quiet(const struct actions_ctx *a, struct fhir_op
 	return tmp;
 }
 
+/* a, not cancelled, into b, for reading back what a request cut by a cancel did: its client's
+ * cancel flag too, until end_uncancelled(a). */
+static void uncancelled(const struct actions_ctx *a, struct actions_ctx *b)
+{
+	*b = *a;
+	b->cancel = NULL;
+	client_set_cancel(a->client, NULL);
+}
+
+static void end_uncancelled(const struct actions_ctx *a)
+{
+	client_set_cancel(a->client, a->cancel);
+}
+
 static void progress(const struct actions_ctx *a, size_t done, size_t total)
 {
 	if (a->progress)
@@ -525,13 +539,18 @@ static int research_check(const struct actions_ctx *a, const struct dataset_node
 
 #define CONFLICT_LEN 700	/* what patient_check says of a study's Patient */
 
+/* The first given name of HumanName name, or NULL. Borrowed. */
+static const char *first_given(json_object *name)
+{
+	json_object *given = jget_arr(name, "given"), *g = jget_len(given) ? json_object_array_get_idx(given, 0) : NULL;
+	return json_object_is_type(g, json_type_string) ? json_object_get_string(g) : NULL;
+}
+
 /* "family, given, birthDate, gender" of Patient p, those it has, into out. */
 static void person_text(json_object *p, char *out, size_t len)
 {
-	json_object *name = jget_idx_obj(jget_arr(p, "name"), 0), *given = jget_arr(name, "given");
-	const char *g = json_object_is_type(json_object_array_get_idx(given, 0), json_type_string)
-			? json_object_get_string(json_object_array_get_idx(given, 0)) : NULL;
-	const char *parts[] = {jget_str(name, "family"), g, jget_str(p, "birthDate"), jget_str(p, "gender")};
+	json_object *name = jget_idx_obj(jget_arr(p, "name"), 0);
+	const char *parts[] = {jget_str(name, "family"), first_given(name), jget_str(p, "birthDate"), jget_str(p, "gender")};
 	size_t k = 0;
 	out[0] = '\0';
 	for (size_t i = 0; i < 4 && k < len; i++)
@@ -544,10 +563,8 @@ static int name_has(json_object *p, const char *key, const char *v)
 {
 	json_object *names = jget_arr(p, "name");
 	for (size_t i = 0; i < jget_len(names); i++) {
-		json_object *n = jget_idx_obj(names, i), *given = jget_arr(n, "given");
-		const char *w = strcmp(key, "family") == 0 ? jget_str(n, "family")
-				: json_object_is_type(json_object_array_get_idx(given, 0), json_type_string)
-				? json_object_get_string(json_object_array_get_idx(given, 0)) : NULL;
+		json_object *n = jget_idx_obj(names, i);
+		const char *w = strcmp(key, "family") == 0 ? jget_str(n, "family") : first_given(n);
 		if (w && !strcasecmp(w, v))
 			return 1;
 	}
@@ -559,9 +576,8 @@ static int name_has(json_object *p, const char *key, const char *v)
  * that differ? */
 static int other_person(json_object *mine, json_object *server)
 {
-	json_object *name = jget_idx_obj(jget_arr(mine, "name"), 0), *given = jget_arr(name, "given");
-	const char *family = jget_str(name, "family"), *g = json_object_is_type(json_object_array_get_idx(given, 0),
-						json_type_string) ? json_object_get_string(json_object_array_get_idx(given, 0)) : NULL;
+	json_object *name = jget_idx_obj(jget_arr(mine, "name"), 0);
+	const char *family = jget_str(name, "family"), *g = first_given(name);
 	const char *b1 = jget_str(mine, "birthDate"), *b2 = jget_str(server, "birthDate");
 	const char *s1 = jget_str(mine, "gender"), *s2 = jget_str(server, "gender");
 	int has_names = jget_len(jget_arr(server, "name")) > 0;
@@ -579,44 +595,50 @@ static int patient_check(const struct actions_ctx *a, const struct dataset_node 
 			 const unsigned char *want, json_object *patients, char **conflict,
 			 struct actions_summary *sum, char *err, size_t errlen)
 {
-	char (*sys)[1024] = calloc(n ? n : 1, sizeof *sys), (*val)[1024] = calloc(n ? n : 1, sizeof *val);
-	const char **s = calloc(n ? n : 1, sizeof *s), **v = calloc(n ? n : 1, sizeof *v);
+	char **s = calloc(n ? n : 1, sizeof *s), **v = calloc(n ? n : 1, sizeof *v);	/* those to look up */
 	json_object **found = calloc(n ? n : 1, sizeof *found);
 	size_t *count = calloc(n ? n : 1, sizeof *count), asked = 0;
 	struct fhir_opts q;
-	int st = sys && val && s && v && found && count ? CLIENT_OK : CLIENT_ERR_LOCAL;
+	char sys[1024], val[1024];
+	int st = s && v && found && count ? CLIENT_OK : CLIENT_ERR_LOCAL;
 	for (size_t i = 0; st == CLIENT_OK && i < n; i++) {
 		conflict[i] = NULL;
 		if (want && !want[i])
 			continue;
-		fhir_patient_identifier(a->tree, studies[i], quiet(a, &q), sys[i], sizeof sys[i], val[i], sizeof val[i]);
-		if (!find_resource(patients, "Patient", sys[i], val[i])) {
-			s[i] = sys[i];
-			v[i] = val[i];
-			asked++;
-		}
+		fhir_patient_identifier(a->tree, studies[i], quiet(a, &q), sys, sizeof sys, val, sizeof val);
+		if (find_resource(patients, "Patient", sys, val))
+			continue;
+		s[i] = strdup(sys), v[i] = strdup(val);
+		if (!s[i] || !v[i])
+			st = CLIENT_ERR_LOCAL;
+		asked++;
 	}
 	if (st == CLIENT_OK && asked)
-		st = lookup(a, "Patient", s, v, n, NULL, NULL, found, count, NULL, sum, err, errlen);
+		st = lookup(a, "Patient", (const char *const *)s, (const char *const *)v, n, NULL, NULL, found, count, NULL,
+			    sum, err, errlen);
 	else if (st != CLIENT_OK)
 		snprintf(err, errlen, "out of memory");
 	for (size_t i = 0; st == CLIENT_OK && i < n; i++) {
-		json_object *there = want && !want[i] ? NULL : found[i] ? found[i] : find_resource(patients, "Patient", sys[i], val[i]);
+		if (want && !want[i])
+			continue;
+		fhir_patient_identifier(a->tree, studies[i], quiet(a, &q), sys, sizeof sys, val, sizeof val);
+		json_object *there = found[i] ? found[i] : find_resource(patients, "Patient", sys, val);
 		json_object *mine = there ? fhir_patient_build(a->tree, studies[i], quiet(a, &q)) : NULL;
 		if (mine && other_person(mine, there)) {
-			char p1[300], p2[300];
+			char p1[300], p2[300], why[CONFLICT_LEN];
 			person_text(there, p1, sizeof p1);
 			person_text(mine, p2, sizeof p2);
-			char why[CONFLICT_LEN];
 			snprintf(why, sizeof why, "Patient/%.64s on the server (%s) is another person than the files' (%s), "
 				 "though both carry identifier %.120s|%.80s: not linked (push --same-person links it)",
-				 jget_str(there, "id") ?: "?", p1, p2, sys[i], val[i]);
+				 jget_str(there, "id") ?: "?", p1, p2, sys, val);
 			conflict[i] = strdup(why);
 		}
 		json_object_put(mine);
 	}
 	put_each(found, n);
-	free(sys), free(val), free(s), free(v), free(count);
+	free_each(s, s ? n : 0);
+	free_each(v, v ? n : 0);
+	free(count);
 	return st;
 }
 
@@ -841,6 +863,7 @@ static void head_result(struct push *p, const struct push_study *ps, size_t n, j
 static int push_batch(struct push *p, struct push_study *ps, size_t n, int retry);
 static int push_stale_heads(struct push *p, struct push_study *ps, size_t n, json_object *stale);
 static void refresh_updates(struct push *p, json_object *entries);
+static void entry_over(json_object *e, json_object *resource, const char *type, const char *id, const char *version);
 static int push_resolve(struct push *p, struct push_study *ps, size_t n, int st, const char *err);
 static size_t json_bytes(json_object *o);
 
@@ -940,14 +963,12 @@ static int push_stale_heads(struct push *p, struct push_study *ps, size_t n, jso
 	refresh_updates(p, stale);
 	for (size_t k = 0; k < jget_len(stale); k++) {
 		json_object *e = jget_idx_obj(stale, k), *server = NULL, *copy = NULL;
-		const char *f = jget_str(e, "fullUrl"), *v;
+		const char *f = jget_str(e, "fullUrl"), *v, *id, *type;
 		if (!f || !json_object_object_get_ex(p->update, f, &server) || !(v = version_of(server)) || !valid_id(v) ||
+		    !(id = jget_str(server, "id")) || !valid_id(id) || !(type = jget_str(server, "resourceType")) ||
 		    json_object_deep_copy(e, &copy, NULL) != 0)
 			continue;
-		char etag[200];
-		snprintf(etag, sizeof etag, "W/\"%s\"", v);
-		json_object_object_add(copy, "resource", fhir_resource_merge(jget_obj(e, "resource"), server));
-		json_object_object_add(jget_obj(copy, "request"), "ifMatch", json_object_new_string(etag));
+		entry_over(copy, fhir_resource_merge(jget_obj(e, "resource"), server), type, id, v);
 		json_object_array_add(entries, copy);
 	}
 	struct client_response r;
@@ -1007,6 +1028,21 @@ static int push_reread(struct push *p, struct push_study *s)
 	return st;
 }
 
+/* Make transaction entry e write resource (taken over) over type/id at version: PUT to it with
+ * If-Match on the version, no longer a conditional create. */
+static void entry_over(json_object *e, json_object *resource, const char *type, const char *id, const char *version)
+{
+	json_object *req = jget_obj(e, "request");
+	char url[200], etag[200];
+	snprintf(url, sizeof url, "%s/%s", type, id);
+	snprintf(etag, sizeof etag, "W/\"%s\"", version);
+	json_object_object_add(e, "resource", resource);
+	json_object_object_add(req, "method", json_object_new_string("PUT"));
+	json_object_object_add(req, "url", json_object_new_string(url));
+	json_object_object_add(req, "ifMatch", json_object_new_string(etag));
+	json_object_object_del(req, "ifNoneExist");
+}
+
 /* After a 412 (another write came between the read and this one): read again the server's
  * copies of what the transaction entries write over (p->update), so that the next try merges
  * over the versions there now; one gone since is created again. */
@@ -1052,16 +1088,8 @@ static void push_updates(struct push *p, json_object *b)
 		const char *isys = jget_str(ident, "system"), *ival = jget_str(ident, "value");
 		int ok = type && isys && ival && writable(server, type, isys, ival, NULL, 0) && v && valid_id(v);
 		json_object *merged = ok ? fhir_resource_merge(jget_obj(e, "resource"), server) : NULL;
-		if (!merged)
-			continue;
-		char url[200], etag[200];
-		snprintf(url, sizeof url, "%s/%s", type, id);
-		snprintf(etag, sizeof etag, "W/\"%s\"", v);
-		json_object_object_add(e, "resource", merged);
-		json_object_object_add(req, "method", json_object_new_string("PUT"));
-		json_object_object_add(req, "url", json_object_new_string(url));
-		json_object_object_add(req, "ifMatch", json_object_new_string(etag));
-		json_object_object_del(req, "ifNoneExist");
+		if (merged)
+			entry_over(e, merged, type, id, v);
 	}
 }
 
@@ -1073,7 +1101,7 @@ static void push_over_server(struct push *p, json_object *b, struct push_study *
 	json_object *entries = jget_arr(b, "entry");
 	for (size_t i = 0; i < n; i++) {
 		const char *id = jget_str(ps[i].server, "id");
-		char uuid[37], full[FHIR_FULLURL_LEN], url[200], etag[200], kept[1024];
+		char uuid[37], full[FHIR_FULLURL_LEN], kept[1024];
 		if (!id || !valid_id(id) || !ps[i].version || !valid_id(ps[i].version))
 			continue;
 		fhir_study_uuid(ps[i].node, uuid);
@@ -1087,11 +1115,7 @@ static void push_over_server(struct push *p, json_object *b, struct push_study *
 							       sizeof kept);
 			if (!merged)
 				break;
-			json_object_object_add(e, "resource", merged);
-			snprintf(url, sizeof url, "ImagingStudy/%s", id);
-			snprintf(etag, sizeof etag, "W/\"%s\"", ps[i].version);
-			json_object_object_add(req, "url", json_object_new_string(url));
-			json_object_object_add(req, "ifMatch", json_object_new_string(etag));
+			entry_over(e, merged, "ImagingStudy", id, ps[i].version);
 			free(ps[i].kept);
 			ps[i].kept = kept[0] ? strdup(kept) : NULL;
 			break;
@@ -1203,9 +1227,8 @@ static int push_batch(struct push *p, struct push_study *ps, size_t n, int retry
  * run may go on. */
 static int push_resolve(struct push *p, struct push_study *ps, size_t n, int st, const char *err)
 {
-	struct actions_ctx b = *p->a;	/* read back even after a cancel: one search */
-	b.cancel = NULL;
-	client_set_cancel(b.client, NULL);
+	struct actions_ctx b;	/* read back even after a cancel: one search */
+	uncancelled(p->a, &b);
 	const struct dataset_node **nodes = malloc(n * sizeof *nodes);
 	json_object **found = calloc(n, sizeof *found);
 	size_t *count = calloc(n, sizeof *count), *again = malloc(n * sizeof *again), nagain = 0;
@@ -1215,7 +1238,7 @@ static int push_resolve(struct push *p, struct push_study *ps, size_t n, int st,
 		nodes[i] = ps[i].node;
 	if (rs == CLIENT_OK)
 		rs = study_lookup(&b, nodes, n, found, count, NULL, NULL, p->sum, rerr, sizeof rerr);
-	client_set_cancel(b.client, p->a->cancel);
+	end_uncancelled(p->a);
 	for (size_t i = 0; i < n; i++) {
 		char diff[300], kept[512], id[128];
 		if (rs != CLIENT_OK) {
@@ -1261,7 +1284,6 @@ static int push_resolve(struct push *p, struct push_study *ps, size_t n, int st,
 	free(again);
 	return fatal(r2) ? r2 : CLIENT_OK;
 }
-
 
 static size_t json_bytes(json_object *o)
 {
@@ -1342,18 +1364,17 @@ static int push_dataset(struct push *p, struct push_study *ps, char *why, size_t
  * transaction is sent again, once, over the copy there now. Returns a client_status. */
 static int dataset_read_back(struct push *p, struct push_study *ps, int st, const char *err, char *why, size_t len)
 {
-	struct actions_ctx b = *p->a;	/* read back even after a cancel */
+	struct actions_ctx b;	/* read back even after a cancel */
 	const struct dataset_node *ds = dataset_ancestor(ps->node, DATASET_DATASET);
 	char dsid[1100], rerr[1500], diff[300];
 	struct fhir_opts q;
 	json_object *found = NULL;
 	size_t count = 0;
-	b.cancel = NULL;
-	client_set_cancel(b.client, NULL);
+	uncancelled(p->a, &b);
 	research_dataset_id(ds ? ds->name : "", dsid, sizeof dsid);
 	const char *sys = FHIR_SYS_SPARC_DATASET, *val = dsid;
 	int rs = lookup(&b, "ResearchStudy", &sys, &val, 1, NULL, NULL, &found, &count, NULL, p->sum, rerr, sizeof rerr);
-	client_set_cancel(b.client, p->a->cancel);
+	end_uncancelled(p->a);
 	json_object *mine = rs == CLIENT_OK && found && ds ? research_study_alone(ds, quiet(p->a, &q)) : NULL;
 	int there = mine && count == 1 && !research_differs(mine, found, diff, sizeof diff);
 	if (there) {
@@ -2333,10 +2354,7 @@ static void copy(char *out, size_t len, const char *s)
 static void human_name(json_object *p, char *out, size_t len)
 {
 	json_object *name = jget_idx_obj(jget_arr(p, "name"), 0);
-	const char *family = jget_str(name, "family"), *given = NULL;
-	json_object *g = jget_arr(name, "given");
-	if (jget_len(g) && json_object_is_type(json_object_array_get_idx(g, 0), json_type_string))
-		given = json_object_get_string(json_object_array_get_idx(g, 0));
+	const char *family = jget_str(name, "family"), *given = first_given(name);
 	if (!family && !given)
 		given = jget_str(name, "text");
 	snprintf(out, len, "%s%s%s", given ? given : "", given && family ? " " : "", family ? family : "");

@@ -183,6 +183,15 @@ run "$SDSFHIR" status "$TMP/site-b"
 like "status shows it" "$out" "^different .*is another person than the files'"
 run "$SDSFHIR" status --same-person "$TMP/site-b"
 is "status --same-person: the same" "$rc" 0
+# a Patient on the server whose name has no given name (another client's): compared, no crash
+curl -s -o /dev/null -X POST -H 'Content-Type: application/fhir+json' \
+	-d '{"resourceType":"Patient","identifier":[{"system":"urn:sparc_patient:id","value":"SUB002"}],"name":[{"family":"Smith"}]}' "$FHIR/Patient"
+C9=$TMP/site-c/primary/sub-1/sam-1
+mkdcm "$C9/a.dcm" "(0020,000d) UI [1.2.826.0.1.3680043.10.99.3]" "(0020,000e) UI [1.2.826.0.1.3680043.10.99.3.1]" \
+	"(0008,0018) UI [1.2.826.0.1.3680043.10.99.3.1.1]" "(0010,0020) LO [SUB002]" "-(0010,0021)" "(0010,0010) PN [Doe^Jane]"
+run "$SDSFHIR" push "$TMP/site-c"
+is "a server Patient named without a given name, another family: refused (exit 1), no crash" "$rc" 1
+like "... naming both" "$out" "^failed +Patient/[^ ]+ on the server \\(Smith\\) is another person than the files' \\(Doe, Jane, "
 
 # 5. a stall after the commit, and then the server is gone: unknown, with the command that settles it
 find "$D" -name '*.dcm' -exec dcmodify -nb -m "(0008,1030)=Stall test 2" {} +
