@@ -1069,12 +1069,26 @@ static int ask_retract(const struct dataset_tree *t, const struct dataset_node *
 /* The whole datasets of the study folders studies[0..*n) of *t, scanned again, so that a
  * study's folders not named are seen: a push of one folder of a study in several sends all
  * of it, a retract keeps the others' part. *t and *studies are replaced by the new tree and
- * its nodes for the same folders. 0, or -1 (then unchanged). */
+ * its nodes for the same folders; when the inputs[0..ninputs) named every dataset whole (or
+ * a folder above it), nothing is read again. 0, or -1 (then unchanged). */
 static int widen_to_datasets(struct dataset_tree **t, const struct dataset_node ***studies, size_t *n,
-			     const struct dataset_scan_opts *so)
+			     const struct dataset_scan_opts *so, char *const *inputs, size_t ninputs)
 {
-	size_t nds = 0, nall = 0;
+	size_t nds = 0, nall = 0, whole = 0;
 	const struct dataset_node **ds = dataset_collect((*t)->root, DATASET_DATASET, &nds);
+	for (size_t i = 0; ds && i < nds; i++) {	/* read whole already: named, or a folder above it */
+		int in = 0;
+		for (size_t j = 0; j < ninputs && !in; j++) {
+			char real[PATH_MAX];
+			size_t k = realpath(inputs[j], real) ? strlen(real) : 0;
+			in = k && !strncmp(ds[i]->path, real, k) && (ds[i]->path[k] == '/' || !ds[i]->path[k] || k == 1);
+		}
+		whole += in;
+	}
+	if (ds && whole == nds) {	/* nothing to read again */
+		free(ds);
+		return 0;
+	}
 	const char **paths = calloc(nds ? nds : 1, sizeof *paths);
 	for (size_t i = 0; paths && i < nds; i++)
 		paths[i] = ds[i]->path;
@@ -1150,7 +1164,7 @@ static int run_action(int argc, char **argv, const char *cmd)
 	size_t n = 0;
 	const struct dataset_node **studies = dataset_collect(t->root, DATASET_STUDY, &n);
 	if (n)	/* a study is made of all its subject folders, named or not: read their datasets whole */
-		widen_to_datasets(&t, &studies, &n, &so);
+		widen_to_datasets(&t, &studies, &n, &so, argv + first, (size_t)(argc - first));
 	if (n && !strcmp(cmd, "retract") && !sc.yes && ask_retract(t, studies, n, &sc) != 0) {
 		free(studies);
 		dataset_free(&t);
