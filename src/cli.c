@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -677,9 +678,17 @@ static int fhir_setup(int argc, char **argv, const char *cmd, struct fhir_cmd *f
 		return usage_error(cmd, fc->resource ? "--resource is for fhir" : "--ndjson is for export");
 	if (export && !fc->ndjson)
 		return usage_error(cmd, "give --ndjson DIR, the folder for Patient.ndjson and ImagingStudy.ndjson");
-	if (fc->resource && strcmp(fc->resource, "patient") != 0 && strcmp(fc->resource, "study") != 0 &&
-	    strcmp(fc->resource, "researchstudy") != 0 && strcmp(fc->resource, "researchsubject") != 0)
-		return usage_error(cmd, "--resource takes patient, study, researchstudy or researchsubject");
+	if (fc->resource) {	/* its name in any case, or the resource type's */
+		static const char *const names[][2] = {{"patient", "patient"}, {"study", "study"},
+			{"imagingstudy", "study"}, {"researchstudy", "researchstudy"}, {"researchsubject", "researchsubject"}};
+		const char *r = fc->resource;
+		fc->resource = NULL;
+		for (size_t i = 0; i < sizeof names / sizeof *names && !fc->resource; i++)
+			if (!strcasecmp(r, names[i][0]))
+				fc->resource = names[i][1];
+		if (!fc->resource)
+			return usage_error(cmd, "--resource takes patient, study, researchstudy or researchsubject");
+	}
 	if (jobs < 0 || jobs > 16)
 		return usage_error(cmd, "--jobs takes a number from 1 to 16");
 	if (settings_resolve(&fc->set, &args, e, sizeof e) < 0)
@@ -713,7 +722,7 @@ static void fhir_done(struct fhir_cmd *fc)
 }
 
 /* fhir --resource: the Patients, ImagingStudies, ResearchStudies or ResearchSubjects alone,
- * each once; only those of studies that can be expressed. */
+ * each once, as a JSON array; only those of studies that can be expressed. */
 static json_object *fhir_resources(struct fhir_cmd *fc, size_t *skipped)
 {
 	json_object *all = json_object_new_array(), *keys = json_object_new_object();
@@ -764,12 +773,7 @@ static json_object *fhir_resources(struct fhir_cmd *fc, size_t *skipped)
 		}
 	}
 	json_object_put(keys);
-	if (json_object_array_length(all) == 1) {
-		json_object *one = json_object_get(json_object_array_get_idx(all, 0));
-		json_object_put(all);
-		return one;
-	}
-	return all;
+	return all;	/* an array, for one result too: a script reads one shape */
 }
 
 int cli_fhir(int argc, char **argv)

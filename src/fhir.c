@@ -1494,7 +1494,13 @@ static int owned_identifier(json_object *id)
 static int owned_extension(json_object *x)
 {
 	const char *url = jget_str(x, "url");
-	return url && !strcmp(url, RESEARCH_EXT_STUDY);
+	return url && (!strcmp(url, RESEARCH_EXT_STUDY) || !strcmp(url, RESEARCH_EXT_STUDY_OLD));
+}
+
+static int owned_note(json_object *x)
+{
+	const char *who = jget_str(x, "authorString");
+	return who && !strcmp(who, RESEARCH_NOTE_AUTHOR);
 }
 
 /* mine's array key, then the elements of server's that are not owned; absent when empty. */
@@ -1620,7 +1626,7 @@ json_object *fhir_study_merge(json_object *mine, json_object *server, int files_
 /* The elements sdsfhir makes of each research resource (identifier apart). */
 static const char *const *owned_keys(const char *type)
 {
-	static const char *const study[] = {"title", "status", "description", "keyword", "focus", "arm",
+	static const char *const study[] = {"title", "status", "description", "keyword", "focus", "arm", "contact",
 					    "principalInvestigator", "relatedArtifact", NULL};
 	static const char *const subject[] = {"status", "study", "individual", "assignedArm", NULL};
 	static const char *const practitioner[] = {"name", NULL};
@@ -1664,6 +1670,8 @@ json_object *fhir_resource_merge(json_object *mine, json_object *server)
 		else
 			json_object_object_del(out, *owned);
 	}
+	if (!strcmp(type, "ResearchStudy"))	/* sdsfhir's notes, and the others' */
+		merge_array(out, mine, server, "note", owned_note);
 	json_object_object_add(out, "resourceType", json_object_new_string(type));
 	json_object *ids = json_object_new_array(), *m = jget_arr(mine, "identifier"), *sv = jget_arr(server, "identifier");
 	for (size_t i = 0; i < jget_len(m); i++)

@@ -233,7 +233,8 @@ json_object *fhir_study_merge(json_object *mine, json_object *server, int files_
 
 /* The same rule for any resource sdsfhir makes (ImagingStudy: fhir_study_merge): server's copy
  * with the elements sdsfhir makes of its type replaced by mine's (a ResearchStudy's title,
- * status, description, keyword, focus, arm, principalInvestigator and relatedArtifact; a
+ * status, description, keyword, focus, arm, contact, principalInvestigator and relatedArtifact,
+ * and its notes by RESEARCH_NOTE_AUTHOR (the server's other notes kept); a
  * ResearchSubject's status, study, individual and assignedArm; a Practitioner's name; an
  * Endpoint's status, connectionType, payloadType, payloadMimeType, address and name) and
  * mine's identifiers before the server's of other systems; the rest as the server has it.

@@ -124,18 +124,26 @@ static json_object *concepts(const char *const *v, size_t n)
 	return or_null(a);
 }
 
-/* Does the role cell (roles separated by ',' or ';') name PrincipalInvestigator? */
-static int is_pi(const char *roles)
+/* Does the role cell (roles separated by ',' or ';') name one of roles[0..n)? */
+static int has_role(const char *cell, const char *const *roles, size_t n)
 {
-	for (const char *p = roles; *p;) {
+	for (const char *p = cell; *p;) {
 		size_t len = strcspn(p, ";,");
 		char role[128];
 		snprintf(role, sizeof role, "%.*s", (int)(len < sizeof role ? len : sizeof role - 1), p);
-		if (sds_meta_same_name(role, "PrincipalInvestigator") || sds_meta_same_name(role, "Principal Investigator"))
-			return 1;
+		for (size_t i = 0; i < n; i++)
+			if (sds_meta_same_name(role, roles[i]))
+				return 1;
 		p += len + (p[len] != '\0');
 	}
 	return 0;
+}
+
+/* Does the role cell name the principal investigator (template 1.2.3 spells it Principle)? */
+static int is_pi(const char *roles)
+{
+	static const char *const pi[] = {"PrincipalInvestigator", "PrincipleInvestigator"};
+	return has_role(roles, pi, 2);
 }
 
 /* An ORCID iD as written (0000-..., or https://orcid.org/0000-...) without its prefix. */
@@ -261,39 +269,68 @@ static const char *artifact_type(const char *relation)
 	return "documentation";
 }
 
-/* identifier (DOIs) and relatedArtifact of a ResearchStudy from desc's "DOI" and "Identifier" rows. */
+/* A relatedArtifact of type for the work v (a DOI, a URL or a citation), labelled; NULL when v
+ * is empty. The DOI, when v is one, into *doi (borrowed). */
+static json_object *artifact(const char *v, const char *type, const char *label, const char *display, const char **doi)
+{
+	while (isspace((unsigned char)*v))
+		v++;
+	*doi = *v ? doi_of(v) : NULL;
+	if (!*v)
+		return NULL;
+	char *url = NULL;
+	if (*doi && asprintf(&url, "https://doi.org/%s", *doi) < 0)
+		url = NULL;
+	json_object *a = json_object_new_object();
+	fhir_add_str(a, "type", type);
+	fhir_add_str(a, "label", label && *label ? label : NULL);
+	fhir_add_str(a, "display", display && *display ? display : NULL);
+	if (*doi || strstr(v, "://"))
+		fhir_add_str(a, "url", url ? url : v);
+	else
+		fhir_add_str(a, "citation", v);
+	free(url);
+	return a;
+}
+
+/* The works of a template's single rows: the element, its RelatedArtifact type and label, and
+ * the row of their descriptions (may be NULL). */
+static const struct {
+	const char *element, *type, *label, *display;
+} works[] = {
+	{"DOI", "citation", NULL, NULL},	/* the dataset's own DOI: also its identifier */
+	{"Originating Article DOI", "citation", "Originating article", NULL},	/* 1.2.3 */
+	{"Protocol URL or DOI", "documentation", "Protocol", NULL},	/* 1.2.3 */
+	{"Additional Links", "documentation", NULL, "Link Description"},	/* 1.2.3 */
+	{"License", "documentation", "License", NULL},	/* 3.0.2 */
+};
+
+/* identifier (the dataset's own DOI) and relatedArtifact of a ResearchStudy: the rows of works[],
+ * then 2.0.0's and 3.0.2's related identifiers (Identifier, Relation type, Identifier type,
+ * Identifier description). */
 static void artifacts(const struct sds_table *desc, json_object *ids, json_object *rs)
 {
-	const char *idv[VALUES_MAX], *types[VALUES_MAX], *rels[VALUES_MAX], *descs[VALUES_MAX], *dois[VALUES_MAX];
-	size_t ni = values(desc, "Identifier", NULL, idv), nt = values(desc, "Identifier type", NULL, types);
-	size_t nr = values(desc, "Relation type", NULL, rels), nd = values(desc, "Identifier description", NULL, descs);
-	size_t nx = values(desc, "DOI", NULL, dois);
-	json_object *arts = json_object_new_array();
-	for (size_t i = 0; i < nx + ni; i++) {
-		int own = i < nx;	/* a "DOI" row: the dataset's own */
-		size_t k = own ? i : i - nx;
-		const char *v = own ? dois[k] : idv[k];
-		if (!*v)
-			continue;
-		const char *doi = doi_of(v);
-		char *url = NULL;
-		if (doi) {	/* an identifier only where it names the dataset itself */
-			if (own)
+	const char *v[VALUES_MAX], *d[VALUES_MAX], *doi;
+	json_object *arts = json_object_new_array(), *a;
+	for (size_t w = 0; w < sizeof works / sizeof *works; w++) {
+		size_t n = values(desc, works[w].element, NULL, v);
+		size_t nd = works[w].display ? values(desc, works[w].display, NULL, d) : 0;
+		for (size_t i = 0; i < n; i++) {
+			if (!(a = artifact(v[i], works[w].type, works[w].label, i < nd ? d[i] : NULL, &doi)))
+				continue;
+			if (doi && w == 0)	/* an identifier only where it names the dataset itself */
 				json_object_array_add(ids, fhir_identifier("official", RESEARCH_SYS_DOI, doi));
-			if (asprintf(&url, "https://doi.org/%s", doi) < 0)
-				url = NULL;
+			json_object_array_add(arts, a);
 		}
-		json_object *a = json_object_new_object();
-		fhir_add_str(a, "type", own ? "citation" : artifact_type(k < nr ? rels[k] : NULL));
-		fhir_add_str(a, "display", !own && k < nd ? descs[k] : NULL);
-		if (doi || strstr(v, "://")) {
-			fhir_add_str(a, "url", url ? url : v);
-		} else {
-			fhir_add_str(a, "label", k < nt && *types[k] ? types[k] : NULL);
-			fhir_add_str(a, "citation", v);
-		}
-		free(url);
-		json_object_array_add(arts, a);
+	}
+	const char *types[VALUES_MAX], *rels[VALUES_MAX];
+	size_t ni = values(desc, "Identifier", NULL, v), nt = values(desc, "Identifier type", NULL, types);
+	size_t nr = values(desc, "Relation type", NULL, rels), nd = values(desc, "Identifier description", NULL, d);
+	for (size_t i = 0; i < ni; i++) {
+		const char *label = i < nt ? types[i] : NULL;
+		if ((a = artifact(v[i], artifact_type(i < nr ? rels[i] : NULL), doi_of(v[i]) ? NULL : label,
+				  i < nd ? d[i] : NULL, &doi)))
+			json_object_array_add(arts, a);
 	}
 	if (json_object_array_length(arts))
 		json_object_object_add(rs, "relatedArtifact", arts);
@@ -301,11 +338,67 @@ static void artifacts(const struct sds_table *desc, json_object *ids, json_objec
 		json_object_put(arts);
 }
 
-/* The distinct "subject experimental group" values of subjects table t (may be NULL) as arms;
- * NULL when none. */
+/* ResearchStudy.contact: the contributors that are contact persons (1.2.3's "Is Contact Person"
+ * Yes, or the role ContactPerson or CorrespondingAuthor), by name; NULL when none. */
+static json_object *contacts(const struct sds_table *desc)
+{
+	static const char *const roles[] = {"ContactPerson", "CorrespondingAuthor"};
+	const char *names[VALUES_MAX], *r[VALUES_MAX], *yes[VALUES_MAX];
+	size_t nn = values(desc, "Contributor name", "Contributors", names);
+	size_t nr = values(desc, "Contributor role", NULL, r), ny = values(desc, "Is Contact Person", NULL, yes);
+	json_object *a = json_object_new_array(), *seen = json_object_new_object();
+	for (size_t i = 0; i < nn; i++)
+		if (*names[i] && ((i < ny && (!strcasecmp(yes[i], "yes") || !strcasecmp(yes[i], "y") ||
+					      !strcasecmp(yes[i], "true"))) || (i < nr && has_role(r[i], roles, 2))))
+			add_unique(a, seen, "name", names[i]);
+	json_object_put(seen);
+	return or_null(a);
+}
+
+/* ResearchStudy.note: what R4 has no element for but a reader needs, as "Label: values":
+ * funding (every template), 3.0.2's funding information, acknowledgments; each by
+ * RESEARCH_NOTE_AUTHOR, so that a push replaces these and keeps other clients' notes. NULL when none. */
+static json_object *notes(const struct sds_table *desc)
+{
+	static const char *const rows[][3] = {
+		{"Funding", NULL, "Funding"}, {"Funding consortium", NULL, "Funding consortium"},
+		{"Funding agency", NULL, "Funding agency"}, {"Award number", NULL, "Award number"},
+		{"Acknowledgments", "Acknowledgements", "Acknowledgments"}};
+	json_object *a = json_object_new_array();
+	for (size_t k = 0; k < sizeof rows / sizeof *rows; k++) {
+		const char *v[VALUES_MAX];
+		size_t n = values(desc, rows[k][0], rows[k][1], v), len = strlen(rows[k][2]) + 3;
+		for (size_t i = 0; i < n; i++)
+			len += strlen(v[i]) + 2;
+		char *text = malloc(len), *p = text;
+		if (!text)
+			continue;
+		p += sprintf(p, "%s:", rows[k][2]);
+		for (size_t i = 0, any = 0; i < n; i++)
+			if (*v[i])
+				p += sprintf(p, "%s %s", any++ ? ";" : "", v[i]);
+		if (p > text + strlen(rows[k][2]) + 1) {
+			json_object *o = json_object_new_object();
+			fhir_add_str(o, "authorString", RESEARCH_NOTE_AUTHOR);
+			fhir_add_str(o, "text", text);
+			json_object_array_add(a, o);
+		}
+		free(text);
+	}
+	return or_null(a);
+}
+
+/* The distinct "subject experimental group" (template 1.2.3: "experimental group") values of
+ * subjects table t (may be NULL) as arms; NULL when none. */
+static const char *arm_column(const struct sds_table *t)
+{
+	return t && sds_meta_column(t, "subject experimental group") < 0 ? "experimental group"
+									  : "subject experimental group";
+}
+
 static json_object *arms(const struct sds_table *t)
 {
-	int c = t ? sds_meta_column(t, "subject experimental group") : -1;
+	int c = t ? sds_meta_column(t, arm_column(t)) : -1;
 	json_object *a = json_object_new_array(), *seen = json_object_new_object();
 	for (size_t r = 0; c >= 0 && r < t->nrows; r++)
 		if (*t->cells[r * t->ncols + (size_t)c])
@@ -343,6 +436,10 @@ size_t research_tables(const struct sds_table *desc, const struct sds_table *sub
 	artifacts(desc, ids, rs);
 	json_object_object_add(rs, "identifier", ids);
 	const char *title = first_value(desc, "Title");
+	if (!title)
+		title = first_value(desc, "Name");	/* template 1.2.3 */
+	if (!title && desc)
+		fhir_warn(opts, ds, "dataset_description has no Title: its ResearchStudy is titled with the folder name");
 	fhir_add_str(rs, "title", title ? title : ds ? ds->name : "(unnamed dataset)");
 	fhir_add_str(rs, "status", "completed");
 	const char *v[VALUES_MAX];
@@ -351,16 +448,26 @@ size_t research_tables(const struct sds_table *desc, const struct sds_table *sub
 		json_object_object_add(rs, "focus", c);
 	if ((c = concepts(v, values(desc, "Keywords", NULL, v))))
 		json_object_object_add(rs, "keyword", c);
-	const char *sub = first_value(desc, "Subtitle"), *purpose = first_value(desc, "Study purpose");
-	if (sub || purpose) {
-		size_t n = (sub ? strlen(sub) : 0) + (purpose ? strlen(purpose) : 0) + 4;
+	if ((c = contacts(desc)))
+		json_object_object_add(rs, "contact", c);
+	/* Description (1.2.3, 3.0.2), else the Subtitle, then the Study purpose */
+	const char *about = first_value(desc, "Description"), *purpose = first_value(desc, "Study purpose");
+	if (!about)
+		about = first_value(desc, "Subtitle");
+	if (about || purpose) {
+		size_t n = (about ? strlen(about) : 0) + (purpose ? strlen(purpose) : 0) + 4;
 		char *d = malloc(n);
 		if (d) {
-			snprintf(d, n, "%s%s%s", sub ? sub : "", sub && purpose ? "\n\n" : "", purpose ? purpose : "");
+			snprintf(d, n, "%s%s%s", about ? about : "", about && purpose ? "\n\n" : "", purpose ? purpose : "");
 			fhir_add_str(rs, "description", d);
 		}
 		free(d);
 	}
+	if ((c = notes(desc)))
+		json_object_object_add(rs, "note", c);
+	if (!npi && desc)
+		fhir_warn(opts, ds, "dataset_description names no principal investigator (Contributor role "
+			  "PrincipalInvestigator): its ResearchStudy has none");
 	if (npi)
 		json_object_object_add(rs, "principalInvestigator", fhir_reference(out[0].type, out[0].system, out[0].value, style));
 	if ((c = arms(subjects)))
@@ -386,7 +493,7 @@ void research_subject(const struct dataset_node *sub, json_object *individual, i
 	fhir_add_str(r, "status", "off-study");	/* a dataset is a finished study */
 	json_object_object_add(r, "study", fhir_reference("ResearchStudy", FHIR_SYS_SPARC_DATASET, dsid, style));
 	json_object_object_add(r, "individual", individual);
-	fhir_add_str(r, "assignedArm", subjects ? sds_meta_lookup(subjects, "subject id", sub->name, "subject experimental group")
+	fhir_add_str(r, "assignedArm", subjects ? sds_meta_lookup(subjects, "subject id", sub->name, arm_column(subjects))
 						: NULL);
 }
 

@@ -17,7 +17,12 @@ struct sds_table;
 #define RESEARCH_SYS_ORCID "https://orcid.org"
 #define RESEARCH_SYS_DOI "https://doi.org"
 #define RESEARCH_SYS_CONTRIBUTOR "urn:sparc_contributor:name"	/* a PI without a valid ORCID iD */
-#define RESEARCH_EXT_STUDY "http://hl7.org/fhir/StructureDefinition/workflow-researchStudy"
+/* An ImagingStudy's link to its dataset's ResearchStudy: sdsfhir's own extension, defined by
+ * share/StructureDefinition-imagingStudy-researchStudy.json (R4 allows workflow-researchStudy
+ * on other resources only). Earlier versions wrote the workflow one: a push replaces it. */
+#define RESEARCH_EXT_STUDY "urn:sdsfhir:StructureDefinition:imagingStudy-researchStudy"
+#define RESEARCH_EXT_STUDY_OLD "http://hl7.org/fhir/StructureDefinition/workflow-researchStudy"
+#define RESEARCH_NOTE_AUTHOR "sdsfhir: dataset_description"	/* authorString of the notes made here */
 #define RESEARCH_NAME_MAX 256	/* bytes of a contributor name that identifies a Practitioner */
 #define RESEARCH_MAX_PI 6	/* principal investigators read from one dataset_description: with its
 				   ResearchStudy and the Endpoint, a transaction of 8 conditional creates */

@@ -64,6 +64,7 @@ run() {
 }
 
 done_testing() {
+	server_writes_valid
 	echo "1..$tap_n"
 	[ "$tap_failed" = 0 ]
 }
@@ -125,6 +126,8 @@ echo "# test FHIR server mode: $FHIR_MODE"
 
 # fhir_server_start [ARGS...]: the test FHIR server on a free loopback port; sets FHIR (base URL).
 fhir_server_start() {
+	server_writes_valid	# the server this one replaces
+	validated=""
 	rm -f "$TMP/port"
 	NODE_PATH=${FHIR_NODE_MODULES:-} ${NODE:-node} "$top_srcdir/tests/fhir-server/server.js" \
 		--port-file "$TMP/port" --mode "$FHIR_MODE" "$@" >"$TMP/server.log" 2>&1 &
@@ -141,6 +144,18 @@ fhir_server_start() {
 	done
 	FHIR=http://127.0.0.1:$(cat "$TMP/port")/fhir
 	ADMIN=http://127.0.0.1:$(cat "$TMP/port")/admin
+}
+
+# server_writes_valid: every resource sdsfhir wrote to the running test server passed the
+# checks of tests/fhir-server/validate.js (a test, once per server; none when sdsfhir wrote nothing)
+server_writes_valid() {
+	[ -n "$server_pid" ] && [ -z "${validated:-}" ] && kill -0 "$server_pid" 2>/dev/null || return 0
+	validated=1
+	v=$(curl -s --max-time 10 "$ADMIN/invalid")
+	n=$(printf '%s' "$v" | jq -r '.checked' 2>/dev/null)
+	[ "$n" != 0 ] || return 0
+	is "every resource sdsfhir wrote to the server ($n) passes R4 validation (validate.js)" \
+		"$(printf '%s' "$v" | jq -r '.errors[]' 2>&1 | head -20)" ""
 }
 
 # fhir_post FILE [PATH]: POST a JSON file; sets $status and the body in $TMP/.resp

@@ -13,7 +13,7 @@ person() {	# SUBJECT CHARSET NAME: a file of its own study
 		"(0020,000d) UI [$U.$n]" "(0020,000e) UI [$U.$n.1]" "(0008,0018) UI [$U.$n.1.1]"
 }
 family() {	# SUBJECT: family and given names of its Patient
-	"$SDSFHIR" fhir --resource patient "$T/$1" 2>"$TMP/.w" | jq -r '.name[0] | [.family, (.given // [] | join(" "))] | join(" / ")'
+	"$SDSFHIR" fhir --resource patient "$T/$1" 2>"$TMP/.w" | jq -r '.[0].name[0] | [.family, (.given // [] | join(" "))] | join(" / ")'
 }
 # PS3.5 H.3.1: Japanese, JIS X 0208 (ISO 2022 IR 87)
 person sub-jp '\ISO 2022 IR 87' "Yamada^Tarou=${E}\$B;3ED${E}(B^${E}\$BB@O:${E}(B=${E}\$B\$d\$^\$@${E}(B^${E}\$B\$?\$m\$&${E}(B"
@@ -36,6 +36,6 @@ run "$SDSFHIR" tags "$T/sub-jp/sam-1/a.dcm"
 like "tags: the whole value decoded" "$out" "PatientName +Yamada\\^Tarou=山田\\^太郎=やまだ\\^たろう"
 unlike "no escape sequence left anywhere" "$("$SDSFHIR" fhir "$TMP/ds" 2>/dev/null)" '\$B|\(B|\$\)C'
 run "$SDSFHIR" fhir --resource patient "$T/sub-bad"
-is "undecodable: no name stored" "$(printf '%s' "$out" | jq -r 'has("name")')" "false"
+is "undecodable: no name stored" "$(printf '%s' "$out" | jq -r '.[0] | has("name")')" "false"
 like "... with a warning" "$err" "Patient's Name cannot be decoded from Specific Character Set"
 done_testing

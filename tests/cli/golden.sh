@@ -62,16 +62,16 @@ is "dataset identifier the same on every run" \
 
 # zones: the machine's by default
 run env TZ=Asia/Kolkata "$SDSFHIR" fhir --resource study "$D/sparc_fhir_heart_dataset/primary/sub-Aniyah-heart-1"
-is "default zone is the machine's" "$(printf '%s' "$out" | jq -r .started)" "2023-06-01T09:15:00+05:30"
+is "default zone is the machine's" "$(printf '%s' "$out" | jq -r '.[0].started')" "2023-06-01T09:15:00+05:30"
 run "$SDSFHIR" fhir --resource study --zone +01:00 "$D/sparc_fhir_heart_dataset/primary/sub-Aniyah-heart-1"
-is "--zone +01:00" "$(printf '%s' "$out" | jq -r .started)" "2023-06-01T09:15:00+01:00"
+is "--zone +01:00" "$(printf '%s' "$out" | jq -r '.[0].started')" "2023-06-01T09:15:00+01:00"
 run env SDSFHIR_ZONE=Z "$SDSFHIR" fhir --resource study "$D/sparc_fhir_heart_dataset/primary/sub-Aniyah-heart-1"
-is "SDSFHIR_ZONE=Z" "$(printf '%s' "$out" | jq -r .started)" "2023-06-01T09:15:00Z"
+is "SDSFHIR_ZONE=Z" "$(printf '%s' "$out" | jq -r '.[0].started')" "2023-06-01T09:15:00Z"
 run "$SDSFHIR" fhir --resource study --zone +01:00 "$D/sparc_fhir_breast_dataset/primary/sub-Aniyah-breast-1"
-is "the offset tag wins over --zone" "$(printf '%s' "$out" | jq -r .started)" "2023-05-12T10:32:15-04:00"
+is "the offset tag wins over --zone" "$(printf '%s' "$out" | jq -r '.[0].started')" "2023-05-12T10:32:15-04:00"
 printf 'zone = +01:00\n' >"$TMP/zone.conf"
 run "$SDSFHIR" fhir --config "$TMP/zone.conf" --resource study "$D/sparc_fhir_heart_dataset/primary/sub-Aniyah-heart-1"
-is "zone from the config file, as push takes it" "$(printf '%s' "$out" | jq -r .started)" "2023-06-01T09:15:00+01:00"
+is "zone from the config file, as push takes it" "$(printf '%s' "$out" | jq -r '.[0].started')" "2023-06-01T09:15:00+01:00"
 run "$SDSFHIR" fhir --zone Mars/Base "$D"
 is "unknown zone: exit 2" "$rc" 2
 run "$SDSFHIR" --zone Mars/Base "$D"
@@ -102,10 +102,19 @@ unlike "... and the password is not shown" "$out$err" "s3cret"
 run env SDSFHIR_DICOMWEB=ftp://x "$SDSFHIR" push "$L"
 is "a bad SDSFHIR_DICOMWEB: refused for push too (exit 2)" "$rc" 2
 
+# --resource: one shape, an array, for one result and for many; the type's name in any case
+run "$SDSFHIR" fhir --resource study "$D/sparc_fhir_heart_dataset/primary/sub-Aniyah-heart-1"
+is "--resource with one result: an array of one" "$(printf '%s' "$out" | jq -c '[type, length]')" '["array",1]'
+run "$SDSFHIR" fhir --resource study "$D"
+is "... with many: an array of them" "$(printf '%s' "$out" | jq -c '[type, length]')" '["array",4]'
+run "$SDSFHIR" fhir --resource ResearchStudy "$D"
+is "--resource ResearchStudy (R4's spelling)" "$(printf '%s' "$out" | jq -c '[.[].resourceType]')" '["ResearchStudy","ResearchStudy"]'
+run "$SDSFHIR" fhir --resource ImagingStudy "$D/sparc_fhir_heart_dataset"
+is "--resource ImagingStudy is study" "$(printf '%s' "$out" | jq -c '[.[].resourceType]')" '["ImagingStudy","ImagingStudy"]'
 run "$SDSFHIR" fhir --resource banana "$D"
 is "bad --resource: exit 2" "$rc" 2
 like "... naming what it takes" "$err" "--resource takes patient, study, researchstudy or researchsubject"
 run "$SDSFHIR" fhir --resource patient --patient-system urn:example:pid "$D/sparc_fhir_heart_dataset/primary/sub-Linman-heart-1"
-is "--patient-system is not used when the header names an issuer" "$(printf '%s' "$out" | jq -r '.identifier[0].system')" \
+is "--patient-system is not used when the header names an issuer" "$(printf '%s' "$out" | jq -r '.[0].identifier[0].system')" \
 	"urn:sparc_patient:issuer:bioresearch-institute"
 done_testing

@@ -16,7 +16,7 @@ mkdcm "$T/sub-3/sam-1/a.dcm" "(0020,000d) UI [$U.3]" "(0020,000e) UI [$U.3.1]" "
 	"(0018,0015) CS [l-spine]" "(0010,0020) LO [P-2]" "(0010,0010) PN [Smith^Anne]" "(0010,0030) DA [19790101]"
 
 run "$SDSFHIR" fhir --resource study "$T/sub-1"
-printf '%s\n' "$out" >"$TMP/s1.json"
+printf '%s\n' "$out" | jq '.[0]' >"$TMP/s1.json"
 is "Accession Number: an identifier of type ACSN" \
 	"$(jq -c '[.identifier[] | select(.type) | [.type.coding[0].system, .type.coding[0].code, .value]]' "$TMP/s1.json")" \
 	'[["http://terminology.hl7.org/CodeSystem/v2-0203","ACSN","ACC-77"]]'
@@ -25,12 +25,12 @@ is "SR and KO stay on their series" "$(jq -c '[.series[].modality.code]' "$TMP/s
 is "BRAIN (Annex L, not in dcmtk's CID 4031 table) is 12738006" \
 	"$(jq -c '.series[0].bodySite | [.code, .display]' "$TMP/s1.json")" '["12738006","Brain"]'
 run "$SDSFHIR" fhir --resource patient "$T/sub-1"
-is "an Issuer of Patient ID that is an OID: system urn:oid:" "$(printf '%s' "$out" | jq -r '.identifier[0].system')" \
+is "an Issuer of Patient ID that is an OID: system urn:oid:" "$(printf '%s' "$out" | jq -r '.[0].identifier[0].system')" \
 	"urn:oid:2.16.840.1.113883.3.1"
 run "$SDSFHIR" fhir --resource study "$T/sub-2"
-is "'Whole Body' is normalised to WHOLEBODY" "$(printf '%s' "$out" | jq -r '.series[0].bodySite.code')" "38266002"
+is "'Whole Body' is normalised to WHOLEBODY" "$(printf '%s' "$out" | jq -r '.[0].series[0].bodySite.code')" "38266002"
 run "$SDSFHIR" fhir --resource study "$T/sub-3"
-is "'l-spine' is normalised to LSPINE" "$(printf '%s' "$out" | jq -r '.series[0].bodySite.code')" "122496007"
+is "'l-spine' is normalised to LSPINE" "$(printf '%s' "$out" | jq -r '.[0].series[0].bodySite.code')" "122496007"
 
 run "$SDSFHIR" scan "$TMP/ds"
 like "one Patient ID, two names: a warning naming the folders" "$out" \

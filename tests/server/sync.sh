@@ -8,7 +8,7 @@ export SDSFHIR_SERVER="$FHIR" XDG_CONFIG_HOME="$TMP/config"
 sample_data
 D=$TMP/data
 S=$D/sparc_fhir_heart_dataset/primary/sub-Linman-heart-1
-uid=$("$SDSFHIR" fhir --resource study "$S" 2>/dev/null | jq -r '[.identifier[] | select(.system == "urn:dicom:uid") | .value][0]' | sed 's/^urn:oid://')
+uid=$("$SDSFHIR" fhir --resource study "$S" 2>/dev/null | jq -r '[.[0].identifier[] | select(.system == "urn:dicom:uid") | .value][0]' | sed 's/^urn:oid://')
 study() { curl -s "$FHIR/ImagingStudy?identifier=urn:dicom:uid|urn:oid:$uid" | jq -c ".entry[0].resource | $1"; }
 
 run "$SDSFHIR" push "$D"
@@ -120,7 +120,7 @@ is "... the other folder's series still on the server" \
 
 # 8. retract one folder of the split study: its series, identifier and ResearchSubject only
 A=$H/sub-Aniyah-heart-1
-auid=$("$SDSFHIR" fhir --resource study "$A" 2>/dev/null | jq -r '[.identifier[] | select(.system == "urn:dicom:uid") | .value][0]')
+auid=$("$SDSFHIR" fhir --resource study "$A" 2>/dev/null | jq -r '[.[0].identifier[] | select(.system == "urn:dicom:uid") | .value][0]')
 astudy() { curl -s "$FHIR/ImagingStudy?identifier=urn:dicom:uid|$auid" | jq -c ".entry[0].resource | $1"; }
 is "the split study: 2 series on the server" "$(astudy .numberOfSeries)" 2
 run "$SDSFHIR" retract --yes "$H/sub-Aniyah-heart-2"
@@ -193,6 +193,33 @@ run "$SDSFHIR" push "$TMP/site-c"
 is "a server Patient named without a given name, another family: refused (exit 1), no crash" "$rc" 1
 like "... naming both" "$out" "^failed +Patient/[^ ]+ on the server \\(Smith\\) is another person than the files' \\(Doe, Jane, "
 
+# a study written by an earlier sdsfhir, with R4's workflow-researchStudy (not allowed on an
+# ImagingStudy): status says it differs, a push replaces it with sdsfhir's own extension
+fhir_reset
+run "$SDSFHIR" push "$D"
+id=$(study .id | tr -d '"')
+curl -s "$FHIR/ImagingStudy/$id" | jq '.extension[0].url = "http://hl7.org/fhir/StructureDefinition/workflow-researchStudy"' |
+	curl -s -o /dev/null -X PUT -H 'Content-Type: application/fhir+json' --data-binary @- "$FHIR/ImagingStudy/$id"
+run "$SDSFHIR" status "$S"
+like "an earlier sdsfhir's workflow-researchStudy: status says it differs" "$out" "^different "
+run "$SDSFHIR" push "$S"
+like "... push updates it" "$out" "^updated "
+is "... to sdsfhir's extension alone" "$(study '[.extension[].url]')" '["urn:sdsfhir:StructureDefinition:imagingStudy-researchStudy"]'
+
+# the ResearchStudy's notes: sdsfhir's (from dataset_description) follow the file, another client's stay
+rsq="$FHIR/ResearchStudy?identifier=urn:sparc_dataset:uid|$("$SDSFHIR" fhir --resource researchstudy "$D/sparc_fhir_heart_dataset" 2>/dev/null | jq -r '.[0].identifier[0].value')"
+rsid=$(curl -s "$rsq" | jq -r '.entry[0].resource.id')
+curl -s "$FHIR/ResearchStudy/$rsid" | jq '.note += [{"authorString": "Dr X", "text": "reviewed"}]' |
+	curl -s -o /dev/null -X PUT -H 'Content-Type: application/fhir+json' --data-binary @- "$FHIR/ResearchStudy/$rsid"
+sed -i 's/^Funding,none$/Funding,OT2OD000001/' "$D/sparc_fhir_heart_dataset/dataset_description.csv"
+run "$SDSFHIR" status "$D/sparc_fhir_heart_dataset"
+like "funding edited: status names the note" "$out" "note"
+run "$SDSFHIR" push "$D/sparc_fhir_heart_dataset"
+is "... push: sdsfhir's note follows the file, the other client's is kept" \
+	"$(curl -s "$rsq" | jq -c '[.entry[0].resource.note[] | [.authorString, .text]]')" \
+	'[["sdsfhir: dataset_description","Funding: OT2OD000001"],["Dr X","reviewed"]]'
+
+server_writes_valid	# before the server goes
 # 5. a stall after the commit, and then the server is gone: unknown, with the command that settles it
 find "$D" -name '*.dcm' -exec dcmodify -nb -m "(0008,1030)=Stall test 2" {} +
 fault '{"stallAfterMs": 8000, "count": 1, "method": "POST"}'
