@@ -675,6 +675,18 @@ static int sample_listed(const struct sds_table *t, const char *subject, const c
 	return 0;
 }
 
+
+/* The SDS 3 level a folder in primary/ named name is, when it is not a subject's: "pool"
+ * (pool-, a pool of subjects), "performance" (perf-) or "site" (site-); else NULL. */
+static const char *sds_level(const char *name)
+{
+	static const char *const levels[][2] = {{"pool-", "pool"}, {"perf-", "performance"}, {"site-", "site"}};
+	for (size_t i = 0; i < sizeof levels / sizeof *levels; i++)
+		if (!strncmp(name, levels[i][0], strlen(levels[i][0])))
+			return levels[i][1];
+	return NULL;
+}
+
 /* Warn about the samples table's rows of this subject that have no folder. */
 static void missing_samples(struct scan *s, struct dataset_node *sub, const struct sds_table *t, const char *file,
 			    const char *subject_dir)
@@ -765,6 +777,16 @@ static void scan_dataset(struct scan *s, const struct dsin *in)
 			struct dataset_node *f = node(s, ds, DATASET_FILE, names[i]);
 			if (f) {
 				msg(s, f, DATASET_WARNING, "in primary/ but not a subject folder: ignored");
+				f->flags |= DATASET_NODE_SKIPPED;
+			}
+			continue;
+		}
+		const char *level = sds_level(names[i]);
+		if (level) {	/* SDS 3: not one person's; a subject's would be a Patient of no one */
+			struct dataset_node *f = node(s, ds, DATASET_FILE, names[i]);
+			if (f) {
+				msg(s, f, DATASET_WARNING, "an SDS %s folder: not read (sdsfhir describes subjects, sub-, "
+				    "and their samples); nothing in it is pushed", level);
 				f->flags |= DATASET_NODE_SKIPPED;
 			}
 			continue;

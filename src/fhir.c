@@ -297,21 +297,10 @@ static void pn_component(const char *pn, size_t n, int c, const char **start, si
 	*len = e - i;
 }
 
-json_object *fhir_name(const char *pn)
+/* The HumanName of PN group g[0..gl), or NULL when it has no component. */
+static json_object *pn_group_name(const char *g, size_t gl)
 {
-	if (!pn)
-		return NULL;
-	/* the alphabetic group; when it is empty, the ideographic, then the phonetic one */
-	const char *g = pn;
-	size_t gl = 0;
-	for (int group = 0; group < 3 && g; group++) {
-		gl = strcspn(g, "=");
-		if (strspn(g, "^ ") < gl)
-			break;
-		g = g[gl] == '=' ? g + gl + 1 : NULL;
-		gl = 0;
-	}
-	if (!g || gl == 0)
+	if (strspn(g, "^ ") >= gl)
 		return NULL;
 	json_object *name = json_object_new_object();
 	fhir_add_str(name, "use", "official");
@@ -340,6 +329,55 @@ json_object *fhir_name(const char *pn)
 		}
 	}
 	return name;
+}
+
+/* The start of group k (0 alphabetic, 1 ideographic, 2 phonetic) of pn and its length; NULL when absent. */
+static const char *pn_group(const char *pn, int k, size_t *len)
+{
+	const char *g = pn;
+	for (int i = 0; i < k && g; i++) {
+		g = strchr(g, '=');
+		g = g ? g + 1 : NULL;
+	}
+	*len = g ? strcspn(g, "=") : 0;
+	return g;
+}
+
+json_object *fhir_name(const char *pn)
+{
+	for (int k = 0; pn && k < 3; k++) {	/* the alphabetic group; when it is empty, the ideographic, then the phonetic */
+		size_t gl;
+		const char *g = pn_group(pn, k, &gl);
+		json_object *name = g ? pn_group_name(g, gl) : NULL;
+		if (name)
+			return name;
+	}
+	return NULL;
+}
+
+json_object *fhir_names(const char *pn)
+{
+	static const char *const rep[] = {NULL, "IDE", "SYL"};	/* ISO 21090 EN.representation */
+	json_object *names = json_object_new_array();
+	for (int k = 0; pn && k < 3; k++) {
+		size_t gl;
+		const char *g = pn_group(pn, k, &gl);
+		json_object *name = g ? pn_group_name(g, gl) : NULL;
+		if (!name)
+			continue;
+		if (rep[k]) {
+			json_object *x = json_object_new_object(), *xs = json_object_new_array();
+			fhir_add_str(x, "url", FHIR_EXT_EN_REPRESENTATION);
+			fhir_add_str(x, "valueCode", rep[k]);
+			json_object_array_add(xs, x);
+			json_object_object_add(name, "extension", xs);
+		}
+		json_object_array_add(names, name);
+	}
+	if (json_object_array_length(names))
+		return names;
+	json_object_put(names);
+	return NULL;
 }
 
 const char *fhir_gender(const char *sex)
@@ -521,12 +559,9 @@ static json_object *patient_build(const struct dataset_tree *tree, const struct 
 	json_object_object_add(p, "identifier", ids);
 
 	if (from_dicom) {
-		json_object *name = fhir_name(TAG(study, PATIENT_NAME));
-		if (name) {
-			json_object *names = json_object_new_array();
-			json_object_array_add(names, name);
+		json_object *names = fhir_names(TAG(study, PATIENT_NAME));
+		if (names)
 			json_object_object_add(p, "name", names);
-		}
 		const char *sex = TAG(study, PATIENT_SEX);
 		const char *g = fhir_gender(sex);
 		fhir_add_str(p, "gender", g);

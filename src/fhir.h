@@ -19,6 +19,7 @@
 #define FHIR_SYS_DCM "http://dicom.nema.org/resources/ontology/DCM"
 #define FHIR_SYS_SNOMED "http://snomed.info/sct"
 #define FHIR_SYS_RFC3986 "urn:ietf:rfc:3986"
+#define FHIR_EXT_EN_REPRESENTATION "http://hl7.org/fhir/StructureDefinition/iso21090-EN-representation"
 
 struct fhir_opts {
 	const char *patient_system;	/* identifier system when there is no Issuer of Patient ID;
@@ -74,8 +75,14 @@ int fhir_datetime(const char *da, const char *tm, const char *tzoffset, const ch
 /* Is zone acceptable for fhir_opts.zone? */
 int fhir_zone_valid(const char *zone);
 
-/* DICOM PN (alphabetic group) to a FHIR HumanName, or NULL when it has no component. */
+/* DICOM PN to a FHIR HumanName: its alphabetic group (when empty, the ideographic, then the
+ * phonetic one), or NULL when it has no component. Caller puts. */
 json_object *fhir_name(const char *pn);
+
+/* DICOM PN to FHIR HumanNames, one per group that has a component (PS3.5 6.2.1: alphabetic,
+ * ideographic, phonetic), the ideographic and phonetic ones tagged with R4's extension
+ * iso21090-EN-representation (IDE, SYL); NULL when none. Caller puts. */
+json_object *fhir_names(const char *pn);
 
 /* DICOM sex M/F/O to FHIR gender; NULL for anything else. Borrowed, static. */
 const char *fhir_gender(const char *sex);

@@ -32,6 +32,13 @@ is "IR 87, kanji only: the ideographic group, not dropped" "$(family sub-kanji)"
 is "IR 13 + IR 87: half-width katakana" "$(family sub-kana)" "ﾔﾏﾀﾞ / ﾀﾛｳ"
 is "IR 149: the alphabetic group" "$(family sub-kr)" "Hong / Gildong"
 is "IR 149, hangul only" "$(family sub-kr-only)" "홍 / 길동"
+run "$SDSFHIR" fhir --resource patient "$T/sub-jp"
+is "IR 87: a HumanName per group, the ideographic and phonetic ones tagged (iso21090-EN-representation)" \
+	"$(printf '%s' "$out" | jq -c '[.[0].name[] | [.family, .given[0], (.extension // [] | map(.valueCode) | join(""))]]')" \
+	'[["Yamada","Tarou",""],["山田","太郎","IDE"],["やまだ","たろう","SYL"]]'
+printf '%s\n' "$out" >"$TMP/jp.json"
+run env NODE_PATH=${FHIR_NODE_MODULES:-} ${NODE:-node} "$top_srcdir/tests/fhir-server/validate.js" "$TMP/jp.json"
+like "... valid R4 (the extension's context is HumanName)" "$out" "^1 resources, 0 errors$"
 run "$SDSFHIR" tags "$T/sub-jp/sam-1/a.dcm"
 like "tags: the whole value decoded" "$out" "PatientName +Yamada\\^Tarou=山田\\^太郎=やまだ\\^たろう"
 unlike "no escape sequence left anywhere" "$("$SDSFHIR" fhir "$TMP/ds" 2>/dev/null)" '\$B|\(B|\$\)C'

@@ -57,4 +57,15 @@ printf ':wait\nj\n:dump %s\nq\n' "$TMP/ui" >"$TMP/script"
 SDSFHIR_SCRIPT="$TMP/script" SDSFHIR_SIZE=120x40 "$SDSFHIR" "$top_srcdir/data/sparc_fhir_breast_dataset" >/dev/null 2>&1
 like "UI: the subject's row of subjects.csv" "$(cat "$TMP/ui")" "species +Homo sapiens"
 like "UI: its age" "$(cat "$TMP/ui")" "age +27 years"
+# SDS 3's pool-, perf- and site- levels in primary/: said, never read as a subject (a Patient of no one)
+P=$TMP/pools
+mkdir -p "$P"
+cp -R "$TMP/data/sparc_fhir_heart_dataset" "$P/"
+for l in pool-1 perf-1 site-1; do cp -R "$P/sparc_fhir_heart_dataset/primary/sub-Linman-heart-1" "$P/sparc_fhir_heart_dataset/primary/$l"; done
+run "$SDSFHIR" scan "$P/sparc_fhir_heart_dataset"
+like "a pool- folder in primary/: a warning that it is not read" "$out" "skipped pool-1
+ +warning: an SDS pool folder: not read \(sdsfhir describes subjects, sub-, and their samples\); nothing in it is pushed"
+like "... perf- too" "$out" "warning: an SDS performance folder: not read"
+like "... site- too" "$out" "warning: an SDS site folder: not read"
+is "... none of them a subject" "$(printf '%s\n' "$out" | grep -c '^  subject ')" 2
 done_testing

@@ -39,6 +39,30 @@ static void names(void)
 	is_str(name_json(NULL), "NULL", "absent: none");
 }
 
+static const char *names_json(const char *pn)
+{
+	static char buf[2048];
+	json_object *n = fhir_names(pn);
+	snprintf(buf, sizeof buf, "%s", n ? json_object_to_json_string_ext(n, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : "NULL");
+	json_object_put(n);
+	return buf;
+}
+
+static void name_groups(void)
+{
+	is_str(names_json("Yamada^Tarou=\xe5\xb1\xb1\xe7\x94\xb0^\xe5\xa4\xaa\xe9\x83\x8e=\xe3\x82\x84\xe3\x81\xbe\xe3\x81\xa0^\xe3\x81\x9f\xe3\x82\x8d\xe3\x81\x86"),
+	       "[{\"use\":\"official\",\"family\":\"Yamada\",\"given\":[\"Tarou\"]},"
+	       "{\"use\":\"official\",\"family\":\"\xe5\xb1\xb1\xe7\x94\xb0\",\"given\":[\"\xe5\xa4\xaa\xe9\x83\x8e\"],\"extension\":[{\"url\":\"" FHIR_EXT_EN_REPRESENTATION "\",\"valueCode\":\"IDE\"}]},"
+	       "{\"use\":\"official\",\"family\":\"\xe3\x82\x84\xe3\x81\xbe\xe3\x81\xa0\",\"given\":[\"\xe3\x81\x9f\xe3\x82\x8d\xe3\x81\x86\"],\"extension\":[{\"url\":\"" FHIR_EXT_EN_REPRESENTATION "\",\"valueCode\":\"SYL\"}]}]",
+	       "PS3.5 H.3.1's name: one HumanName per group, ideographic IDE, phonetic SYL");
+	is_str(names_json("Zhang^Linman"), "[{\"use\":\"official\",\"family\":\"Zhang\",\"given\":[\"Linman\"]}]", "alphabetic only: one, untagged");
+	is_str(names_json("=\xe5\xbc\xa0"), "[{\"use\":\"official\",\"family\":\"\xe5\xbc\xa0\",\"extension\":[{\"url\":\"" FHIR_EXT_EN_REPRESENTATION "\",\"valueCode\":\"IDE\"}]}]",
+	       "ideographic only: tagged IDE");
+	is_str(names_json("Doe^John=^="), "[{\"use\":\"official\",\"family\":\"Doe\",\"given\":[\"John\"]}]", "empty groups: none for them");
+	is_str(names_json("=="), "NULL", "no group with a component: none");
+	is_str(names_json(NULL), "NULL", "absent: none");
+}
+
 static void dates(void)
 {
 	char out[64];
@@ -432,6 +456,7 @@ int main(void)
 	snomed();
 	retry_after();
 	names();
+	name_groups();
 	dates();
 	datetimes();
 	codes();
