@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "actions.h"
+#include "bodypart.h"
 #include "jget.h"
 #include "research.h"
 
@@ -1733,9 +1734,9 @@ static int apply_bodysite(const struct actions_ctx *a, const struct dataset_node
 			for (const struct dataset_node *se = study->child; se && !bp; se = se->next)
 				if (se->kind == DATASET_SERIES && uid && strcmp(dataset_tag(a->tree, se, DICOM_SERIES_UID), uid) == 0)
 					bp = dataset_tag(a->tree, se, DICOM_BODY_PART);
-			if (!bp || !*bp || !dicom_bodypart_map(bp, c, sizeof c, d, sizeof d)) {
+			if (!bp || !*bp || !bodypart_map(bp, c, sizeof c, d, sizeof d)) {
 				snprintf(err, errlen, "series %s: %s: give --code", uid ? uid : "?",
-					 bp && *bp ? "its Body Part Examined has no SNOMED CT code in CID 4031"
+					 bp && *bp ? "its Body Part Examined is not a defined term of PS3.16 Annex L"
 						   : "no Body Part Examined in the local files");
 				return -1;
 			}

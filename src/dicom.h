@@ -60,14 +60,6 @@ int dicom_read_header(const char *path, struct dicom_header *out, char *err, siz
 /* The value of tag t: borrowed from h, NULL when the tag is absent. */
 const char *dicom_header_get(const struct dicom_header *h, enum dicom_tag t);
 
-/* Map a Body Part Examined defined term (PS3.16 Annex L, CID 4031) to SNOMED CT.
- * Fills code and display; returns 1 when mapped, 0 when the term is unknown. */
-int dicom_bodypart_map(const char *term, char *code, size_t codelen, char *display, size_t displaylen);
-
-/* Row i (0-based) of the Annex L rows that dcmtk's CID 4031 table lacks: its defined term
- * and SNOMED CT code (static). 0, or -1 past the end. */
-int dicom_annex_l_extra(int i, const char **term, const char **code);
-
 /* The entries of DICOM CID 4031 (Common Anatomic Regions) with SNOMED CT codes: their
  * number, and entry i (0-based) into code and display; 0, or -1 past the end. */
 int dicom_cid4031_count(void);

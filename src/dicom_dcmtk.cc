@@ -12,7 +12,7 @@
 #include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmdata/dcxfer.h>
-#include <dcmtk/dcmsr/cmr/cid4031e.h>
+#include <dcmtk/dcmsr/cmr/cid4031.h>
 #include <dcmtk/oflog/oflog.h>
 
 #include <algorithm>
@@ -164,7 +164,7 @@ static void seterr(char *err, size_t errlen, const char *fmt, const char *a = ""
 		snprintf(err, errlen, fmt, a, b);
 }
 
-/* dcmtk's logger off, and the body part tables built before any thread uses them; the data
+/* dcmtk's logger off, and the CID 4031 table built before any thread uses it; the data
  * dictionary is not needed for these (dicom_init loads it). */
 static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
 
@@ -173,7 +173,6 @@ static void setup(void)
 	try {
 		OFLog::configure(OFLogger::OFF_LOG_LEVEL);
 		CID4031_CommonAnatomicRegions::initialize();
-		(void)CID4031e_CommonAnatomicRegions::mapBodyPartExamined("BREAST");
 	} catch (...) {
 	}
 }
@@ -844,79 +843,6 @@ extern "C" const char *dicom_header_get(const struct dicom_header *h, enum dicom
 	if ((int)t < 0 || t >= DICOM_TAG_COUNT || h->off[t] == 0)
 		return NULL;
 	return h->buf + h->off[t] - 1;
-}
-
-/* Rows of DICOM PS3.16 Annex L, Table L-1 ("Correspondence of Anatomic Region Codes and Body
- * Part Examined Defined Terms") that dcmtk's CID 4031 mapping (mapBodyPartExamined) lacks:
- * Body Part Examined defined term, SNOMED CT code, code meaning. Every code here passes the
- * Verhoeff check digit of SNOMED CT identifiers (tests/unit/test_fhir.c checks it). */
-static const struct { const char *term, *code, *meaning; } annex_l_extra[] = {
-	{"ADRENAL", "23451007", "Adrenal gland"},
-	{"AORTA", "15825003", "Aorta"},
-	{"BRAIN", "12738006", "Brain"},
-	{"CAROTID", "69105007", "Carotid Artery"},
-	{"CEREBELLUM", "113305005", "Cerebellum"},
-	{"DUODENUM", "38848004", "Duodenum"},
-	{"ESOPHAGUS", "32849002", "Esophagus"},
-	{"GALLBLADDER", "28231008", "Gallbladder"},
-	{"KIDNEY", "64033007", "Kidney"},
-	{"LARYNX", "4596009", "Larynx"},
-	{"LIVER", "10200004", "Liver"},
-	{"LUNG", "39607008", "Lung"},
-	{"OVARY", "15497006", "Ovary"},
-	{"RECTUM", "34402009", "Rectum"},
-	{"SPINALCORD", "2748008", "Spinal cord"},
-	{"SPLEEN", "78961009", "Spleen"},
-	{"TESTIS", "40689003", "Testis"},
-	{"THORAX", "43799004", "Thorax"},
-	{"THYROID", "69748006", "Thyroid"},
-	{"TRACHEA", "44567001", "Trachea"},
-	{"UTERUS", "35039007", "Uterus"},
-};
-
-/* A Body Part Examined value as Annex L writes its terms: upper case, without the blanks,
- * hyphens and underscores that other software puts in ("Whole Body", "L-SPINE"). */
-static OFString normalise_bodypart(const char *term)
-{
-	OFString t;
-	for (const char *p = term; *p; p++)
-		if (*p != ' ' && *p != '-' && *p != '_')
-			t += (char)toupper((unsigned char)*p);
-	return t;
-}
-
-extern "C" int dicom_bodypart_map(const char *term, char *code, size_t codelen, char *display, size_t displaylen)
-{
-	pthread_once(&setup_once, setup);
-	try {
-		if (!term || !*term)
-			return 0;
-		OFString t = normalise_bodypart(term);
-		for (const auto &row : annex_l_extra) {
-			if (t == row.term) {
-				snprintf(code, codelen, "%s", row.code);
-				snprintf(display, displaylen, "%s", row.meaning);
-				return 1;
-			}
-		}
-		DSRCodedEntryValue v = CID4031e_CommonAnatomicRegions::mapBodyPartExamined(t);
-		if (v.isEmpty() || !v.isValid())
-			return 0;
-		snprintf(code, codelen, "%s", v.getCodeValue().c_str());
-		snprintf(display, displaylen, "%s", v.getCodeMeaning().c_str());
-		return 1;
-	} catch (...) {
-		return 0;
-	}
-}
-
-extern "C" int dicom_annex_l_extra(int i, const char **term, const char **code)
-{
-	if (i < 0 || (size_t)i >= sizeof annex_l_extra / sizeof *annex_l_extra)
-		return -1;
-	*term = annex_l_extra[i].term;
-	*code = annex_l_extra[i].code;
-	return 0;
 }
 
 extern "C" int dicom_cid4031_count(void)

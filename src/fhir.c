@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "fhir.h"
+#include "bodypart.h"
 #include "jget.h"
 #include "research.h"
 #include "sds_meta.h"
@@ -464,13 +465,13 @@ int fhir_bodysite_lookup(const char *q, char *code, size_t codelen, char *displa
 		for (int i = 0; i < dicom_cid4031_count(); i++)
 			if (dicom_cid4031_get(i, c, sizeof c, d, sizeof d) == 0 && strcmp(c, q) == 0)
 				snprintf(display, displaylen, "%s", d);
-		const char *term, *ac;
-		for (int i = 0; !display[0] && dicom_annex_l_extra(i, &term, &ac) == 0; i++)
+		const char *term, *ac, *meaning;
+		for (int i = 0; !display[0] && bodypart_row(i, &term, &ac, &meaning) == 0; i++)
 			if (strcmp(ac, q) == 0)
-				dicom_bodypart_map(term, c, sizeof c, display, displaylen);
+				snprintf(display, displaylen, "%s", meaning);
 		return 0;
 	}
-	if (dicom_bodypart_map(q, code, codelen, display, displaylen))
+	if (bodypart_map(q, code, codelen, display, displaylen))
 		return 0;
 	for (int i = 0; i < dicom_cid4031_count(); i++) {
 		if (dicom_cid4031_get(i, c, sizeof c, d, sizeof d) == 0 && strcasecmp(d, q) == 0) {
@@ -765,10 +766,10 @@ static json_object *build_series(const struct dataset_tree *tree, const struct d
 
 	const char *bp = TAG(se, BODY_PART);
 	char code[32], display[128];
-	if (has_value(bp) && dicom_bodypart_map(bp, code, sizeof code, display, sizeof display))
+	if (has_value(bp) && bodypart_map(bp, code, sizeof code, display, sizeof display))
 		json_object_object_add(s, "bodySite", fhir_coding(FHIR_SYS_SNOMED, code, display));
 	else if (has_value(bp))
-		fhir_warn(opts, se, "Body Part Examined '%s' has no SNOMED CT code in DICOM CID 4031: no bodySite "
+		fhir_warn(opts, se, "Body Part Examined '%s' is not a defined term of DICOM PS3.16 Annex L: no bodySite "
 		     "(add one with sdsfhir bodysite --code)", bp);
 	else
 		fhir_warn(opts, se, "no Body Part Examined: no bodySite (add one with sdsfhir bodysite --code)");

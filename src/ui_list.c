@@ -1,6 +1,7 @@
 /* Overlays over the panes: help, log, search prompt and results, a resource's JSON, the
  * bodySite picker, the tree filter and confirmations. */
 #include "config.h"
+#include "bodypart.h"
 
 #include "ui.h"
 #include "safefile.h"
@@ -80,7 +81,7 @@ static void ui_picker_filter(struct ui *u)
 			if (se->kind == DATASET_SERIES)
 				bp = dataset_tag(u->tree, se, DICOM_BODY_PART);
 		char code[64] = "", disp[256] = "";
-		if (bp && *bp && dicom_bodypart_map(bp, code, sizeof code, disp, sizeof disp))
+		if (bp && *bp && bodypart_map(bp, code, sizeof code, disp, sizeof disp))
 			ui_lines_add(&u->list, UI_ATTR_KEY, (void *)PICK_MAPPING,
 				     "Body Part Examined of each series (CID 4031): %s -> %s %s", bp, code, disp);
 		else
@@ -184,7 +185,7 @@ static int picker_apply(struct ui *u)
 			     "or Annex L: check it before you write it", code);
 	if (kind != PICK_MAPPING && distinct == 1) {	/* the headers name another body part */
 		char hc[64], hd[256];
-		if (dicom_bodypart_map(parts, hc, sizeof hc, hd, sizeof hd) && strcmp(hc, code) != 0)
+		if (bodypart_map(parts, hc, sizeof hc, hd, sizeof hd) && strcmp(hc, code) != 0)
 			ui_lines_add(&u->list, UI_ATTR_WARNING, NULL, "warning: the headers say %s (%s %s), not %s", parts, hc, hd,
 				     *disp ? disp : code);
 	}
@@ -329,7 +330,7 @@ static void study_queries(struct ui *u, const struct dataset_node *st)
 		if (se->kind == DATASET_SERIES)
 			bp = dataset_tag(u->tree, se, DICOM_BODY_PART);
 	char code[64], disp[256];
-	if (bp && dicom_bodypart_map(bp, code, sizeof code, disp, sizeof disp))
+	if (bp && bodypart_map(bp, code, sizeof code, disp, sizeof disp))
 		ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "ImagingStudy?bodysite=%s&_include=ImagingStudy:subject", code);
 	fhir_study_search(st->name, q, sizeof q);
 	ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "%s&_include=ImagingStudy:subject", q);

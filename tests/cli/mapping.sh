@@ -24,6 +24,17 @@ is "modality lists acquisition modalities only (CID 29)" "$(jq -c '[.modality[].
 is "SR and KO stay on their series" "$(jq -c '[.series[].modality.code]' "$TMP/s1.json")" '["MR","SR","KO"]'
 is "BRAIN (Annex L, not in dcmtk's CID 4031 table) is 12738006" \
 	"$(jq -c '.series[0].bodySite | [.code, .display]' "$TMP/s1.json")" '["12738006","Brain"]'
+# Annex L whole: terms dcmtk's table lacks map too, and CHEST takes the standard's current code
+n=0
+for bp in AXILLA CIRCLEOFWILLIS SACRUM CHEST VULVA; do
+	n=$((n + 1))
+	mkdcm "$TMP/al/primary/sub-$bp/sam-1/a.dcm" "(0018,0015) CS [$bp]" "(0020,000d) UI [$U.9$n]" "(0020,000e) UI [$U.9$n.1]" \
+		"(0008,0018) UI [$U.9$n.1.1]" "(0010,0020) LO [P-9$n]"
+done
+run "$SDSFHIR" fhir --resource study "$TMP/al"
+is "AXILLA, CIRCLEOFWILLIS, SACRUM, CHEST, VULVA: each its Annex L code" \
+	"$(printf '%s' "$out" | jq -r '[.[].series[0].bodySite.code] | join(" ")')" "91470000 816094009 11279006 54735007 45292006"	# by folder: AXILLA CHEST CIRCLEOFWILLIS SACRUM VULVA
+unlike "... with no warning" "$err" "Annex L"
 run "$SDSFHIR" fhir --resource patient "$T/sub-1"
 is "an Issuer of Patient ID that is an OID: system urn:oid:" "$(printf '%s' "$out" | jq -r '.[0].identifier[0].system')" \
 	"urn:oid:2.16.840.1.113883.3.1"

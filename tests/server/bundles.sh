@@ -97,7 +97,7 @@ is "two studies in one subject: one Patient, one ResearchSubject, two ImagingStu
 	"$(jq -c '[.entry[].resource.resourceType]' "$TMP/two.json")" '["ResearchStudy","Patient","ResearchSubject","ImagingStudy","ImagingStudy"]'
 like "no dataset_description: a warning" "$err" "edge: no readable dataset_description: its ResearchStudy is titled with the folder name"
 is "... and the ResearchStudy the folder's name" "$(first ResearchStudy "$TMP/two.json" | jq -c '[.title, .status]')" '["edge","completed"]'
-like "unknown body part: warning" "$err" "Body Part Examined 'NOSUCHPART' has no SNOMED CT code"
+like "unknown body part: warning" "$err" "Body Part Examined 'NOSUCHPART' is not a defined term of DICOM PS3.16 Annex L"
 is "unknown body part: no bodySite" "$(jq -r '[.entry[].resource | select(.resourceType == "ImagingStudy")][1].series[0] | has("bodySite")' "$TMP/two.json")" "false"
 accepted "$TMP/two.json" "two studies"
 

@@ -1,5 +1,6 @@
 /* The DICOM reader through the dcmtk shim, on files made at test time by dcmtk's tools. */
 #include "dicom.h"
+#include "bodypart.h"
 #include "mkdcm.h"
 #include "tap.h"
 
@@ -195,16 +196,16 @@ static void bad_files(void)
 static void bodypart(void)
 {
 	char code[32], disp[128];
-	ok(dicom_bodypart_map("BREAST", code, sizeof code, disp, sizeof disp), "BREAST maps");
+	ok(bodypart_map("BREAST", code, sizeof code, disp, sizeof disp), "BREAST maps");
 	is_str(code, "76752008", "BREAST is SNOMED CT 76752008");
 	is_str(disp, "Breast", "BREAST display");
-	ok(dicom_bodypart_map("HEART", code, sizeof code, disp, sizeof disp), "HEART maps");
+	ok(bodypart_map("HEART", code, sizeof code, disp, sizeof disp), "HEART maps");
 	is_str(code, "80891009", "HEART is SNOMED CT 80891009");
-	ok(dicom_bodypart_map("heart", code, sizeof code, disp, sizeof disp), "lower case maps too");
-	ok(dicom_bodypart_map("KNEE", code, sizeof code, disp, sizeof disp), "KNEE maps (whole table, not only two)");
+	ok(bodypart_map("heart", code, sizeof code, disp, sizeof disp), "lower case maps too");
+	ok(bodypart_map("KNEE", code, sizeof code, disp, sizeof disp), "KNEE maps (whole table, not only two)");
 	is_str(code, "72696002", "KNEE is SNOMED CT 72696002");
-	ok(!dicom_bodypart_map("NOTAPART", code, sizeof code, disp, sizeof disp), "unknown term does not map");
-	ok(!dicom_bodypart_map("", code, sizeof code, disp, sizeof disp), "empty term does not map");
+	ok(!bodypart_map("NOTAPART", code, sizeof code, disp, sizeof disp), "unknown term does not map");
+	ok(!bodypart_map("", code, sizeof code, disp, sizeof disp), "empty term does not map");
 }
 
 int main(void)

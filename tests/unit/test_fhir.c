@@ -1,6 +1,7 @@
 /* FHIR conversions: PN, dates, times and zones, laterality, Annex L, name-based UUIDs, SDS tables,
  * the research mapping, references, per-type counts and search shorthands. */
 #include "actions.h"
+#include "bodypart.h"
 #include "fhir.h"
 #include "research.h"
 #include "client.h"
@@ -149,7 +150,7 @@ static void codes(void)
 		{"head_neck", "774007"},
 	};
 	for (size_t i = 0; i < sizeof annex_l / sizeof *annex_l; i++) {
-		int m = dicom_bodypart_map(annex_l[i].term, c, sizeof c, d, sizeof d);
+		int m = bodypart_map(annex_l[i].term, c, sizeof c, d, sizeof d);
 		ok(m && strcmp(c, annex_l[i].code) == 0, "Annex L: %s is %s (got %s %s)", annex_l[i].term, annex_l[i].code,
 		   m ? c : "-", m ? d : "");
 	}
@@ -165,14 +166,33 @@ static void snomed(void)
 	   !fhir_snomed_valid("0076752008"), "nor is an empty, non-digit or zero-led one");
 	char c[64], d[256];
 	ok(fhir_bodysite_lookup("12345", c, sizeof c, d, sizeof d) < 0, "bodysite lookup refuses 12345");
-	const char *term, *code;
-	int n = 0, bad = 0;
-	for (int i = 0; dicom_annex_l_extra(i, &term, &code) == 0; i++, n++)
+	const char *term, *code, *meaning, *prev = "";
+	int n = 0, bad = 0, unsorted = 0;
+	for (int i = 0; bodypart_row(i, &term, &code, &meaning) == 0; i++, n++) {
 		if (!fhir_snomed_valid(code)) {
 			bad++;
 			printf("# %s %s fails its check digit\n", term, code);
 		}
-	ok(n > 10 && bad == 0, "every Annex L row added to dcmtk's table has a valid SNOMED CT code (%d rows)", n);
+		unsorted += strcmp(prev, term) >= 0;
+		prev = term;
+	}
+	ok(n > 300 && bad == 0, "every row of Annex L has a valid SNOMED CT code (%d rows)", n);
+	ok(unsorted == 0, "... sorted by term, once each (the lookup bisects)");
+	static const char *const once_missing[] = {"AXILLA", "BACK", "BUTTOCK", "CALF", "CERVIX", "CHEEK", "CIRCLEOFWILLIS",
+		"CORNEA", "CORONARYARTERY", "EAR", "EYELID", "FACE", "MOUTH", "NOSE", "PENIS", "PHARYNX", "SACRUM", "SCALP",
+		"SCLERA", "SCROTUM", "THYMUS", "TONGUE", "ULNA", "VAGINA", "VULVA"};
+	int mapped = 0;
+	for (size_t i = 0; i < sizeof once_missing / sizeof *once_missing; i++) {
+		if (bodypart_map(once_missing[i], c, sizeof c, d, sizeof d))
+			mapped++;
+		else
+			printf("# %s: no row\n", once_missing[i]);
+	}
+	ok(mapped == 25, "the 25 terms a review found unmapped all map");
+	ok(bodypart_map("circle of willis", c, sizeof c, d, sizeof d) && !strcmp(c, "11279006") && !strcmp(d, "Circle of Willis"),
+	   "a term written with blanks and in lower case maps");
+	ok(!bodypart_map("ABDOMENABDOMENABDOMENABDOMENABDOMENABDOMENABDOMENABDOMENABDOMENABDOMEN", c, sizeof c, d, sizeof d) &&
+	   !bodypart_map("", c, sizeof c, d, sizeof d) && !bodypart_map(NULL, c, sizeof c, d, sizeof d), "a long, empty or absent term does not");
 	ok(fhir_acquisition_modality("MR") && fhir_acquisition_modality("CT") && !fhir_acquisition_modality("SR") &&
 	   !fhir_acquisition_modality("KO") && !fhir_acquisition_modality("SEG") && !fhir_acquisition_modality("RTSTRUCT") &&
 	   !fhir_acquisition_modality("OT") && !fhir_acquisition_modality(NULL), "acquisition modalities: CID 29 only");
