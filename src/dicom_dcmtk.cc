@@ -611,6 +611,20 @@ static void dataset_elements(DcmDataset *ds, DcmElement *els[DICOM_TAG_COUNT])
 	}
 }
 
+/* The elements of the first item of Issuer of Accession Number Sequence (0008,0051) into els,
+ * never the top-level ones of the same tags. */
+static void accession_issuer(DcmDataset *ds, DcmElement *els[DICOM_TAG_COUNT])
+{
+	static const int nested[] = {DICOM_ACSN_ISSUER_LOCAL, DICOM_ACSN_ISSUER_UID, DICOM_ACSN_ISSUER_TYPE};
+	DcmItem *item = NULL;
+	bool has = ds->findAndGetSequenceItem(DCM_IssuerOfAccessionNumberSequence, item, 0).good() && item;
+	for (int t : nested) {
+		DcmElement *el = NULL;
+		els[t] = has && item->findAndGetElement(DcmTagKey(dicom_tag_table[t].group, dicom_tag_table[t].element), el,
+						       OFFalse).good() ? el : NULL;
+	}
+}
+
 static int read_header_fd(const char *path, int fd, long size, struct dicom_header *out, char *err, size_t errlen);
 
 static pthread_once_t proc_once = PTHREAD_ONCE_INIT;
@@ -761,6 +775,7 @@ static int read_header_fd(const char *path, int fd, long size, struct dicom_head
 
 	DcmElement *els[DICOM_TAG_COUNT];
 	dataset_elements(ds, els);
+	accession_issuer(ds, els);
 	bool invalid = false;
 	for (int t = 0; t < DICOM_TAG_COUNT; t++) {
 		OFString v;

@@ -674,6 +674,33 @@ struct sop {
 	uint32_t at;		/* order met */
 };
 
+/* The issuer of an Accession Number (Issuer of Accession Number Sequence, 0008,0051) on
+ * identifier id: its Universal Entity ID as the system (ISO: urn:oid:, UUID: urn:uuid:, URI as
+ * it is), its Local Namespace Entity ID (or an ID of another type) as the assigner's name. */
+static void accession_issuer(const struct dataset_tree *tree, const struct dataset_node *study, json_object *id)
+{
+	const char *local = TAG(study, ACSN_ISSUER_LOCAL), *uid = TAG(study, ACSN_ISSUER_UID);
+	const char *type = TAG(study, ACSN_ISSUER_TYPE);
+	char sys[600] = "";
+	if (has_value(uid) && type && !strcmp(type, "ISO") && is_oid(uid))
+		snprintf(sys, sizeof sys, "urn:oid:%s", uid);
+	else if (has_value(uid) && type && !strcmp(type, "UUID") && strlen(uid) == 36 &&
+		 strspn(uid, "0123456789abcdefABCDEF-") == 36) {
+		snprintf(sys, sizeof sys, "urn:uuid:%s", uid);
+		for (char *p = sys; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	} else if (has_value(uid) && type && (!strcmp(type, "URI") || !strcmp(type, "URL")) && strchr(uid, ':') &&
+		 !strpbrk(uid, " \t") && strlen(uid) < sizeof sys)
+		snprintf(sys, sizeof sys, "%s", uid);
+	fhir_add_str(id, "system", sys);
+	const char *name = has_value(local) ? local : !*sys && has_value(uid) ? uid : NULL;
+	if (name) {
+		json_object *a = json_object_new_object();
+		fhir_add_str(a, "display", name);
+		json_object_object_add(id, "assigner", a);
+	}
+}
+
 static int cmp_sop(const void *pa, const void *pb)
 {
 	const struct sop *a = pa, *b = pb;
@@ -966,6 +993,7 @@ json_object *fhir_study_build_folders(const struct dataset_tree *tree, const str
 		json_object_object_add(type, "coding", codings);
 		fhir_add_str(id, "use", "usual");
 		json_object_object_add(id, "type", type);
+		accession_issuer(tree, study, id);
 		fhir_add_str(id, "value", acsn);
 		json_object_array_add(ids, id);
 	}

@@ -35,6 +35,26 @@ run "$SDSFHIR" fhir --resource study "$TMP/al"
 is "AXILLA, CIRCLEOFWILLIS, SACRUM, CHEST, VULVA: each its Annex L code" \
 	"$(printf '%s' "$out" | jq -r '[.[].series[0].bodySite.code] | join(" ")')" "91470000 816094009 11279006 54735007 45292006"	# by folder: AXILLA CHEST CIRCLEOFWILLIS SACRUM VULVA
 unlike "... with no warning" "$err" "Annex L"
+# Issuer of Accession Number Sequence (0008,0051): the system of the accession number
+issuer() {	# LOCAL UID TYPE: the sequence, one item, as dump2dcm reads it (one argument)
+	printf '(0008,0051) SQ (Sequence with undefined length)\n(fffe,e000) na (Item with undefined length)\n'
+	[ -z "$1" ] || printf '(0040,0031) UT [%s]\n' "$1"
+	[ -z "$2" ] || printf '(0040,0032) UT [%s]\n(0040,0033) CS [%s]\n' "$2" "$3"
+	printf '(fffe,e00d) na (ItemDelimitationItem)\n(fffe,e0dd) na (SequenceDelimitationItem)'
+}
+n=0
+for args in "RIS-A|2.16.840.1.113883.19.5|ISO" "|6FA459EA-EE8A-3CA4-894E-DB77E160355E|UUID" "RIS-C||"; do
+	n=$((n + 1))
+	mkdcm "$TMP/acc/primary/sub-$n/sam-1/a.dcm" "(0020,000d) UI [$U.8$n]" "(0020,000e) UI [$U.8$n.1]" "(0008,0018) UI [$U.8$n.1.1]" \
+		"(0010,0020) LO [P-8$n]" "(0008,0050) SH [ACC-$n]" "(0040,0031) UT [TOP-LEVEL, NOT AN ISSUER]" \
+		"$(issuer "$(echo "$args" | cut -d'|' -f1)" "$(echo "$args" | cut -d'|' -f2)" "$(echo "$args" | cut -d'|' -f3)")"
+done
+run "$SDSFHIR" fhir --resource study "$TMP/acc"
+is "Issuer of Accession Number: ISO as urn:oid:, UUID as urn:uuid:, a local name as the assigner" \
+	"$(printf '%s' "$out" | jq -c '[.[].identifier[] | select(.type) | [.value, .system, .assigner.display]]')" \
+	'[["ACC-1","urn:oid:2.16.840.1.113883.19.5","RIS-A"],["ACC-2","urn:uuid:6fa459ea-ee8a-3ca4-894e-db77e160355e",null],["ACC-3",null,"RIS-C"]]'
+run "$SDSFHIR" tags "$TMP/acc/primary/sub-1/sam-1/a.dcm"
+like "tags shows the issuer, read from the sequence" "$out" "\(0040,0032\) UniversalEntityID +2.16.840.1.113883.19.5"
 run "$SDSFHIR" fhir --resource patient "$T/sub-1"
 is "an Issuer of Patient ID that is an OID: system urn:oid:" "$(printf '%s' "$out" | jq -r '.[0].identifier[0].system')" \
 	"urn:oid:2.16.840.1.113883.3.1"

@@ -17,7 +17,7 @@ run "$SDSFHIR" tags --json "$F"
 check "tags --json is JSON" jq -e . "$TMP/.stdout"
 is "JSON PatientID" "$(jq -r '.[0].tags.PatientID' "$TMP/.stdout")" "SPARC-P002"
 is "JSON absent tag is null" "$(jq -r '.[0].tags.TimezoneOffsetFromUTC' "$TMP/.stdout")" "null"
-is "JSON has every tag" "$(jq -r '.[0].tags | length' "$TMP/.stdout")" 29
+is "JSON has every tag (29, and the 3 of the accession number's issuer)" "$(jq -r '.[0].tags | length' "$TMP/.stdout")" 32
 
 # every tag of every sample file agrees with dcmdump
 bad=0
