@@ -597,6 +597,15 @@ static void where(const struct dataset_node *n, char *buf, size_t len)
 		snprintf(buf + strlen(buf), len - strlen(buf), "(no sample)");
 }
 
+/* The zone assumed for studies without Timezone Offset From UTC, said once on stderr. */
+static void zone_note(const struct dataset_tree *t, const struct dataset_node *const *studies, size_t n,
+		      const struct fhir_opts *fo)
+{
+	char text[512];
+	if (fhir_zone_assumed(t, studies, n, fo, text, sizeof text))
+		say(stderr, "sdsfhir: note: %s\n", text);
+}
+
 static void warn_stderr(void *ctx, const struct dataset_node *n, const char *text)
 {
 	char w[1024];
@@ -707,10 +716,12 @@ static int fhir_setup(int argc, char **argv, const char *cmd, struct fhir_cmd *f
 	}
 	fc->errors = report_msgs(fc->tree->root);
 	fc->fo = (struct fhir_opts){.patient_system = fc->set.patient_system, .zone = z, .warn = warn_stderr,
+				    .zone_given = fc->set.zone && *fc->set.zone,
 				    .dicomweb = fc->set.dicomweb};
 	fc->studies = dataset_collect(fc->tree->root, DATASET_STUDY, &fc->nstudies);
 	if (fc->nstudies == 0)
 		say(stderr, "sdsfhir: no study found under the given paths\n");
+	zone_note(fc->tree, fc->studies, fc->nstudies, &fc->fo);
 	return 0;
 }
 
@@ -1183,8 +1194,10 @@ static int run_action(int argc, char **argv, const char *cmd)
 	if (c) {
 		size_t warnings = 0;
 		struct fhir_opts fo = {.patient_system = sc.set.patient_system, .zone = zone, .warn = warn_stderr,
+				       .zone_given = sc.set.zone && *sc.set.zone,
 				       .dicomweb = sc.set.dicomweb,
 				       .ctx = &warnings};
+		zone_note(t, studies, n, &fo);
 		struct actions_ctx a = {.tree = t, .client = c, .fopts = &fo, .batch = sc.set.batch,
 					 .max_bytes = sc.set.max_request, .item = print_item, .files_win = sc.files_win,
 					 .same_person = sc.same_person};

@@ -701,6 +701,27 @@ static void accession_issuer(const struct dataset_tree *tree, const struct datas
 	}
 }
 
+size_t fhir_zone_assumed(const struct dataset_tree *tree, const struct dataset_node *const *studies, size_t n,
+			 const struct fhir_opts *opts, char *text, size_t len)
+{
+	size_t k = 0;
+	text[0] = '\0';
+	if (opts && (opts->zone_given || (opts->zone && strcmp(opts->zone, "local") != 0)))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		k += has_value(TAG(studies[i], STUDY_TIME)) && !has_value(TAG(studies[i], TIMEZONE_OFFSET));
+	if (!k)
+		return 0;
+	time_t now = time(NULL);
+	struct tm lt;
+	char zone[64] = "?";
+	if (localtime_r(&now, &lt))
+		strftime(zone, sizeof zone, "%Z, %z now", &lt);
+	snprintf(text, len, "%zu stud%s no Timezone Offset From UTC (0008,0201): %s times are read in this "
+		 "machine's zone (%s); --zone sets another", k, k == 1 ? "y has" : "ies have", k == 1 ? "its" : "their", zone);
+	return k;
+}
+
 static int cmp_sop(const void *pa, const void *pb)
 {
 	const struct sop *a = pa, *b = pb;

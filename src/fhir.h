@@ -26,6 +26,8 @@ struct fhir_opts {
 					   NULL: FHIR_SYS_PATIENT_DEFAULT */
 	const char *zone;		/* zone of times without Timezone Offset From UTC: "local" (the
 					   process's TZ, DST-aware) or a fixed "+hh:mm", "-hh:mm", "Z"; NULL: local */
+	int zone_given;			/* the user chose the zone (a named one sets TZ, and zone is
+					   "local"): fhir_zone_assumed has nothing to say */
 	/* Called for each warning while building; may be NULL. node is borrowed. */
 	void (*warn)(void *ctx, const struct dataset_node *node, const char *text);
 	void *ctx;
@@ -71,6 +73,12 @@ int fhir_date(const char *da, char *out, size_t len);
  * result is the date alone; with one, the zone is the offset tag, else opts zone.
  * 0, or -1 invalid date, -2 invalid time, -3 invalid zone (out is then unusable). */
 int fhir_datetime(const char *da, const char *tm, const char *tzoffset, const char *zone, char *out, size_t len);
+
+/* When opts->zone is this machine's and not chosen (zone_given 0): how many of studies[0..n) have a
+ * Study Time but no Timezone Offset From UTC (0008,0201), with a one-line note into text
+ * naming the zone assumed for them; 0 (text "") otherwise. */
+size_t fhir_zone_assumed(const struct dataset_tree *tree, const struct dataset_node *const *studies, size_t n,
+			 const struct fhir_opts *opts, char *text, size_t len);
 
 /* Is zone acceptable for fhir_opts.zone? */
 int fhir_zone_valid(const char *zone);

@@ -578,6 +578,12 @@ static int job_poll(struct ui *u)
 			ui_log(u, UI_ATTR_DIM, "scan: %zu of %zu files from the scan cache", u->tree->cached, u->tree->nfiles);
 			if (u->tree->cache_note[0])
 				ui_log(u, UI_ATTR_WARNING, "warning: %s", u->tree->cache_note);
+			size_t ns = 0;
+			const struct dataset_node **st = dataset_collect(u->tree->root, DATASET_STUDY, &ns);
+			char zn[512];
+			if (st && fhir_zone_assumed(u->tree, st, ns, &u->fopts, zn, sizeof zn))
+				ui_log(u, UI_ATTR_DIM, "note: %s", zn);
+			free(st);
 			size_t n = 0;	/* the marks, read in the background in batched searches */
 			const struct dataset_node **all = u->client && !u->set.no_server_state ?
 				dataset_collect(u->tree->root, DATASET_STUDY, &n) : NULL;
@@ -1198,6 +1204,7 @@ int ui_main(int argc, char **argv)
 	u.fopts.patient_system = u.set.patient_system;
 	u.fopts.dicomweb = u.set.dicomweb;
 	u.fopts.zone = settings_zone(&u.set);
+	u.fopts.zone_given = u.set.zone && *u.set.zone;
 	if (!u.fopts.zone) {
 		fprintf(stderr, "sdsfhir: --zone takes local, Z, +hh:mm, -hh:mm or a time zone name such as Europe/Berlin\n");
 		cleanup(&u);

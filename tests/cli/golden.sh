@@ -63,8 +63,13 @@ is "dataset identifier the same on every run" \
 # zones: the machine's by default
 run env TZ=Asia/Kolkata "$SDSFHIR" fhir --resource study "$D/sparc_fhir_heart_dataset/primary/sub-Aniyah-heart-1"
 is "default zone is the machine's" "$(printf '%s' "$out" | jq -r '.[0].started')" "2023-06-01T09:15:00+05:30"
+is "... and said once: which zone was assumed, for how many studies" "$err" \
+	"sdsfhir: note: 1 study has no Timezone Offset From UTC (0008,0201): its times are read in this machine's zone (IST, +0530 now); --zone sets another"
+run env TZ=Asia/Kolkata "$SDSFHIR" fhir "$D"
+is "... once for the whole command (2 such studies)" "$(printf '%s\n' "$err" | grep -c 'note: 2 studies have no Timezone Offset')" 1
 run "$SDSFHIR" fhir --resource study --zone +01:00 "$D/sparc_fhir_heart_dataset/primary/sub-Aniyah-heart-1"
 is "--zone +01:00" "$(printf '%s' "$out" | jq -r '.[0].started')" "2023-06-01T09:15:00+01:00"
+is "... no note: the zone was given" "$err" ""
 run env SDSFHIR_ZONE=Z "$SDSFHIR" fhir --resource study "$D/sparc_fhir_heart_dataset/primary/sub-Aniyah-heart-1"
 is "SDSFHIR_ZONE=Z" "$(printf '%s' "$out" | jq -r '.[0].started')" "2023-06-01T09:15:00Z"
 run "$SDSFHIR" fhir --resource study --zone +01:00 "$D/sparc_fhir_breast_dataset/primary/sub-Aniyah-breast-1"

@@ -53,7 +53,7 @@ for v in 1.2.3 2.0.0 3.0.2; do
 	cp -R "$D/sparc_fhir_heart_dataset" "$TMP/t$v/"
 	rm -f "$T/dataset_description".* "$T/subjects".*
 	cp "$top_srcdir/tests/sds-templates/$v/"*.csv "$T/"
-	run "$SDSFHIR" fhir "$T"
+	run "$SDSFHIR" fhir --zone Z "$T"
 	printf '%s\n' "$out" >"$TMP/t$v.json"
 	is "template $v: no warnings" "$err" ""
 	run V "$TMP/t$v.json"

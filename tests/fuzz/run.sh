@@ -13,7 +13,7 @@ CFLAGS="-g -O1 -std=c11 -D_GNU_SOURCE -I$top_builddir -I$S $(pkg-config --cflags
 SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
 LIBS="-lcmr -ldcmsr -ldcmdata -loflog -lofstd $(pkg-config --libs json-c libcurl libzip expat) -lcsv -lcrypto -lstdc++ -lpthread"
 ok=1
-for f in intern dataset cache sds_meta fhir research client jget charset termsafe safefile actions; do
+for f in intern dataset cache sds_meta fhir bodypart research client jget charset termsafe safefile actions; do
 	clang $CFLAGS $SAN -c "$S/$f.c" -o "$B/$f.o" 2>"$B/build.log" || ok=0
 done
 clang++ -std=c++17 -g -O1 -I$S $SAN -c "$S/dicom_dcmtk.cc" -o "$B/dicom_dcmtk.o" 2>>"$B/build.log" || ok=0
