@@ -586,9 +586,11 @@ static void where(const struct dataset_node *n, char *buf, size_t len)
 {
 	const struct dataset_node *ds = dataset_ancestor(n, DATASET_DATASET);
 	const struct dataset_node *sub = dataset_ancestor(n, DATASET_SUBJECT);
-	if (n->kind == DATASET_STUDY || n->kind == DATASET_SERIES || n->kind == DATASET_INSTANCE ||
-	    n->kind == DATASET_FILE)
-		snprintf(buf, len, "%s/%s%s%s", ds ? ds->name : "", sub ? sub->name : n->name,
+	if (!ds && !sub && n->kind == DATASET_FILE)	/* a path given on the command line: as given */
+		snprintf(buf, len, "%s", n->name);
+	else if (n->kind == DATASET_STUDY || n->kind == DATASET_SERIES || n->kind == DATASET_INSTANCE ||
+		 n->kind == DATASET_FILE)
+		snprintf(buf, len, "%s%s%s%s%s", ds ? ds->name : "", ds ? "/" : "", sub ? sub->name : n->name,
 			 n->kind == DATASET_STUDY || !sub ? "" : "/",
 			 n->kind == DATASET_STUDY || !sub ? "" : n->name);
 	else

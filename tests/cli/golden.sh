@@ -122,4 +122,7 @@ like "... naming what it takes" "$err" "--resource takes patient, study, researc
 run "$SDSFHIR" fhir --resource patient --patient-system urn:example:pid "$D/sparc_fhir_heart_dataset/primary/sub-Linman-heart-1"
 is "--patient-system is not used when the header names an issuer" "$(printf '%s' "$out" | jq -r '.[0].identifier[0].system')" \
 	"urn:sparc_patient:issuer:bioresearch-institute"
+# an error naming a relative path prints it as given (it lost nothing, and gained no leading /)
+run sh -c 'cd "$1" && "$2" fhir data/nosuch' sh "$top_srcdir" "$SDSFHIR"
+like "a relative path in an error: as given" "$err" "^sdsfhir: error: data/nosuch: No such file or directory"
 done_testing
