@@ -83,10 +83,10 @@ static void ui_picker_filter(struct ui *u)
 		char code[64] = "", disp[256] = "";
 		if (bp && *bp && bodypart_map(bp, code, sizeof code, disp, sizeof disp))
 			ui_lines_add(&u->list, UI_ATTR_KEY, (void *)PICK_MAPPING,
-				     "Body Part Examined of each series (CID 4031): %s -> %s %s", bp, code, disp);
+				     "Body Part Examined of each series (Annex L): %s -> %s %s", bp, code, disp);
 		else
 			ui_lines_add(&u->list, UI_ATTR_DIM, (void *)PICK_MAPPING,
-				     "Body Part Examined of each series (CID 4031)%s%s%s", bp && *bp ? ": " : ": none here",
+				     "Body Part Examined of each series (Annex L)%s%s%s", bp && *bp ? ": " : ": none here",
 				     bp && *bp ? bp : "", bp && *bp ? " has no code" : "");
 	}
 	int digits = *q != '\0';
@@ -142,10 +142,31 @@ static size_t body_parts(struct ui *u, const struct dataset_node *const *studies
 	return distinct;
 }
 
+/* parts (", "-joined Body Part Examined values) as "BREAST 76752008 Breast, CHEST none" into out. */
+static void parts_codes(const char *parts, char *out, size_t len)
+{
+	size_t k = 0;
+	out[0] = '\0';
+	for (const char *p = parts; *p && k + 1 < len;) {
+		size_t n = strcspn(p, ",");
+		char term[80], code[64], disp[256];
+		snprintf(term, sizeof term, "%.*s", (int)(n < sizeof term ? n : sizeof term - 1), p);
+		int m = bodypart_map(term, code, sizeof code, disp, sizeof disp);
+		k += (size_t)snprintf(out + k, len - k, "%s%s %s%s%s", k ? ", " : "", term, m ? code : "none: not written",
+				      m ? " " : "", m ? disp : "");
+		p += n;
+		while (*p == ',' || *p == ' ')
+			p++;
+	}
+}
+
 static int picker_apply(struct ui *u)
 {
-	if (u->lcur >= u->list.n)
-		return 0;
+	if (u->lcur >= u->list.n) {	/* what was typed matches nothing: say so, not the last message */
+		ui_status(u, UI_ATTR_ERROR, "'%s' is no body part of DICOM CID 4031 or Annex L, nor a SNOMED CT code: "
+			  "Ctrl-U clears it", u->input);
+		return UI_DRAW_STATUS;
+	}
 	intptr_t kind = (intptr_t)u->list.data[u->lcur];
 	char code[64] = "", disp[256] = "";
 	const char *t = u->list.text[u->lcur];
@@ -169,9 +190,12 @@ static int picker_apply(struct ui *u)
 	snprintf(u->pending_code, sizeof u->pending_code, "%s", code);
 	snprintf(u->pending_display, sizeof u->pending_display, "%s", disp);
 	char title[900];
+	char codes[400];
+	parts_codes(parts, codes, sizeof codes);
 	if (kind == PICK_MAPPING)
-		snprintf(title, sizeof title, "bodySite from each series' Body Part Examined (CID 4031) for %zu series in %zu stud%s at %s? "
-			 "y: write, n or Esc: no", series, n, n == 1 ? "y" : "ies", u->client ? client_base(u->client) : "(no server)");
+		snprintf(title, sizeof title, "bodySite from each series' Body Part Examined (Annex L: %s) for %zu series in %zu "
+			 "stud%s at %s? y: write, n or Esc: no", codes, series, n, n == 1 ? "y" : "ies",
+			 u->client ? client_base(u->client) : "(no server)");
 	else
 		snprintf(title, sizeof title, "bodySite %s %s for %zu series in %zu stud%s at %s? y: write, n or Esc: no", code,
 			 *disp ? disp : "(no display)", series, n, n == 1 ? "y" : "ies",
@@ -478,6 +502,12 @@ void ui_list_draw(struct ui *u, int y, int x, int h, int w)
 	if (u->overlay == UI_OV_LOG) {
 		log_draw(u, l, row, x, rows, w);
 		return;
+	}
+	if (u->overlay == UI_OV_HELP || u->overlay == UI_OV_JSON || u->overlay == UI_OV_CONFIRM) {
+		size_t maxtop = rows > 0 && l->n > (size_t)rows ? l->n - (size_t)rows : 0;
+		if (u->ltop > maxtop)	/* plain text scrolls no further than its last line */
+			u->ltop = maxtop;
+		u->lcur = u->ltop;
 	}
 	if (u->lcur < u->ltop)
 		u->ltop = u->lcur;

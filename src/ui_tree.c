@@ -93,20 +93,24 @@ static void add_row(struct ui *u, struct dataset_node *n, int depth)
 	u->nrows++;
 }
 
-static void add_children(struct ui *u, struct dataset_node *n, int depth)
+/* n's children at depth; under a filter only the matches and what leads to them, and below a
+ * match (all set) everything, open or closed as the user left it: a match stays browsable. */
+static void add_children(struct ui *u, struct dataset_node *n, int depth, int all)
 {
 	for (struct dataset_node *c = n->child; c; c = c->next) {
 		if (c->kind == DATASET_META)
 			continue;
-		if (u->filter[0] && !subtree_matches(u, c))
+		int filtering = u->filter[0] && !all;
+		if (filtering && !subtree_matches(u, c))
 			continue;
+		int shown = !filtering || matches(u, c);	/* c and all below it shown */
 		if (c->kind == DATASET_STUDY && n->kind == DATASET_SUBJECT && single_study(n)) {
-			add_children(u, c, depth);	/* the study level only when there are several */
+			add_children(u, c, depth, shown);	/* the study level only when there are several */
 			continue;
 		}
 		add_row(u, c, depth);
-		if ((c->flags & DATASET_NODE_OPEN) || (u->filter[0] && !matches(u, c)))
-			add_children(u, c, depth + 1);
+		if ((c->flags & DATASET_NODE_OPEN) || !shown)
+			add_children(u, c, depth + 1, shown);
 	}
 }
 
@@ -115,7 +119,7 @@ void ui_tree_rebuild(struct ui *u)
 	struct dataset_node *keep = u->nrows && u->cur < u->nrows ? u->rows[u->cur].node : NULL;
 	u->nrows = 0;
 	if (u->tree)
-		add_children(u, u->tree->root, 0);
+		add_children(u, u->tree->root, 0, 0);
 	u->cur = 0;
 	u->tree_w = 0;
 	for (size_t i = 0; keep && i < u->nrows; i++)

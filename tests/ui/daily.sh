@@ -1,0 +1,65 @@
+#!/bin/sh
+# The UI as a daily driver (issue 20's broken list), in a real terminal (tmux, 120x40): a
+# filtered tree stays browsable, the bodySite picker's messages are current and name what it
+# will write, the help window ends where its text does, the log says each thing once.
+. "$top_srcdir/tests/lib.sh"
+fhir_server_start
+export XDG_CONFIG_HOME="$TMP/config"
+tmux_session
+sample_data
+D=$TMP/data
+
+start() {	# start: sdsfhir on the sample data in a 120x40 window, with the server's state read
+	t kill-session -t ui 2>/dev/null
+	t new-session -d -x 120 -y 40 -s ui \
+		"env TERM=xterm-256color TZ=UTC SDSFHIR_SERVER=$FHIR '$SDSFHIR' '$D' 2>>'$TMP/ui.stderr'; echo \$? > '$TMP/exit'; sleep 30"
+	tmux_wait "scanned [0-9]+ files" || { echo "Bail out! the UI did not start"; tmux_capture | sed 's/^/# /'; exit 1; }
+	sleep 0.5
+}
+keys() { t send-keys -t ui "$@"; sleep 0.3; }
+
+# 2. filter, open, act: the matches' contents stay browsable
+start
+keys / l i n m a n Enter
+tmux_like "the filter shows Linman's subjects" "v sub-Linman-breast-1 \(6\)"
+tmux_like "... the cursor on the first" "\|subject sub-Linman-breast-1"
+tmux_like "... an open match shows its series" "> sam-1 "
+keys h
+tmux_like "h closes it" "> sub-Linman-breast-1"
+keys Enter
+tmux_like "Enter opens it again: its series" "> sam-3 "
+keys j Enter
+tmux_like "... and a series opens to its instances" " IM0001\.dcm"
+
+# 5. G in the help window stops at the last line of the help
+keys Escape Escape
+keys ?
+tmux_like "? opens the help" "Quit \(closes a window first\)"
+keys G
+tmux_like "G in the help: its last line is on the screen" "Quit \(closes a window first\)"
+keys q
+
+# 6. the log says each thing once
+keys r
+tmux_like "r reads the server state" "refresh|status|read"
+keys L
+tmux_like "L opens the log" "scan:"
+s=$(tmux_capture)
+unlike "the log repeats no words (not on the server not on the server)" "$s" "not on the server +not on the server"
+keys q
+
+# 3, 4. the bodySite picker: a message for each try, and the codes it will write named
+keys g j
+keys b
+tmux_like "b opens the picker" "bodySite for"
+keys 1 2 3 4 5 Enter
+tmux_like "a wrong check digit: refused" "12345"
+keys C-u x y z z y Enter
+tmux_like "xyzzy: a message of its own, not the old one" "xyzzy"
+s=$(tmux_capture)
+unlike "... the check digit message is gone" "$s" "check digit"
+keys C-u Enter
+tmux_like "Enter on the empty prompt names the codes it will write" "Body Part Examined.*76752008"
+keys n
+keys q
+done_testing
