@@ -340,6 +340,9 @@ void ui_detail_draw(struct ui *u, int y, int x, int h, int w)
 	struct ui_lines *l = &u->detail;
 	if (l->n && u->dtop >= l->n)
 		u->dtop = l->n - 1;
+	int counter = u->focus && l->n > (size_t)h && h > 1 && w > 16;	/* where we are: on a row of its own, the last */
+	if (counter)
+		h--;
 	size_t k = u->dtop;
 	for (int i = 0; i < h; k++) {
 		if (k >= l->n) {
@@ -359,10 +362,11 @@ void ui_detail_draw(struct ui *u, int y, int x, int h, int w)
 		if (*l->text[k] == '\0' && u->dwrap && i < h)	/* an empty line still takes a row */
 			ui_put(y + i++, x, w, "", A_NORMAL);
 	}
-	if (u->focus && l->n > (size_t)h) {	/* where we are */
+	if (counter) {	/* never over the text: it covered the first line's end */
 		char pos[32];
 		snprintf(pos, sizeof pos, " %zu/%zu ", u->dtop + 1, l->n);
-		ui_put(y, x + w - (int)strlen(pos), (int)strlen(pos), pos, ui_attr(u, UI_ATTR_BAR));
+		ui_put(y + h, x, w - (int)strlen(pos), "", A_NORMAL);
+		ui_put(y + h, x + w - (int)strlen(pos), (int)strlen(pos), pos, ui_attr(u, UI_ATTR_BAR));
 	}
 }
 

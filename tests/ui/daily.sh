@@ -48,6 +48,14 @@ s=$(tmux_capture)
 unlike "the log repeats no words (not on the server not on the server)" "$s" "not on the server +not on the server"
 keys q
 
+# 7. with wrapping on, the position counter covers no text: it has a row of its own
+keys g j Tab 2 w
+tmux_like "FHIR view, wrapped, focused: the counter" " 1/[0-9]+ *$"
+s=$(tmux_capture)
+like "... alone on its row" "$(printf '%s\n' "$s" | grep -E ' 1/[0-9]+ *$')" "\| +1/[0-9]+ *$"
+is "... the first row of the pane whole" "$(printf '%s\n' "$s" | sed -n 2p | cut -d'|' -f2-)" "ResearchSubject"
+keys w Tab
+
 # 3, 4. the bodySite picker: a message for each try, and the codes it will write named
 keys g j
 keys b
