@@ -1945,9 +1945,17 @@ void actions_bodysite_undo(const struct actions_ctx *a, json_object *undo, struc
 		snprintf(etag, sizeof etag, "W/\"%s\"", version);
 		struct client_response w;
 		st = request(a, sum, "PUT", path, res, etag, NULL, 1, &w, err, sizeof err);
-		if (st == CLIENT_OK) {
+		if (st == CLIENT_OK) {	/* the server's answer is each folder's new server state */
 			snprintf(text, sizeof text, "ImagingStudy/%s: bodySite put back", id);
-			item(a, sum, NULL, "ImagingStudy", ACTIONS_UPDATED, id, text);
+			size_t ns = 0, said = 0;
+			const struct dataset_node **all = a->tree ? dataset_collect(a->tree->root, DATASET_STUDY, &ns) : NULL;
+			for (size_t k = 0; k < ns; k++)
+				if (!strcmp(all[k]->name, uid) && ++said)
+					item_res(a, sum, all[k], "ImagingStudy", ACTIONS_UPDATED, id, text,
+						 jget_is_resource(w.body, "ImagingStudy") ? w.body : NULL);
+			free(all);
+			if (!said)	/* its folders are not in this tree any more */
+				item(a, sum, NULL, "ImagingStudy", ACTIONS_UPDATED, id, text);
 		} else {
 			snprintf(text, sizeof text, "ImagingStudy/%s: %s%s", id, w.status == 412 ? "changed on the server "
 				 "meanwhile, not undone: " : "", err);

@@ -70,4 +70,25 @@ keys C-u Enter
 tmux_like "Enter on the empty prompt names the codes it will write" "Body Part Examined.*76752008"
 keys n
 keys q
+
+# 8. after sdsfhir's own writes (bodySite, undo) the server's answer is the new server state
+"$SDSFHIR" push --server "$FHIR" "$D/sparc_fhir_breast_dataset" >/dev/null 2>&1
+start
+keys g j
+tmux_like "pushed: the study is the same as the files (=)" "= +v sub-Aniyah-breast-1"
+keys b h e a d Enter
+tmux_like "bodySite Head asked" "bodySite 69536005 Head"
+keys y
+tmux_like "written" "bodySite: bodySite 69536005 Head: 3 series in 1 study"
+tmux_like "... the tree: the same, the server's bodySite kept (=), without r" "= +v sub-Aniyah-breast-1"
+keys 3
+tmux_like "... the server view: the same, the bodySite set on the server kept" "kept"
+s=$(tmux_capture)
+unlike "... never 'different (r reads it again)'" "$s" "r reads it again"
+keys u
+tmux_like "u undoes it" "undo bodySite: .*1 updated"
+tmux_like "... the tree: the same again (=), without r" "= +v sub-Aniyah-breast-1"
+s=$(tmux_capture)
+unlike "... the server view with no 'r reads it again'" "$s" "r reads it again"
+unlike "... and no bodySite kept any more" "$s" "kept"
 done_testing
