@@ -432,6 +432,19 @@ static int usage_error(const char *cmd, const char *text)
 	return CLI_EXIT_USAGE;
 }
 
+/* When none of the paths argv[first..argc) exists: a usage error naming the first (exit 2);
+ * 0 otherwise (a path missing among others is an error of the scan: partly done). */
+static int paths_missing(const char *cmd, int argc, char **argv, int first)
+{
+	struct stat st;
+	for (int i = first; i < argc; i++)
+		if (stat(argv[i], &st) == 0 || errno != ENOENT)
+			return 0;
+	char text[600];
+	snprintf(text, sizeof text, "%s: no such file or folder", first < argc ? argv[first] : "");
+	return usage_error(cmd, text);
+}
+
 /* Parse the options shared by scan and tags; returns the index of the first path or -1. */
 static int no_cache;	/* --no-cache */
 
@@ -484,6 +497,8 @@ int cli_scan(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	if (first >= argc)
 		return usage_error("scan", "give at least one dataset, primary/, subject or sample folder");
+	if (paths_missing("scan", argc, argv, first))
+		return CLI_EXIT_USAGE;
 	char err[512];
 	struct dataset_scan_opts opts = {.threads = jobs, .cache_dir = cache_folder()};
 	struct dataset_tree *t = dataset_scan((const char *const *)argv + first, (size_t)(argc - first), &opts,
@@ -709,6 +724,8 @@ static int fhir_setup(int argc, char **argv, const char *cmd, struct fhir_cmd *f
 		return usage_error(cmd, "--zone takes local, Z, +hh:mm, -hh:mm or a time zone name such as Europe/Berlin");
 	if (optind >= argc)
 		return usage_error(cmd, "give at least one dataset, primary/, subject or sample folder");
+	if (paths_missing(cmd, argc, argv, optind))
+		return CLI_EXIT_USAGE;
 	char err[512];
 	struct dataset_scan_opts so = {.threads = jobs, .cache_dir = cache_folder()};
 	fc->tree = dataset_scan((const char *const *)argv + optind, (size_t)(argc - optind), &so, err, sizeof err);
@@ -1169,6 +1186,10 @@ static int run_action(int argc, char **argv, const char *cmd)
 	}
 	if (sc.display)
 		snprintf(display, sizeof display, "%s", sc.display);
+	if (paths_missing(cmd, argc, argv, first)) {
+		settings_clear(&sc.set);
+		return CLI_EXIT_USAGE;
+	}
 	char err[512];
 	struct dataset_scan_opts so = {.threads = sc.jobs, .cache_dir = cache_folder()};
 	struct dataset_tree *t = dataset_scan((const char *const *)argv + first, (size_t)(argc - first), &so, err, sizeof err);

@@ -1312,8 +1312,10 @@ int ui_main(int argc, char **argv)
 		while (!got_signal) {
 			int key = getch();
 			long k0 = now_ms();
-			if (key == 3)	/* Ctrl-C in raw mode */
+			if (key == 3) {	/* Ctrl-C in raw mode: interrupted, as a shell counts it (128 + SIGINT) */
+				rc = 128 + SIGINT;
 				break;
+			}
 			if (key != ERR)
 				redraw |= dispatch(&u, key);
 			redraw |= job_poll(&u);

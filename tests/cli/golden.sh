@@ -123,6 +123,12 @@ run "$SDSFHIR" fhir --resource patient --patient-system urn:example:pid "$D/spar
 is "--patient-system is not used when the header names an issuer" "$(printf '%s' "$out" | jq -r '.[0].identifier[0].system')" \
 	"urn:sparc_patient:issuer:bioresearch-institute"
 # an error naming a relative path prints it as given (it lost nothing, and gained no leading /)
-run sh -c 'cd "$1" && "$2" fhir data/nosuch' sh "$top_srcdir" "$SDSFHIR"
+run sh -c 'cd "$1" && "$2" fhir --zone Z data/nosuch data/sparc_fhir_heart_dataset' sh "$top_srcdir" "$SDSFHIR"
 like "a relative path in an error: as given" "$err" "^sdsfhir: error: data/nosuch: No such file or directory"
+is "... one path of two missing: partly done (exit 1)" "$rc" 1
+run sh -c 'cd "$1" && "$2" fhir data/nosuch' sh "$top_srcdir" "$SDSFHIR"
+is "every path missing: a usage error (exit 2), not partly done" "$rc" 2
+like "... naming the path as given" "$err" "^sdsfhir fhir: data/nosuch: no such file or folder"
+run "$SDSFHIR" scan /nonexistent
+is "scan /nonexistent: exit 2" "$rc" 2
 done_testing

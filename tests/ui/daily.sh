@@ -91,4 +91,25 @@ tmux_like "... the tree: the same again (=), without r" "= +v sub-Aniyah-breast-
 s=$(tmux_capture)
 unlike "... the server view with no 'r reads it again'" "$s" "r reads it again"
 unlike "... and no bodySite kept any more" "$s" "kept"
+
+# 1. a cancelled push says what reached the server: its created count is the server's
+t kill-session -t ui 2>/dev/null
+fhir_reset
+"$SDSFHIR" patient --server "$FHIR" "$D" >/dev/null 2>&1
+fault '{"delayMs":1500,"count":10,"method":"POST","path":"/"}'
+t new-session -d -x 120 -y 40 -s ui \
+	"env TERM=xterm-256color TZ=UTC SDSFHIR_SERVER=$FHIR '$SDSFHIR' --batch 1 '$D' 2>>'$TMP/ui.stderr'; sleep 30"
+tmux_wait "server: 4 not on the server" || echo "# the UI did not start"
+keys g j Space j j j Space j j j Space j j Space	# the four subjects (Space marks and moves down)
+keys p
+tmux_like "p asks to push the 4 marked studies" "[Pp]ush .*4 stud"
+keys y
+sleep 2.5
+keys Escape
+tmux_like "Esc: cancelled, with what reached the server" "push: cancelled.*created" 150
+s=$(tmux_capture | grep "push: cancelled")
+created=$(printf '%s' "$s" | grep -Eo '[0-9]+ created' | grep -Eo '[0-9]+')
+is "... the created count is what the server holds (${created:-none})" "${created:-none}" "$(fhir_count ImagingStudy)"
+like "... the rest said not sent, none failed" "$s" "not sent"
+unlike "... none failed" "$s" "failed"
 done_testing

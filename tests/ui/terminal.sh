@@ -53,7 +53,7 @@ start NO_COLOR=1
 t send-keys -t ui j 2
 tmux_like "NO_COLOR: works, FHIR view" '"resourceType": "ResearchSubj'
 t send-keys -t ui C-c
-is "Ctrl-C: exits" "$(wait_exit)" 0
+is "Ctrl-C: exits 130 (interrupted: 128 + SIGINT, as a shell counts it)" "$(wait_exit)" 130
 unlike "Ctrl-C: the terminal is left clean" "$(capture)" "sparc_fhir_breast_dataset|q quit"
 
 start TERM=vt100
