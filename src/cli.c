@@ -597,22 +597,6 @@ int cli_tags(int argc, char **argv)
 /* ---- fhir ---- */
 
 /* "dataset/subject/name" for messages about node n. */
-static void where(const struct dataset_node *n, char *buf, size_t len)
-{
-	const struct dataset_node *ds = dataset_ancestor(n, DATASET_DATASET);
-	const struct dataset_node *sub = dataset_ancestor(n, DATASET_SUBJECT);
-	if (!ds && !sub && n->kind == DATASET_FILE)	/* a path given on the command line: as given */
-		snprintf(buf, len, "%s", n->name);
-	else if (n->kind == DATASET_STUDY || n->kind == DATASET_SERIES || n->kind == DATASET_INSTANCE ||
-		 n->kind == DATASET_FILE)
-		snprintf(buf, len, "%s%s%s%s%s", ds ? ds->name : "", ds ? "/" : "", sub ? sub->name : n->name,
-			 n->kind == DATASET_STUDY || !sub ? "" : "/",
-			 n->kind == DATASET_STUDY || !sub ? "" : n->name);
-	else
-		snprintf(buf, len, "%s", n->kind == DATASET_DATASET ? n->name : n->path ? n->path : n->name);
-	if (n->kind == DATASET_SERIES && !*n->name)
-		snprintf(buf + strlen(buf), len - strlen(buf), "(no sample)");
-}
 
 /* The zone assumed for studies without Timezone Offset From UTC, said once on stderr. */
 static void zone_note(const struct dataset_tree *t, const struct dataset_node *const *studies, size_t n,
@@ -626,7 +610,7 @@ static void zone_note(const struct dataset_tree *t, const struct dataset_node *c
 static void warn_stderr(void *ctx, const struct dataset_node *n, const char *text)
 {
 	char w[1024];
-	where(n, w, sizeof w);
+	dataset_where(n, w, sizeof w);
 	say(stderr, "sdsfhir: warning: %s: %s\n", w, text);
 	if (ctx)
 		++*(size_t *)ctx;
@@ -644,7 +628,7 @@ static size_t report_msgs_once(const struct dataset_node *n, json_object *said)
 			continue;
 		if (said)
 			json_object_object_add(said, m->text, NULL);
-		where(n, w, sizeof w);
+		dataset_where(n, w, sizeof w);
 		say(stderr, "sdsfhir: %s: %s: %s\n", m->level == DATASET_ERROR ? "error" : "warning", w, m->text);
 		errors += m->level == DATASET_ERROR;
 	}
@@ -735,7 +719,7 @@ static int fhir_setup(int argc, char **argv, const char *cmd, struct fhir_cmd *f
 	}
 	fc->errors = report_msgs(fc->tree->root);
 	fc->fo = (struct fhir_opts){.patient_system = fc->set.patient_system, .zone = z, .warn = warn_stderr,
-				    .zone_given = fc->set.zone && *fc->set.zone,
+				    .zone_given = fc->set.zone && *fc->set.zone, .bodysite_hint = "sdsfhir bodysite --code",
 				    .dicomweb = fc->set.dicomweb};
 	fc->studies = dataset_collect(fc->tree->root, DATASET_STUDY, &fc->nstudies);
 	if (fc->nstudies == 0)
@@ -1070,7 +1054,7 @@ static void print_item(void *ctx, const struct actions_item *it)
 	(void)ctx;
 	char w[1024] = "";
 	if (it->node)
-		where(it->node, w, sizeof w);
+		dataset_where(it->node, w, sizeof w);
 	char line[2200];
 	size_t k = strlen(actions_item_text(it, line, sizeof line));
 	say(stdout, "%s%s%s\n", line, *w && k && line[k - 1] != ' ' ? "  " : "", w);	/* none after no text */
@@ -1217,7 +1201,7 @@ static int run_action(int argc, char **argv, const char *cmd)
 	if (c) {
 		size_t warnings = 0;
 		struct fhir_opts fo = {.patient_system = sc.set.patient_system, .zone = zone, .warn = warn_stderr,
-				       .zone_given = sc.set.zone && *sc.set.zone,
+				       .zone_given = sc.set.zone && *sc.set.zone, .bodysite_hint = "sdsfhir bodysite --code",
 				       .dicomweb = sc.set.dicomweb,
 				       .ctx = &warnings};
 		zone_note(t, studies, n, &fo);

@@ -204,6 +204,24 @@ struct dataset_node *dataset_ancestor(const struct dataset_node *n, enum dataset
 	return NULL;
 }
 
+const char *dataset_where(const struct dataset_node *n, char *buf, size_t len)
+{
+	const struct dataset_node *ds = dataset_ancestor(n, DATASET_DATASET);
+	const struct dataset_node *sub = dataset_ancestor(n, DATASET_SUBJECT);
+	if (!ds && !sub && n->kind == DATASET_FILE)	/* a path given on the command line: as given */
+		snprintf(buf, len, "%s", n->name);
+	else if (n->kind == DATASET_STUDY || n->kind == DATASET_SERIES || n->kind == DATASET_INSTANCE ||
+		 n->kind == DATASET_FILE)
+		snprintf(buf, len, "%s%s%s%s%s", ds ? ds->name : "", ds ? "/" : "", sub ? sub->name : n->name,
+			 n->kind == DATASET_STUDY || !sub ? "" : "/",
+			 n->kind == DATASET_STUDY || !sub ? "" : n->name);
+	else
+		snprintf(buf, len, "%s", n->kind == DATASET_DATASET ? n->name : n->path ? n->path : n->name);
+	if (n->kind == DATASET_SERIES && !*n->name)
+		snprintf(buf + strlen(buf), len - strlen(buf), "(no sample)");
+	return buf;
+}
+
 static void collect(const struct dataset_node *n, enum dataset_kind kind, const struct dataset_node **out, size_t *k)
 {
 	if (n->kind == kind) {

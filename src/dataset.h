@@ -114,6 +114,10 @@ int dataset_node_path(const struct dataset_node *n, char *buf, size_t len);
 /* The ancestor of n of the given kind, or NULL. Borrowed. */
 struct dataset_node *dataset_ancestor(const struct dataset_node *n, enum dataset_kind kind);
 
+/* Where n is, for a message: "dataset/subject/sample" (a study: "dataset/subject"), a dataset
+ * its name, a path given on the command line as given. Into buf; returns buf. */
+const char *dataset_where(const struct dataset_node *n, char *buf, size_t len);
+
 /* Every node of the given kind under n (n itself included), in tree order, in a new array
  * (*count set). Caller frees the array, not the nodes. NULL with *count 0 when none or out of memory. */
 const struct dataset_node **dataset_collect(const struct dataset_node *n, enum dataset_kind kind, size_t *count);

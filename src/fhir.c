@@ -816,11 +816,16 @@ static json_object *build_series(const struct dataset_tree *tree, const struct d
 	char code[32], display[128];
 	if (has_value(bp) && bodypart_map(bp, code, sizeof code, display, sizeof display))
 		json_object_object_add(s, "bodySite", fhir_coding(FHIR_SYS_SNOMED, code, display));
-	else if (has_value(bp))
-		fhir_warn(opts, se, "Body Part Examined '%s' is not a defined term of DICOM PS3.16 Annex L: no bodySite "
-		     "(add one with sdsfhir bodysite --code)", bp);
-	else
-		fhir_warn(opts, se, "no Body Part Examined: no bodySite (add one with sdsfhir bodysite --code)");
+	else {
+		char hint[128] = "";	/* how to add one, in the front end's words */
+		if (opts && opts->bodysite_hint)
+			snprintf(hint, sizeof hint, " (add one: %s)", opts->bodysite_hint);
+		if (has_value(bp))
+			fhir_warn(opts, se, "Body Part Examined '%s' is not a defined term of DICOM PS3.16 Annex L: no "
+				  "bodySite%s", bp, hint);
+		else
+			fhir_warn(opts, se, "no Body Part Examined: no bodySite%s", hint);
+	}
 	const char *lat = TAG(se, LATERALITY), *lcode, *ldisplay;
 	if (has_value(lat) && fhir_laterality(lat, &lcode, &ldisplay) == 0)
 		json_object_object_add(s, "laterality", fhir_coding(FHIR_SYS_SNOMED, lcode, ldisplay));

@@ -28,6 +28,8 @@ struct fhir_opts {
 					   process's TZ, DST-aware) or a fixed "+hh:mm", "-hh:mm", "Z"; NULL: local */
 	int zone_given;			/* the user chose the zone (a named one sets TZ, and zone is
 					   "local"): fhir_zone_assumed has nothing to say */
+	const char *bodysite_hint;	/* how this front end adds a bodySite ("b", "sdsfhir bodysite
+					   --code"), named in the warning of a series without one; NULL: none */
 	/* Called for each warning while building; may be NULL. node is borrowed. */
 	void (*warn)(void *ctx, const struct dataset_node *node, const char *text);
 	void *ctx;

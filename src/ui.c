@@ -368,9 +368,10 @@ static void job_log(void *ctx, const char *method, const char *url, long status,
 
 static void job_warn(void *ctx, const struct dataset_node *n, const char *text)
 {
-	(void)n;
-	char line[1200];
-	snprintf(line, sizeof line, "warning: %s", text);
+	char line[1800], w[600] = "";
+	if (n)
+		dataset_where(n, w, sizeof w);
+	snprintf(line, sizeof line, "warning: %s%s%s", w, *w ? ": " : "", text);
 	job_event(ctx, NULL, 0, -2, line, NULL, NULL, NULL);
 }
 
@@ -1205,6 +1206,7 @@ int ui_main(int argc, char **argv)
 	u.fopts.dicomweb = u.set.dicomweb;
 	u.fopts.zone = settings_zone(&u.set);
 	u.fopts.zone_given = u.set.zone && *u.set.zone;
+	u.fopts.bodysite_hint = "b";
 	if (!u.fopts.zone) {
 		fprintf(stderr, "sdsfhir: --zone takes local, Z, +hh:mm, -hh:mm or a time zone name such as Europe/Berlin\n");
 		cleanup(&u);

@@ -174,8 +174,10 @@ static void tags(struct ui *u, const struct dataset_node *n)
 
 static void warn_lines(void *ctx, const struct dataset_node *n, const char *text)
 {
-	(void)n;
-	ui_lines_add(ctx, UI_ATTR_WARNING, NULL, "warning %s", text);
+	char w[600] = "";
+	if (n && n->kind == DATASET_SERIES)	/* which series: the study's all warn alike */
+		snprintf(w, sizeof w, "%s: ", *n->name ? n->name : "(no sample)");
+	ui_lines_add(ctx, UI_ATTR_WARNING, NULL, "warning %s%s", w, text);
 }
 
 /* A resource under its title; nothing when r is NULL. r is put. */

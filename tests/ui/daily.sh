@@ -112,4 +112,18 @@ created=$(printf '%s' "$s" | grep -Eo '[0-9]+ created' | grep -Eo '[0-9]+')
 is "... the created count is what the server holds (${created:-none})" "${created:-none}" "$(fhir_count ImagingStudy)"
 like "... the rest said not sent, none failed" "$s" "not sent"
 unlike "... none failed" "$s" "failed"
+
+# annoying 12: a warning names its series, and the UI's way to act on it (b), not the CLI's
+t kill-session -t ui 2>/dev/null
+mkdir -p "$TMP/nobp"
+cp -R "$D/sparc_fhir_heart_dataset" "$TMP/nobp/"
+find "$TMP/nobp" -name '*.dcm' -exec dcmodify -nb -ea "(0018,0015)" {} +
+t new-session -d -x 120 -y 40 -s ui \
+	"env TERM=xterm-256color TZ=UTC SDSFHIR_SERVER=$FHIR '$SDSFHIR' '$TMP/nobp' 2>>'$TMP/ui.stderr'; sleep 30"
+tmux_wait "scanned [0-9]+ files" || echo "# the UI did not start"
+keys g j 2
+tmux_like "FHIR view: the warning names its series and b" "warning sam-1: no Body Part Examined: no bodySite \(add one: b\)"
+tmux_like "... each series its own" "warning sam-2: no Body Part Examined"
+s=$(tmux_capture)
+unlike "... never the CLI's way" "$s" "sdsfhir bodysite"
 done_testing
