@@ -462,6 +462,34 @@ static int is_unreachable(CURLcode rc)
 	       rc == CURLE_RECV_ERROR || rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_PARTIAL_FILE;
 }
 
+/* curl's error rc in words a user can act on, with curl's own (detail) where they help;
+ * stalled: nothing came for the stall time. Into buf; returns buf. */
+static const char *plain_error(const struct client *c, CURLcode rc, const char *detail, int stalled, char *buf,
+			       size_t len)
+{
+	long stall = (c->o.timeout_ms < STALL_MS ? c->o.timeout_ms : STALL_MS) / 1000;
+	switch (rc) {
+	case CURLE_URL_MALFORMAT: snprintf(buf, len, "not a valid URL (%s)", detail); break;
+	case CURLE_UNSUPPORTED_PROTOCOL: snprintf(buf, len, "only http:// and https:// URLs are served (%s)", detail); break;
+	case CURLE_COULDNT_RESOLVE_HOST: snprintf(buf, len, "its host name is not known (%s)", detail); break;
+	case CURLE_COULDNT_CONNECT: snprintf(buf, len, "the connection failed: is the server running there? (%s)", detail); break;
+	case CURLE_OPERATION_TIMEDOUT:
+		if (stalled || c->o.timeout_ms <= STALL_MS)
+			snprintf(buf, len, "the server sent nothing for %ld s: it stopped answering (time-out; --timeout sets "
+				 "it)", stall > 0 ? stall : 1L);
+		else
+			snprintf(buf, len, "no whole answer within %ld s (time-out; --timeout sets it)", c->o.timeout_ms / 1000);
+		break;
+	case CURLE_PEER_FAILED_VERIFICATION:
+		snprintf(buf, len, "its TLS certificate is not trusted: --cacert names the CA that signed it (%s)", detail);
+		break;
+	case CURLE_GOT_NOTHING: snprintf(buf, len, "the server closed the connection without an answer"); break;
+	case CURLE_SEND_ERROR: case CURLE_RECV_ERROR: snprintf(buf, len, "the connection broke (%s)", detail); break;
+	default: snprintf(buf, len, "%s", detail); break;
+	}
+	return buf;
+}
+
 int client_url_origin(const char *url, char *scheme, char *host, char *port, size_t len, int *userinfo)
 {
 	CURLU *u = curl_url();
@@ -751,17 +779,19 @@ static int attempt_once(struct client *c, const char *method, const char *url, c
 		*st = CLIENT_ERR_CANCELLED;
 	} else if (rc != CURLE_OK) {
 		const char *why = b.overflow ? "reply larger than 64 MiB" : ebuf[0] ? ebuf : curl_easy_strerror(rc);
-		log_exchange(c, method, url, 0, ms, why);
+		log_exchange(c, method, url, 0, ms, why);	/* curl's own words in the log, plain ones below */
 		/* a reply slower than the whole time-out is tried again; a stalled one (nothing
 		 * for STALL_MS, a server that accepted and hangs) is not */
 		int stalled = rc == CURLE_OPERATION_TIMEDOUT && ms + 200 < c->o.timeout_ms;
+		char plain[700];
+		if (!b.overflow)
+			why = plain_error(c, rc, why, stalled, plain, sizeof plain);
 		int transient = (rc == CURLE_OPERATION_TIMEDOUT && !stalled) || rc == CURLE_GOT_NOTHING ||
 				rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR || rc == CURLE_PARTIAL_FILE;
 		if (transient && idempotent && attempt < c->o.retries && !b.overflow) {
 			retry = 1;	/* the reply was lost: safe to ask again */
 		} else {
-			snprintf(err, errlen, "%s %s: %s%s", is_unreachable(rc) ? "cannot reach" : "request to", c->base, why,
-				 stalled ? " (the server stopped answering)" : rc == CURLE_OPERATION_TIMEDOUT ? " (time-out)" : "");
+			snprintf(err, errlen, "%s %s: %s", is_unreachable(rc) ? "cannot reach" : "request to", c->base, why);
 			*st = is_unreachable(rc) ? CLIENT_ERR_UNREACHABLE : CLIENT_ERR_LOCAL;
 		}
 	} else {
@@ -789,8 +819,10 @@ int client_request(struct client *c, const char *method, const char *path, json_
 			return st;
 		}
 	}
-	int renewed = 0, st = CLIENT_ERR_LOCAL;
+	int renewed = 0, st = CLIENT_ERR_LOCAL, tries = 0;
+	long t0 = now_ms();
 	for (int attempt = 0;; attempt++) {
+		tries++;
 		if (c->o.cancel && *c->o.cancel) {
 			snprintf(err, errlen, "cancelled");
 			st = CLIENT_ERR_CANCELLED;
@@ -808,7 +840,7 @@ int client_request(struct client *c, const char *method, const char *path, json_
 		if (again != ATTEMPT_RETRY)
 			break;
 		if (wait < 0)	/* a renewed token: at once, and it does not count as a try */
-			attempt--, wait = 0;
+			attempt--, tries--, wait = 0;
 		if (resp->body) {
 			json_object_put(resp->body);
 			resp->body = NULL;
@@ -820,6 +852,11 @@ int client_request(struct client *c, const char *method, const char *path, json_
 			st = CLIENT_ERR_CANCELLED;
 			break;
 		}
+	}
+	if (st != CLIENT_OK && st != CLIENT_ERR_CANCELLED && tries > 1) {	/* say the retries, and how long */
+		size_t k = strlen(err);
+		snprintf(err + k, errlen - k, " (tried %d times in %.1f s; --retries sets how many)", tries,
+			 (double)(now_ms() - t0) / 1000.0);
 	}
 	free(url);
 	return st;

@@ -42,6 +42,20 @@ fault '{"delayMs":4000,"count":1,"path":"/Patient"}'
 run "$SDSFHIR" search --timeout 1 --retries 0 'Patient?name=x'
 is "slow reply, no retries: exit 5" "$rc" 5
 like "says it timed out" "$err" "time-out"
+
+# a server that accepts and never answers: plain words, and the retries said with the time they took
+sport=$(free_port)
+${NODE:-node} -e 'require("net").createServer(() => {}).listen(+process.argv[1], "127.0.0.1")' "$sport" &
+silent=$!
+i=0; while ! curl -s -m 0.2 "http://127.0.0.1:$sport/" >/dev/null 2>&1 && [ $? -ne 28 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+run "$SDSFHIR" status --timeout 1 --retries 1 --server "http://127.0.0.1:$sport/fhir" "$top_srcdir/data/sparc_fhir_heart_dataset"
+kill "$silent" 2>/dev/null
+is "a silent server: exit 5" "$rc" 5
+like "... said in plain words, not curl's 'Operation too slow'" "$err" "the server sent nothing for 1 s: it stopped answering"
+unlike "... (curl's words are in the log)" "$err" "Operation too slow"
+like "... with the tries and the time they took" "$err" "\(tried 2 times in [0-9.]+ s; --retries sets how many\)"
+run "$SDSFHIR" search --server 'http://[::1' 'Patient?name=x'
+like "a server address that is no URL: said so" "$err" "not a valid URL"
 fhir_reset
 fault '{"delayMs":4000,"count":1,"path":"/Patient"}'
 run "$SDSFHIR" search --timeout 1 'Patient?name=x'
