@@ -733,21 +733,53 @@ static void draw_progress(struct ui *u, int y)
 	ui_put(y, barw + 2, u->cols - barw - 2, text, ui_attr(u, UI_ATTR_NORMAL));
 }
 
-/* The keys that matter where the user is, most important first (80 columns show the first). */
-static const char *footer(const struct ui *u)
+/* The keys that matter where the user is, most important first, "key what" each. */
+static const char *const *footer_items(const struct ui *u)
 {
+	static const char *const confirm[] = {"y yes", "n no", "Esc no", NULL};
+	static const char *const search[] = {"Enter run", "Up/Down earlier and ready queries", "Ctrl-U clear", "Esc close", NULL};
+	static const char *const picker[] = {"type to search", "Up/Down move", "Enter choose", "Ctrl-U clear", "Esc close", NULL};
+	static const char *const filter[] = {"type to filter (names, descriptions, patients, UIDs)", "Enter keep",
+					     "Esc no filter", NULL};
+	static const char *const find[] = {"type to find", "Enter keep", "Esc close", "then n, N: next, previous", NULL};
+	static const char *const save[] = {"a file name (not in a dataset folder)", "Enter save", "Ctrl-U clear", "Esc no", NULL};
+	static const char *const results[] = {"Enter the JSON", "j/k move", "q back", "? help", NULL};
+	static const char *const json[] = {"Enter go to the local study", "j/k scroll", "S save", "o pager", "y copy", "q back",
+					   NULL};
+	static const char *const tree[] = {"q quit", "? help", "Tab detail", "p push", "b bodySite", "s search", "/ filter",
+					   "n/N next match", "Space mark", "r refresh", "v view", "L log", "c patient", "u undo",
+					   "D remove", "w wrap", "</> split", NULL};
+	static const char *const detail[] = {"q quit", "? help", "Tab tree", "/ find", "n/N next hit", "v view", "w wrap",
+					     "S save", "o pager", "y copy", "</> split", "p push", "b bodySite", "L log", NULL};
+	static const char *const other[] = {"j/k move", "q or Esc close", NULL};
 	switch (u->overlay) {
-	case UI_OV_CONFIRM: return " y yes   n no   Esc no";
-	case UI_OV_SEARCH: return " Enter run   Up/Down earlier and ready queries   Ctrl-U clear   Esc close";
-	case UI_OV_PICKER: return " type to search   Up/Down move   Enter choose   Esc close";
-	case UI_OV_FILTER: return " type to filter (names, descriptions, patients, UIDs)   Enter keep   Esc no filter";
-	case UI_OV_FIND: return " type to find   Enter keep   Esc close   then n, N: next, previous";
-	case UI_OV_SAVE: return " a file name (not in a dataset folder)   Enter save   Ctrl-U clear   Esc no";
-	case UI_OV_RESULTS: return " Enter the JSON   j/k move   q back";
-	case UI_OV_JSON: return " Enter go to the local study   j/k scroll   S save  o pager  y copy   q back";
-	case UI_OV_NONE: return " q quit  ? help  p push  b bodySite  s search  r refresh  Space mark  c patient  u undo"
-				"  D remove  L log  v view  / filter";
-	default: return " j/k move   q or Esc close";
+	case UI_OV_CONFIRM: return confirm;
+	case UI_OV_SEARCH: return search;
+	case UI_OV_PICKER: return picker;
+	case UI_OV_FILTER: return filter;
+	case UI_OV_FIND: return find;
+	case UI_OV_SAVE: return save;
+	case UI_OV_RESULTS: return results;
+	case UI_OV_JSON: return json;
+	case UI_OV_NONE: return u->focus ? detail : tree;
+	default: return other;
+	}
+}
+
+/* The key bar for the width: whole items only, as many as fit (? lists them all). */
+static void footer(const struct ui *u, char *buf, size_t len)
+{
+	size_t k = 0, w = 0;
+	buf[0] = '\0';
+	for (const char *const *it = footer_items(u); *it; it++) {
+		size_t iw = ui_text_width(*it) + 2;
+		if (w + iw > (size_t)u->cols)
+			continue;	/* a shorter one further on may still fit */
+		int n = snprintf(buf + k, len - k, "  %s", *it);
+		if (n < 0 || (size_t)n >= len - k)
+			break;
+		k += (size_t)n;
+		w += iw;
 	}
 }
 
@@ -775,7 +807,9 @@ static void draw(struct ui *u, int what)
 			ui_put(u->lines - 2, u->cols - 10, 10, " ... (L)", ui_attr(u, UI_ATTR_KEY));
 		} else
 			ui_put(u->lines - 2, 0, u->cols, u->status, ui_attr(u, u->status_attr));
-		ui_put(u->lines - 1, 0, u->cols, footer(u), ui_attr(u, UI_ATTR_BAR));
+		char bar[600];
+		footer(u, bar, sizeof bar);
+		ui_put(u->lines - 1, 0, u->cols, bar + 1, ui_attr(u, UI_ATTR_BAR));	/* one blank before the first */
 	}
 	int prompt = u->overlay == UI_OV_FILTER || u->overlay == UI_OV_FIND || u->overlay == UI_OV_SAVE;
 	if (prompt) {	/* typed in the status line, over the panes */

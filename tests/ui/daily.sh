@@ -18,8 +18,21 @@ start() {	# start: sdsfhir on the sample data in a 120x40 window, with the serve
 }
 keys() { t send-keys -t ui "$@"; sleep 0.3; }
 
-# 2. filter, open, act: the matches' contents stay browsable
+# annoying 1: the key bar follows the pane and fits: whole items only
 start
+bar() { tmux_capture | tail -1; }
+like "the tree's key bar: Tab, /, n, Space among its keys" "$(bar)" "Tab detail .*/ filter .*n/N next match .*Space mark"
+like "... whole items only, none cut (it ended '/ filt')" "$(bar)" "(quit|help|detail|push|bodySite|search|filter|match|mark|refresh|view|log|patient|undo|remove|wrap|split)$"
+keys Tab
+like "the detail pane's own: / find, w, S, o, y" "$(bar)" "Tab tree .*/ find .*n/N next hit .*w wrap .*S save .*o pager .*y copy"
+keys Tab
+t resize-window -t ui -x 80 -y 24
+sleep 0.5
+like "at 80 columns: fewer keys, still whole" "$(bar)" "^ q quit  \? help  Tab detail .*(push|bodySite|search|filter|match|mark)$"
+t resize-window -t ui -x 120 -y 40
+sleep 0.5
+
+# 2. filter, open, act: the matches' contents stay browsable
 keys / l i n m a n Enter
 tmux_like "the filter shows Linman's subjects" "v sub-Linman-breast-1 \(6\)"
 tmux_like "... the cursor on the first" "\|subject sub-Linman-breast-1"
