@@ -692,7 +692,11 @@ static int job_poll(struct ui *u)
 
 static int tree_width(struct ui *u)
 {
-	int lo = u->cols < 60 ? u->cols / 3 : 24, hi = u->cols * 2 / 3;
+	/* following its rows, the tree takes at most 2/5 (the detail pane's JSON needs the room);
+	 * moved with < and >, up to 2/3 */
+	int lo = u->cols < 60 ? u->cols / 3 : 24, hi = u->split ? u->cols * 2 / 3 : u->cols * 2 / 5;
+	if (hi < lo)
+		hi = lo;
 	int w = u->split ? u->split : u->tree_w + 2;	/* follows the tree's rows unless moved */
 	if (!u->split && !u->tree_w)
 		w = u->cols * 45 / 100;
