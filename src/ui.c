@@ -160,6 +160,26 @@ int ui_put_wrapped(int y, int x, int w, int rows, const char *s, int attr)
 	return r;
 }
 
+int ui_put_wrapped_hang(int y, int x, int w, int rows, const char *s, int attr)
+{
+	int lead = (int)strspn(s ? s : "", " ");
+	if (lead > w / 2)
+		lead = 0;
+	int r = 0;
+	while (r < rows && s && *s) {
+		int in = r ? lead : 0;
+		size_t adv, len = ui_wrap_next(s, w - in, &adv);
+		char *line = strndup(s, len);
+		if (in)
+			ui_put(y + r, x, in, "", attr);
+		ui_put(y + r, x + in, w - in, line ? line : "", attr);
+		free(line);
+		s += adv;
+		r++;
+	}
+	return r;
+}
+
 void ui_put_from(int y, int x, int w, const char *s, int attr, size_t skip)
 {
 	mbstate_t st;
@@ -949,9 +969,9 @@ static int dispatch(struct ui *u, int key)
 		ui_export_copy(u);
 		return UI_DRAW_STATUS;
 	case ACT_WRAP:
-		u->dwrap = !u->dwrap;
+		u->dwrap[u->view] = !u->dwrap[u->view];	/* this view only: the tag table keeps its columns */
 		u->dleft = 0;
-		ui_status(u, UI_ATTR_NORMAL, "%s", u->dwrap ? "detail: long lines wrap (w: scroll them sideways)"
+		ui_status(u, UI_ATTR_NORMAL, "%s", u->dwrap[u->view] ? "detail: long lines wrap (w: scroll them sideways)"
 						     : "detail: long lines scroll sideways with Left and Right in the pane (w: wrap)");
 		return UI_DRAW_ALL;
 	case ACT_SPLIT_LEFT: case ACT_SPLIT_RIGHT:

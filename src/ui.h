@@ -124,7 +124,8 @@ struct ui {
 	size_t dtop;
 	const struct dataset_node *dnode;	/* node the detail lines are for */
 	int dview;
-	int dwrap;			/* 1: long detail lines wrap; 0: they scroll sideways */
+	int dwrap[3];			/* per detail view (enum ui_view), 1: long lines wrap; 0: they
+					   scroll sideways */
 	size_t dleft;			/* columns scrolled sideways */
 	int split;			/* tree pane width chosen with < and >; 0: follows the tree */
 	char dfind[128];		/* text found in the detail pane with /, "" when none */
@@ -235,6 +236,9 @@ size_t ui_text_width(const char *s);
 size_t ui_wrap_next(const char *s, int w, size_t *adv);
 /* Draw s wrapped at w columns in at most rows rows from (y, x); returns the rows used. */
 int ui_put_wrapped(int y, int x, int w, int rows, const char *s, int attr);
+/* The same, the rows after the first indented as s is (its leading blanks, up to half of w):
+ * a wrapped JSON or tag line stays under its own start. */
+int ui_put_wrapped_hang(int y, int x, int w, int rows, const char *s, int attr);
 /* Move *pos among n lines for a movement action (a page is page lines); 1 if it was one. */
 int ui_move(size_t *pos, size_t n, size_t page, int action);
 

@@ -353,15 +353,15 @@ void ui_detail_draw(struct ui *u, int y, int x, int h, int w)
 		}
 		int hit = u->dfind[0] && k == u->dhit && strcasestr(l->text[k], u->dfind);
 		int attr = ui_attr(u, hit ? UI_ATTR_SELECTED : l->attr[k] == JSON_LINE ? UI_ATTR_NORMAL : l->attr[k]);
-		if (u->dwrap)		/* the whole line, over as many rows as it needs */
-			i += ui_put_wrapped(y + i, x, w, h - i, l->text[k], attr);
+		if (u->dwrap[u->view])	/* the whole line, over as many rows as it needs, under its start */
+			i += ui_put_wrapped_hang(y + i, x, w, h - i, l->text[k], attr);
 		else if (u->dleft)	/* scrolled sideways: plain text */
 			ui_put_from(y + i++, x, w, l->text[k], attr, u->dleft);
 		else if (l->attr[k] == JSON_LINE && !hit)
 			json_draw(u, y + i++, x, w, l->text[k]);
 		else
 			ui_put(y + i++, x, w, l->text[k], attr);
-		if (*l->text[k] == '\0' && u->dwrap && i < h)	/* an empty line still takes a row */
+		if (*l->text[k] == '\0' && u->dwrap[u->view] && i < h)	/* an empty line still takes a row */
 			ui_put(y + i++, x, w, "", A_NORMAL);
 	}
 	if (counter) {	/* never over the text: it covered the first line's end */
@@ -407,7 +407,7 @@ int ui_detail_action(struct ui *u, int action)
 		u->dleft = u->dleft > 8 ? u->dleft - 8 : 0;
 	else if (action == ACT_CLOSE)
 		u->focus = 0;
-	else if (action == ACT_OPEN && !u->dwrap)	/* Right: sideways */
+	else if (action == ACT_OPEN && !u->dwrap[u->view])	/* Right: sideways */
 		u->dleft += 8;
 	else if (action == ACT_LAST)	/* the last page, not the last line alone */
 		u->dtop = n > page ? n - page : 0;

@@ -69,7 +69,12 @@ tmux_like "FHIR view, wrapped, focused: the counter" " 1/[0-9]+ *$"
 s=$(tmux_capture)
 like "... alone on its row" "$(printf '%s\n' "$s" | grep -E ' 1/[0-9]+ *$')" "\| +1/[0-9]+ *$"
 is "... the first row of the pane whole" "$(printf '%s\n' "$s" | sed -n 2p | cut -d'|' -f2-)" "ResearchSubject"
-keys w Tab
+like "annoying 3: a wrapped line goes on under its own start, not at column 0" "$s" "\|      \"urn:sparc_dataset:[0-9a-f-]+:subject\","
+keys 1
+s=$(tmux_capture)
+like "... and w wrapped this view only: the tag table keeps its rows (a long UID cut, not wrapped)" "$s" "StudyInstanceUID +2\.25\.[0-9]+ *$"
+unlike "... no tag value carried onto a row of its own" "$s" "\| *[0-9]{1,8} *$"
+keys 2 w Tab
 
 # 3, 4. the bodySite picker: a message for each try, and the codes it will write named
 keys g j
