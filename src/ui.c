@@ -984,7 +984,8 @@ static int dispatch(struct ui *u, int key)
 		return UI_DRAW_ALL;
 	case ACT_FILTER:	/* the tree: filter as you type; the detail pane: find */
 		ui_list_open(u, u->focus ? UI_OV_FIND : UI_OV_FILTER, "");
-		snprintf(u->input, sizeof u->input, "%s", u->focus ? u->dfind : u->filter);
+		/* the filter is edited where it is; a find starts empty, as less's / (Enter: the last one again) */
+		snprintf(u->input, sizeof u->input, "%s", u->focus ? "" : u->filter);
 		u->input_len = strlen(u->input);
 		return UI_DRAW_ALL;
 	case ACT_CREATE_PATIENT:

@@ -200,6 +200,9 @@ void ui_detail_update(struct ui *u);
 void ui_detail_draw(struct ui *u, int y, int x, int h, int w);
 int ui_detail_action(struct ui *u, int action);
 void ui_json_lines(struct ui_lines *l, json_object *o);
+/* ui_detail_find, with the outcome in the status line: which hit of how many, or that the
+ * text is not in the pane. Returns what to redraw. */
+int ui_detail_find_said(struct ui *u, int dir, int include);
 /* Move to the next (dir 1) or previous (-1) detail line holding u->dfind, from the current
  * hit (include: the current line counts). 0, or -1 when none. */
 int ui_detail_find(struct ui *u, int dir, int include);

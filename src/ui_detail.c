@@ -351,16 +351,28 @@ void ui_detail_draw(struct ui *u, int y, int x, int h, int w)
 			ui_put(y + i++, x, w, "", A_NORMAL);
 			continue;
 		}
-		int hit = u->dfind[0] && k == u->dhit && strcasestr(l->text[k], u->dfind);
-		int attr = ui_attr(u, hit ? UI_ATTR_SELECTED : l->attr[k] == JSON_LINE ? UI_ATTR_NORMAL : l->attr[k]);
+		const char *at = u->dfind[0] && k == u->dhit ? strcasestr(l->text[k], u->dfind) : NULL;
+		int hit = at && !u->dwrap[u->view] && !u->dleft;	/* the match itself marked, not the line */
+		int attr = ui_attr(u, at && !hit ? UI_ATTR_SELECTED : l->attr[k] == JSON_LINE ? UI_ATTR_NORMAL : l->attr[k]);
 		if (u->dwrap[u->view])	/* the whole line, over as many rows as it needs, under its start */
 			i += ui_put_wrapped_hang(y + i, x, w, h - i, l->text[k], attr);
 		else if (u->dleft)	/* scrolled sideways: plain text */
 			ui_put_from(y + i++, x, w, l->text[k], attr, u->dleft);
-		else if (l->attr[k] == JSON_LINE && !hit)
+		else if (l->attr[k] == JSON_LINE)
 			json_draw(u, y + i++, x, w, l->text[k]);
 		else
 			ui_put(y + i++, x, w, l->text[k], attr);
+		if (hit) {	/* over the line just drawn: the matched text in the selection's colours */
+			char *pre = strndup(l->text[k], (size_t)(at - l->text[k]));
+			int col = pre ? (int)ui_text_width(pre) : 0;
+			free(pre);
+			char *m = strndup(at, strlen(u->dfind));
+			int mw = m ? (int)ui_text_width(m) : 0;
+			if (m && col < w)
+				ui_put(y + i - 1, x + col, mw < w - col ? mw : w - col, m,
+				       ui_attr(u, UI_ATTR_SELECTED) | A_UNDERLINE);	/* seen on a title row too */
+			free(m);
+		}
 		if (*l->text[k] == '\0' && u->dwrap[u->view] && i < h)	/* an empty line still takes a row */
 			ui_put(y + i++, x, w, "", A_NORMAL);
 	}
@@ -391,17 +403,31 @@ int ui_detail_find(struct ui *u, int dir, int include)
 	return -1;
 }
 
-int ui_detail_action(struct ui *u, int action)
+int ui_detail_find_said(struct ui *u, int dir, int include)
 {
-	if (action == ACT_NEXT_MATCH || action == ACT_PREV_MATCH) {
-		if (!u->dfind[0]) {
-			ui_status(u, UI_ATTR_WARNING, "nothing to find: / in this pane finds text");
-			return UI_DRAW_STATUS;
-		}
-		if (ui_detail_find(u, action == ACT_NEXT_MATCH ? 1 : -1, 0) < 0)
-			ui_status(u, UI_ATTR_WARNING, "'%s' is not in this pane", u->dfind);
+	if (!u->dfind[0]) {
+		ui_status(u, UI_ATTR_WARNING, "nothing to find: / in this pane finds text");
+		return UI_DRAW_STATUS;
+	}
+	if (ui_detail_find(u, dir, include) < 0) {
+		ui_status(u, UI_ATTR_WARNING, "find: '%s' is not in this pane", u->dfind);
 		return UI_DRAW_DETAIL | UI_DRAW_STATUS;
 	}
+	size_t total = 0, nth = 0;	/* which hit of how many: lines that hold it */
+	for (size_t k = 0; k < u->detail.n; k++)
+		if (strcasestr(u->detail.text[k], u->dfind)) {
+			total++;
+			if (k == u->dhit)
+				nth = total;
+		}
+	ui_status(u, UI_ATTR_NORMAL, "find: %s: line %zu of %zu with it (n, N: next, previous)", u->dfind, nth, total);
+	return UI_DRAW_DETAIL | UI_DRAW_STATUS;
+}
+
+int ui_detail_action(struct ui *u, int action)
+{
+	if (action == ACT_NEXT_MATCH || action == ACT_PREV_MATCH)
+		return ui_detail_find_said(u, action == ACT_NEXT_MATCH ? 1 : -1, 0);
 	size_t n = u->detail.n, page = u->lines > 4 ? (size_t)u->lines - 4 : 1;
 	if (action == ACT_CLOSE && u->dleft)	/* Left: scroll back, then back to the tree */
 		u->dleft = u->dleft > 8 ? u->dleft - 8 : 0;

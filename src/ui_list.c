@@ -636,12 +636,14 @@ int ui_list_action(struct ui *u, int action, int key)
 			return UI_DRAW_OVERLAY;
 		}
 		if (key == '\n' || key == '\r' || key == KEY_ENTER) {
-			if (u->overlay == UI_OV_FILTER || u->overlay == UI_OV_FIND) {	/* applied already: keep it */
-				int filter = u->overlay == UI_OV_FILTER;
+			if (u->overlay == UI_OV_FIND) {	/* applied already (an empty prompt: the last find again) */
 				u->overlay = UI_OV_NONE;
-				const char *t = filter ? u->filter : u->dfind;
-				ui_status(u, UI_ATTR_NORMAL, *t ? "%s: %s (n, N: next, previous)" : "%s%s", filter ? "filter" : "find",
-					  *t ? t : filter ? ": none" : ": nothing");
+				return ui_detail_find_said(u, 1, u->input_len ? 1 : 0) | UI_DRAW_ALL;
+			}
+			if (u->overlay == UI_OV_FILTER) {	/* applied already: keep it */
+				u->overlay = UI_OV_NONE;
+				ui_status(u, UI_ATTR_NORMAL, *u->filter ? "%s: %s (n, N: next, previous)" : "%s%s", "filter",
+					  *u->filter ? u->filter : ": none");
 				return UI_DRAW_ALL;
 			}
 			if (u->overlay == UI_OV_PICKER)
@@ -666,8 +668,9 @@ int ui_list_action(struct ui *u, int action, int key)
 				snprintf(u->filter, sizeof u->filter, "%s", u->input);
 				ui_tree_filter(u);
 				return UI_DRAW_ALL;
-			} else if (u->overlay == UI_OV_FIND) {
-				snprintf(u->dfind, sizeof u->dfind, "%s", u->input);
+			} else if (u->overlay == UI_OV_FIND) {	/* as you type */
+				if (u->input_len)
+					snprintf(u->dfind, sizeof u->dfind, "%s", u->input);
 				ui_detail_find(u, 1, 1);
 				return UI_DRAW_ALL;
 			}

@@ -76,6 +76,21 @@ like "... and w wrapped this view only: the tag table keeps its rows (a long UID
 unlike "... no tag value carried onto a row of its own" "$s" "\| *[0-9]{1,8} *$"
 keys 2 w Tab
 
+# annoying 4: find in the detail pane, as less does it
+keys g j 1 Tab
+keys / B R E A S T Enter
+tmux_like "find: which hit of how many" "find: BREAST: line 1 of [0-9]+ with it"
+hit=$(t capture-pane -e -p -t ui | grep -i "subject sub-" | head -1)
+like "... the matched text marked (underlined), not the whole line" "$hit" "$(printf 'Aniyah-\033\\[[0-9;]*4[0-9;]*mbreast')"
+keys /
+s=$(tmux_capture)
+like "a new / starts empty (it was pre-filled, and typing appended)" "$s" "^find: _"
+keys Enter
+tmux_like "Enter on the empty prompt: the last find again, the next hit" "find: BREAST: line 2 of"
+keys / z z q x Enter
+tmux_like "Enter on text that is not there: said so" "find: 'zzqx' is not in this pane"
+keys Escape Tab
+
 # 3, 4. the bodySite picker: a message for each try, and the codes it will write named
 keys g j
 keys b

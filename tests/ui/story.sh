@@ -284,7 +284,7 @@ like "by patient name (Zhang): Linman's subjects" "$(screen by-patient)" "sub-Li
 unlike "... not Aniyah's" "$(screen by-patient)" "sub-Aniyah"
 like "nothing matches: said so" "$(screen nomatch)" "no match"
 like "Esc: no filter, the whole tree back" "$(screen nofilter)" "sub-Aniyah-breast-1"
-like "/ in the detail pane finds text" "$(screen find)" "find: BREAST \(n, N: next, previous\)"
+like "/ in the detail pane finds text" "$(screen find)" "find: BREAST: line [0-9]+ of [0-9]+ with it \(n, N: next, previous\)"
 like "... and shows the line" "$(screen find)" "BodyPartExamined +BREAST|StudyDescription +MRI BREAST"
 # the server state on start: off with --no-server-state; one search for all the studies
 printf ':wait\n:dump %s\nq\n' "$S/nostate" >"$TMP/script"
