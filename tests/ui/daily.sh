@@ -81,7 +81,7 @@ keys g j 1 Tab
 keys / B R E A S T Enter
 tmux_like "find: which hit of how many" "find: BREAST: line 1 of [0-9]+ with it"
 hit=$(t capture-pane -e -p -t ui | grep -i "subject sub-" | head -1)
-like "... the matched text marked (underlined), not the whole line" "$hit" "$(printf 'Aniyah-\033\\[[0-9;]*4[0-9;]*mbreast')"
+like "... the matched text marked (underlined), not the whole line" "$hit" "$(printf 'sub-[A-Za-z]+-\033\\[[0-9;]*4[0-9;]*mbreast')"
 keys /
 s=$(tmux_capture)
 like "a new / starts empty (it was pre-filled, and typing appended)" "$s" "^find: _"
