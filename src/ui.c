@@ -771,7 +771,7 @@ static const char *const *footer_items(const struct ui *u)
 	static const char *const json[] = {"Enter go to the local study", "j/k scroll", "S save", "o pager", "y copy", "q back",
 					   NULL};
 	static const char *const tree[] = {"q quit", "? help", "Tab detail", "p push", "b bodySite", "s search", "/ filter",
-					   "n/N next match", "Space mark", "r refresh", "v view", "L log", "c patient", "u undo",
+					   "n/N next match", "Space mark", "a mark all", "A no marks", "r refresh", "v view", "L log", "c patient", "u undo",
 					   "D remove", "w wrap", "</> split", NULL};
 	static const char *const detail[] = {"q quit", "? help", "Tab tree", "/ find", "n/N next hit", "v view", "w wrap",
 					     "S save", "o pager", "y copy", "</> split", "p push", "b bodySite", "L log", NULL};
@@ -1007,12 +1007,18 @@ static int dispatch(struct ui *u, int key)
 			same += s[i]->server == DATASET_SERVER_SAME;
 			known += s[i]->server != DATASET_SERVER_UNKNOWN;
 		}
+		char names[700] = "", w[300];
+		for (size_t i = 0, k = 0; i < n && i < 3; i++)	/* which: the first three, then how many more */
+			k += (size_t)snprintf(names + k, sizeof names - k, "%s%s", i ? ", " : "", dataset_where(s[i], w, sizeof w));
+		if (n > 3)
+			snprintf(names + strlen(names), sizeof names - strlen(names), " and %zu more", n - 3);
 		free(s);
-		char title[700], already[160] = "";
-		if (known)	/* as last read; the push reads them again and leaves the same ones alone */
-			snprintf(already, sizeof already, "; %zu of them already the same on the server", same);
-		snprintf(title, sizeof title, "Push %zu stud%s (%zu instances%s) to %s ? y: push, n or Esc: no", n,
-			 n == 1 ? "y" : "ies", inst, already, u->client ? client_base(u->client) : "(no server)");
+		char title[1200], already[200] = "";
+		if (known && same)	/* as last read; the push reads them again and leaves the same ones alone */
+			snprintf(already, sizeof already, " %zu of the %zu stud%s already the same on the server: left alone.",
+				 same, n, n == 1 ? "y is" : same == 1 ? "ies is" : "ies are");
+		snprintf(title, sizeof title, "Push %zu stud%s (%s; %zu instances) to %s?%s y: push, n or Esc: no", n,
+			 n == 1 ? "y" : "ies", names, inst, u->client ? client_base(u->client) : "(no server)", already);
 		ui_list_open(u, UI_OV_CONFIRM, title);
 		u->confirm_job = UI_JOB_PUSH;
 		return UI_DRAW_ALL;

@@ -350,6 +350,23 @@ static size_t find_match(struct ui *u, int dir)
 	return u->cur;
 }
 
+/* Set (on 1) or clear every mark on the subjects and studies below n: how many changed. */
+static size_t mark_below(struct dataset_node *n, int on)
+{
+	size_t k = 0;
+	for (struct dataset_node *c = n->child; c; c = c->next) {
+		if (c->kind == DATASET_SUBJECT || c->kind == DATASET_STUDY) {
+			int was = (c->flags & DATASET_NODE_MARKED) != 0;
+			c->flags = (uint8_t)(on && c->kind == DATASET_SUBJECT ? c->flags | DATASET_NODE_MARKED
+									     : c->flags & ~DATASET_NODE_MARKED);
+			k += was != ((c->flags & DATASET_NODE_MARKED) != 0);
+		}
+		if (c->kind != DATASET_SERIES && c->kind != DATASET_INSTANCE)
+			k += mark_below(c, on);
+	}
+	return k;
+}
+
 int ui_tree_action(struct ui *u, int action)
 {
 	if (!u->tree || !u->nrows)
@@ -380,12 +397,39 @@ int ui_tree_action(struct ui *u, int action)
 	case ACT_MARK:
 		if (n->kind == DATASET_SUBJECT || n->kind == DATASET_STUDY) {
 			n->flags ^= DATASET_NODE_MARKED;
-			if (u->cur + 1 < u->nrows)
-				u->cur++;
+		} else if (n->kind == DATASET_DATASET) {	/* all its subjects, or none when all were */
+			int all = 1;
+			for (struct dataset_node *c = n->child; c; c = c->next)
+				if (c->kind == DATASET_SUBJECT && !(c->flags & DATASET_NODE_MARKED))
+					all = 0;
+			size_t k = mark_below(n, !all);
+			ui_status(u, UI_ATTR_NORMAL, "%s %zu subject%s of %s", all ? "unmarked" : "marked", k, k == 1 ? "" : "s",
+				  n->name);
 		} else {
-			ui_status(u, UI_ATTR_WARNING, "only subjects and studies can be marked");
+			ui_status(u, UI_ATTR_WARNING, "only datasets, subjects and studies can be marked");
+			return UI_DRAW_STATUS;
 		}
+		if (u->cur + 1 < u->nrows)
+			u->cur++;
 		return UI_DRAW_ALL;
+	case ACT_MARK_ALL: {	/* the subjects of the rows shown: under a filter, those of the matches */
+		size_t k = 0;
+		for (size_t i = 0; i < u->nrows; i++) {
+			struct dataset_node *s = u->rows[i].node;
+			if (s->kind == DATASET_SUBJECT && !(s->flags & DATASET_NODE_MARKED)) {
+				s->flags |= DATASET_NODE_MARKED;
+				k++;
+			}
+		}
+		ui_status(u, UI_ATTR_NORMAL, "marked %zu more subject%s%s%s (A clears the marks)", k, k == 1 ? "" : "s",
+			  u->filter[0] ? " matching " : "", u->filter);
+		return UI_DRAW_ALL;
+	}
+	case ACT_MARK_CLEAR: {
+		size_t k = mark_below(u->tree->root, 0);
+		ui_status(u, UI_ATTR_NORMAL, "%zu mark%s cleared", k, k == 1 ? "" : "s");
+		return UI_DRAW_ALL;
+	}
 	case ACT_NEXT_MATCH:
 	case ACT_PREV_MATCH:
 		if (!u->filter[0]) {

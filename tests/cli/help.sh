@@ -26,7 +26,7 @@ for c in $cmds; do
 	like "the man page's SYNOPSIS has $c" "$(sed -n '/^\.SH SYNOPSIS/,/^\.SH DESCRIPTION/p' "$top_srcdir/man/sdsfhir.1")" "^\\.B sdsfhir $c\$"
 done
 mkdir -p "$TMP/a"
-run "$SDSFHIR" scan "$TMP/a//none/"
+run "$SDSFHIR" scan "$TMP/a//none/" "$TMP/a"
 like "paths are shown normalised" "$out" "^file $TMP/a/none\$"
 unlike "... without //" "$out" "//"
 done_testing

@@ -22,7 +22,7 @@ keys() { t send-keys -t ui "$@"; sleep 0.3; }
 start
 bar() { tmux_capture | tail -1; }
 like "the tree's key bar: Tab, /, n, Space among its keys" "$(bar)" "Tab detail .*/ filter .*n/N next match .*Space mark"
-like "... whole items only, none cut (it ended '/ filt')" "$(bar)" "(quit|help|detail|push|bodySite|search|filter|match|mark|refresh|view|log|patient|undo|remove|wrap|split)$"
+like "... whole items only, none cut (it ended '/ filt')" "$(bar)" "(quit|help|detail|push|bodySite|search|filter|match|mark|all|marks|refresh|view|log|patient|undo|remove|wrap|split)$"
 keys Tab
 like "the detail pane's own: / find, w, S, o, y" "$(bar)" "Tab tree .*/ find .*n/N next hit .*w wrap .*S save .*o pager .*y copy"
 keys Tab
@@ -126,6 +126,23 @@ tmux_like "... the tree: the same again (=), without r" "= +v sub-Aniyah-breast-
 s=$(tmux_capture)
 unlike "... the server view with no 'r reads it again'" "$s" "r reads it again"
 unlike "... and no bodySite kept any more" "$s" "kept"
+
+# annoying 11: marks: Space on a dataset marks its subjects, a marks what the filter shows, A clears
+t kill-session -t ui 2>/dev/null
+start
+keys g Space
+tmux_like "Space on a dataset: its two subjects marked" "marked 2 subjects of sparc_fhir_breast_dataset"
+s=$(tmux_capture)
+is "... both starred" "$(printf '%s\n' "$s" | grep -c '^\* .*v sub-[A-Za-z]*-breast-1')" 2
+keys A
+tmux_like "A clears every mark" "2 marks cleared"
+keys / h e a r t Enter a
+tmux_like "a under a filter: the subjects of the matches (by pattern)" "marked 2 more subjects matching heart"
+keys Escape
+s=$(tmux_capture)
+is "... the heart subjects only" "$(printf '%s\n' "$s" | grep '^\*' | grep -c 'heart')" 2
+unlike "... not the breast ones" "$(printf '%s\n' "$s" | grep '^\*')" "breast-1"
+keys A
 
 # 1. a cancelled push says what reached the server: its created count is the server's
 t kill-session -t ui 2>/dev/null

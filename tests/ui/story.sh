@@ -79,8 +79,8 @@ wr=$(screen split-right | sed -n 3p | cut -d'|' -f1 | wc -c)
 check "the split follows the tree by default, < moves it left ($w0 > $wl)" test "$w0" -gt "$wl"
 check "> moves it right ($wr > $wl)" test "$wr" -gt "$wl"
 like "c: her Patient created (a search, her dataset's transaction, then hers)" "$(screen patient)" "create patients: 1 created; 3 requests "
-like "p: the confirmation says how many studies and instances, and where" "$(screen confirm)" "Push 1 study \(9 instances; 0 of them already the same on the server\) to"
-like "... and the server, the question wrapped whole" "$(screen confirm)" "$FHIR/ \? y: push, n or Esc: no"
+like "p: the confirmation says how many studies and instances, and where" "$(screen confirm)" "Push 1 study \(sparc_fhir_breast_dataset/sub-Aniyah-breast-1; 9 instances\) to"
+like "... and the server, the question wrapped whole" "$(screen confirm)" "$FHIR/\? y: push, n or Esc: no"
 like "y: pushed (a search of the server's copies, one of their ResearchSubjects, then the transaction)" "$(screen pushed)" "push: 1 created; 3 requests"
 like "the log: what c wrote, by resource type" "$(screen log)" "create patients: Patient 1 created; ResearchStudy 1 created; ResearchSubject 1 created;"
 like "... and what the push wrote" "$(screen log-end)" "push: ImagingStudy 1 created; Patient 1 existed\$"
@@ -101,7 +101,7 @@ y
 :dump $S/pushed2
 q"
 like "Space marks the subject" "$(screen marked)" "^\* .*sub-Linman-breast-1"
-like "two studies to push" "$(screen confirm2)" "Push 2 studies \(15 instances; 0 of them already the same on the server\)"
+like "two studies to push, named" "$(screen confirm2 | tr '\n' ' ')" "Push 2 studies \(sparc_fhir_breast_dataset/sub-Linman-breast-1, *sparc_fhir_heart_dataset/sub-Linman-heart-1; 15 instances\)"
 like "both pushed (three searches: studies, subjects, Patients; a transaction per dataset, one for the studies)" "$(screen pushed2)" "push: 2 created; 6 requests"
 # after r, the confirmation says how many are already the same on the server
 ui ":wait
@@ -112,7 +112,7 @@ p
 :dump $S/confirm3
 n
 q"
-like "p after r: the confirmation counts the studies already the same" "$(screen confirm3)" "Push 2 studies \(15 instances; 2 of them already the same on the server\)"
+like "p after r: the confirmation counts the studies already the same" "$(screen confirm3 | tr '\n' ' ')" "Push 2 studies \(.*; 15 instances\) to .* 2 of +the 2 studies are already the same on the server: left alone"
 is "server: 2 Patients (Aniyah once)" "$(fhir_count Patient)" 2
 is "server: 3 ImagingStudies" "$(fhir_count ImagingStudy)" 3
 
