@@ -582,7 +582,7 @@ static int job_poll(struct ui *u)
 			ui_tree_replace(u, NULL);
 		}
 		if (!j->tree && strcmp(j->scan_err, "cancelled") == 0) {
-			ui_status(u, UI_ATTR_WARNING, "scan cancelled: nothing to show (quit and start again to scan)");
+			ui_status(u, UI_ATTR_WARNING, "scan cancelled: nothing to show (Ctrl-R scans again)");
 		} else if (!j->tree) {
 			ui_status(u, UI_ATTR_ERROR, "scan failed: %s", j->scan_err);
 		} else {
@@ -771,7 +771,7 @@ static const char *const *footer_items(const struct ui *u)
 	static const char *const json[] = {"Enter go to the local study", "j/k scroll", "S save", "o pager", "y copy", "q back",
 					   NULL};
 	static const char *const tree[] = {"q quit", "? help", "Tab detail", "p push", "b bodySite", "s search", "/ filter",
-					   "n/N next match", "Space mark", "a mark all", "A no marks", "r refresh", "v view", "L log", "c patient", "u undo",
+					   "n/N next match", "Space mark", "a mark all", "A no marks", "r refresh", "^R rescan", "v view", "L log", "c patient", "u undo",
 					   "D remove", "w wrap", "</> split", NULL};
 	static const char *const detail[] = {"q quit", "? help", "Tab tree", "/ find", "n/N next hit", "v view", "w wrap",
 					     "S save", "o pager", "y copy", "</> split", "p push", "b bodySite", "L log", NULL};
@@ -1023,6 +1023,10 @@ static int dispatch(struct ui *u, int key)
 		u->confirm_job = UI_JOB_PUSH;
 		return UI_DRAW_ALL;
 	}
+	case ACT_RESCAN:	/* from disk again; the tree shown stays until the new one is whole */
+		if (ui_job_start(u, UI_JOB_SCAN, NULL, 0, NULL, NULL, NULL) == 0)
+			ui_status(u, UI_ATTR_NORMAL, "scanning again (Esc cancels; the tree shown stays until then)");
+		return UI_DRAW_STATUS;
 	case ACT_UNDO:
 		if (!jget_len(u->undo)) {
 			ui_status(u, UI_ATTR_WARNING, "nothing to undo: no bodySite change in this session");
@@ -1104,7 +1108,7 @@ static int key_named(const char *name)
 		{"<Enter>", '\n'}, {"<Esc>", 27}, {"<Tab>", '\t'}, {"<Space>", ' '}, {"<Up>", KEY_UP},
 		{"<Down>", KEY_DOWN}, {"<Left>", KEY_LEFT}, {"<Right>", KEY_RIGHT}, {"<PgUp>", KEY_PPAGE},
 		{"<PgDn>", KEY_NPAGE}, {"<Home>", KEY_HOME}, {"<End>", KEY_END}, {"<BS>", KEY_BACKSPACE},
-		{"<C-c>", 3}, {"<C-u>", 21}};
+		{"<C-c>", 3}, {"<C-u>", 21}, {"<C-r>", 18}};
 	for (size_t i = 0; i < sizeof named / sizeof *named; i++)
 		if (strcmp(name, named[i].name) == 0)
 			return named[i].key;

@@ -49,7 +49,7 @@ tmux_like "... and a series opens to its instances" " IM0001\.dcm"
 # 5. G in the help window stops at the last line of the help
 keys Escape Escape
 keys ?
-tmux_like "? opens the help" "Quit \(closes a window first\)"
+tmux_like "? opens the help" "Keys \(q or Esc closes\)"
 keys G
 tmux_like "G in the help: its last line is on the screen" "Quit \(closes a window first\)"
 keys q
@@ -143,6 +143,18 @@ s=$(tmux_capture)
 is "... the heart subjects only" "$(printf '%s\n' "$s" | grep '^\*' | grep -c 'heart')" 2
 unlike "... not the breast ones" "$(printf '%s\n' "$s" | grep '^\*')" "breast-1"
 keys A
+
+# annoying 5: Ctrl-R scans the folders again from disk: a new file shows, the marks stay
+start
+keys g j Space
+mkdir -p "$D/sparc_fhir_breast_dataset/primary/sub-Aniyah-breast-1/sam-4"
+cp "$D/sparc_fhir_breast_dataset/primary/sub-Aniyah-breast-1/sam-1/IM0001.dcm" "$D/sparc_fhir_breast_dataset/primary/sub-Aniyah-breast-1/sam-4/"
+keys C-r
+tmux_like "Ctrl-R: scanned again, the new sample folder in the tree" "> sam-4 "
+tmux_like "... the mark kept" "^\* .*v sub-Aniyah-breast-1"
+rm -rf "$D/sparc_fhir_breast_dataset/primary/sub-Aniyah-breast-1/sam-4"
+keys A C-r
+tmux_wait "scanned 30 files" >/dev/null
 
 # 1. a cancelled push says what reached the server: its created count is the server's
 t kill-session -t ui 2>/dev/null
