@@ -432,7 +432,7 @@ static void *job_run(void *arg)
 	fo.warn = job_warn;
 	fo.ctx = j;
 	struct actions_ctx a = {.tree = u->tree, .client = u->client, .fopts = &fo, .batch = u->set.batch, .max_bytes = u->set.max_request,
-				.item = job_item, .progress = job_progress, .ctx = j, .cancel = &j->cancel};
+				.item = job_item, .progress = job_progress, .ctx = j, .cancel = &j->cancel, .series = j->series};
 	switch (j->kind) {
 	case UI_JOB_PATIENT: actions_patients(&a, j->studies, j->nstudies, &j->sum); break;
 	case UI_JOB_PUSH: actions_push(&a, j->studies, j->nstudies, &j->sum); break;
@@ -489,8 +489,10 @@ int ui_job_start(struct ui *u, int kind, const struct dataset_node **studies, si
 	j->npaths = u->npaths;
 	j->total_found = -1;
 	j->started_ms = now_ms();
-	if (kind == UI_JOB_BODYSITE)
+	if (kind == UI_JOB_BODYSITE) {
 		j->undo = json_object_new_array();
+		j->series = u->bs_series;
+	}
 	else if (kind == UI_JOB_UNDO)
 		j->undo = json_object_get(u->undo);
 	ja->u = u;

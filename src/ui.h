@@ -92,6 +92,7 @@ struct ui_job {
 	int append;			/* search: add to the results shown */
 	char metadata_warning[1024];
 	json_object *undo;		/* bodysite: what to put back (filled); undo: what is put back */
+	const struct dataset_node *series;	/* bodysite: this series only (borrowed); NULL: all */
 	int quiet;			/* compare on start: no status of its own but a note after the scan's */
 };
 
@@ -142,6 +143,8 @@ struct ui {
 	size_t input_len;
 	int confirm_job;		/* job a confirmation starts */
 	char pending_code[64], pending_display[256];	/* bodySite the confirmation writes; "": the mapping */
+	const struct dataset_node *bs_series;	/* bodySite: the series under the cursor when nothing is
+						   marked (that one only); NULL: the studies' every series */
 	json_object *shown;		/* JSON overlay: the resource shown (borrowed from results) */
 	const struct dataset_node *jump;	/* JSON overlay: local study it matches */
 	const struct dataset_node *jump_subject;	/* ... or local subject folder (a ResearchSubject) */
@@ -194,6 +197,8 @@ void ui_tree_select(struct ui *u, const struct dataset_node *n);
 void ui_tree_filter(struct ui *u);
 const struct dataset_node *ui_tree_study(const struct dataset_node *n);
 const struct dataset_node **ui_tree_targets(struct ui *u, size_t *n);
+/* Is anything marked? */
+int ui_tree_marked(struct ui *u);
 
 /* ui_detail.c */
 void ui_detail_update(struct ui *u);

@@ -78,7 +78,7 @@ static void ui_picker_filter(struct ui *u)
 	if (!*q) {
 		const char *bp = NULL;
 		for (const struct dataset_node *se = st ? st->child : NULL; se && !bp; se = se->next)
-			if (se->kind == DATASET_SERIES)
+			if (se->kind == DATASET_SERIES && (!u->bs_series || se == u->bs_series))
 				bp = dataset_tag(u->tree, se, DICOM_BODY_PART);
 		char code[64] = "", disp[256] = "";
 		if (bp && *bp && bodypart_map(bp, code, sizeof code, disp, sizeof disp))
@@ -109,9 +109,14 @@ void ui_picker_open(struct ui *u)
 	size_t n;
 	const struct dataset_node **s = ui_tree_targets(u, &n);
 	free(s);
-	char title[256];
-	snprintf(title, sizeof title, "bodySite for %zu stud%s: type to search DICOM CID 4031, or a SNOMED CT code; Enter applies",
-		 n, n == 1 ? "y" : "ies");
+	struct dataset_node *cur = ui_tree_node(u);	/* on a series, nothing marked: that series alone */
+	u->bs_series = cur && cur->kind == DATASET_SERIES && !ui_tree_marked(u) ? cur : NULL;
+	char title[400], which[300] = "";
+	if (u->bs_series)
+		snprintf(which, sizeof which, "series %s", *u->bs_series->name ? u->bs_series->name : "(no sample)");
+	else
+		snprintf(which, sizeof which, "%zu stud%s", n, n == 1 ? "y" : "ies");
+	snprintf(title, sizeof title, "bodySite for %s: type to search DICOM CID 4031, or a SNOMED CT code; Enter applies", which);
 	ui_list_open(u, UI_OV_PICKER, title);
 	ui_picker_filter(u);
 }
@@ -125,7 +130,7 @@ static size_t body_parts(struct ui *u, const struct dataset_node *const *studies
 	out[0] = '\0';
 	for (size_t i = 0; i < n; i++)
 		for (const struct dataset_node *se = studies[i]->child; se; se = se->next) {
-			if (se->kind != DATASET_SERIES)
+			if (se->kind != DATASET_SERIES || (u->bs_series && se != u->bs_series))
 				continue;
 			(*series)++;
 			const char *bp = dataset_tag(u->tree, se, DICOM_BODY_PART);

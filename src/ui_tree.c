@@ -303,6 +303,17 @@ void ui_tree_draw(struct ui *u, int y, int x, int h, int w)
 	}
 }
 
+int ui_tree_marked(struct ui *u)
+{
+	size_t n = 0;
+	const struct dataset_node **s = u->tree ? dataset_collect(u->tree->root, DATASET_STUDY, &n) : NULL;
+	int any = 0;
+	for (size_t i = 0; i < n && !any; i++)
+		any = (s[i]->flags & DATASET_NODE_MARKED) || (s[i]->parent && (s[i]->parent->flags & DATASET_NODE_MARKED));
+	free(s);
+	return any;
+}
+
 /* The studies an action applies to: the marked ones, else the one under the cursor (all of a
  * subject's, dataset's). Caller frees the array. */
 const struct dataset_node **ui_tree_targets(struct ui *u, size_t *n)

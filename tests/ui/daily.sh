@@ -177,6 +177,23 @@ is "... the created count is what the server holds (${created:-none})" "${create
 like "... the rest said not sent, none failed" "$s" "not sent"
 unlike "... none failed" "$s" "failed"
 
+# annoying 7: bodySite on a series writes that series alone
+t kill-session -t ui 2>/dev/null
+fhir_reset
+"$SDSFHIR" push --server "$FHIR" "$D/sparc_fhir_breast_dataset" >/dev/null 2>&1
+start
+keys g j j j	# sub-Aniyah-breast-1's sam-2
+tmux_like "the cursor on a series" "\|series sam-2"
+keys b
+tmux_like "b on a series: the picker says that series" "bodySite for series sam-2"
+keys h e a d Enter
+tmux_like "... the question: 1 series" "bodySite 69536005 Head for 1 series in 1 study"
+keys y
+tmux_like "... written" "bodySite: bodySite 69536005 Head: 1 series in 1 study"
+is "... on the server: series 2 alone Head, 1 and 3 still breast" \
+	"$(curl -s "$FHIR/ImagingStudy?identifier=urn:dicom:uid|urn:oid:2.25.31415926535897932384626433832010100000" | jq -c '[.entry[0].resource.series[] | [.number, .bodySite.code]]')" \
+	'[[1,"76752008"],[2,"69536005"],[3,"76752008"]]'
+
 # annoying 12: a warning names its series, and the UI's way to act on it (b), not the CLI's
 t kill-session -t ui 2>/dev/null
 mkdir -p "$TMP/nobp"
