@@ -840,8 +840,9 @@ static void draw(struct ui *u, int what)
 	int prompt = u->overlay == UI_OV_FILTER || u->overlay == UI_OV_FIND || u->overlay == UI_OV_SAVE;
 	if (prompt) {	/* typed in the status line, over the panes */
 		char line[700];
-		snprintf(line, sizeof line, "%s%s_", u->overlay == UI_OV_FILTER ? "filter: " : u->overlay == UI_OV_FIND ? "find: "
-			 : "save to: ", u->input);
+		int exists = u->overlay == UI_OV_SAVE && u->save_replace[0] && !strcmp(u->input, u->save_replace);
+		snprintf(line, sizeof line, "%s%s_%s", u->overlay == UI_OV_FILTER ? "filter: " : u->overlay == UI_OV_FIND ? "find: "
+			 : "save to: ", u->input, exists ? "   it exists: Enter again replaces it, or give another name" : "");
 		ui_put(u->lines - 2, 0, u->cols, line, ui_attr(u, UI_ATTR_KEY));
 	}
 	if (u->overlay == UI_OV_SAVE && u->save_from_json) {

@@ -131,6 +131,7 @@ struct ui {
 	int split;			/* tree pane width chosen with < and >; 0: follows the tree */
 	char dfind[128];		/* text found in the detail pane with /, "" when none */
 	int save_from_json;		/* the save prompt is for the JSON window, not the detail pane */
+	char save_replace[600];		/* the existing file Enter again replaces ("": none asked) */
 	size_t dhit;			/* the detail line of the current hit */
 	int tree_w;			/* widest tree row seen since the last rebuild */
 
@@ -223,7 +224,9 @@ void ui_results_open(struct ui *u);
 
 /* ui_export.c: what is shown, taken away */
 void ui_export_save_open(struct ui *u);		/* asks for a file name, offering one */
-void ui_export_save(struct ui *u, const char *path);
+/* Save to path; an existing file is replaced only when asked twice for the same name: 1 when
+ * it asks (the prompt stays), 0 when done or refused. */
+int ui_export_save(struct ui *u, const char *path);
 void ui_export_pager(struct ui *u);		/* $PAGER (default less), then back */
 void ui_export_copy(struct ui *u);		/* the terminal's clipboard, OSC 52 */
 

@@ -112,10 +112,10 @@ void ui_export_save_open(struct ui *u)
 	u->input_len = strlen(u->input);
 }
 
-void ui_export_save(struct ui *u, const char *path)
+int ui_export_save(struct ui *u, const char *path)
 {
 	char name[400];
-	int was = u->overlay;
+	int was = u->overlay, ask = 0;
 	u->overlay = u->save_from_json ? UI_OV_JSON : UI_OV_NONE;	/* the text of what was shown */
 	char *t = shown_text(u, name, sizeof name);
 	u->overlay = was;
@@ -126,21 +126,37 @@ void ui_export_save(struct ui *u, const char *path)
 		*slash = '\0';
 	else
 		snprintf(dir, sizeof dir, ".");
+	char full[PATH_MAX + 400], real[PATH_MAX];	/* where it goes, said whole */
+	snprintf(full, sizeof full, "%s%s%s", realpath(*dir ? dir : "/", real) ? real : dir, "/",
+		 slash ? slash + 1 : path);
+	struct stat st;
+	int exists = *path && lstat(path, &st) == 0;
 	if (!t) {
 		ui_status(u, UI_ATTR_WARNING, "nothing to save here");
 	} else if (!*path) {
 		ui_status(u, UI_ATTR_WARNING, "no file name: nothing saved");
 	} else if (dataset_tree_contains(u->tree, *dir ? dir : "/")) {
-		ui_status(u, UI_ATTR_ERROR, "not saved: sdsfhir never writes into a dataset folder (%s)", path);
+		ui_status(u, UI_ATTR_ERROR, "not saved: sdsfhir never writes into a dataset folder (%s)", full);
+	} else if (exists && (!S_ISREG(st.st_mode) || strcmp(u->save_replace, path) != 0)) {
+		if (S_ISREG(st.st_mode)) {	/* asked once: the same name again replaces it */
+			snprintf(u->save_replace, sizeof u->save_replace, "%s", path);
+			ui_status(u, UI_ATTR_WARNING, "%s exists: Enter again replaces it, or give another name", full);
+			ask = 1;
+		} else {
+			ui_status(u, UI_ATTR_ERROR, "not saved: %s exists and is not a regular file", full);
+		}
 	} else {
 		size_t n = strlen(t);
 		char err[PATH_MAX + 200];
-		if (safefile_write(path, t, n, 0, err, sizeof err) < 0)	/* an existing file is kept */
+		if (safefile_write(path, t, n, exists, err, sizeof err) < 0)
 			ui_status(u, UI_ATTR_ERROR, "%s", err);
 		else
-			ui_status(u, UI_ATTR_NORMAL, "saved %zu bytes to %s", n, path);
+			ui_status(u, UI_ATTR_NORMAL, "saved %zu bytes to %s%s", n, full, exists ? " (replaced)" : "");
 	}
+	if (!ask)
+		u->save_replace[0] = '\0';
 	free(t);
+	return ask;
 }
 
 void ui_export_pager(struct ui *u)

@@ -604,10 +604,12 @@ int ui_list_action(struct ui *u, int action, int key)
 	}
 	if (u->overlay == UI_OV_SAVE && (action == ACT_CANCEL || key == '\n' || key == '\r' || key == KEY_ENTER)) {
 		u->overlay = u->save_from_json ? UI_OV_JSON : UI_OV_NONE;
-		if (action == ACT_CANCEL)
+		if (action == ACT_CANCEL) {
+			u->save_replace[0] = '\0';
 			ui_status(u, UI_ATTR_NORMAL, "not saved");
-		else
-			ui_export_save(u, u->input);
+		} else if (ui_export_save(u, u->input)) {
+			u->overlay = UI_OV_SAVE;	/* the name exists: the prompt stays, to replace or rename */
+		}
 		return UI_DRAW_ALL;
 	}
 	if (u->overlay == UI_OV_JSON && (action == ACT_SAVE || action == ACT_PAGER || action == ACT_COPY)) {

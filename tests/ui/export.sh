@@ -21,6 +21,8 @@ j 2 S
 S
 <Enter>
 :dump $S/again
+<Enter>
+:dump $S/replaced
 S
 <C-u>
 :type $D/primary/stolen.json
@@ -28,11 +30,12 @@ S
 :dump $S/dataset
 q"
 like "S offers a name" "$(screen ask)" "save to: sub-Aniyah-breast-1\\.bundle\\.json_"
-like "Enter saves" "$(screen saved)" "saved [0-9]+ bytes to sub-Aniyah-breast-1\\.bundle\\.json"
+like "Enter saves, saying where in full" "$(screen saved)" "saved [0-9]+ bytes to /.*/sub-Aniyah-breast-1\\.bundle\\.json"
 is "the file holds what a push sends: a Bundle with the study and what it refers to" \
 	"$(jq -r '[.resourceType, (.entry[].resource.resourceType)] | join(" ")' "$TMP/out/sub-Aniyah-breast-1.bundle.json")" \
 	"Bundle Practitioner ResearchStudy Patient ResearchSubject ImagingStudy"
-like "an existing file is not overwritten" "$(screen again)" "cannot write .*File exists \\(it is not overwritten"
+like "an existing name: asked, the prompt stays (it failed and closed)" "$(screen again)" "save to: sub-Aniyah-breast-1\\.bundle\\.json_ +it exists: Enter again replaces it, or give another name"
+like "Enter again: replaced" "$(screen replaced)" "saved [0-9]+ bytes to /.*/sub-Aniyah-breast-1\\.bundle\\.json \\(replaced\\)"
 is "a saved file holds patient data: 0600" "$(stat -c %a "$TMP/out/sub-Aniyah-breast-1.bundle.json")" 600
 like "a dataset folder is refused" "$(screen dataset)" "not saved: sdsfhir never writes into a dataset folder"
 check "... and nothing written there" test ! -e "$D/primary/stolen.json"
