@@ -513,6 +513,185 @@ int ui_job_start(struct ui *u, int kind, const struct dataset_node **studies, si
 }
 
 /* Take the job's events; when it is done, its results. Returns what to redraw. */
+/* Event e of job j: logged, and a study's new server state kept; e is freed. Returns what to redraw. */
+static int job_event_take(struct ui *u, const struct ui_job *j, struct ui_event *e)
+{
+	int redraw = 0;
+	int attr = e->outcome == ACTIONS_FAILED ? UI_ATTR_ERROR : e->outcome == -2 ? UI_ATTR_WARNING : UI_ATTR_NORMAL;
+	char where[600] = "";
+	if (e->node)
+		dataset_where(e->node, where, sizeof where);
+	ui_log(u, attr, "%s%s%s", e->text, *where ? "  " : "", where);
+	if (e->node && e->node->kind == DATASET_STUDY && e->study) {
+		switch (e->outcome) {
+		case ACTIONS_NOT_FOUND: case ACTIONS_REMOVED: e->node->server = DATASET_SERVER_ABSENT; break;
+		case ACTIONS_SAME: e->node->server = DATASET_SERVER_SAME; break;
+		case ACTIONS_DIFFERENT: e->node->server = DATASET_SERVER_DIFFERENT; break;
+		case ACTIONS_CREATED: case ACTIONS_UPDATED:
+			if (j->kind == UI_JOB_PUSH)
+				e->node->server = DATASET_SERVER_SAME;
+			else if (j->kind == UI_JOB_BODYSITE)
+				e->node->server = DATASET_SERVER_DIFFERENT;	/* refresh tells */
+			break;
+		default: break;
+		}
+		if (e->resource && (e->outcome == ACTIONS_SAME || e->outcome == ACTIONS_DIFFERENT))
+			keep_copy(u, e->node, json_object_get(e->resource), e->diff, e->kept);
+		else if (e->resource)	/* the server's answer to a write: its new state */
+			ui_server_keep(u, e->node, e->resource);
+		redraw |= UI_DRAW_TREE | UI_DRAW_DETAIL;
+	}
+	if (attr == UI_ATTR_ERROR)
+		ui_status(u, UI_ATTR_ERROR, "%s", e->text);
+	json_object_put(e->resource);
+	free(e->text);
+	free(e->diff);
+	free(e->kept);
+	free(e);
+	return redraw;
+}
+
+/* The scan job j ended: its tree shown (the cursor and marks kept), then the server state read. */
+static void job_scan_done(struct ui *u, struct ui_job *j, long secs)
+{
+	if (!j->tree && u->tree && u->tree->partial) {	/* an outline is no tree to act on */
+		ui_tree_replace(u, NULL);
+	}
+	if (!j->tree && strcmp(j->scan_err, "cancelled") == 0) {
+		ui_status(u, UI_ATTR_WARNING, "scan cancelled: nothing to show (Ctrl-R scans again)");
+	} else if (!j->tree) {
+		ui_status(u, UI_ATTR_ERROR, "scan failed: %s", j->scan_err);
+	} else {
+		for (struct dataset_node *ds = j->tree->root->child; ds; ds = ds->next) {
+			ds->flags |= DATASET_NODE_OPEN;
+			int small = j->tree->nfiles <= 2000;
+			for (struct dataset_node *s = ds->child; s && small; s = s->next)
+				s->flags |= DATASET_NODE_OPEN;
+		}
+		ui_tree_replace(u, j->tree);	/* the cursor and marks stay where they were */
+		ui_status(u, u->tree->root->nerrors ? UI_ATTR_WARNING : UI_ATTR_NORMAL,
+			  "scanned %zu files: %u instances, %u errors, %u warnings (%ld s)", u->tree->nfiles,
+			  u->tree->root->ninstances, u->tree->root->nerrors, u->tree->root->nwarnings, secs);
+		ui_log(u, UI_ATTR_DIM, "scan: %zu of %zu files from the scan cache", u->tree->cached, u->tree->nfiles);
+		if (u->tree->cache_note[0])
+			ui_log(u, UI_ATTR_WARNING, "warning: %s", u->tree->cache_note);
+		size_t ns = 0;
+		const struct dataset_node **st = dataset_collect(u->tree->root, DATASET_STUDY, &ns);
+		char zn[512];
+		if (st && fhir_zone_assumed(u->tree, st, ns, &u->fopts, zn, sizeof zn))
+			ui_log(u, UI_ATTR_DIM, "note: %s", zn);
+		free(st);
+		size_t n = 0;	/* the marks, read in the background in batched searches */
+		const struct dataset_node **all = u->client && !u->set.no_server_state ?
+			dataset_collect(u->tree->root, DATASET_STUDY, &n) : NULL;
+		char keep[sizeof u->status];
+		snprintf(keep, sizeof keep, "%s", u->status);
+		if (n && ui_job_start(u, UI_JOB_COMPARE, all, n, NULL, NULL, NULL) == 0) {
+			u->job->quiet = 1;	/* the scan's status stays; the marks fill in */
+			snprintf(u->status, sizeof u->status, "%s", keep);
+		} else if (!n) {
+			free(all);
+		}
+	}
+}
+
+/* The search job j ended: its results in the window (appended to them for the next page). */
+static void job_search_done(struct ui *u, struct ui_job *j)
+{
+	if (j->sum.status != CLIENT_OK) {
+		ui_status(u, UI_ATTR_ERROR, "search: %s", j->sum.error);
+		json_object_put(j->matches);
+		json_object_put(j->included);
+		if (!j->append && j->sum.status != CLIENT_ERR_CANCELLED && j->query) {
+			/* the query stays in the box, the error under it */
+			snprintf(u->search_error, sizeof u->search_error, "error: %s", j->sum.error);
+			ui_search_open(u);
+			snprintf(u->input, sizeof u->input, "%s", j->query);
+			u->input_len = strlen(u->input);
+		}
+	} else {
+		int appending = j->append && u->matches;
+		if (appending) {
+			for (size_t i = 0; i < json_object_array_length(j->matches); i++)
+				json_object_array_add(u->matches, json_object_get(json_object_array_get_idx(j->matches, i)));
+			for (size_t i = 0; i < json_object_array_length(j->included); i++)
+				json_object_array_add(u->included, json_object_get(json_object_array_get_idx(j->included, i)));
+			json_object_put(j->matches);
+			json_object_put(j->included);
+		} else {
+			json_object_put(u->matches);
+			json_object_put(u->included);
+			u->matches = j->matches;
+			u->included = j->included;
+		}
+		u->total_found = j->total_found;
+		free(u->next);
+		u->next = j->next;
+		j->next = NULL;
+		ui_results_open(u);	/* keeps the cursor when the results are already open */
+		char shown[128];
+		ui_status(u, UI_ATTR_NORMAL, "search: %s", actions_shown_text(json_object_array_length(u->matches),
+			  u->total_found, u->next != NULL, "as you scroll", shown, sizeof shown));
+	}
+	free(j->next);
+}
+
+/* An action job j ended: what it did in the status line and the log. */
+static void job_action_done(struct ui *u, struct ui_job *j, long secs)
+{
+	char counts[512] = "";
+	for (int o = 0; o < ACTIONS_NOUTCOMES; o++)
+		if (j->sum.count[o])
+			snprintf(counts + strlen(counts), sizeof counts - strlen(counts), "%s%zu %s",
+				 *counts ? ", " : "", j->sum.count[o], actions_outcome_name(o));
+	if (j->kind == UI_JOB_BODYSITE && j->sum.changed) {	/* what was written, in words */
+		size_t studies = j->sum.count[ACTIONS_UPDATED];
+		char what[400];
+		snprintf(what, sizeof what, "bodySite %s%s%s: %zu series in %zu stud%s", j->code ? j->code : "from Body Part Examined",
+			 j->display ? " " : "", j->display ? j->display : "", j->sum.changed, studies, studies == 1 ? "y" : "ies");
+		snprintf(counts, sizeof counts, "%s", what);
+	}
+	if (j->kind == UI_JOB_BODYSITE && jget_len(j->undo)) {
+		json_object_put(u->undo);	/* u undoes this one */
+		u->undo = json_object_get(j->undo);
+	} else if (j->kind == UI_JOB_UNDO && j->sum.status == CLIENT_OK && !j->sum.count[ACTIONS_FAILED]) {
+		json_object_put(u->undo);
+		u->undo = NULL;
+	}
+	if (j->quiet && j->sum.status == CLIENT_OK) {	/* the state read on start: after the scan's status */
+		char keep[sizeof u->status];
+		snprintf(keep, sizeof keep, "%s", u->status);
+		ui_status(u, u->status_attr, "%s | server: %s", keep, counts);
+	} else if (j->quiet) {
+		char keep[sizeof u->status];
+		snprintf(keep, sizeof keep, "%s", u->status);
+		ui_status(u, UI_ATTR_WARNING, "server state not read: %s | %s", j->sum.error, keep);
+	} else if (j->sum.status != CLIENT_OK)
+		ui_status(u, UI_ATTR_ERROR, "%s: %s%s%s", job_name(j->kind), j->sum.error, *counts ? " | " : "", counts);
+	else
+		ui_status(u, j->sum.count[ACTIONS_FAILED] ? UI_ATTR_ERROR : UI_ATTR_NORMAL, "%s: %s; %zu request%s (%ld s)",
+			  job_name(j->kind), *counts ? counts : "nothing to do", j->sum.requests,
+			  j->sum.requests == 1 ? "" : "s", secs);
+	ui_log(u, UI_ATTR_DIM, "%s", u->status);
+	char types[1024];	/* what was written, by resource type */
+	if ((j->kind == UI_JOB_PUSH || j->kind == UI_JOB_PATIENT) && *actions_types_text(&j->sum, types, sizeof types))
+		ui_log(u, UI_ATTR_DIM, "%s: %s", job_name(j->kind), types);
+}
+
+static void job_free(struct ui_job **jp)
+{
+	struct ui_job *j = *jp;
+	json_object_put(j->undo);
+	dataset_free(&j->outline);
+	free(j->studies);
+	free(j->code);
+	free(j->display);
+	free(j->query);
+	pthread_mutex_destroy(&j->lock);
+	free(j);
+	*jp = NULL;
+}
+
 static int job_poll(struct ui *u)
 {
 	struct ui_job *j = u->job;
@@ -533,181 +712,27 @@ static int job_poll(struct ui *u)
 	}
 	while (e) {
 		struct ui_event *next = e->next;
-		int attr = e->outcome == ACTIONS_FAILED ? UI_ATTR_ERROR : e->outcome == -2 ? UI_ATTR_WARNING : UI_ATTR_NORMAL;
-		char where[512] = "";
-		if (e->node) {
-			const struct dataset_node *ds = dataset_ancestor(e->node, DATASET_DATASET);
-			const struct dataset_node *sub = dataset_ancestor(e->node, DATASET_SUBJECT);
-			snprintf(where, sizeof where, "  %s/%s", ds ? ds->name : "", sub ? sub->name : "");
-		}
-		ui_log(u, attr, "%s%s", e->text, where);
-		if (e->node && e->node->kind == DATASET_STUDY && e->study) {
-			switch (e->outcome) {
-			case ACTIONS_NOT_FOUND: case ACTIONS_REMOVED: e->node->server = DATASET_SERVER_ABSENT; break;
-			case ACTIONS_SAME: e->node->server = DATASET_SERVER_SAME; break;
-			case ACTIONS_DIFFERENT: e->node->server = DATASET_SERVER_DIFFERENT; break;
-			case ACTIONS_CREATED: case ACTIONS_UPDATED:
-				if (j->kind == UI_JOB_PUSH)
-					e->node->server = DATASET_SERVER_SAME;
-				else if (j->kind == UI_JOB_BODYSITE)
-					e->node->server = DATASET_SERVER_DIFFERENT;	/* refresh tells */
-				break;
-			default: break;
-			}
-			if (e->resource && (e->outcome == ACTIONS_SAME || e->outcome == ACTIONS_DIFFERENT))
-				keep_copy(u, e->node, json_object_get(e->resource), e->diff, e->kept);
-			else if (e->resource)	/* the server's answer to a write: its new state */
-				ui_server_keep(u, e->node, e->resource);
-			redraw |= UI_DRAW_TREE | UI_DRAW_DETAIL;
-		}
-		if (attr == UI_ATTR_ERROR)
-			ui_status(u, UI_ATTR_ERROR, "%s", e->text);
-		json_object_put(e->resource);
-		free(e->text);
-		free(e->diff);
-		free(e->kept);
-		free(e);
+		redraw |= job_event_take(u, j, e);
 		e = next;
 	}
 	if (!atomic_load(&j->done))
 		return redraw;
 	pthread_join(j->thread, NULL);
 	u->job = NULL;
-	if (j->metadata_warning[0]) {
+	if (j->metadata_warning[0])
 		ui_log(u, UI_ATTR_WARNING, "warning: %s", j->metadata_warning);
-	}
 	if (j->kind != UI_JOB_SCAN && j->sum.status != CLIENT_ERR_UNREACHABLE && j->sum.status != CLIENT_ERR_AUTH)
 		u->metadata_checked = 1;
 	long secs = (now_ms() - j->started_ms) / 1000;
-	if (j->kind == UI_JOB_SCAN) {
-		if (!j->tree && u->tree && u->tree->partial) {	/* an outline is no tree to act on */
-			ui_tree_replace(u, NULL);
-		}
-		if (!j->tree && strcmp(j->scan_err, "cancelled") == 0) {
-			ui_status(u, UI_ATTR_WARNING, "scan cancelled: nothing to show (Ctrl-R scans again)");
-		} else if (!j->tree) {
-			ui_status(u, UI_ATTR_ERROR, "scan failed: %s", j->scan_err);
-		} else {
-			for (struct dataset_node *ds = j->tree->root->child; ds; ds = ds->next) {
-				ds->flags |= DATASET_NODE_OPEN;
-				int small = j->tree->nfiles <= 2000;
-				for (struct dataset_node *s = ds->child; s && small; s = s->next)
-					s->flags |= DATASET_NODE_OPEN;
-			}
-			ui_tree_replace(u, j->tree);	/* the cursor and marks stay where they were */
-			ui_status(u, u->tree->root->nerrors ? UI_ATTR_WARNING : UI_ATTR_NORMAL,
-				  "scanned %zu files: %u instances, %u errors, %u warnings (%ld s)", u->tree->nfiles,
-				  u->tree->root->ninstances, u->tree->root->nerrors, u->tree->root->nwarnings, secs);
-			ui_log(u, UI_ATTR_DIM, "scan: %zu of %zu files from the scan cache", u->tree->cached, u->tree->nfiles);
-			if (u->tree->cache_note[0])
-				ui_log(u, UI_ATTR_WARNING, "warning: %s", u->tree->cache_note);
-			size_t ns = 0;
-			const struct dataset_node **st = dataset_collect(u->tree->root, DATASET_STUDY, &ns);
-			char zn[512];
-			if (st && fhir_zone_assumed(u->tree, st, ns, &u->fopts, zn, sizeof zn))
-				ui_log(u, UI_ATTR_DIM, "note: %s", zn);
-			free(st);
-			size_t n = 0;	/* the marks, read in the background in batched searches */
-			const struct dataset_node **all = u->client && !u->set.no_server_state ?
-				dataset_collect(u->tree->root, DATASET_STUDY, &n) : NULL;
-			char keep[sizeof u->status];
-			snprintf(keep, sizeof keep, "%s", u->status);
-			if (n && ui_job_start(u, UI_JOB_COMPARE, all, n, NULL, NULL, NULL) == 0) {
-				u->job->quiet = 1;	/* the scan's status stays; the marks fill in */
-				snprintf(u->status, sizeof u->status, "%s", keep);
-			} else if (!n) {
-				free(all);
-			}
-		}
-		redraw = UI_DRAW_ALL;
-	} else if (j->kind == UI_JOB_SEARCH) {
-		if (j->sum.status != CLIENT_OK) {
-			ui_status(u, UI_ATTR_ERROR, "search: %s", j->sum.error);
-			json_object_put(j->matches);
-			json_object_put(j->included);
-			if (!j->append && j->sum.status != CLIENT_ERR_CANCELLED && j->query) {
-				/* the query stays in the box, the error under it */
-				snprintf(u->search_error, sizeof u->search_error, "error: %s", j->sum.error);
-				ui_search_open(u);
-				snprintf(u->input, sizeof u->input, "%s", j->query);
-				u->input_len = strlen(u->input);
-			}
-		} else {
-			int appending = j->append && u->matches;
-			if (appending) {
-				for (size_t i = 0; i < json_object_array_length(j->matches); i++)
-					json_object_array_add(u->matches, json_object_get(json_object_array_get_idx(j->matches, i)));
-				for (size_t i = 0; i < json_object_array_length(j->included); i++)
-					json_object_array_add(u->included, json_object_get(json_object_array_get_idx(j->included, i)));
-				json_object_put(j->matches);
-				json_object_put(j->included);
-			} else {
-				json_object_put(u->matches);
-				json_object_put(u->included);
-				u->matches = j->matches;
-				u->included = j->included;
-			}
-			u->total_found = j->total_found;
-			free(u->next);
-			u->next = j->next;
-			j->next = NULL;
-			ui_results_open(u);	/* keeps the cursor when the results are already open */
-			char shown[128];
-			ui_status(u, UI_ATTR_NORMAL, "search: %s", actions_shown_text(json_object_array_length(u->matches),
-				  u->total_found, u->next != NULL, "as you scroll", shown, sizeof shown));
-		}
-		free(j->next);
-		redraw = UI_DRAW_ALL;
-	} else {
-		char counts[512] = "";
-		for (int o = 0; o < ACTIONS_NOUTCOMES; o++)
-			if (j->sum.count[o])
-				snprintf(counts + strlen(counts), sizeof counts - strlen(counts), "%s%zu %s",
-					 *counts ? ", " : "", j->sum.count[o], actions_outcome_name(o));
-		if (j->kind == UI_JOB_BODYSITE && j->sum.changed) {	/* what was written, in words */
-			size_t studies = j->sum.count[ACTIONS_UPDATED];
-			char what[400];
-			snprintf(what, sizeof what, "bodySite %s%s%s: %zu series in %zu stud%s", j->code ? j->code : "from Body Part Examined",
-				 j->display ? " " : "", j->display ? j->display : "", j->sum.changed, studies, studies == 1 ? "y" : "ies");
-			snprintf(counts, sizeof counts, "%s", what);
-		}
-		if (j->kind == UI_JOB_BODYSITE && jget_len(j->undo)) {
-			json_object_put(u->undo);	/* u undoes this one */
-			u->undo = json_object_get(j->undo);
-		} else if (j->kind == UI_JOB_UNDO && j->sum.status == CLIENT_OK && !j->sum.count[ACTIONS_FAILED]) {
-			json_object_put(u->undo);
-			u->undo = NULL;
-		}
-		if (j->quiet && j->sum.status == CLIENT_OK) {	/* the state read on start: after the scan's status */
-			char keep[sizeof u->status];
-			snprintf(keep, sizeof keep, "%s", u->status);
-			ui_status(u, u->status_attr, "%s | server: %s", keep, counts);
-		} else if (j->quiet) {
-			char keep[sizeof u->status];
-			snprintf(keep, sizeof keep, "%s", u->status);
-			ui_status(u, UI_ATTR_WARNING, "server state not read: %s | %s", j->sum.error, keep);
-		} else if (j->sum.status != CLIENT_OK)
-			ui_status(u, UI_ATTR_ERROR, "%s: %s%s%s", job_name(j->kind), j->sum.error, *counts ? " | " : "", counts);
-		else
-			ui_status(u, j->sum.count[ACTIONS_FAILED] ? UI_ATTR_ERROR : UI_ATTR_NORMAL, "%s: %s; %zu request%s (%ld s)",
-				  job_name(j->kind), *counts ? counts : "nothing to do", j->sum.requests,
-				  j->sum.requests == 1 ? "" : "s", secs);
-		ui_log(u, UI_ATTR_DIM, "%s", u->status);
-		char types[1024];	/* what was written, by resource type */
-		if ((j->kind == UI_JOB_PUSH || j->kind == UI_JOB_PATIENT) && *actions_types_text(&j->sum, types, sizeof types))
-			ui_log(u, UI_ATTR_DIM, "%s: %s", job_name(j->kind), types);
-		redraw = UI_DRAW_ALL;
-	}
-	json_object_put(j->undo);
-	dataset_free(&j->outline);
-	free(j->studies);
-	free(j->code);
-	free(j->display);
-	free(j->query);
-	pthread_mutex_destroy(&j->lock);
-	free(j);
+	if (j->kind == UI_JOB_SCAN)
+		job_scan_done(u, j, secs);
+	else if (j->kind == UI_JOB_SEARCH)
+		job_search_done(u, j);
+	else
+		job_action_done(u, j, secs);
+	job_free(&j);
 	u->dnode = NULL;	/* detail lines may show server state */
-	return redraw;
+	return UI_DRAW_ALL;
 }
 
 /* ---- layout and drawing ---- */
