@@ -949,6 +949,58 @@ static int mouse(struct ui *u, int x, int y, int click, int wheel)
 	return UI_DRAW_ALL;
 }
 
+/* p: the question that names the studies to push (y starts it). */
+static int push_ask(struct ui *u)
+{
+	size_t n;
+	const struct dataset_node **s = targets_or_warn(u, &n);
+	if (!n) {
+		free(s);
+		return UI_DRAW_STATUS;
+	}
+	size_t inst = 0, same = 0, known = 0;
+	for (size_t i = 0; i < n; i++) {
+		inst += s[i]->ninstances;
+		same += s[i]->server == DATASET_SERVER_SAME;
+		known += s[i]->server != DATASET_SERVER_UNKNOWN;
+	}
+	char names[700] = "", w[300];
+	for (size_t i = 0, k = 0; i < n && i < 3; i++)	/* which: the first three, then how many more */
+		k += (size_t)snprintf(names + k, sizeof names - k, "%s%s", i ? ", " : "", dataset_where(s[i], w, sizeof w));
+	if (n > 3)
+		snprintf(names + strlen(names), sizeof names - strlen(names), " and %zu more", n - 3);
+	free(s);
+	char title[1200], already[200] = "";
+	if (known && same)	/* as last read; the push reads them again and leaves the same ones alone */
+		snprintf(already, sizeof already, " %zu of the %zu stud%s already the same on the server: left alone.",
+			 same, n, n == 1 ? "y is" : same == 1 ? "ies is" : "ies are");
+	snprintf(title, sizeof title, "Push %zu stud%s (%s; %zu instances) to %s?%s y: push, n or Esc: no", n,
+		 n == 1 ? "y" : "ies", names, inst, u->client ? client_base(u->client) : "(no server)", already);
+	ui_list_open(u, UI_OV_CONFIRM, title);
+	u->confirm_job = UI_JOB_PUSH;
+	return UI_DRAW_ALL;
+}
+
+/* D: the question that names what is removed from the server (y starts it). */
+static int retract_ask(struct ui *u)
+{
+	size_t n;
+	const struct dataset_node **s = targets_or_warn(u, &n);
+	if (!n) {
+		free(s);
+		return UI_DRAW_STATUS;
+	}
+	char title[1400], what[900];
+	struct actions_ctx a = {.tree = u->tree};
+	actions_retract_text(&a, s, n, what, sizeof what);
+	free(s);
+	snprintf(title, sizeof title, "Remove from %s: %s? Their Patients stay. y: remove, n or Esc: no",
+		 u->client ? client_base(u->client) : "(no server)", what);
+	ui_list_open(u, UI_OV_CONFIRM, title);
+	u->confirm_job = UI_JOB_RETRACT;
+	return UI_DRAW_ALL;
+}
+
 static int dispatch(struct ui *u, int key)
 {
 	if (key == KEY_MOUSE) {
@@ -1023,34 +1075,8 @@ static int dispatch(struct ui *u, int key)
 		else
 			free(s);
 		return UI_DRAW_ALL;
-	case ACT_PUSH: {
-		s = targets_or_warn(u, &n);
-		if (!n) {
-			free(s);
-			return UI_DRAW_STATUS;
-		}
-		size_t inst = 0, same = 0, known = 0;
-		for (size_t i = 0; i < n; i++) {
-			inst += s[i]->ninstances;
-			same += s[i]->server == DATASET_SERVER_SAME;
-			known += s[i]->server != DATASET_SERVER_UNKNOWN;
-		}
-		char names[700] = "", w[300];
-		for (size_t i = 0, k = 0; i < n && i < 3; i++)	/* which: the first three, then how many more */
-			k += (size_t)snprintf(names + k, sizeof names - k, "%s%s", i ? ", " : "", dataset_where(s[i], w, sizeof w));
-		if (n > 3)
-			snprintf(names + strlen(names), sizeof names - strlen(names), " and %zu more", n - 3);
-		free(s);
-		char title[1200], already[200] = "";
-		if (known && same)	/* as last read; the push reads them again and leaves the same ones alone */
-			snprintf(already, sizeof already, " %zu of the %zu stud%s already the same on the server: left alone.",
-				 same, n, n == 1 ? "y is" : same == 1 ? "ies is" : "ies are");
-		snprintf(title, sizeof title, "Push %zu stud%s (%s; %zu instances) to %s?%s y: push, n or Esc: no", n,
-			 n == 1 ? "y" : "ies", names, inst, u->client ? client_base(u->client) : "(no server)", already);
-		ui_list_open(u, UI_OV_CONFIRM, title);
-		u->confirm_job = UI_JOB_PUSH;
-		return UI_DRAW_ALL;
-	}
+	case ACT_PUSH:
+		return push_ask(u);
 	case ACT_RESCAN:	/* from disk again; the tree shown stays until the new one is whole */
 		if (ui_job_start(u, UI_JOB_SCAN, NULL, 0, NULL, NULL, NULL) == 0)
 			ui_status(u, UI_ATTR_NORMAL, "scanning again (Esc cancels; the tree shown stays until then)");
@@ -1062,22 +1088,8 @@ static int dispatch(struct ui *u, int key)
 		}
 		ui_job_start(u, UI_JOB_UNDO, NULL, 0, NULL, NULL, NULL);
 		return UI_DRAW_ALL;
-	case ACT_RETRACT: {
-		s = targets_or_warn(u, &n);
-		if (!n) {
-			free(s);
-			return UI_DRAW_STATUS;
-		}
-		char title[1400], what[900];
-		struct actions_ctx a = {.tree = u->tree};
-		actions_retract_text(&a, s, n, what, sizeof what);
-		free(s);
-		snprintf(title, sizeof title, "Remove from %s: %s? Their Patients stay. y: remove, n or Esc: no",
-			 u->client ? client_base(u->client) : "(no server)", what);
-		ui_list_open(u, UI_OV_CONFIRM, title);
-		u->confirm_job = UI_JOB_RETRACT;
-		return UI_DRAW_ALL;
-	}
+	case ACT_RETRACT:
+		return retract_ask(u);
 	case ACT_BODYSITE:
 		s = targets_or_warn(u, &n);
 		free(s);
