@@ -794,15 +794,20 @@ static const char *const *footer_items(const struct ui *u)
 					     "Esc no filter", NULL};
 	static const char *const find[] = {"type to find", "Enter keep", "Esc close", "then n, N: next, previous", NULL};
 	static const char *const save[] = {"a file name (not in a dataset folder)", "Enter save", "Ctrl-U clear", "Esc no", NULL};
-	static const char *const results[] = {"Enter the JSON", "j/k move", "q back", "? help", NULL};
-	static const char *const json[] = {"Enter go to the local study", "j/k scroll", "S save", "o pager", "y copy", "q back",
-					   NULL};
+	static const char *const results[] = {"Enter the JSON", "j/k move", "/ find", "n/N next", "q back", NULL};
+	static const char *const json[] = {"Enter go to the local study", "j/k scroll", "/ find", "n/N next", "S save",
+					   "o pager", "y copy", "q back", NULL};
+	static const char *const text[] = {"j/k move", "/ find", "n/N next", "g/G first, last", "q or Esc close", NULL};
 	static const char *const tree[] = {"q quit", "? help", "Tab detail", "p push", "b bodySite", "s search", "/ filter",
 					   "n/N next match", "Space mark", "a mark all", "A no marks", "r refresh", "^R rescan", "v view", "L log", "c patient", "u undo",
 					   "D remove", "w wrap", "</> split", NULL};
 	static const char *const detail[] = {"q quit", "? help", "Tab tree", "/ find", "n/N next hit", "v view", "w wrap",
 					     "S save", "o pager", "y copy", "</> split", "p push", "b bodySite", "L log", NULL};
 	static const char *const other[] = {"j/k move", "q or Esc close", NULL};
+	if (u->lfind_typing && u->overlay) {
+		static const char *const typing[] = {"type what to find", "Enter find", "Esc leave", NULL};
+		return typing;
+	}
 	switch (u->overlay) {
 	case UI_OV_CONFIRM: return confirm;
 	case UI_OV_SEARCH: return search;
@@ -813,8 +818,18 @@ static const char *const *footer_items(const struct ui *u)
 	case UI_OV_RESULTS: return results;
 	case UI_OV_JSON: return json;
 	case UI_OV_NONE: return u->focus ? detail : tree;
+	case UI_OV_LOG: case UI_OV_HELP: return text;
 	default: return other;
 	}
+}
+
+const char *ui_window_keys(const struct ui *u, char *buf, size_t len)
+{
+	size_t k = 0;
+	buf[0] = '\0';
+	for (const char *const *it = footer_items(u); *it && k < len; it++)
+		k += (size_t)snprintf(buf + k, len - k, "%s%s", k ? "   " : "", *it);
+	return buf;
 }
 
 /* The key bar for the width: whole items only, as many as fit (? lists them all). */
@@ -861,6 +876,11 @@ static void draw(struct ui *u, int what)
 		char bar[600];
 		footer(u, bar, sizeof bar);
 		ui_put(u->lines - 1, 0, u->cols, bar + 1, ui_attr(u, UI_ATTR_BAR));	/* one blank before the first */
+	}
+	if (u->lfind_typing && u->overlay) {	/* / in a window: typed in the status line */
+		char line[700];
+		snprintf(line, sizeof line, "find in this window: %s_", u->input);
+		ui_put(u->lines - 2, 0, u->cols, line, ui_attr(u, UI_ATTR_KEY));
 	}
 	int prompt = u->overlay == UI_OV_FILTER || u->overlay == UI_OV_FIND || u->overlay == UI_OV_SAVE;
 	if (prompt) {	/* typed in the status line, over the panes */

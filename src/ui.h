@@ -141,6 +141,9 @@ struct ui {
 	struct ui_lines list;
 	size_t lcur, ltop;
 	char input[512];
+	int lfind_typing;		/* / in a window (log, help, results, JSON): the text is being typed */
+	char lfind[200];		/* what / last found in a window ("": nothing) */
+	size_t lhit;			/* the line of the window it was last found on */
 	size_t input_len;
 	int confirm_job;		/* job a confirmation starts */
 	char pending_code[64], pending_display[256];	/* bodySite the confirmation writes; "": the mapping */
@@ -208,6 +211,9 @@ int ui_detail_action(struct ui *u, int action);
 void ui_json_lines(struct ui_lines *l, json_object *o);
 /* ui_detail_find, with the outcome in the status line: which hit of how many, or that the
  * text is not in the pane. Returns what to redraw. */
+/* The keys of the window or pane the user is in, all of them, into buf (for ? in a window). */
+const char *ui_window_keys(const struct ui *u, char *buf, size_t len);
+
 int ui_detail_find_said(struct ui *u, int dir, int include);
 /* Move to the next (dir 1) or previous (-1) detail line holding u->dfind, from the current
  * hit (include: the current line counts). 0, or -1 when none. */

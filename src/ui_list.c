@@ -28,6 +28,9 @@ void ui_list_open(struct ui *u, int overlay, const char *title)
 {
 	int same = u->overlay == overlay;
 	u->overlay = overlay;
+	u->lfind_typing = 0;
+	if (!same)
+		u->lhit = 0;
 	snprintf(u->ov_title, sizeof u->ov_title, "%s", title);
 	if (overlay == UI_OV_LOG) {	/* the log list is the log itself */
 		u->lcur = u->ltop = 0;
@@ -573,6 +576,7 @@ static int list_move(struct ui *u, int action)
 		return 0;
 	if (u->overlay == UI_OV_HELP || u->overlay == UI_OV_JSON || u->overlay == UI_OV_CONFIRM)
 		u->ltop = u->lcur;	/* plain text: scroll */
+	u->lhit = u->lcur;	/* a find goes on from here */
 	if (u->overlay == UI_OV_RESULTS && u->next && n && u->lcur + 1 >= n && !u->job) {
 		char *q = strdup(u->next);	/* the last line: load the next page */
 		if (q && ui_job_start(u, UI_JOB_SEARCH, NULL, 0, NULL, NULL, q) == 0)
@@ -582,8 +586,83 @@ static int list_move(struct ui *u, int action)
 	return UI_DRAW_OVERLAY;
 }
 
+/* The windows / finds text in, n and N move between its lines. */
+static int findable(int overlay)
+{
+	return overlay == UI_OV_LOG || overlay == UI_OV_HELP || overlay == UI_OV_RESULTS || overlay == UI_OV_JSON;
+}
+
+/* Move to the next (dir 1) or previous line of the window holding u->lfind (include: the
+ * current one counts), saying which of how many. */
+static int list_find(struct ui *u, int dir, int include)
+{
+	struct ui_lines *l = items(u);
+	if (!u->lfind[0] || !l->n) {
+		ui_status(u, UI_ATTR_WARNING, "nothing to find: / in this window finds text");
+		return UI_DRAW_STATUS;
+	}
+	int text = u->overlay == UI_OV_HELP || u->overlay == UI_OV_JSON;	/* its cursor is its top line */
+	size_t at = text ? u->lhit : u->lcur, from = at < l->n ? at : 0, hit = l->n;
+	for (size_t k = include ? 0 : 1; k <= l->n && hit == l->n; k++) {
+		size_t i = (from + (dir > 0 ? k : l->n - k % l->n)) % l->n;
+		if (strcasestr(l->text[i], u->lfind))
+			hit = i;
+	}
+	if (hit == l->n) {
+		ui_status(u, UI_ATTR_WARNING, "find: '%s' is not in this window", u->lfind);
+		return UI_DRAW_STATUS;
+	}
+	u->lcur = u->lhit = hit;
+	if (text)
+		u->ltop = hit;	/* plain text: scrolled to it (the last page at most) */
+	size_t total = 0, nth = 0;
+	for (size_t i = 0; i < l->n; i++)
+		if (strcasestr(l->text[i], u->lfind) && ++total && i == hit)
+			nth = total;
+	ui_status(u, UI_ATTR_NORMAL, "find: %s: line %zu of %zu with it (n, N: next, previous)", u->lfind, nth, total);
+	return UI_DRAW_OVERLAY | UI_DRAW_STATUS;
+}
+
+/* / in a window: typed on the status line, Enter finds, Esc leaves it; n and N after. */
+static int list_find_keys(struct ui *u, int action, int key)
+{
+	if (u->lfind_typing) {
+		if (action == ACT_CANCEL) {
+			u->lfind_typing = 0;
+			ui_status(u, UI_ATTR_NORMAL, "%s", "");
+		} else if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+			u->lfind_typing = 0;
+			if (u->input_len)
+				snprintf(u->lfind, sizeof u->lfind, "%s", u->input);
+			return list_find(u, 1, u->input_len ? 1 : 0) | UI_DRAW_ALL;
+		} else if (!input_key(u, key)) {
+			return 0;
+		}
+		return UI_DRAW_ALL;
+	}
+	if (action == ACT_FILTER) {
+		u->lfind_typing = 1;
+		u->input[0] = '\0';
+		u->input_len = 0;
+		return UI_DRAW_ALL;
+	}
+	if (action == ACT_NEXT_MATCH || action == ACT_PREV_MATCH)
+		return list_find(u, action == ACT_NEXT_MATCH ? 1 : -1, 0);
+	return -1;	/* not a find key */
+}
+
 int ui_list_action(struct ui *u, int action, int key)
 {
+	if (action == ACT_HELP && !u->lfind_typing && u->overlay != UI_OV_HELP && !has_input(u->overlay)) {
+		char keys[600];	/* ? in a window: its own keys, all of them */
+		ui_status(u, UI_ATTR_NORMAL, "keys here: %s", ui_window_keys(u, keys, sizeof keys));
+		return UI_DRAW_STATUS;
+	}
+	if (findable(u->overlay)) {
+		int r = list_find_keys(u, action, key);
+		if (r >= 0)
+			return r;
+	}
 	if (u->overlay == UI_OV_CONFIRM) {
 		int job = u->confirm_job;
 		u->overlay = UI_OV_NONE;

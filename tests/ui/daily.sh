@@ -54,11 +54,31 @@ keys G
 tmux_like "G in the help: its last line is on the screen" "Quit \(closes a window first\)"
 keys q
 
+# missing 1: / finds in the windows too (help, log), n and N move between the hits
+keys ?
+keys / u n d o Enter
+tmux_like "/ in the help: found, which of how many" "find: undo: line 1 of [0-9]+ with it"
+s=$(tmux_capture)
+like "... scrolled to it" "$s" "u +Undo the last bodySite change"
+keys g / m a r k Enter
+tmux_like "... another word, from the top: its first line" "find: mark: line 1 of [0-9]+ with it"
+keys n
+tmux_like "n: the next" "find: mark: line 2 of"
+keys / z z q x Enter
+tmux_like "not there: said so" "find: 'zzqx' is not in this window"
+keys q
+
+keys L ?
+tmux_like "missing 2: ? in a window says that window's keys" "keys here: j/k move   / find   n/N next"
+keys q
+
 # 6. the log says each thing once
 keys r
 tmux_like "r reads the server state" "refresh|status|read"
 keys L
 tmux_like "L opens the log" "scan:"
+keys / s c a n Enter
+tmux_like "/ in the log: found" "find: scan: line [0-9]+ of [0-9]+ with it"
 s=$(tmux_capture)
 unlike "the log repeats no words (not on the server not on the server)" "$s" "not on the server +not on the server"
 keys q
