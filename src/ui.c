@@ -611,6 +611,8 @@ static void job_search_done(struct ui *u, struct ui_job *j)
 		}
 	} else {
 		int appending = j->append && u->matches;
+		if (!j->append && j->query)	/* it ran: worth finding again */
+			ui_search_remember(j->query);
 		if (appending) {
 			for (size_t i = 0; i < json_object_array_length(j->matches); i++)
 				json_object_array_add(u->matches, json_object_get(json_object_array_get_idx(j->matches, i)));

@@ -211,6 +211,9 @@ int ui_detail_action(struct ui *u, int action);
 void ui_json_lines(struct ui_lines *l, json_object *o);
 /* ui_detail_find, with the outcome in the status line: which hit of how many, or that the
  * text is not in the pane. Returns what to redraw. */
+/* Keep query in the search history ($XDG_STATE_HOME/sdsfhir/search_history), once, newest last. */
+void ui_search_remember(const char *query);
+
 /* The keys of the window or pane the user is in, all of them, into buf (for ? in a window). */
 const char *ui_window_keys(const struct ui *u, char *buf, size_t len);
 

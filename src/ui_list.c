@@ -270,7 +270,7 @@ static void history_read(struct ui_lines *l)
 		fclose(f);
 }
 
-static void history_add(const char *query)
+void ui_search_remember(const char *query)
 {
 	struct ui_lines h = {0};
 	history_read(&h);
@@ -405,7 +405,7 @@ void ui_results_open(struct ui *u)
 		 actions_shown_text(jget_len(u->matches), u->total_found, u->next != NULL, "as you scroll", shown,
 				    sizeof shown));
 	ui_list_open(u, UI_OV_RESULTS, title);
-	int patients = 0;
+	int patients = 0, studies = 0, subjects = 0;	/* each kind's table under its own header */
 	for (size_t i = 0; i < jget_len(u->matches); i++) {
 		json_object *r = json_object_array_get_idx(u->matches, i);
 		struct actions_row row;
@@ -413,6 +413,9 @@ void ui_results_open(struct ui *u)
 		const struct dataset_node *local = local_study(u, r);
 		const struct dataset_node *sub = local ? dataset_ancestor(local, DATASET_SUBJECT) : NULL;
 		if (!strcmp(row.type, "ImagingStudy")) {
+			if (!studies++)
+				ui_lines_add(&u->list, UI_ATTR_DIM, NULL, "   %-22s %-16s %-25s %-12s %s", "SUBJECT HERE", "PATIENT",
+					     "STARTED", "BODYSITE", "ID");
 			ui_lines_add(&u->list, UI_ATTR_NORMAL, r, "%s %-22s %-16s %-25s %-12s %s", local ? "->" : "  ",
 				     sub ? sub->name : "(not here)", *row.patient ? row.patient : "-", *row.started ? row.started : "-",
 				     *row.sites ? row.sites : "-", *row.id ? row.id : "-");
@@ -423,6 +426,8 @@ void ui_results_open(struct ui *u)
 				     *row.birth_date ? row.birth_date : "-", *row.gender ? row.gender : "-", *row.id ? row.id : "-");
 		} else if (!strcmp(row.type, "ResearchSubject")) {	/* subject, patient, dataset */
 			const struct dataset_node *sn = local_subject(u, &row);
+			if (!subjects++)
+				ui_lines_add(&u->list, UI_ATTR_DIM, NULL, "   %-22s %-16s %-28s %s", "SUBJECT", "PATIENT", "DATASET", "ARM");
 			ui_lines_add(&u->list, UI_ATTR_NORMAL, r, "%s %-22s %-16s %-28s %s", sn ? "->" : "  ",
 				     *row.subject ? row.subject : "-", *row.patient ? row.patient : "-",
 				     *row.dataset ? row.dataset : "-", *row.arm ? row.arm : "-");
@@ -435,6 +440,8 @@ void ui_results_open(struct ui *u)
 	if (u->next)
 		ui_lines_add(&u->list, UI_ATTR_DIM, NULL, "(more: move down to load the next page)");
 	u->lcur = keep < u->list.n ? keep : 0;
+	while (u->lcur + 1 < u->list.n && !u->list.data[u->lcur])
+		u->lcur++;	/* on a result, not on a header */
 }
 
 static void json_open(struct ui *u, json_object *r)
@@ -741,8 +748,7 @@ int ui_list_action(struct ui *u, int action, int key)
 			snprintf(query, sizeof query, "%s", q);
 			u->overlay = UI_OV_NONE;
 			free(u->next);
-			u->next = NULL;
-			history_add(query);
+			u->next = NULL;	/* remembered once it ran: a failed query is not history */
 			ui_job_start(u, UI_JOB_SEARCH, NULL, 0, NULL, NULL, query);
 			return UI_DRAW_ALL;
 		}

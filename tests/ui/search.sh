@@ -46,7 +46,7 @@ s
 <Esc>
 q"
 like "earlier queries are offered in a new session" "$(screen history)" "^Patient\\?name=Aniyah$"
-like "... the failed one too" "$(screen history)" "^ImagingStudy\\?bogus=1$"
+unlike "... not the failed one (it stays in the box while it is fixed, not in the history)" "$(screen history)" "^ImagingStudy\\?bogus=1$"
 like "Down puts a query in the box" "$(screen recalled)" "^> [A-Za-z]+\\?[^ ]+_"
 is "the history holds each query once" "$(sort "$TMP/state/sdsfhir/search_history" | uniq -d)" ""
 # research data: the dataset's FHIR view is its ResearchStudy; the ready search of its subjects

@@ -177,6 +177,7 @@ s
 :dump $S/search-aniyah
 q q"
 like "results: two" "$(screen search-breast)" "Results: 2 shown of 2"
+like "... under column headers (annoying 9)" "$(screen search-breast)" "SUBJECT HERE +PATIENT +STARTED +BODYSITE +ID"
 like "results: Aniyah's breast study, local" "$(screen search-breast)" "-> sub-Aniyah-breast-1 +Aniyah Brown +2023-05-12T10:32:15-04:00 +Breast"
 like "results: Linman's breast study, local" "$(screen search-breast)" "-> sub-Linman-breast-1 +Linman Zhang +2023-05-19T14:10:00-04:00 +Breast"
 unlike "results: no heart study" "$(screen search-breast)" "Heart"
