@@ -801,7 +801,7 @@ static const char *const *footer_items(const struct ui *u)
 					   "o pager", "y copy", "q back", NULL};
 	static const char *const text[] = {"j/k move", "/ find", "n/N next", "g/G first, last", "q or Esc close", NULL};
 	static const char *const tree[] = {"q quit", "? help", "Tab detail", "p push", "b bodySite", "s search", "/ filter",
-					   "n/N next match", "Space mark", "a mark all", "A no marks", "r refresh", "^R rescan", "v view", "L log", "c patient", "u undo",
+					   "n/N next match", "Space mark", "a mark all", "A no marks", "+/- open, close all", "r refresh", "^R rescan", "v view", "L log", "c patient", "u undo",
 					   "D remove", "w wrap", "</> split", NULL};
 	static const char *const detail[] = {"q quit", "? help", "Tab tree", "/ find", "n/N next hit", "v view", "w wrap",
 					     "S save", "o pager", "y copy", "</> split", "p push", "b bodySite", "L log", NULL};
@@ -941,6 +941,7 @@ static const struct dataset_node **targets_or_warn(struct ui *u, size_t *n)
 
 /* A click or a wheel turn at (x, y): a click selects (and focuses) what it is on, the wheel
  * scrolls the pane or list under it. */
+/* A mouse event at (x, y): click 1 pressed, 2 released or clicked (it acts); wheel -1 up, 1 down. */
 static int mouse(struct ui *u, int x, int y, int click, int wheel)
 {
 	int h = u->lines - 3, tw = tree_width(u);
@@ -966,9 +967,21 @@ static int mouse(struct ui *u, int x, int y, int click, int wheel)
 	if (!click)
 		return 0;
 	u->focus = detail;
-	if (!detail && u->top + (size_t)(y - 1) < u->nrows)
-		u->cur = u->top + (size_t)(y - 1);
-	return UI_DRAW_ALL;
+	if (detail)
+		return UI_DRAW_ALL;
+	size_t row = u->top + (size_t)(y - 1);
+	if (click == 1) {	/* pressed: the row selected; released (the click done): it may open */
+		if (row < u->nrows)
+			u->cur = row;
+		return UI_DRAW_ALL;
+	}
+	static long last_ms;	/* a second click on the same row soon after: a double click */
+	static int last_y = -1;
+	long now = now_ms();
+	int twice = y == last_y && now - last_ms < 400;
+	last_ms = twice ? 0 : now;
+	last_y = y;
+	return ui_tree_click(u, row, x, twice);
 }
 
 /* p: the question that names the studies to push (y starts it). */
@@ -1030,7 +1043,7 @@ static int dispatch(struct ui *u, int key)
 		if (getmouse(&ev) != OK)
 			return 0;
 		int wheel = ev.bstate & BUTTON4_PRESSED ? -1 : ev.bstate & BUTTON5_PRESSED ? 1 : 0;
-		int click = (ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED)) != 0;
+		int click = ev.bstate & (BUTTON1_CLICKED | BUTTON1_RELEASED) ? 2 : ev.bstate & BUTTON1_PRESSED ? 1 : 0;
 		return mouse(u, ev.x, ev.y, click, wheel);
 	}
 	int action = action_of(key);
@@ -1214,7 +1227,7 @@ static int run_script(struct ui *u, FILE *f)
 			int mx, my;
 			char what[16] = "";
 			if (sscanf(l + 7, "%d %d %15s", &mx, &my, what) == 3)
-				redraw |= mouse(u, mx, my, strcmp(what, "click") == 0,
+				redraw |= mouse(u, mx, my, strcmp(what, "click") == 0 ? 2 : 0,
 						strcmp(what, "up") == 0 ? -1 : strcmp(what, "down") == 0 ? 1 : 0);
 		} else if (strncmp(l, ":resize ", 8) == 0) {
 			int w, h;

@@ -201,6 +201,9 @@ void ui_tree_select(struct ui *u, const struct dataset_node *n);
 void ui_tree_filter(struct ui *u);
 const struct dataset_node *ui_tree_study(const struct dataset_node *n);
 const struct dataset_node **ui_tree_targets(struct ui *u, size_t *n);
+/* A click on tree row row at column x (twice: a double click): the cursor there; on its > or v,
+ * or twice, the node opens or closes. Returns what to redraw. */
+int ui_tree_click(struct ui *u, size_t row, int x, int twice);
 /* Is anything marked? */
 int ui_tree_marked(struct ui *u);
 

@@ -300,6 +300,15 @@ void ui_tree_draw(struct ui *u, int y, int x, int h, int w)
 		if (r == u->cur)
 			a = u->focus ? (int)(ui_attr(u, UI_ATTR_SELECTED) | (int)A_DIM) : ui_attr(u, UI_ATTR_SELECTED);
 		ui_put(y + i, x, w, text, a);
+		const char *m = u->filter[0] ? strcasestr(text, u->filter) : NULL;
+		if (m) {	/* the filter's text marked in the row, as a find's */
+			char *pre = strndup(text, (size_t)(m - text)), *hit = strndup(m, strlen(u->filter));
+			int col = pre ? (int)ui_text_width(pre) : 0, hw = hit ? (int)ui_text_width(hit) : 0;
+			if (hit && col < w)
+				ui_put(y + i, x + col, hw < w - col ? hw : w - col, hit, a | A_UNDERLINE);
+			free(pre);
+			free(hit);
+		}
 	}
 }
 
@@ -378,6 +387,37 @@ static size_t mark_below(struct dataset_node *n, int on)
 	return k;
 }
 
+/* Open (on 1) or close the subjects, studies and series below n; how many changed. */
+static size_t open_below(struct dataset_node *n, int on)
+{
+	size_t k = 0;
+	for (struct dataset_node *c = n->child; c; c = c->next) {
+		if (c->kind == DATASET_SUBJECT || c->kind == DATASET_STUDY || c->kind == DATASET_SERIES ||
+		    (c->kind == DATASET_DATASET && on)) {
+			uint8_t was = c->flags & DATASET_NODE_OPEN;
+			c->flags = (uint8_t)(on ? c->flags | DATASET_NODE_OPEN : c->flags & ~DATASET_NODE_OPEN);
+			k += was != (c->flags & DATASET_NODE_OPEN);
+		}
+		if (c->kind != DATASET_SERIES && c->kind != DATASET_INSTANCE)
+			k += open_below(c, on);
+	}
+	return k;
+}
+
+int ui_tree_click(struct ui *u, size_t row, int x, int twice)
+{
+	if (row >= u->nrows)
+		return 0;
+	u->cur = row;
+	struct dataset_node *n = u->rows[row].node;
+	int marker = 3 + u->rows[row].depth * 2;	/* the column of its > or v */
+	if ((x == marker || twice) && n->child && n->kind != DATASET_INSTANCE && n->kind != DATASET_FILE) {
+		n->flags ^= DATASET_NODE_OPEN;
+		ui_tree_rebuild(u);
+	}
+	return UI_DRAW_ALL;
+}
+
 int ui_tree_action(struct ui *u, int action)
 {
 	if (!u->tree || !u->nrows)
@@ -434,6 +474,12 @@ int ui_tree_action(struct ui *u, int action)
 		}
 		ui_status(u, UI_ATTR_NORMAL, "marked %zu more subject%s%s%s (A clears the marks)", k, k == 1 ? "" : "s",
 			  u->filter[0] ? " matching " : "", u->filter);
+		return UI_DRAW_ALL;
+	}
+	case ACT_OPEN_ALL: case ACT_CLOSE_ALL: {	/* as htop's + and -: datasets stay open */
+		size_t k = open_below(u->tree->root, action == ACT_OPEN_ALL);
+		ui_tree_rebuild(u);
+		ui_status(u, UI_ATTR_NORMAL, "%s %zu node%s", action == ACT_OPEN_ALL ? "opened" : "closed", k, k == 1 ? "" : "s");
 		return UI_DRAW_ALL;
 	}
 	case ACT_MARK_CLEAR: {

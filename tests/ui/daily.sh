@@ -38,6 +38,8 @@ sleep 0.5
 keys / l i n m a n Enter
 tmux_like "the filter shows Linman's subjects" "v sub-Linman-breast-1 \(6\)"
 tmux_like "... the cursor on the first" "\|subject sub-Linman-breast-1"
+like "... the filter's text marked in the rows (underlined; missing 3)" "$(t capture-pane -e -p -t ui | grep 'breast-1 (6)' | head -1)" \
+	"$(printf 'sub-\033\\[[0-9;]*4[0-9;]*mLinman')"
 tmux_like "... an open match shows its series" "> sam-1 "
 keys h
 tmux_like "h closes it" "> sub-Linman-breast-1"

@@ -67,6 +67,19 @@ start
 is "the UI asks the terminal for mouse reports" "$(t display -p -t ui '#{mouse_sgr_flag}#{mouse_standard_flag}' | tr -d 0 | cut -c1)" 1
 t send-keys -t ui -l "$(printf '\033[<0;10;6M\033[<0;10;6m')"
 tmux_like "a click selects the row under it" "\|series sam-3"
+t send-keys -t ui -l "$(printf '\033[<0;8;6M\033[<0;8;6m')"	# sam-3's > (depth 2: column 8)
+tmux_like "a click on a node's > opens it (missing 3)" " IM0009\.dcm|v sam-3 "
+t send-keys -t ui -l "$(printf '\033[<0;8;6M\033[<0;8;6m')"
+tmux_like "... and on its v closes it" "> sam-3 "
+t send-keys -t ui -l "$(printf '\033[<0;20;6M\033[<0;20;6m\033[<0;20;6M\033[<0;20;6m')"
+tmux_like "a double click on a node opens it" "v sam-3 "
+t send-keys -t ui -l "$(printf '\033[<0;20;6M\033[<0;20;6m\033[<0;20;6M\033[<0;20;6m')"
+tmux_like "... and closes it" "> sam-3 "
+t send-keys -t ui -
+tmux_like "- closes every node but the datasets" "> sub-Aniyah-breast-1"
+t send-keys -t ui +
+tmux_like "+ opens them all, down to the series" "v sam-1 "
+t send-keys -t ui g j
 before=$(capture | sed -n 3p | cut -d'|' -f2)
 t send-keys -t ui -l "$(printf '\033[<65;60;6M')"
 i=0
