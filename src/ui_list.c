@@ -482,14 +482,19 @@ static void log_draw(struct ui *u, struct ui_lines *l, int row, int x, int rows,
 {
 	if (u->lcur < u->ltop)
 		u->ltop = u->lcur;
-	for (;;) {	/* the cursor's entry must fit below ltop */
-		int used = 0;
-		for (size_t k = u->ltop; k <= u->lcur && k < l->n; k++)
-			used += wrapped_rows(l->text[k], w);
-		if (used <= rows || u->ltop >= u->lcur)
+	/* the cursor's entry must fit below ltop: count back from it, a screenful at most (going
+	 * forward from ltop measured every entry again for each step, quadratic in the log) */
+	int used = 0;
+	size_t top = u->lcur < l->n ? u->lcur : l->n ? l->n - 1 : 0;
+	for (size_t k = top + 1; k-- > u->ltop;) {
+		int r = wrapped_rows(l->text[k], w);
+		if (used + r > rows && k < top)
 			break;
-		u->ltop++;
+		used += r;
+		top = k;
 	}
+	if (top > u->ltop)
+		u->ltop = top;
 	int r = 0;
 	for (size_t k = u->ltop; k < l->n && r < rows; k++) {
 		int a = ui_attr(u, k == u->lcur ? UI_ATTR_SELECTED : l->attr[k] < UI_ATTR_COUNT ? l->attr[k] : UI_ATTR_NORMAL);
