@@ -1708,8 +1708,8 @@ void actions_push(const struct actions_ctx *a, const struct dataset_node *const 
 
 /* ---- bodySite ---- */
 
-/* Set bodySite on the series of resource r that study's folders hold (a->series: that one
- * only); returns how many changed, or -1 with err. */
+/* Set bodySite on the series of resource r (a->series: that one only); returns how many
+ * changed, or -1 with err. */
 static int apply_bodysite(const struct actions_ctx *a, const struct dataset_node *study, json_object *r,
 			  const char *code, const char *display, char *err, size_t errlen)
 {
@@ -1726,18 +1726,18 @@ static int apply_bodysite(const struct actions_ctx *a, const struct dataset_node
 			return -1;
 		}
 		const char *uid = jget_str(s, "uid");
-		const struct dataset_node *local = NULL;	/* the series of the folders given, with that UID */
+		const struct dataset_node *local = NULL;	/* the local series with that UID, if any */
 		for (const struct dataset_node *se = study->child; se && !local; se = se->next)
 			if (se->kind == DATASET_SERIES && uid && strcmp(dataset_tag(a->tree, se, DICOM_SERIES_UID), uid) == 0)
 				local = se;
-		if (!local || (a->series && local != a->series))
-			continue;	/* another folder's series, or not the one asked for: left as it is */
+		if (a->series && local != a->series)
+			continue;	/* not the one series asked for: left as it is */
 		char c[64], d[256];
 		if (code) {
 			snprintf(c, sizeof c, "%s", code);
 			snprintf(d, sizeof d, "%s", display ? display : "");
 		} else {
-			const char *bp = dataset_tag(a->tree, local, DICOM_BODY_PART);	/* of the local series */
+			const char *bp = local ? dataset_tag(a->tree, local, DICOM_BODY_PART) : NULL;	/* the files' */
 			if (!bp || !*bp || !bodypart_map(bp, c, sizeof c, d, sizeof d)) {
 				snprintf(err, errlen, "series %s: %s: give --code", uid ? uid : "?",
 					 bp && *bp ? "its Body Part Examined is not a defined term of PS3.16 Annex L"

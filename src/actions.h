@@ -60,7 +60,7 @@ struct actions_ctx {
 	int same_person;			/* push: link studies to the Patients of their identifiers
 						   even when name, birth date or sex differ */
 	const struct dataset_node *series;	/* bodySite: this series only (borrowed); NULL: every
-						   series of the study's folders given */
+						   series of the study */
 };
 
 enum actions_type {		/* the resources written, as counted in actions_summary.types */

@@ -333,10 +333,10 @@ static void ready_queries(struct ui *u)
 		fhir_patient_identifier(u->tree, st, &u->fopts, sys, sizeof sys, val, sizeof val);
 		snprintf(id, sizeof id, "%s|%s", sys, val);
 		if (actions_search_query("datasets", id, q, sizeof q, err, sizeof err) == 0)
-			ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "%s", q);
+			ui_lines_add(&u->list, UI_ATTR_NORMAL, (void *)"the patient's datasets", "%s", q);
 	}
 	if (ds && u->tree && actions_search_query("subjects", ds->name, q, sizeof q, err, sizeof err) == 0)
-		ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "%s", q);
+		ui_lines_add(&u->list, UI_ATTR_NORMAL, (void *)"the dataset's subjects", "%s", q);
 }
 
 /* The ready queries of study st: its patient's studies by name, its body site, itself, the patient. */
@@ -355,7 +355,7 @@ static void study_queries(struct ui *u, const struct dataset_node *st)
 	int name_ok = *name && fhir_query_escape(name, esc, sizeof esc, 0) == 0;	/* a name too long: no query */
 	if (name_ok) {
 		snprintf(q, sizeof q, "ImagingStudy?subject:Patient.name=%s&_include=ImagingStudy:subject", esc);
-		ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "%s", q);
+		ui_lines_add(&u->list, UI_ATTR_NORMAL, (void *)"the patient's studies", "%s", q);
 	}
 	const char *bp = NULL;
 	for (const struct dataset_node *se = st->child; se && !bp; se = se->next)
@@ -363,11 +363,12 @@ static void study_queries(struct ui *u, const struct dataset_node *st)
 			bp = dataset_tag(u->tree, se, DICOM_BODY_PART);
 	char code[64], disp[256];
 	if (bp && bodypart_map(bp, code, sizeof code, disp, sizeof disp))
-		ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "ImagingStudy?bodysite=%s&_include=ImagingStudy:subject", code);
+		ui_lines_add(&u->list, UI_ATTR_NORMAL, (void *)"studies of this body site", "ImagingStudy?bodysite=%s&_include=ImagingStudy:subject",
+			     code);
 	fhir_study_search(st->name, q, sizeof q);
-	ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "%s&_include=ImagingStudy:subject", q);
+	ui_lines_add(&u->list, UI_ATTR_NORMAL, (void *)"this study", "%s&_include=ImagingStudy:subject", q);
 	if (name_ok)
-		ui_lines_add(&u->list, UI_ATTR_NORMAL, NULL, "Patient?name=%s", esc);
+		ui_lines_add(&u->list, UI_ATTR_NORMAL, (void *)"the patient, by name", "Patient?name=%s", esc);
 }
 
 /* The local study a search result stands for (by its urn:dicom:uid identifier), or NULL. */
@@ -541,7 +542,15 @@ void ui_list_draw(struct ui *u, int y, int x, int h, int w)
 			continue;
 		}
 		int a = k == u->lcur && selectable ? ui_attr(u, UI_ATTR_SELECTED) : ui_attr(u, l->attr[k] < UI_ATTR_COUNT ? l->attr[k] : UI_ATTR_NORMAL);
-		ui_put(row + i, x, w, l->text[k], a);
+		if (u->overlay == UI_OV_SEARCH && l->data[k] && l->data[k] != not_a_query) {	/* a ready query: its label first */
+			char *line = NULL;
+			if (asprintf(&line, "%-26s %s", (const char *)l->data[k], l->text[k]) < 0)
+				line = NULL;
+			ui_put(row + i, x, w, line ? line : l->text[k], a);
+			free(line);
+		} else {
+			ui_put(row + i, x, w, l->text[k], a);
+		}
 	}
 }
 

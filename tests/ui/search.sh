@@ -68,8 +68,8 @@ s
 q"
 like "a dataset's FHIR view: its ResearchStudy" "$(screen dataset-fhir)" '"resourceType": "ResearchStudy"'
 like "... its title from dataset_description" "$(screen dataset-fhir)" '"title": "SPARC FHIR breast MRI dataset"'
-like "ready search on a dataset: its subjects, with their Patients" "$(screen ready)" \
-	"^ResearchSubject\\?study:ResearchStudy\\.identifier=urn:sparc_dataset:uid\\|urn:uid:sparc_fhir_breast_dataset-"
+like "ready search on a dataset: its subjects, with their Patients, under a short label" "$(screen ready)" \
+	"^the dataset's subjects +ResearchSubject\\?study:ResearchStudy\\.identifier=urn:sparc_dataset:uid\\|urn:uid:sparc_"
 like "the subjects found: subject, patient, dataset, arm; -> marks a local one" "$(screen subjects)" \
 	"^-> sub-Aniyah-breast-1 +Aniyah Brown +sparc_fhir_breast_dataset +control"
 like "... both" "$(screen subjects)" "^-> sub-Linman-breast-1 +Linman Zhang +sparc_fhir_breast_dataset +control"
