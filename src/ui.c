@@ -1335,6 +1335,84 @@ static void cleanup(struct ui *u)
 	settings_clear(&u->set);
 }
 
+/* The terminal for SDSFHIR_SCRIPT: curses on /dev/null, SDSFHIR_SIZE (COLSxROWS, default
+ * 80x24) as its size. *in and *out get the streams to close after delscreen. */
+static SCREEN *script_screen(FILE **in, FILE **out)
+{
+	const char *term = getenv("TERM");
+	*in = fopen("/dev/null", "r");
+	*out = fopen("/dev/null", "w");
+	int w = 80, h = 24;
+	const char *size = getenv("SDSFHIR_SIZE");
+	if (size)
+		sscanf(size, "%dx%d", &w, &h);
+	char lines[16], cols[16];
+	snprintf(lines, sizeof lines, "%d", h);
+	snprintf(cols, sizeof cols, "%d", w);
+	setenv("LINES", lines, 1);
+	setenv("COLUMNS", cols, 1);
+	SCREEN *scr = newterm(term && *term && strcmp(term, "dumb") ? term : "xterm", *out, *in);
+	return scr ? scr : newterm("xterm", *out, *in);
+}
+
+/* Signals, raw keys, the mouse (unless turned off), no cursor, and colours unless NO_COLOR. */
+static void terminal_setup(struct ui *u)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	raw();
+	noecho();
+	keypad(stdscr, TRUE);
+	if (!u->set.no_mouse) {	/* as tig, htop and k9s: click and wheel; Shift keeps the terminal's selection */
+		mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+		mouseinterval(0);
+	}
+	curs_set(0);
+	set_escdelay(25);
+	timeout(100);
+	const char *nc = getenv("NO_COLOR");
+	u->color = has_colors() && !(nc && *nc);
+	if (u->color) {
+		start_color();
+		use_default_colors();
+		init_pair(1, COLOR_RED, -1);
+		init_pair(2, COLOR_YELLOW, -1);
+		init_pair(3, COLOR_CYAN, -1);
+		init_pair(4, COLOR_GREEN, -1);
+		init_pair(5, COLOR_MAGENTA, -1);
+	}
+}
+
+/* Keys and jobs until q or a signal; each key's time to tf (may be NULL). Returns the exit
+ * status: 0, or 130 after Ctrl-C (interrupted, as a shell counts it: 128 + SIGINT). */
+static int main_loop(struct ui *u, FILE *tf)
+{
+	int redraw = 0;
+	while (!got_signal) {
+		int key = getch();
+		long k0 = now_ms();
+		if (key == 3)	/* Ctrl-C in raw mode */
+			return 128 + SIGINT;
+		if (key != ERR)
+			redraw |= dispatch(u, key);
+		redraw |= job_poll(u);
+		if (redraw & UI_EXIT)
+			break;
+		if (redraw) {
+			draw(u, redraw);
+			redraw = 0;
+		}
+		if (tf && key != ERR)
+			fprintf(tf, "key %d ms %ld%s\n", key, now_ms() - k0, u->job ? " busy" : "");
+	}
+	return 0;
+}
+
 int ui_main(int argc, char **argv)
 {
 	long t0 = now_ms();	/* the first screen is timed from here */
@@ -1371,22 +1449,7 @@ int ui_main(int argc, char **argv)
 			cleanup(&u);
 			return 2;
 		}
-		const char *term = getenv("TERM");
-		devnull_in = fopen("/dev/null", "r");
-		devnull_out = fopen("/dev/null", "w");
-		int w = 80, h = 24;
-		const char *size = getenv("SDSFHIR_SIZE");
-		if (size)
-			sscanf(size, "%dx%d", &w, &h);
-		char lines[16], cols[16];
-		snprintf(lines, sizeof lines, "%d", h);
-		snprintf(cols, sizeof cols, "%d", w);
-		setenv("LINES", lines, 1);
-		setenv("COLUMNS", cols, 1);
-		scr = newterm(term && *term && strcmp(term, "dumb") ? term : "xterm", devnull_out, devnull_in);
-		if (!scr) {
-			scr = newterm("xterm", devnull_out, devnull_in);
-		}
+		scr = script_screen(&devnull_in, &devnull_out);
 		u.script = 1;
 	} else {
 		if (!isatty(0) || !isatty(1)) {
@@ -1401,34 +1464,7 @@ int ui_main(int argc, char **argv)
 		cleanup(&u);
 		return 2;
 	}
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	raw();
-	noecho();
-	keypad(stdscr, TRUE);
-	if (!u.set.no_mouse) {	/* as tig, htop and k9s: click and wheel; Shift keeps the terminal's selection */
-		mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
-		mouseinterval(0);
-	}
-	curs_set(0);
-	set_escdelay(25);
-	timeout(100);
-	const char *nc = getenv("NO_COLOR");
-	u.color = has_colors() && !(nc && *nc);
-	if (u.color) {
-		start_color();
-		use_default_colors();
-		init_pair(1, COLOR_RED, -1);
-		init_pair(2, COLOR_YELLOW, -1);
-		init_pair(3, COLOR_CYAN, -1);
-		init_pair(4, COLOR_GREEN, -1);
-		init_pair(5, COLOR_MAGENTA, -1);
-	}
+	terminal_setup(&u);
 	if (!u.client)
 		ui_log(&u, UI_ATTR_ERROR, "no server connection: %s", u.client_err);
 	for (const char *w = u.set.warnings; *w;) {
@@ -1454,26 +1490,7 @@ int ui_main(int argc, char **argv)
 		run_script(&u, sf);
 		fclose(sf);
 	} else {
-		int redraw = 0;
-		while (!got_signal) {
-			int key = getch();
-			long k0 = now_ms();
-			if (key == 3) {	/* Ctrl-C in raw mode: interrupted, as a shell counts it (128 + SIGINT) */
-				rc = 128 + SIGINT;
-				break;
-			}
-			if (key != ERR)
-				redraw |= dispatch(&u, key);
-			redraw |= job_poll(&u);
-			if (redraw & UI_EXIT)
-				break;
-			if (redraw) {
-				draw(&u, redraw);
-				redraw = 0;
-			}
-			if (tf && key != ERR)
-				fprintf(tf, "key %d ms %ld%s\n", key, now_ms() - k0, u.job ? " busy" : "");
-		}
+		rc = main_loop(&u, tf);
 	}
 	if (tsf)
 		safefile_commit(&tsf, 1, terr, sizeof terr);
