@@ -73,6 +73,27 @@ void ui_lines_clear(struct ui_lines *l)
 	memset(l, 0, sizeof *l);
 }
 
+size_t ui_lines_find(const struct ui_lines *l, const char *text, size_t from, int dir, int include)
+{
+	if (from >= l->n)
+		from = 0;
+	for (size_t k = include ? 0 : 1; k <= l->n; k++) {
+		size_t i = (from + (dir > 0 ? k : l->n - k % l->n)) % l->n;
+		if (strcasestr(l->text[i], text))
+			return i;
+	}
+	return l->n;
+}
+
+void ui_lines_hit_said(struct ui *u, const struct ui_lines *l, const char *text, size_t hit)
+{
+	size_t total = 0, nth = 0;
+	for (size_t i = 0; i < l->n; i++)
+		if (strcasestr(l->text[i], text) && ++total && i == hit)
+			nth = total;
+	ui_status(u, UI_ATTR_NORMAL, "find: %s: line %zu of %zu with it (n, N: next, previous)", text, nth, total);
+}
+
 int ui_move(size_t *pos, size_t n, size_t page, int action)
 {
 	size_t last = n ? n - 1 : 0;
@@ -575,21 +596,19 @@ static void job_scan_done(struct ui *u, struct ui_job *j, long secs)
 		ui_log(u, UI_ATTR_DIM, "scan: %zu of %zu files from the scan cache", u->tree->cached, u->tree->nfiles);
 		if (u->tree->cache_note[0])
 			ui_log(u, UI_ATTR_WARNING, "warning: %s", u->tree->cache_note);
-		size_t ns = 0;
-		const struct dataset_node **st = dataset_collect(u->tree->root, DATASET_STUDY, &ns);
+		size_t n = 0;	/* the studies, collected once: the zone note, then the marks */
+		const struct dataset_node **all = dataset_collect(u->tree->root, DATASET_STUDY, &n);
 		char zn[512];
-		if (st && fhir_zone_assumed(u->tree, st, ns, &u->fopts, zn, sizeof zn))
+		if (all && fhir_zone_assumed(u->tree, all, n, &u->fopts, zn, sizeof zn))
 			ui_log(u, UI_ATTR_DIM, "note: %s", zn);
-		free(st);
-		size_t n = 0;	/* the marks, read in the background in batched searches */
-		const struct dataset_node **all = u->client && !u->set.no_server_state ?
-			dataset_collect(u->tree->root, DATASET_STUDY, &n) : NULL;
-		char keep[sizeof u->status];
-		snprintf(keep, sizeof keep, "%s", u->status);
-		if (n && ui_job_start(u, UI_JOB_COMPARE, all, n, NULL, NULL, NULL) == 0) {
-			u->job->quiet = 1;	/* the scan's status stays; the marks fill in */
-			snprintf(u->status, sizeof u->status, "%s", keep);
-		} else if (!n) {
+		if (n && u->client && !u->set.no_server_state) {	/* read in the background in batched searches */
+			char keep[sizeof u->status];
+			snprintf(keep, sizeof keep, "%s", u->status);
+			if (ui_job_start(u, UI_JOB_COMPARE, all, n, NULL, NULL, NULL) == 0) {	/* it takes all */
+				u->job->quiet = 1;	/* the scan's status stays; the marks fill in */
+				snprintf(u->status, sizeof u->status, "%s", keep);
+			}
+		} else {
 			free(all);
 		}
 	}

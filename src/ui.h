@@ -186,6 +186,11 @@ int ui_main(int argc, char **argv);
 /* ui_lines */
 void ui_lines_add(struct ui_lines *l, int attr, void *data, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void ui_lines_clear(struct ui_lines *l);
+/* The next (dir 1) or previous line of l holding text (case ignored) from line from, wrapping
+ * (include: from itself counts); l->n when none. */
+size_t ui_lines_find(const struct ui_lines *l, const char *text, size_t from, int dir, int include);
+/* Say in the status line which of l's lines holding text line hit is, and of how many. */
+void ui_lines_hit_said(struct ui *u, const struct ui_lines *l, const char *text, size_t hit);
 
 /* ui_tree.c */
 void ui_tree_rebuild(struct ui *u);

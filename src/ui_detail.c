@@ -389,18 +389,14 @@ int ui_detail_find(struct ui *u, int dir, int include)
 	size_t n = u->detail.n;
 	if (!u->dfind[0] || !n)
 		return -1;
-	size_t from = u->dhit < n ? u->dhit : u->dtop;
-	for (size_t k = include ? 0 : 1; k <= n; k++) {
-		size_t i = (from + (dir > 0 ? k : n - k % n)) % n;
-		if (strcasestr(u->detail.text[i], u->dfind)) {
-			u->dhit = i;
-			size_t page = u->lines > 6 ? (size_t)u->lines - 6 : 1;
-			if (i < u->dtop || i >= u->dtop + page)
-				u->dtop = i > 2 ? i - 2 : 0;	/* a little context above */
-			return 0;
-		}
-	}
-	return -1;
+	size_t i = ui_lines_find(&u->detail, u->dfind, u->dhit < n ? u->dhit : u->dtop, dir, include);
+	if (i == n)
+		return -1;
+	u->dhit = i;
+	size_t page = u->lines > 6 ? (size_t)u->lines - 6 : 1;
+	if (i < u->dtop || i >= u->dtop + page)
+		u->dtop = i > 2 ? i - 2 : 0;	/* a little context above */
+	return 0;
 }
 
 int ui_detail_find_said(struct ui *u, int dir, int include)
@@ -413,14 +409,7 @@ int ui_detail_find_said(struct ui *u, int dir, int include)
 		ui_status(u, UI_ATTR_WARNING, "find: '%s' is not in this pane", u->dfind);
 		return UI_DRAW_DETAIL | UI_DRAW_STATUS;
 	}
-	size_t total = 0, nth = 0;	/* which hit of how many: lines that hold it */
-	for (size_t k = 0; k < u->detail.n; k++)
-		if (strcasestr(u->detail.text[k], u->dfind)) {
-			total++;
-			if (k == u->dhit)
-				nth = total;
-		}
-	ui_status(u, UI_ATTR_NORMAL, "find: %s: line %zu of %zu with it (n, N: next, previous)", u->dfind, nth, total);
+	ui_lines_hit_said(u, &u->detail, u->dfind, u->dhit);
 	return UI_DRAW_DETAIL | UI_DRAW_STATUS;
 }
 

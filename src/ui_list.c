@@ -623,12 +623,7 @@ static int list_find(struct ui *u, int dir, int include)
 		return UI_DRAW_STATUS;
 	}
 	int text = u->overlay == UI_OV_HELP || u->overlay == UI_OV_JSON;	/* its cursor is its top line */
-	size_t at = text ? u->lhit : u->lcur, from = at < l->n ? at : 0, hit = l->n;
-	for (size_t k = include ? 0 : 1; k <= l->n && hit == l->n; k++) {
-		size_t i = (from + (dir > 0 ? k : l->n - k % l->n)) % l->n;
-		if (strcasestr(l->text[i], u->lfind))
-			hit = i;
-	}
+	size_t hit = ui_lines_find(l, u->lfind, text ? u->lhit : u->lcur, dir, include);
 	if (hit == l->n) {
 		ui_status(u, UI_ATTR_WARNING, "find: '%s' is not in this window", u->lfind);
 		return UI_DRAW_STATUS;
@@ -636,11 +631,7 @@ static int list_find(struct ui *u, int dir, int include)
 	u->lcur = u->lhit = hit;
 	if (text)
 		u->ltop = hit;	/* plain text: scrolled to it (the last page at most) */
-	size_t total = 0, nth = 0;
-	for (size_t i = 0; i < l->n; i++)
-		if (strcasestr(l->text[i], u->lfind) && ++total && i == hit)
-			nth = total;
-	ui_status(u, UI_ATTR_NORMAL, "find: %s: line %zu of %zu with it (n, N: next, previous)", u->lfind, nth, total);
+	ui_lines_hit_said(u, l, u->lfind, hit);
 	return UI_DRAW_OVERLAY | UI_DRAW_STATUS;
 }
 
