@@ -703,8 +703,7 @@ static int fhir_setup(int argc, char **argv, const char *cmd, struct fhir_cmd *f
 		return usage_error(cmd, "--jobs takes a number from 1 to 16");
 	if (settings_resolve(&fc->set, &args, e, sizeof e) < 0)
 		return usage_error(cmd, e);
-	const char *z = settings_zone(&fc->set);
-	if (!z)
+	if (settings_fhir_opts(&fc->set, &fc->fo) < 0)
 		return usage_error(cmd, "--zone takes local, Z, +hh:mm, -hh:mm or a time zone name such as Europe/Berlin");
 	if (optind >= argc)
 		return usage_error(cmd, "give at least one dataset, primary/, subject or sample folder");
@@ -718,9 +717,8 @@ static int fhir_setup(int argc, char **argv, const char *cmd, struct fhir_cmd *f
 		return CLI_EXIT_FATAL;
 	}
 	fc->errors = report_msgs(fc->tree->root);
-	fc->fo = (struct fhir_opts){.patient_system = fc->set.patient_system, .zone = z, .warn = warn_stderr,
-				    .zone_given = fc->set.zone && *fc->set.zone, .bodysite_hint = "sdsfhir bodysite --code",
-				    .dicomweb = fc->set.dicomweb};
+	fc->fo.warn = warn_stderr;
+	fc->fo.bodysite_hint = "sdsfhir bodysite --code";
 	fc->studies = dataset_collect(fc->tree->root, DATASET_STUDY, &fc->nstudies);
 	if (fc->nstudies == 0)
 		say(stderr, "sdsfhir: no study found under the given paths\n");
@@ -1152,8 +1150,8 @@ static int run_action(int argc, char **argv, const char *cmd)
 		settings_clear(&sc.set);
 		return CLI_EXIT_USAGE;
 	}
-	const char *zone = settings_zone(&sc.set);
-	if (!zone) {
+	struct fhir_opts fo = {.warn = warn_stderr, .bodysite_hint = "sdsfhir bodysite --code"};
+	if (settings_fhir_opts(&sc.set, &fo) < 0) {
 		settings_clear(&sc.set);
 		return usage_error(cmd, "--zone takes local, Z, +hh:mm, -hh:mm or a time zone name");
 	}
@@ -1200,10 +1198,7 @@ static int run_action(int argc, char **argv, const char *cmd)
 	}
 	if (c) {
 		size_t warnings = 0;
-		struct fhir_opts fo = {.patient_system = sc.set.patient_system, .zone = zone, .warn = warn_stderr,
-				       .zone_given = sc.set.zone && *sc.set.zone, .bodysite_hint = "sdsfhir bodysite --code",
-				       .dicomweb = sc.set.dicomweb,
-				       .ctx = &warnings};
+		fo.ctx = &warnings;
 		zone_note(t, studies, n, &fo);
 		struct actions_ctx a = {.tree = t, .client = c, .fopts = &fo, .batch = sc.set.batch,
 					 .max_bytes = sc.set.max_request, .item = print_item, .files_win = sc.files_win,

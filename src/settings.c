@@ -436,3 +436,12 @@ const char *settings_zone(const struct settings *s)
 	tzset();
 	return "local";
 }
+
+int settings_fhir_opts(const struct settings *s, struct fhir_opts *o)
+{
+	o->patient_system = s->patient_system;
+	o->dicomweb = s->dicomweb;
+	o->zone = settings_zone(s);
+	o->zone_given = s->zone && *s->zone;
+	return o->zone ? 0 : -1;
+}

@@ -57,6 +57,12 @@ int settings_resolve(struct settings *s, const struct settings_args *a, char *er
  * none of these. */
 const char *settings_zone(const struct settings *s);
 
+struct fhir_opts;
+/* What of s the FHIR mapping takes into o: the patient system, the DICOMweb URL, the zone
+ * (settings_zone) and whether the user chose it; the rest of o is left as it is. -1 when the
+ * zone is none of those settings_zone takes. */
+int settings_fhir_opts(const struct settings *s, struct fhir_opts *o);
+
 /* Fill client options (pointing into s): the auth mode follows from what is set; a token
  * comes from --token-file/token_file, else SDSFHIR_TOKEN; an OAuth2 secret from
  * SDSFHIR_CLIENT_SECRET or oauth_client_secret_file. 0, or -1 with err (never a secret). */

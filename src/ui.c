@@ -1443,12 +1443,8 @@ int ui_main(int argc, char **argv)
 	static char *dot[] = {"."};
 	u.paths = first < argc ? argv + first : dot;
 	u.npaths = first < argc ? (size_t)(argc - first) : 1;
-	u.fopts.patient_system = u.set.patient_system;
-	u.fopts.dicomweb = u.set.dicomweb;
-	u.fopts.zone = settings_zone(&u.set);
-	u.fopts.zone_given = u.set.zone && *u.set.zone;
 	u.fopts.bodysite_hint = "b";
-	if (!u.fopts.zone) {
+	if (settings_fhir_opts(&u.set, &u.fopts) < 0) {
 		fprintf(stderr, "sdsfhir: --zone takes local, Z, +hh:mm, -hh:mm or a time zone name such as Europe/Berlin\n");
 		cleanup(&u);
 		return 2;
