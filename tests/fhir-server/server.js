@@ -59,7 +59,9 @@ const http = require('node:http');
 const fs = require('node:fs');
 const zlib = require('node:zlib');
 const { core, readJson } = require('./medplum');
-const { errorsOf } = require('./validate');
+const { errorsOf, prepare } = require('./validate');
+// what sdsfhir writes, compiled before the server answers (see prepare)
+prepare(['Bundle', 'Endpoint', 'ImagingStudy', 'Patient', 'Practitioner', 'ResearchStudy', 'ResearchSubject']);
 const { AsyncLocalStorage } = require('node:async_hooks');
 const requestContext = new AsyncLocalStorage(); // {ua}: the User-Agent of the request being handled
 let validation = { checked: 0, errors: [] };

@@ -63,7 +63,7 @@ const compiled = new Map();
 function schemaCheck(res) {
   const t = res.resourceType;
   if (!schema.definitions[t]) return [`resourceType ${JSON.stringify(t)} is not an R4 resource`];
-  if (!compiled.has(t)) compiled.set(t, ajv.compile({ $ref: `${schema.$id}#/definitions/${t}` }));
+  prepare([t]);
   const v = compiled.get(t);
   return v(res) ? [] : v.errors.map((e) => `schema: ${e.instancePath || '/'} ${e.message}${e.params?.allowedValues ? ` ${JSON.stringify(e.params.allowedValues)}` : ''}`);
 }
@@ -162,7 +162,12 @@ function errorsOf(res, fullUrls = new Map(), medplum = true) {
   extensionCheck(res, res.resourceType, res.resourceType, fullUrls, errs, undefined);
   return errs;
 }
-module.exports = { errorsOf };
+// Compile the schema of these resource types now: the first compile takes seconds of CPU, and
+// a server that did it on its first write would stop answering meanwhile.
+function prepare(types) {
+  for (const t of types) if (schema.definitions[t] && !compiled.has(t)) compiled.set(t, ajv.compile({ $ref: `${schema.$id}#/definitions/${t}` }));
+}
+module.exports = { errorsOf, prepare };
 
 let resources = 0;
 let errors = 0;

@@ -233,7 +233,7 @@ class World:
         elif name == "stall":
             self.act("edit-header", arg)
             http("POST", f"{ADMIN}/fault", {"stallAfterMs": 1500, "count": 1, "method": "POST"})
-            rc, out, err = self.run("push", "--batch", "1", "--retries", "0", "--timeout", "1", self.root)
+            rc, out, err = self.run("push", "-v", "--batch", "1", "--retries", "0", "--timeout", "1", self.root)
             http("POST", f"{ADMIN}/fault", {"clear": True})
             time.sleep(0.6)  # the stalled reply ends
             if rc != 0:
