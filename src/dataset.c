@@ -204,6 +204,22 @@ struct dataset_node *dataset_ancestor(const struct dataset_node *n, enum dataset
 	return NULL;
 }
 
+const struct dataset_node *dataset_study_of(const struct dataset_node *n)
+{
+	const struct dataset_node *st = n ? dataset_ancestor(n, DATASET_STUDY) : NULL;
+	if (st || !n || n->kind != DATASET_SUBJECT)
+		return st;
+	const struct dataset_node *only = NULL;
+	for (const struct dataset_node *c = n->child; c; c = c->next) {
+		if (c->kind == DATASET_STUDY) {
+			if (only)
+				return NULL;
+			only = c;
+		}
+	}
+	return only;
+}
+
 const char *dataset_where(const struct dataset_node *n, char *buf, size_t len)
 {
 	const struct dataset_node *ds = dataset_ancestor(n, DATASET_DATASET);

@@ -113,6 +113,8 @@ int dataset_node_path(const struct dataset_node *n, char *buf, size_t len);
 
 /* The ancestor of n of the given kind, or NULL. Borrowed. */
 struct dataset_node *dataset_ancestor(const struct dataset_node *n, enum dataset_kind kind);
+/* The study n is in, or n's only study when n is a subject with one; NULL otherwise (borrowed). */
+const struct dataset_node *dataset_study_of(const struct dataset_node *n);
 
 /* Where n is, for a message: "dataset/subject/sample" (a study: "dataset/subject"), a dataset
  * its name, a path given on the command line as given. Into buf; returns buf. */

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "cli.h"
+#include "keys.h"
 #include "termsafe.h"
 #include "ui.h"
 
@@ -121,19 +122,20 @@ static size_t distance(const char *a, const char *b)
 }
 
 /* The keys of the UI, from src/keys.def: as text, or as the man page's KEYS section. */
+static void help_key_line(void *ctx, const char *heading, const char *keys, const char *help)
+{
+	int man = *(int *)ctx;
+	if (heading)
+		printf(man ? ".SS %s\n" : "%s\n", heading);
+	else if (man)
+		printf(".TP\n.B %s\n%s.\n", keys, help);
+	else
+		printf("%-18s %s\n", keys, help);
+}
+
 static int help_keys(int man)
 {
-	static const struct { const char *keys, *help; } table[] = {
-#define KEY_ACTION(id, keys, k1, k2, k3, help) {keys, help},
-#include "keys.def"
-#undef KEY_ACTION
-	};
-	for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
-		if (man)
-			printf(".TP\n.B %s\n%s.\n", table[i].keys, table[i].help);
-		else
-			printf("%-18s %s\n", table[i].keys, table[i].help);
-	}
+	keys_help(help_key_line, &man);
 	return CLI_EXIT_OK;
 }
 

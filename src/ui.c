@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "ui.h"
+#include "keys.h"
 #include "cache.h"
 #include "safefile.h"
 #include "jget.h"
@@ -344,6 +345,88 @@ void ui_server_keep(struct ui *u, const struct dataset_node *study, json_object 
 }
 
 /* ---- jobs ---- */
+
+/* ---- JSON for the views ---- */
+
+void ui_json_lines(struct ui_lines *l, json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+							 JSON_C_TO_STRING_NOSLASHESCAPE | JSON_C_TO_STRING_PRETTY_TAB);
+	while (s && *s) {
+		size_t n = strcspn(s, "\n");
+		char line[2048];
+		size_t k = 0;
+		for (size_t i = 0; i < n && k + 3 < sizeof line; i++) {	/* tabs to two spaces */
+			if (s[i] == '\t') {
+				line[k++] = ' ';
+				line[k++] = ' ';
+			} else {
+				line[k++] = s[i];
+			}
+		}
+		line[k] = '\0';
+		ui_lines_add(l, UI_JSON_LINE, NULL, "%s", line);
+		s += n;
+		if (*s)
+			s++;
+	}
+}
+
+char *ui_json_text(json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+							 JSON_C_TO_STRING_NOSLASHESCAPE);
+	size_t n = strlen(s);
+	char *t = malloc(n + 2);
+	if (t)
+		snprintf(t, n + 2, "%s\n", s);
+	return t;
+}
+
+/* ---- the shared selection: what the cursor and the marks name ---- */
+
+struct dataset_node *ui_selected(struct ui *u)
+{
+	return u->nrows && u->cur < u->nrows ? u->rows[u->cur].node : NULL;
+}
+
+int ui_marked(struct ui *u)
+{
+	size_t n = 0;
+	const struct dataset_node **s = u->tree ? dataset_collect(u->tree->root, DATASET_STUDY, &n) : NULL;
+	int any = 0;
+	for (size_t i = 0; i < n && !any; i++)
+		any = (s[i]->flags & DATASET_NODE_MARKED) || (s[i]->parent && (s[i]->parent->flags & DATASET_NODE_MARKED));
+	free(s);
+	return any;
+}
+
+/* The studies an action applies to: the marked ones, else the one under the cursor (all of a
+ * subject's, dataset's). Caller frees the array. */
+const struct dataset_node **ui_targets(struct ui *u, size_t *n)
+{
+	*n = 0;
+	if (!u->tree)
+		return NULL;
+	size_t all = 0;
+	const struct dataset_node **studies = dataset_collect(u->tree->root, DATASET_STUDY, &all);
+	size_t k = 0;
+	for (size_t i = 0; i < all; i++) {
+		const struct dataset_node *s = studies[i];
+		if ((s->flags & DATASET_NODE_MARKED) || (s->parent && (s->parent->flags & DATASET_NODE_MARKED)))
+			studies[k++] = s;
+	}
+	if (k) {
+		*n = k;
+		return studies;
+	}
+	free(studies);
+	struct dataset_node *cur = ui_selected(u);
+	if (!cur)
+		return NULL;
+	const struct dataset_node *st = dataset_ancestor(cur, DATASET_STUDY);
+	return st ? dataset_collect(st, DATASET_STUDY, n) : dataset_collect(cur, DATASET_STUDY, n);
+}
 
 static void job_event(struct ui_job *j, struct dataset_node *node, int study, int outcome, const char *text,
 		      json_object *res, const char *diff, const char *kept)
@@ -805,52 +888,27 @@ static void draw_progress(struct ui *u, int y)
 	ui_put(y, barw + 2, u->cols - barw - 2, text, ui_attr(u, UI_ATTR_NORMAL));
 }
 
-/* The keys that matter where the user is, most important first, "key what" each. */
-static const char *const *footer_items(const struct ui *u)
+/* ---- the views: routing ---- */
+
+static const struct ui_view *const windows[] = {
+	[UI_OV_HELP] = &ui_view_help, [UI_OV_LOG] = &ui_view_log, [UI_OV_RESULTS] = &ui_view_results,
+	[UI_OV_JSON] = &ui_view_json, [UI_OV_PICKER] = &ui_view_picker, [UI_OV_SEARCH] = &ui_view_search,
+	[UI_OV_CONFIRM] = &ui_view_confirm, [UI_OV_FILTER] = &ui_view_filter, [UI_OV_FIND] = &ui_view_find,
+	[UI_OV_SAVE] = &ui_view_save,
+};
+
+const struct ui_view *ui_view_of(const struct ui *u)
 {
-	static const char *const confirm[] = {"y yes", "n no", "Esc no", NULL};
-	static const char *const search[] = {"Enter run", "Up/Down earlier and ready queries", "Ctrl-U clear", "Esc close", NULL};
-	static const char *const picker[] = {"type to search", "Up/Down move", "Enter choose", "Ctrl-U clear", "Esc close", NULL};
-	static const char *const filter[] = {"type to filter (names, descriptions, patients, UIDs)", "Enter keep",
-					     "Esc no filter", NULL};
-	static const char *const find[] = {"type to find", "Enter keep", "Esc close", "then n, N: next, previous", NULL};
-	static const char *const save[] = {"a file name (not in a dataset folder)", "Enter save", "Ctrl-U clear", "Esc no", NULL};
-	static const char *const results[] = {"Enter the JSON", "j/k move", "/ find", "n/N next", "q back", NULL};
-	static const char *const json[] = {"Enter go to the local study", "j/k scroll", "/ find", "n/N next", "S save",
-					   "o pager", "y copy", "q back", NULL};
-	static const char *const text[] = {"j/k move", "/ find", "n/N next", "g/G first, last", "q or Esc close", NULL};
-	static const char *const tree[] = {"q quit", "? help", "Tab detail", "p push", "b bodySite", "s search", "/ filter",
-					   "n/N next match", "Space mark", "a mark all", "A no marks", "+/- open, close all", "r refresh", "^R rescan", "v view", "L log", "c patient", "u undo",
-					   "D remove", "w wrap", "</> split", NULL};
-	static const char *const detail[] = {"q quit", "? help", "Tab tree", "/ find", "n/N next hit", "v view", "w wrap",
-					     "S save", "o pager", "y copy", "</> split", "p push", "b bodySite", "L log", NULL};
-	static const char *const other[] = {"j/k move", "q or Esc close", NULL};
-	if (u->lfind_typing && u->overlay) {
-		static const char *const typing[] = {"type what to find", "Enter find", "Esc leave", NULL};
-		return typing;
-	}
-	switch (u->overlay) {
-	case UI_OV_CONFIRM: return confirm;
-	case UI_OV_SEARCH: return search;
-	case UI_OV_PICKER: return picker;
-	case UI_OV_FILTER: return filter;
-	case UI_OV_FIND: return find;
-	case UI_OV_SAVE: return save;
-	case UI_OV_RESULTS: return results;
-	case UI_OV_JSON: return json;
-	case UI_OV_NONE: return u->focus ? detail : tree;
-	case UI_OV_LOG: case UI_OV_HELP: return text;
-	default: return other;
-	}
+	if (u->overlay > 0 && (size_t)u->overlay < sizeof windows / sizeof *windows && windows[u->overlay])
+		return windows[u->overlay];
+	return u->focus ? &ui_view_detail : &ui_view_tree;
 }
 
-const char *ui_window_keys(const struct ui *u, char *buf, size_t len)
+/* The key bar items of the view the user is in. */
+static const char *const *bar_items(const struct ui *u)
 {
-	size_t k = 0;
-	buf[0] = '\0';
-	for (const char *const *it = footer_items(u); *it && k < len; it++)
-		k += (size_t)snprintf(buf + k, len - k, "%s%s", k ? "   " : "", *it);
-	return buf;
+	static const char *const typing[] = {"type what to find", "Enter find", "Esc leave", NULL};
+	return u->lfind_typing && u->overlay ? typing : ui_view_of(u)->bar;
 }
 
 /* The key bar for the width: whole items only, as many as fit (? lists them all). */
@@ -858,7 +916,7 @@ static void footer(const struct ui *u, char *buf, size_t len)
 {
 	size_t k = 0, w = 0;
 	buf[0] = '\0';
-	for (const char *const *it = footer_items(u); *it; it++) {
+	for (const char *const *it = bar_items(u); *it; it++) {
 		size_t iw = ui_text_width(*it) + 2;
 		if (w + iw > (size_t)u->cols)
 			continue;	/* a shorter one further on may still fit */
@@ -868,6 +926,25 @@ static void footer(const struct ui *u, char *buf, size_t len)
 		k += (size_t)n;
 		w += iw;
 	}
+}
+
+static void draw_status(struct ui *u)
+{
+	char title[512];
+	snprintf(title, sizeof title, " sdsfhir %s | %s | auth: %s%s", PACKAGE_VERSION,
+		 u->client ? client_base(u->client) : "no server", settings_auth_name(&u->set),
+		 u->view == UI_VIEW_TAGS ? " | Tags" : u->view == UI_VIEW_FHIR ? " | FHIR" : " | Server");
+	ui_put(0, 0, u->cols, title, ui_attr(u, UI_ATTR_TITLE));
+	if (u->job)
+		draw_progress(u, u->lines - 2);
+	else if (ui_text_width(u->status) > (size_t)u->cols && u->cols > 20) {
+		ui_put(u->lines - 2, 0, u->cols - 10, u->status, ui_attr(u, u->status_attr));
+		ui_put(u->lines - 2, u->cols - 10, 10, " ... (L)", ui_attr(u, UI_ATTR_KEY));
+	} else
+		ui_put(u->lines - 2, 0, u->cols, u->status, ui_attr(u, u->status_attr));
+	char bar[600];
+	footer(u, bar, sizeof bar);
+	ui_put(u->lines - 1, 0, u->cols, bar + 1, ui_attr(u, UI_ATTR_BAR));	/* one blank before the first */
 }
 
 static void draw(struct ui *u, int what)
@@ -881,53 +958,27 @@ static void draw(struct ui *u, int what)
 		return;
 	}
 	int h = u->lines - 3, tw = tree_width(u);
-	if (what & UI_DRAW_STATUS || what == UI_DRAW_ALL) {
-		char title[512];
-		snprintf(title, sizeof title, " sdsfhir %s | %s | auth: %s%s", PACKAGE_VERSION,
-			 u->client ? client_base(u->client) : "no server", settings_auth_name(&u->set),
-			 u->view == UI_VIEW_TAGS ? " | Tags" : u->view == UI_VIEW_FHIR ? " | FHIR" : " | Server");
-		ui_put(0, 0, u->cols, title, ui_attr(u, UI_ATTR_TITLE));
-		if (u->job)
-			draw_progress(u, u->lines - 2);
-		else if (ui_text_width(u->status) > (size_t)u->cols && u->cols > 20) {
-			ui_put(u->lines - 2, 0, u->cols - 10, u->status, ui_attr(u, u->status_attr));
-			ui_put(u->lines - 2, u->cols - 10, 10, " ... (L)", ui_attr(u, UI_ATTR_KEY));
-		} else
-			ui_put(u->lines - 2, 0, u->cols, u->status, ui_attr(u, u->status_attr));
-		char bar[600];
-		footer(u, bar, sizeof bar);
-		ui_put(u->lines - 1, 0, u->cols, bar + 1, ui_attr(u, UI_ATTR_BAR));	/* one blank before the first */
-	}
+	const struct ui_view *v = ui_view_of(u);
+	if (what & UI_DRAW_STATUS || what == UI_DRAW_ALL)
+		draw_status(u);
 	if (u->lfind_typing && u->overlay) {	/* / in a window: typed in the status line */
 		char line[700];
 		snprintf(line, sizeof line, "find in this window: %s_", u->input);
 		ui_put(u->lines - 2, 0, u->cols, line, ui_attr(u, UI_ATTR_KEY));
 	}
-	int prompt = u->overlay == UI_OV_FILTER || u->overlay == UI_OV_FIND || u->overlay == UI_OV_SAVE;
-	if (prompt) {	/* typed in the status line, over the panes */
-		char line[700];
-		int exists = u->overlay == UI_OV_SAVE && u->save_replace[0] && !strcmp(u->input, u->save_replace);
-		snprintf(line, sizeof line, "%s%s_%s", u->overlay == UI_OV_FILTER ? "filter: " : u->overlay == UI_OV_FIND ? "find: "
-			 : "save to: ", u->input, exists ? "   it exists: Enter again replaces it, or give another name" : "");
-		ui_put(u->lines - 2, 0, u->cols, line, ui_attr(u, UI_ATTR_KEY));
-	}
-	if (u->overlay == UI_OV_SAVE && u->save_from_json) {
-		int keep = u->overlay;
-		u->overlay = UI_OV_JSON;
-		ui_list_draw(u, 1, 0, h, u->cols);
-		u->overlay = keep;
-	} else if (u->overlay && !prompt) {
-		ui_list_draw(u, 1, 0, h, u->cols);
+	int under = v->prompt ? (u->overlay == UI_OV_SAVE ? u->save_under : UI_OV_NONE) : u->overlay;
+	if (under) {
+		windows[under]->draw(u, 1, 0, h, u->cols);
 	} else {
 		if (what & UI_DRAW_TREE)
-			ui_tree_draw(u, 1, 0, h, tw);
+			ui_view_tree.draw(u, 1, 0, h, tw);
 		for (int y = 1; y <= h; y++)
 			ui_put(y, tw, 1, "|", ui_attr(u, UI_ATTR_DIM));
-		if (what & (UI_DRAW_DETAIL | UI_DRAW_TREE)) {
-			ui_detail_update(u);
-			ui_detail_draw(u, 1, tw + 1, h, u->cols - tw - 1);
-		}
+		if (what & (UI_DRAW_DETAIL | UI_DRAW_TREE))
+			ui_view_detail.draw(u, 1, tw + 1, h, u->cols - tw - 1);
 	}
+	if (v->prompt)	/* typed in the status line, over what is under it */
+		v->draw(u, u->lines - 2, 0, 1, u->cols);
 	wnoutrefresh(stdscr);
 	doupdate();
 }
@@ -937,7 +988,7 @@ static void draw(struct ui *u, int what)
 static int action_of(int key)
 {
 	static const int keys[][3] = {
-#define KEY_ACTION(id, names, k1, k2, k3, help) {k1, k2, k3},
+#define KEY_ACTION(id, where, names, k1, k2, k3, help) {k1, k2, k3},
 #include "keys.def"
 #undef KEY_ACTION
 	};
@@ -950,25 +1001,17 @@ static int action_of(int key)
 	return ACT_NONE;
 }
 
-static const struct dataset_node **targets_or_warn(struct ui *u, size_t *n)
-{
-	const struct dataset_node **s = ui_tree_targets(u, n);
-	if (!*n)
-		ui_status(u, UI_ATTR_WARNING, "no study under the cursor (mark subjects or studies with Space)");
-	return s;
-}
-
-/* A click or a wheel turn at (x, y): a click selects (and focuses) what it is on, the wheel
- * scrolls the pane or list under it. */
-/* A mouse event at (x, y): click 1 pressed, 2 released or clicked (it acts); wheel -1 up, 1 down. */
+/* A click or a wheel turn at (x, y): click 1 pressed, 2 released or clicked (it acts); wheel
+ * -1 up, 1 down. A click selects (and focuses) what it is on, the wheel scrolls what is under it. */
 static int mouse(struct ui *u, int x, int y, int click, int wheel)
 {
 	int h = u->lines - 3, tw = tree_width(u);
 	if (y < 1 || y > h)
 		return 0;
-	if (u->overlay && u->overlay != UI_OV_FILTER && u->overlay != UI_OV_FIND && u->overlay != UI_OV_SAVE) {
+	const struct ui_view *v = ui_view_of(u);
+	if (u->overlay && !v->prompt) {
 		if (wheel)
-			return ui_list_action(u, wheel > 0 ? ACT_MOVE_DOWN : ACT_MOVE_UP, 0) | UI_DRAW_ALL;
+			return ui_list_move(u, wheel > 0 ? ACT_MOVE_DOWN : ACT_MOVE_UP) | UI_DRAW_ALL;
 		size_t row = u->ltop + (size_t)(y - 2);	/* below the window's title */
 		if (click && y >= 2 && row < (u->overlay == UI_OV_LOG ? u->log.n : u->list.n) && u->overlay != UI_OV_CONFIRM)
 			u->lcur = row;
@@ -976,11 +1019,9 @@ static int mouse(struct ui *u, int x, int y, int click, int wheel)
 	}
 	int detail = x > tw;
 	if (wheel) {
+		const struct ui_view *pane = detail ? &ui_view_detail : &ui_view_tree;
 		for (int i = 0; i < 3; i++)
-			if (detail)
-				ui_detail_action(u, wheel > 0 ? ACT_MOVE_DOWN : ACT_MOVE_UP);
-			else
-				ui_tree_action(u, wheel > 0 ? ACT_MOVE_DOWN : ACT_MOVE_UP);
+			pane->key(u, wheel > 0 ? ACT_MOVE_DOWN : ACT_MOVE_UP, 0);
 		return UI_DRAW_ALL;
 	}
 	if (!click)
@@ -1003,75 +1044,18 @@ static int mouse(struct ui *u, int x, int y, int click, int wheel)
 	return ui_tree_click(u, row, x, twice);
 }
 
-/* p: the question that names the studies to push (y starts it). */
-static int push_ask(struct ui *u)
+/* The studies of an action, or a warning that there are none. Caller frees. */
+static const struct dataset_node **targets_or_warn(struct ui *u, size_t *n)
 {
-	size_t n;
-	const struct dataset_node **s = targets_or_warn(u, &n);
-	if (!n) {
-		free(s);
-		return UI_DRAW_STATUS;
-	}
-	size_t inst = 0, same = 0, known = 0;
-	for (size_t i = 0; i < n; i++) {
-		inst += s[i]->ninstances;
-		same += s[i]->server == DATASET_SERVER_SAME;
-		known += s[i]->server != DATASET_SERVER_UNKNOWN;
-	}
-	char names[700] = "", w[300];
-	for (size_t i = 0, k = 0; i < n && i < 3; i++)	/* which: the first three, then how many more */
-		k += (size_t)snprintf(names + k, sizeof names - k, "%s%s", i ? ", " : "", dataset_where(s[i], w, sizeof w));
-	if (n > 3)
-		snprintf(names + strlen(names), sizeof names - strlen(names), " and %zu more", n - 3);
-	free(s);
-	char title[1200], already[200] = "";
-	if (known && same)	/* as last read; the push reads them again and leaves the same ones alone */
-		snprintf(already, sizeof already, " %zu of the %zu stud%s already the same on the server: left alone.",
-			 same, n, n == 1 ? "y is" : same == 1 ? "ies is" : "ies are");
-	snprintf(title, sizeof title, "Push %zu stud%s (%s; %zu instances) to %s?%s y: push, n or Esc: no", n,
-		 n == 1 ? "y" : "ies", names, inst, u->client ? client_base(u->client) : "(no server)", already);
-	ui_list_open(u, UI_OV_CONFIRM, title);
-	u->confirm_job = UI_JOB_PUSH;
-	return UI_DRAW_ALL;
+	const struct dataset_node **s = ui_targets(u, n);
+	if (!*n)
+		ui_status(u, UI_ATTR_WARNING, "no study under the cursor (mark subjects or studies with Space)");
+	return s;
 }
 
-/* D: the question that names what is removed from the server (y starts it). */
-static int retract_ask(struct ui *u)
+/* The actions that start a job or open a window, the same from either pane; -1: none of them. */
+static int pane_action(struct ui *u, int action)
 {
-	size_t n;
-	const struct dataset_node **s = targets_or_warn(u, &n);
-	if (!n) {
-		free(s);
-		return UI_DRAW_STATUS;
-	}
-	char title[1400], what[900];
-	struct actions_ctx a = {.tree = u->tree};
-	actions_retract_text(&a, s, n, what, sizeof what);
-	free(s);
-	snprintf(title, sizeof title, "Remove from %s: %s? Their Patients stay. y: remove, n or Esc: no",
-		 u->client ? client_base(u->client) : "(no server)", what);
-	ui_list_open(u, UI_OV_CONFIRM, title);
-	u->confirm_job = UI_JOB_RETRACT;
-	return UI_DRAW_ALL;
-}
-
-static int dispatch(struct ui *u, int key)
-{
-	if (key == KEY_MOUSE) {
-		MEVENT ev;
-		if (getmouse(&ev) != OK)
-			return 0;
-		int wheel = ev.bstate & BUTTON4_PRESSED ? -1 : ev.bstate & BUTTON5_PRESSED ? 1 : 0;
-		int click = ev.bstate & (BUTTON1_CLICKED | BUTTON1_RELEASED) ? 2 : ev.bstate & BUTTON1_PRESSED ? 1 : 0;
-		return mouse(u, ev.x, ev.y, click, wheel);
-	}
-	int action = action_of(key);
-	if (key == KEY_RESIZE)
-		return UI_DRAW_ALL;
-	if (u->overlay)
-		return ui_list_action(u, action, key) | UI_DRAW_STATUS;
-	if (action == ACT_NONE)
-		return 0;
 	size_t n;
 	const struct dataset_node **s;
 	switch (action) {
@@ -1081,8 +1065,7 @@ static int dispatch(struct ui *u, int key)
 		ui_help_open(u);
 		return UI_DRAW_ALL;
 	case ACT_LOG:
-		ui_list_open(u, UI_OV_LOG, "Log: requests, results and warnings (newest last)");
-		u->lcur = u->log.n ? u->log.n - 1 : 0;	/* opens at the newest line */
+		ui_log_open(u);
 		return UI_DRAW_ALL;
 	case ACT_CANCEL:
 		if (u->job) {
@@ -1090,18 +1073,56 @@ static int dispatch(struct ui *u, int key)
 			ui_status(u, UI_ATTR_WARNING, "cancelling...");
 		}
 		return UI_DRAW_STATUS;
+	case ACT_CREATE_PATIENT:
+		s = targets_or_warn(u, &n);
+		if (n)
+			ui_job_start(u, UI_JOB_PATIENT, s, n, NULL, NULL, NULL);
+		else
+			free(s);
+		return UI_DRAW_ALL;
+	case ACT_PUSH:
+		return ui_confirm_push(u);
+	case ACT_RETRACT:
+		return ui_confirm_retract(u);
+	case ACT_RESCAN:	/* from disk again; the tree shown stays until the new one is whole */
+		if (ui_job_start(u, UI_JOB_SCAN, NULL, 0, NULL, NULL, NULL) == 0)
+			ui_status(u, UI_ATTR_NORMAL, "scanning again (Esc cancels; the tree shown stays until then)");
+		return UI_DRAW_STATUS;
+	case ACT_UNDO:
+		if (!jget_len(u->undo)) {
+			ui_status(u, UI_ATTR_WARNING, "nothing to undo: no bodySite change in this session");
+			return UI_DRAW_STATUS;
+		}
+		ui_job_start(u, UI_JOB_UNDO, NULL, 0, NULL, NULL, NULL);
+		return UI_DRAW_ALL;
+	case ACT_BODYSITE:
+		s = targets_or_warn(u, &n);
+		free(s);
+		if (n)
+			ui_picker_open(u);
+		return UI_DRAW_ALL;
+	case ACT_SEARCH:
+		ui_search_open(u);
+		return UI_DRAW_ALL;
+	case ACT_REFRESH:
+		s = u->tree ? dataset_collect(u->tree->root, DATASET_STUDY, &n) : NULL;
+		if (s && n)
+			ui_job_start(u, UI_JOB_COMPARE, s, n, NULL, NULL, NULL);
+		else
+			free(s);
+		return UI_DRAW_ALL;
+	default:
+		return -1;
+	}
+}
+
+/* The layout both panes share: which pane, the detail view, wrapping, the split; -1: none of them. */
+static int layout_action(struct ui *u, int action)
+{
+	switch (action) {
 	case ACT_SWITCH_PANE:
 		u->focus = !u->focus;
 		return UI_DRAW_ALL;
-	case ACT_SAVE:
-		ui_export_save_open(u);
-		return UI_DRAW_ALL;
-	case ACT_PAGER:
-		ui_export_pager(u);
-		return UI_DRAW_ALL;
-	case ACT_COPY:
-		ui_export_copy(u);
-		return UI_DRAW_STATUS;
 	case ACT_WRAP:
 		u->dwrap[u->view] = !u->dwrap[u->view];	/* this view only: the tag table keeps its columns */
 		u->dleft = 0;
@@ -1116,56 +1137,89 @@ static int dispatch(struct ui *u, int key)
 		u->view = action == ACT_VIEW_NEXT ? (u->view + 1) % 3 : action - ACT_VIEW_TAGS;
 		u->dtop = 0;
 		return UI_DRAW_ALL;
-	case ACT_FILTER:	/* the tree: filter as you type; the detail pane: find */
-		ui_list_open(u, u->focus ? UI_OV_FIND : UI_OV_FILTER, "");
-		/* the filter is edited where it is; a find starts empty, as less's / (Enter: the last one again) */
-		snprintf(u->input, sizeof u->input, "%s", u->focus ? "" : u->filter);
-		u->input_len = strlen(u->input);
-		return UI_DRAW_ALL;
-	case ACT_CREATE_PATIENT:
-		s = targets_or_warn(u, &n);
-		if (n)
-			ui_job_start(u, UI_JOB_PATIENT, s, n, NULL, NULL, NULL);
-		else
-			free(s);
-		return UI_DRAW_ALL;
-	case ACT_PUSH:
-		return push_ask(u);
-	case ACT_RESCAN:	/* from disk again; the tree shown stays until the new one is whole */
-		if (ui_job_start(u, UI_JOB_SCAN, NULL, 0, NULL, NULL, NULL) == 0)
-			ui_status(u, UI_ATTR_NORMAL, "scanning again (Esc cancels; the tree shown stays until then)");
+	default:
+		return -1;
+	}
+}
+
+/* What every view does alike: ? (help, or a window's keys), n and N (its find), S, o and y (its
+ * text; the panes': the detail pane's); -1: none of them. */
+static int common_action(struct ui *u, const struct ui_view *v, int action)
+{
+	const struct ui_view *shown = u->overlay ? v : &ui_view_detail;
+	switch (action) {
+	case ACT_HELP:
+		if (!u->overlay)
+			return -1;
+		char keys[600];	/* ? in a window: its own keys, all of them */
+		size_t k = 0;
+		keys[0] = '\0';
+		for (const char *const *it = v->bar; *it && k < sizeof keys; it++)
+			k += (size_t)snprintf(keys + k, sizeof keys - k, "%s%s", k ? "   " : "", *it);
+		ui_status(u, UI_ATTR_NORMAL, "keys here: %s", keys);
 		return UI_DRAW_STATUS;
-	case ACT_UNDO:
-		if (!jget_len(u->undo)) {
-			ui_status(u, UI_ATTR_WARNING, "nothing to undo: no bodySite change in this session");
+	case ACT_NEXT_MATCH: case ACT_PREV_MATCH:
+		if (!v->find) {
+			ui_status(u, UI_ATTR_WARNING, "nothing to find in this window");
 			return UI_DRAW_STATUS;
 		}
-		ui_job_start(u, UI_JOB_UNDO, NULL, 0, NULL, NULL, NULL);
+		return v->find(u, action == ACT_NEXT_MATCH ? 1 : -1, 0);
+	case ACT_SAVE:
+		ui_export_save_open(u, shown);
 		return UI_DRAW_ALL;
-	case ACT_RETRACT:
-		return retract_ask(u);
-	case ACT_BODYSITE:
-		s = targets_or_warn(u, &n);
-		free(s);
-		if (n)
-			ui_picker_open(u);
+	case ACT_PAGER:
+		ui_export_pager(u, shown);
 		return UI_DRAW_ALL;
-	case ACT_SEARCH:
-		ui_search_open(u);
-		return UI_DRAW_ALL;
-	case ACT_REFRESH:
-		if (!u->tree)
-			return 0;
-		s = dataset_collect(u->tree->root, DATASET_STUDY, &n);
-		if (n)
-			ui_job_start(u, UI_JOB_COMPARE, s, n, NULL, NULL, NULL);
-		else
-			free(s);
-		return UI_DRAW_ALL;
+	case ACT_COPY:
+		ui_export_copy(u, shown);
+		return UI_DRAW_STATUS;
 	default:
-		break;
+		return -1;
 	}
-	return u->focus ? ui_detail_action(u, action) : ui_tree_action(u, action);
+}
+
+/* A key to the view the user is in: typed text to a prompt or a window with an input line; in
+ * a window, a find being typed; then the keys every view shares, then the panes', then its own.
+ * A key keys.def does not give the view says so. */
+static int route_key(struct ui *u, int key)
+{
+	const struct ui_view *v = ui_view_of(u);
+	int action = action_of(key);
+	if (!v->where)
+		return v->key(u, action, key) | UI_DRAW_STATUS;
+	if (u->lfind_typing && u->overlay)
+		return ui_list_key(u, action, key) | UI_DRAW_STATUS;
+	if (action == ACT_NONE)
+		return 0;
+	if (!strchr(keys_where(action), v->where)) {
+		ui_status(u, UI_ATTR_WARNING, "%s: not a key %s (? lists %s keys)", keys_shown(action),
+			  u->overlay ? "in this window" : "in this pane", u->overlay ? "this window's" : "the");
+		return UI_DRAW_STATUS;
+	}
+	int r = common_action(u, v, action);
+	if (r < 0 && !u->overlay)
+		r = pane_action(u, action);
+	if (r < 0 && !u->overlay)
+		r = layout_action(u, action);
+	return r >= 0 ? r : v->key(u, action, key);
+}
+
+static int dispatch(struct ui *u, int key)
+{
+	if (key == KEY_MOUSE) {
+		MEVENT ev;
+		if (getmouse(&ev) != OK)
+			return 0;
+		int wheel = ev.bstate & BUTTON4_PRESSED ? -1 : ev.bstate & BUTTON5_PRESSED ? 1 : 0;
+		int click = ev.bstate & (BUTTON1_CLICKED | BUTTON1_RELEASED) ? 2 : ev.bstate & BUTTON1_PRESSED ? 1 : 0;
+		return mouse(u, ev.x, ev.y, click, wheel);
+	}
+	if (key == KEY_RESIZE)
+		return UI_DRAW_ALL;
+	int r = route_key(u, key);
+	if (r & UI_GOTO && u->go_to)
+		ui_tree_select(u, u->go_to);
+	return r & ~UI_GOTO;
 }
 
 /* ---- script mode (tests): keys from a file, screen dumps ---- */

@@ -21,18 +21,19 @@ enum {
 	UI_DRAW_STATUS = 4,
 	UI_DRAW_OVERLAY = 8,
 	UI_DRAW_ALL = 15,
-	UI_EXIT = 0x100
+	UI_EXIT = 0x100,
+	UI_GOTO = 0x200		/* the tree's cursor to u->go_to (from a window) */
 };
 
 enum ui_action {
-#define KEY_ACTION(id, keys, k1, k2, k3, help) ACT_##id,
+#define KEY_ACTION(id, where, keys, k1, k2, k3, help) ACT_##id,
 #include "keys.def"
 #undef KEY_ACTION
 	ACT_COUNT,
 	ACT_NONE = -1
 };
 
-enum ui_view { UI_VIEW_TAGS, UI_VIEW_FHIR, UI_VIEW_SERVER };
+enum ui_detail_view { UI_VIEW_TAGS, UI_VIEW_FHIR, UI_VIEW_SERVER };
 
 enum ui_overlay { UI_OV_NONE, UI_OV_HELP, UI_OV_LOG, UI_OV_RESULTS, UI_OV_JSON, UI_OV_PICKER, UI_OV_SEARCH,
 		  UI_OV_CONFIRM, UI_OV_FILTER, UI_OV_FIND, UI_OV_SAVE };
@@ -125,12 +126,14 @@ struct ui {
 	size_t dtop;
 	const struct dataset_node *dnode;	/* node the detail lines are for */
 	int dview;
-	int dwrap[3];			/* per detail view (enum ui_view), 1: long lines wrap; 0: they
+	int dwrap[3];			/* per detail view (enum ui_detail_view), 1: long lines wrap; 0: they
 					   scroll sideways */
 	size_t dleft;			/* columns scrolled sideways */
 	int split;			/* tree pane width chosen with < and >; 0: follows the tree */
 	char dfind[128];		/* text found in the detail pane with /, "" when none */
-	int save_from_json;		/* the save prompt is for the JSON window, not the detail pane */
+	const struct ui_view *save_view;	/* the view the save prompt saves (the detail pane or the JSON window) */
+	int save_under;			/* the window under the save prompt (UI_OV_NONE: the panes) */
+	const struct dataset_node *go_to;	/* with UI_GOTO: where the tree's cursor goes */
 	char save_replace[600];		/* the existing file Enter again replaces ("": none asked) */
 	size_t dhit;			/* the detail line of the current hit */
 	int tree_w;			/* widest tree row seen since the last rebuild */
@@ -192,60 +195,85 @@ size_t ui_lines_find(const struct ui_lines *l, const char *text, size_t from, in
 /* Say in the status line which of l's lines holding text line hit is, and of how many. */
 void ui_lines_hit_said(struct ui *u, const struct ui_lines *l, const char *text, size_t hit);
 
-/* ui_tree.c */
+/* One pane or window, as tig's view_ops and tmux's window modes: its keys, drawing, search, the
+ * text S, o and y take, and its key bar, in one table. ui.c routes keys, the mouse and jobs to
+ * the view the user is in (ui_view_of); views never call each other: they share the state in
+ * struct ui and open windows through ui_list_open. */
+struct ui_view {
+	const char *name;		/* "tree", "log", ... */
+	char where;			/* its letter in keys.def's where column (T, D, W); 0: typed text */
+	int prompt;			/* a line typed on the status line, over the panes or a window */
+	int (*key)(struct ui *u, int action, int key);	/* a key (action ACT_NONE: none); UI_DRAW_* | UI_EXIT */
+	void (*draw)(struct ui *u, int y, int x, int h, int w);
+	int (*find)(struct ui *u, int dir, int include);	/* n, N: the next (dir 1) or previous hit,
+								   said in the status line; NULL: none */
+	char *(*text)(struct ui *u, char *name, size_t len);	/* what S, o and y take, and a file name
+								   for it; Caller frees; NULL: nothing */
+	const char *const *bar;		/* key bar items, "key what", most important first */
+};
+extern const struct ui_view ui_view_tree, ui_view_detail, ui_view_help, ui_view_log, ui_view_results, ui_view_json,
+	ui_view_picker, ui_view_search, ui_view_confirm, ui_view_filter, ui_view_find, ui_view_save;
+/* The view keys go to now (borrowed). */
+const struct ui_view *ui_view_of(const struct ui *u);
+
+/* ui_tree.c: the tree pane (and its filter prompt) */
 void ui_tree_rebuild(struct ui *u);
 /* Show t (taken; NULL: nothing) in place of the tree shown, which is freed: an outline while
  * the scan runs, then the scan's tree. The cursor stays on the same dataset or subject, at the
  * same height, and marks and folds of datasets and subjects carry over. */
 void ui_tree_replace(struct ui *u, struct dataset_tree *t);
-void ui_tree_draw(struct ui *u, int y, int x, int h, int w);
-int ui_tree_action(struct ui *u, int action);
-struct dataset_node *ui_tree_node(struct ui *u);
 void ui_tree_select(struct ui *u, const struct dataset_node *n);
-/* Apply u->filter as it is now: rebuild, cursor on the first match. */
-void ui_tree_filter(struct ui *u);
-const struct dataset_node *ui_tree_study(const struct dataset_node *n);
-const struct dataset_node **ui_tree_targets(struct ui *u, size_t *n);
 /* A click on tree row row at column x (twice: a double click): the cursor there; on its > or v,
  * or twice, the node opens or closes. Returns what to redraw. */
 int ui_tree_click(struct ui *u, size_t row, int x, int twice);
-/* Is anything marked? */
-int ui_tree_marked(struct ui *u);
 
-/* ui_detail.c */
+/* ui_detail.c: the detail pane (and its find prompt) */
 void ui_detail_update(struct ui *u);
-void ui_detail_draw(struct ui *u, int y, int x, int h, int w);
-int ui_detail_action(struct ui *u, int action);
-void ui_json_lines(struct ui_lines *l, json_object *o);
-/* ui_detail_find, with the outcome in the status line: which hit of how many, or that the
- * text is not in the pane. Returns what to redraw. */
+
+/* ui_list.c: what every window shares (tmux's mode-tree) */
+void ui_list_open(struct ui *u, int overlay, const char *title);
+/* The title (a question wrapped whole) and the input line of the window: the rows left below them. */
+void ui_list_frame(struct ui *u, int y, int x, int h, int w, int *row, int *rows);
+/* The lines of l in rows rows from row, the cursor's selected (selectable); text: plain text,
+ * its cursor is its top line; label(u, k), when given, is drawn before line k (NULL: none). */
+void ui_list_rows(struct ui *u, const struct ui_lines *l, int row, int x, int rows, int w, int selectable, int text,
+		  const char *(*label)(struct ui *u, size_t k));
+void ui_list_draw(struct ui *u, int y, int x, int h, int w);	/* frame and rows, selectable */
+/* What every window does with a key: / finds (typed on the status line), moves, q and Esc
+ * close. Returns what to redraw, 0 when the key is none of these. */
+int ui_list_key(struct ui *u, int action, int key);
+int ui_list_find(struct ui *u, int dir, int include);	/* the find of ui_list_key */
+int ui_list_move(struct ui *u, int action);
+int ui_list_input(struct ui *u, int key);	/* edit u->input: 1 if key was text or an edit */
+int ui_list_enter(int key);			/* is key Enter? */
+
+/* the windows' openers: ui_help.c, ui_log.c, ui_search.c, ui_results.c, ui_picker.c, ui_confirm.c */
+void ui_help_open(struct ui *u);
+void ui_log_open(struct ui *u);
+void ui_search_open(struct ui *u);
 /* Keep query in the search history ($XDG_STATE_HOME/sdsfhir/search_history), once, newest last. */
 void ui_search_remember(const char *query);
-
-/* The keys of the window or pane the user is in, all of them, into buf (for ? in a window). */
-const char *ui_window_keys(const struct ui *u, char *buf, size_t len);
-
-int ui_detail_find_said(struct ui *u, int dir, int include);
-/* Move to the next (dir 1) or previous (-1) detail line holding u->dfind, from the current
- * hit (include: the current line counts). 0, or -1 when none. */
-int ui_detail_find(struct ui *u, int dir, int include);
-
-/* ui_list.c: overlays */
-void ui_list_open(struct ui *u, int overlay, const char *title);
-void ui_list_draw(struct ui *u, int y, int x, int h, int w);
-int ui_list_action(struct ui *u, int action, int key);
-void ui_help_open(struct ui *u);
-void ui_picker_open(struct ui *u);
-void ui_search_open(struct ui *u);
 void ui_results_open(struct ui *u);
+void ui_picker_open(struct ui *u);
+int ui_confirm_push(struct ui *u);	/* p: the question that names the studies (y pushes) */
+int ui_confirm_retract(struct ui *u);	/* D: the question that names what goes (y removes) */
 
-/* ui_export.c: what is shown, taken away */
-void ui_export_save_open(struct ui *u);		/* asks for a file name, offering one */
-/* Save to path; an existing file is replaced only when asked twice for the same name: 1 when
- * it asks (the prompt stays), 0 when done or refused. */
-int ui_export_save(struct ui *u, const char *path);
-void ui_export_pager(struct ui *u);		/* $PAGER (default less), then back */
-void ui_export_copy(struct ui *u);		/* the terminal's clipboard, OSC 52 */
+/* ui_export.c: what a view shows, taken away (with its save prompt) */
+void ui_export_save_open(struct ui *u, const struct ui_view *v);	/* asks for a file name, offering one */
+void ui_export_pager(struct ui *u, const struct ui_view *v);	/* $PAGER (default less), then back */
+void ui_export_copy(struct ui *u, const struct ui_view *v);	/* the terminal's clipboard, OSC 52 */
+
+/* ui.c: JSON for the views */
+void ui_json_lines(struct ui_lines *l, json_object *o);	/* pretty-printed, a line each (UI_JSON_LINE) */
+char *ui_json_text(json_object *o);			/* pretty-printed, ending in a newline; Caller frees */
+#define UI_JSON_LINE UI_ATTR_COUNT	/* the attr of a line of JSON, coloured by its parts */
+
+/* ui.c: the shared selection, for every view */
+struct dataset_node *ui_selected(struct ui *u);	/* the node under the tree's cursor, or NULL (borrowed) */
+int ui_marked(struct ui *u);			/* is anything marked? */
+/* The studies an action applies to: the marked ones, else the one under the cursor (all of a
+ * subject's, dataset's). Caller frees the array. */
+const struct dataset_node **ui_targets(struct ui *u, size_t *n);
 
 /* ui.c helpers for the other ui files */
 void ui_put(int y, int x, int w, const char *s, int attr);

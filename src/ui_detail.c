@@ -5,6 +5,7 @@
 #include "research.h"
 #include "sds_meta.h"
 #include "ui.h"
+#include "safefile.h"
 
 #include <curses.h>
 #include <stdio.h>
@@ -12,31 +13,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define JSON_LINE UI_ATTR_COUNT	/* marks a line of JSON, coloured by its parts */
-
-void ui_json_lines(struct ui_lines *l, json_object *o)
-{
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-							 JSON_C_TO_STRING_NOSLASHESCAPE | JSON_C_TO_STRING_PRETTY_TAB);
-	while (s && *s) {
-		size_t n = strcspn(s, "\n");
-		char line[2048];
-		size_t k = 0;
-		for (size_t i = 0; i < n && k + 3 < sizeof line; i++) {	/* tabs to two spaces */
-			if (s[i] == '\t') {
-				line[k++] = ' ';
-				line[k++] = ' ';
-			} else {
-				line[k++] = s[i];
-			}
-		}
-		line[k] = '\0';
-		ui_lines_add(l, JSON_LINE, NULL, "%s", line);
-		s += n;
-		if (*s)
-			s++;
-	}
-}
 
 static void messages(struct ui_lines *l, const struct dataset_node *n, int depth)
 {
@@ -138,7 +114,7 @@ static void tags(struct ui *u, const struct dataset_node *n)
 		break;
 	}
 	messages(l, n, 0);	/* problems first */
-	const struct dataset_node *src = n->tags ? n : ui_tree_study(n);
+	const struct dataset_node *src = n->tags ? n : dataset_study_of(n);
 	if (src && src->tags) {
 		ui_lines_add(l, UI_ATTR_DIM, NULL, "shared tags (first instance):");
 		static const enum dicom_tag shown[] = {
@@ -192,7 +168,7 @@ static void resource_lines(struct ui_lines *l, const char *title, json_object *r
 
 static void fhir(struct ui *u, const struct dataset_node *n)
 {
-	const struct dataset_node *st = ui_tree_study(n);
+	const struct dataset_node *st = dataset_study_of(n);
 	struct ui_lines *l = &u->detail;
 	struct ui_lines warns = {0};
 	struct fhir_opts fo = u->fopts;
@@ -243,7 +219,7 @@ static void fhir(struct ui *u, const struct dataset_node *n)
 
 static void server(struct ui *u, const struct dataset_node *n)
 {
-	const struct dataset_node *st = ui_tree_study(n);
+	const struct dataset_node *st = dataset_study_of(n);
 	struct ui_lines *l = &u->detail;
 	if (!st) {
 		ui_lines_add(l, UI_ATTR_DIM, NULL, "Move to a study to see the server's copy.");
@@ -285,7 +261,7 @@ static void server(struct ui *u, const struct dataset_node *n)
 
 void ui_detail_update(struct ui *u)
 {
-	const struct dataset_node *n = ui_tree_node(u);
+	const struct dataset_node *n = ui_selected(u);
 	if (n == u->dnode && u->dview == u->view && u->detail.n)
 		return;
 	ui_lines_clear(&u->detail);
@@ -337,7 +313,7 @@ static void json_draw(struct ui *u, int y, int x, int w, const char *s)
 	}
 }
 
-void ui_detail_draw(struct ui *u, int y, int x, int h, int w)
+static void detail_draw(struct ui *u, int y, int x, int h, int w)
 {
 	struct ui_lines *l = &u->detail;
 	if (l->n && u->dtop >= l->n)
@@ -353,12 +329,12 @@ void ui_detail_draw(struct ui *u, int y, int x, int h, int w)
 		}
 		const char *at = u->dfind[0] && k == u->dhit ? strcasestr(l->text[k], u->dfind) : NULL;
 		int hit = at && !u->dwrap[u->view] && !u->dleft;	/* the match itself marked, not the line */
-		int attr = ui_attr(u, at && !hit ? UI_ATTR_SELECTED : l->attr[k] == JSON_LINE ? UI_ATTR_NORMAL : l->attr[k]);
+		int attr = ui_attr(u, at && !hit ? UI_ATTR_SELECTED : l->attr[k] == UI_JSON_LINE ? UI_ATTR_NORMAL : l->attr[k]);
 		if (u->dwrap[u->view])	/* the whole line, over as many rows as it needs, under its start */
 			i += ui_put_wrapped_hang(y + i, x, w, h - i, l->text[k], attr);
 		else if (u->dleft)	/* scrolled sideways: plain text */
 			ui_put_from(y + i++, x, w, l->text[k], attr, u->dleft);
-		else if (l->attr[k] == JSON_LINE)
+		else if (l->attr[k] == UI_JSON_LINE)
 			json_draw(u, y + i++, x, w, l->text[k]);
 		else
 			ui_put(y + i++, x, w, l->text[k], attr);
@@ -384,7 +360,9 @@ void ui_detail_draw(struct ui *u, int y, int x, int h, int w)
 	}
 }
 
-int ui_detail_find(struct ui *u, int dir, int include)
+/* Move to the next (dir 1) or previous (-1) detail line holding u->dfind, from the current
+ * hit (include: the current line counts). 0, or -1 when none. */
+static int detail_find_quiet(struct ui *u, int dir, int include)
 {
 	size_t n = u->detail.n;
 	if (!u->dfind[0] || !n)
@@ -399,13 +377,15 @@ int ui_detail_find(struct ui *u, int dir, int include)
 	return 0;
 }
 
-int ui_detail_find_said(struct ui *u, int dir, int include)
+/* n, N: detail_find_quiet, with the outcome in the status line: which hit of how many, or that
+ * the text is not in the pane. */
+static int detail_find(struct ui *u, int dir, int include)
 {
 	if (!u->dfind[0]) {
 		ui_status(u, UI_ATTR_WARNING, "nothing to find: / in this pane finds text");
 		return UI_DRAW_STATUS;
 	}
-	if (ui_detail_find(u, dir, include) < 0) {
+	if (detail_find_quiet(u, dir, include) < 0) {
 		ui_status(u, UI_ATTR_WARNING, "find: '%s' is not in this pane", u->dfind);
 		return UI_DRAW_DETAIL | UI_DRAW_STATUS;
 	}
@@ -413,10 +393,13 @@ int ui_detail_find_said(struct ui *u, int dir, int include)
 	return UI_DRAW_DETAIL | UI_DRAW_STATUS;
 }
 
-int ui_detail_action(struct ui *u, int action)
+static int detail_key(struct ui *u, int action, int key)
 {
-	if (action == ACT_NEXT_MATCH || action == ACT_PREV_MATCH)
-		return ui_detail_find_said(u, action == ACT_NEXT_MATCH ? 1 : -1, 0);
+	(void)key;
+	if (action == ACT_FILTER) {	/* a find starts empty, as less's / (Enter: the last one again) */
+		ui_list_open(u, UI_OV_FIND, "");
+		return UI_DRAW_ALL;
+	}
 	size_t n = u->detail.n, page = u->lines > 4 ? (size_t)u->lines - 4 : 1;
 	if (action == ACT_CLOSE && u->dleft)	/* Left: scroll back, then back to the tree */
 		u->dleft = u->dleft > 8 ? u->dleft - 8 : 0;
@@ -430,3 +413,89 @@ int ui_detail_action(struct ui *u, int action)
 		return 0;
 	return UI_DRAW_DETAIL | UI_DRAW_TREE;
 }
+
+/* What the pane shows, as text, and a file name for it: the Bundle a push sends in the FHIR
+ * view, the server's copy in the Server view, else the lines. */
+static char *detail_text(struct ui *u, char *name, size_t len)
+{
+	ui_detail_update(u);	/* the lines of the node and view as they are now */
+	const struct dataset_node *n = ui_selected(u), *st = dataset_study_of(n);
+	const struct dataset_node *sub = st ? dataset_ancestor(st, DATASET_SUBJECT) : NULL;
+	char raw[400];
+	if (u->view == UI_VIEW_FHIR && st) {	/* what a push sends for this study */
+		size_t skipped = 0;
+		json_object *b = fhir_bundle_build(u->tree, &st, 1, NULL, &u->fopts, NULL, &skipped);
+		snprintf(raw, sizeof raw, "%s.bundle.json", sub ? sub->name : st->name);
+		safefile_name(raw, name, len);
+		char *t = skipped ? NULL : ui_json_text(b);
+		json_object_put(b);
+		return t;
+	}
+	const struct ui_server_copy *c = u->view == UI_VIEW_SERVER && st ? ui_server_copy(u, st) : NULL;
+	if (c && c->resource) {
+		snprintf(raw, sizeof raw, "%s.server.json", sub ? sub->name : st->name);
+		safefile_name(raw, name, len);
+		return ui_json_text(c->resource);
+	}
+	snprintf(raw, sizeof raw, "%s.%s.txt", n ? (*n->name ? n->name : "node") : "detail",
+		 u->view == UI_VIEW_TAGS ? "tags" : u->view == UI_VIEW_FHIR ? "fhir" : "server");
+	safefile_name(raw, name, len);
+	size_t size = 1;
+	for (size_t i = 0; i < u->detail.n; i++)
+		size += strlen(u->detail.text[i]) + 1;
+	char *t = malloc(size), *p = t;
+	for (size_t i = 0; t && i < u->detail.n; i++)
+		p += sprintf(p, "%s\n", u->detail.text[i]);
+	if (t)
+		*p = '\0';
+	return t;
+}
+
+static void detail_draw_fresh(struct ui *u, int y, int x, int h, int w)
+{
+	ui_detail_update(u);
+	detail_draw(u, y, x, h, w);
+}
+
+static const char *const detail_bar[] = {"q quit", "? help", "Tab tree", "/ find", "n/N next hit", "v view", "w wrap",
+					 "S save", "o pager", "y copy", "</> split", "p push", "b bodySite", "L log", NULL};
+
+const struct ui_view ui_view_detail = {
+	.name = "detail", .where = 'D', .key = detail_key, .draw = detail_draw_fresh, .find = detail_find,
+	.text = detail_text, .bar = detail_bar,
+};
+
+/* ---- the find prompt: / in the pane, found as it is typed ---- */
+
+static int find_key(struct ui *u, int action, int key)
+{
+	if (action == ACT_CANCEL) {
+		u->dfind[0] = '\0';
+		u->overlay = UI_OV_NONE;
+		return UI_DRAW_ALL;
+	}
+	if (ui_list_enter(key)) {	/* found already (an empty prompt: the last find again) */
+		u->overlay = UI_OV_NONE;
+		return detail_find(u, 1, u->input_len ? 1 : 0) | UI_DRAW_ALL;
+	}
+	if (!ui_list_input(u, key))
+		return 0;
+	if (u->input_len)
+		snprintf(u->dfind, sizeof u->dfind, "%s", u->input);
+	detail_find_quiet(u, 1, 1);
+	return UI_DRAW_ALL;
+}
+
+static void find_draw(struct ui *u, int y, int x, int h, int w)
+{
+	(void)h;
+	char line[700];
+	snprintf(line, sizeof line, "find: %s_", u->input);
+	ui_put(y, x, w, line, ui_attr(u, UI_ATTR_KEY));
+}
+
+static const char *const find_bar[] = {"type to find", "Enter keep", "Esc close", "then n, N: next, previous", NULL};
+
+const struct ui_view ui_view_find = {
+	.name = "find", .where = 0, .prompt = 1, .key = find_key, .draw = find_draw, .bar = find_bar,
+};

@@ -1,5 +1,5 @@
-/* Taking what the detail pane or a JSON window shows away: to a file, to $PAGER, or to the
- * terminal's clipboard (OSC 52). */
+/* Taking what a view shows (the detail pane, a JSON window) away: to a file, to $PAGER, or to
+ * the terminal's clipboard (OSC 52); and the save prompt. */
 #include "config.h"
 
 #include "ui.h"
@@ -20,105 +20,40 @@
 
 #define CLIP_MAX (64u << 10)	/* what terminals take through OSC 52, give or take */
 
-static char *json_text(json_object *o)
+/* What view v shows, as text, and a file name for it, or a status saying there is nothing to
+ * take (what: "save", "show", "copy"). Caller frees. */
+static char *shown_or_say(struct ui *u, const struct ui_view *v, char *name, size_t len, const char *what)
 {
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-							 JSON_C_TO_STRING_NOSLASHESCAPE);
-	size_t n = strlen(s);
-	char *t = malloc(n + 2);
-	if (t)
-		snprintf(t, n + 2, "%s\n", s);
-	return t;
-}
-
-static char *lines_text(const struct ui_lines *l)
-{
-	size_t n = 1;
-	for (size_t i = 0; i < l->n; i++)
-		n += strlen(l->text[i]) + 1;
-	char *t = malloc(n), *p = t;
-	for (size_t i = 0; t && i < l->n; i++)
-		p += sprintf(p, "%s\n", l->text[i]);
-	if (t)
-		*p = '\0';
-	return t;
-}
-
-/* What is shown, as text, and a file name for it. Caller frees. NULL when there is nothing. */
-static char *shown_text(struct ui *u, char *name, size_t len)
-{
-	if (u->overlay == UI_OV_JSON && u->shown) {
-		const char *type = NULL, *id = NULL;
-		json_object *v;
-		if (json_object_object_get_ex(u->shown, "resourceType", &v) && json_object_is_type(v, json_type_string))
-			type = json_object_get_string(v);
-		if (json_object_object_get_ex(u->shown, "id", &v) && json_object_is_type(v, json_type_string))
-			id = json_object_get_string(v);
-		char raw[400];	/* named by the server: a plain file name, nothing more */
-		snprintf(raw, sizeof raw, "%s-%s.json", type ? type : "resource", id ? id : "unknown");
-		safefile_name(raw, name, len);
-		return json_text(u->shown);
-	}
-	ui_detail_update(u);	/* the lines of the node and view as they are now */
-	const struct dataset_node *n = ui_tree_node(u), *st = ui_tree_study(n);
-	const struct dataset_node *sub = st ? dataset_ancestor(st, DATASET_SUBJECT) : NULL;
-	if (u->view == UI_VIEW_FHIR && st) {	/* what a push sends for this study */
-		size_t skipped = 0;
-		json_object *b = fhir_bundle_build(u->tree, &st, 1, NULL, &u->fopts, NULL, &skipped);
-		char raw[400];
-		snprintf(raw, sizeof raw, "%s.bundle.json", sub ? sub->name : st->name);
-		safefile_name(raw, name, len);
-		char *t = skipped ? NULL : json_text(b);
-		json_object_put(b);
-		return t;
-	}
-	const struct ui_server_copy *c = u->view == UI_VIEW_SERVER && st ? ui_server_copy(u, st) : NULL;
-	if (c && c->resource) {
-		char raw[400];
-		snprintf(raw, sizeof raw, "%s.server.json", sub ? sub->name : st->name);
-		safefile_name(raw, name, len);
-		return json_text(c->resource);
-	}
-	char raw[400];
-	snprintf(raw, sizeof raw, "%s.%s.txt", n ? (*n->name ? n->name : "node") : "detail",
-		 u->view == UI_VIEW_TAGS ? "tags" : u->view == UI_VIEW_FHIR ? "fhir" : "server");
-	safefile_name(raw, name, len);
-	return lines_text(&u->detail);
-}
-
-/* shown_text, or a status saying there is nothing to take (what: "save", "show", "copy"). */
-static char *shown_or_say(struct ui *u, char *name, size_t len, const char *what)
-{
-	char *t = shown_text(u, name, len);
+	char *t = v->text ? v->text(u, name, len) : NULL;
 	if (!t)
 		ui_status(u, UI_ATTR_WARNING, "nothing to %s here", what);
 	return t;
 }
 
-void ui_export_save_open(struct ui *u)
+void ui_export_save_open(struct ui *u, const struct ui_view *v)
 {
 	char name[400];
-	char *t = shown_or_say(u, name, sizeof name, "save");
+	char *t = shown_or_say(u, v, name, sizeof name, "save");
 	if (!t)
 		return;
 	free(t);
-	int json = u->overlay == UI_OV_JSON;
-	if (json)
-		u->overlay = UI_OV_SAVE;	/* over the JSON window, which stays */
+	u->save_under = u->overlay;	/* a window stays under the prompt */
+	if (u->overlay)
+		u->overlay = UI_OV_SAVE;
 	else
 		ui_list_open(u, UI_OV_SAVE, "");
-	u->save_from_json = json;
+	u->save_view = v;
 	snprintf(u->input, sizeof u->input, "%s", name);
 	u->input_len = strlen(u->input);
 }
 
-int ui_export_save(struct ui *u, const char *path)
+/* Save to path; an existing file is replaced only when asked twice for the same name: 1 when
+ * it asks (the prompt stays), 0 when done or refused. */
+static int save(struct ui *u, const char *path)
 {
 	char name[400];
-	int was = u->overlay, ask = 0;
-	u->overlay = u->save_from_json ? UI_OV_JSON : UI_OV_NONE;	/* the text of what was shown */
-	char *t = shown_text(u, name, sizeof name);
-	u->overlay = was;
+	int ask = 0;
+	char *t = u->save_view->text(u, name, sizeof name);
 	char dir[PATH_MAX];
 	snprintf(dir, sizeof dir, "%s", path);
 	char *slash = strrchr(dir, '/');
@@ -159,10 +94,10 @@ int ui_export_save(struct ui *u, const char *path)
 	return ask;
 }
 
-void ui_export_pager(struct ui *u)
+void ui_export_pager(struct ui *u, const struct ui_view *v)
 {
 	char name[400], err[600], base[PATH_MAX];
-	char *t = shown_or_say(u, name, sizeof name, "show");
+	char *t = shown_or_say(u, v, name, sizeof name, "show");
 	if (!t)
 		return;
 	const char *dir = getenv("TMPDIR");
@@ -204,10 +139,10 @@ void ui_export_pager(struct ui *u)
 		ui_status(u, UI_ATTR_NORMAL, "back from %s", pager);
 }
 
-void ui_export_copy(struct ui *u)
+void ui_export_copy(struct ui *u, const struct ui_view *v)
 {
 	char name[400];
-	char *t = shown_or_say(u, name, sizeof name, "copy");
+	char *t = shown_or_say(u, v, name, sizeof name, "copy");
 	if (!t)
 		return;
 	size_t n = strlen(t);
@@ -236,3 +171,39 @@ void ui_export_copy(struct ui *u)
 	else
 		ui_status(u, UI_ATTR_NORMAL, "copied %zu bytes to the clipboard (through the terminal, OSC 52)", n);
 }
+
+/* ---- the save prompt: S, a file name offered ---- */
+
+static int save_key(struct ui *u, int action, int key)
+{
+	int under = u->save_under;
+	if (action == ACT_CANCEL) {
+		u->overlay = under;
+		u->save_replace[0] = '\0';
+		ui_status(u, UI_ATTR_NORMAL, "not saved");
+		return UI_DRAW_ALL;
+	}
+	if (ui_list_enter(key)) {
+		u->overlay = under;
+		if (save(u, u->input))
+			u->overlay = UI_OV_SAVE;	/* the name exists: the prompt stays, to replace or rename */
+		return UI_DRAW_ALL;
+	}
+	return ui_list_input(u, key) ? UI_DRAW_ALL : 0;
+}
+
+static void save_draw(struct ui *u, int y, int x, int h, int w)
+{
+	(void)h;
+	char line[700];
+	int exists = u->save_replace[0] && !strcmp(u->input, u->save_replace);
+	snprintf(line, sizeof line, "save to: %s_%s", u->input,
+		 exists ? "   it exists: Enter again replaces it, or give another name" : "");
+	ui_put(y, x, w, line, ui_attr(u, UI_ATTR_KEY));
+}
+
+static const char *const save_bar[] = {"a file name (not in a dataset folder)", "Enter save", "Ctrl-U clear", "Esc no", NULL};
+
+const struct ui_view ui_view_save = {
+	.name = "save", .where = 0, .prompt = 1, .key = save_key, .draw = save_draw, .bar = save_bar,
+};

@@ -11,27 +11,6 @@
 #include <strings.h>
 
 /* The study a node stands for: itself, its ancestor study, or a subject's only study. */
-const struct dataset_node *ui_tree_study(const struct dataset_node *n)
-{
-	if (!n)
-		return NULL;
-	const struct dataset_node *st = dataset_ancestor(n, DATASET_STUDY);
-	if (st)
-		return st;
-	if (n->kind == DATASET_SUBJECT) {
-		const struct dataset_node *only = NULL;
-		for (const struct dataset_node *c = n->child; c; c = c->next) {
-			if (c->kind == DATASET_STUDY) {
-				if (only)
-					return NULL;
-				only = c;
-			}
-		}
-		return only;
-	}
-	return NULL;
-}
-
 static int single_study(const struct dataset_node *sub)
 {
 	int k = 0;
@@ -155,7 +134,7 @@ static struct dataset_node *find_same(const struct dataset_tree *t, const char *
 void ui_tree_replace(struct ui *u, struct dataset_tree *t)
 {
 	struct dataset_tree *old = u->tree;
-	const struct dataset_node *cur = ui_tree_node(u);
+	const struct dataset_node *cur = ui_selected(u);
 	const struct dataset_node *cds = cur ? dataset_ancestor(cur, DATASET_DATASET) : NULL;
 	const struct dataset_node *csub = cur ? dataset_ancestor(cur, DATASET_SUBJECT) : NULL;
 	size_t height = u->cur >= u->top ? u->cur - u->top : 0;
@@ -195,10 +174,6 @@ void ui_tree_replace(struct ui *u, struct dataset_tree *t)
 		}
 }
 
-struct dataset_node *ui_tree_node(struct ui *u)
-{
-	return u->nrows && u->cur < u->nrows ? u->rows[u->cur].node : NULL;
-}
 
 void ui_tree_select(struct ui *u, const struct dataset_node *n)
 {
@@ -265,7 +240,7 @@ static void label(const struct ui *u, const struct dataset_node *n, char *buf, s
 	}
 }
 
-void ui_tree_draw(struct ui *u, int y, int x, int h, int w)
+static void tree_draw(struct ui *u, int y, int x, int h, int w)
 {
 	if (!u->tree) {
 		for (int i = 0; i < h; i++)
@@ -284,7 +259,7 @@ void ui_tree_draw(struct ui *u, int y, int x, int h, int w)
 		}
 		const struct dataset_node *n = u->rows[r].node;
 		const struct dataset_node *st = n->kind == DATASET_STUDY || (n->kind == DATASET_SUBJECT && single_study(n))
-							? ui_tree_study(n) : NULL;
+							? dataset_study_of(n) : NULL;
 		char text[1024], lab[800];
 		label(u, n, lab, sizeof lab);
 		int open = n->child && n->kind != DATASET_INSTANCE && n->kind != DATASET_FILE;
@@ -312,45 +287,10 @@ void ui_tree_draw(struct ui *u, int y, int x, int h, int w)
 	}
 }
 
-int ui_tree_marked(struct ui *u)
-{
-	size_t n = 0;
-	const struct dataset_node **s = u->tree ? dataset_collect(u->tree->root, DATASET_STUDY, &n) : NULL;
-	int any = 0;
-	for (size_t i = 0; i < n && !any; i++)
-		any = (s[i]->flags & DATASET_NODE_MARKED) || (s[i]->parent && (s[i]->parent->flags & DATASET_NODE_MARKED));
-	free(s);
-	return any;
-}
 
-/* The studies an action applies to: the marked ones, else the one under the cursor (all of a
- * subject's, dataset's). Caller frees the array. */
-const struct dataset_node **ui_tree_targets(struct ui *u, size_t *n)
-{
-	*n = 0;
-	if (!u->tree)
-		return NULL;
-	size_t all = 0;
-	const struct dataset_node **studies = dataset_collect(u->tree->root, DATASET_STUDY, &all);
-	size_t k = 0;
-	for (size_t i = 0; i < all; i++) {
-		const struct dataset_node *s = studies[i];
-		if ((s->flags & DATASET_NODE_MARKED) || (s->parent && (s->parent->flags & DATASET_NODE_MARKED)))
-			studies[k++] = s;
-	}
-	if (k) {
-		*n = k;
-		return studies;
-	}
-	free(studies);
-	struct dataset_node *cur = ui_tree_node(u);
-	if (!cur)
-		return NULL;
-	const struct dataset_node *st = dataset_ancestor(cur, DATASET_STUDY);
-	return st ? dataset_collect(st, DATASET_STUDY, n) : dataset_collect(cur, DATASET_STUDY, n);
-}
 
-void ui_tree_filter(struct ui *u)
+/* Apply u->filter as it is now: rebuild, cursor on the first match. */
+static void tree_filter(struct ui *u)
 {
 	ui_tree_rebuild(u);
 	for (size_t i = 0; u->filter[0] && i < u->nrows; i++)
@@ -418,11 +358,12 @@ int ui_tree_click(struct ui *u, size_t row, int x, int twice)
 	return UI_DRAW_ALL;
 }
 
-int ui_tree_action(struct ui *u, int action)
+static int tree_key(struct ui *u, int action, int key)
 {
+	(void)key;
 	if (!u->tree || !u->nrows)
 		return 0;
-	struct dataset_node *n = ui_tree_node(u);
+	struct dataset_node *n = ui_selected(u);
 	int page = u->lines > 4 ? u->lines - 4 : 1;
 	if (ui_move(&u->cur, u->nrows, (size_t)page, action))
 		return UI_DRAW_TREE | UI_DRAW_DETAIL | UI_DRAW_STATUS;
@@ -487,16 +428,73 @@ int ui_tree_action(struct ui *u, int action)
 		ui_status(u, UI_ATTR_NORMAL, "%zu mark%s cleared", k, k == 1 ? "" : "s");
 		return UI_DRAW_ALL;
 	}
-	case ACT_NEXT_MATCH:
-	case ACT_PREV_MATCH:
-		if (!u->filter[0]) {
-			ui_status(u, UI_ATTR_WARNING, "no filter: / sets one");
-			return UI_DRAW_STATUS;
-		}
-		u->cur = find_match(u, action == ACT_NEXT_MATCH ? 1 : -1);
-		break;
+	case ACT_FILTER:	/* filter as you type, the filter there to edit */
+		ui_list_open(u, UI_OV_FILTER, "");
+		snprintf(u->input, sizeof u->input, "%s", u->filter);
+		u->input_len = strlen(u->input);
+		return UI_DRAW_ALL;
 	default:
 		return 0;
 	}
 	return UI_DRAW_TREE | UI_DRAW_DETAIL | UI_DRAW_STATUS;
 }
+
+/* n, N: the next or previous node that matches the filter. */
+static int tree_find(struct ui *u, int dir, int include)
+{
+	(void)include;
+	if (!u->filter[0]) {
+		ui_status(u, UI_ATTR_WARNING, "no filter: / sets one");
+		return UI_DRAW_STATUS;
+	}
+	if (u->nrows)
+		u->cur = find_match(u, dir);
+	return UI_DRAW_TREE | UI_DRAW_DETAIL | UI_DRAW_STATUS;
+}
+
+static const char *const tree_bar[] = {"q quit", "? help", "Tab detail", "p push", "b bodySite", "s search", "/ filter",
+				       "n/N next match", "Space mark", "a mark all", "A no marks", "+/- open, close all",
+				       "r refresh", "^R rescan", "v view", "L log", "c patient", "u undo", "D remove", "w wrap",
+				       "</> split", NULL};
+
+const struct ui_view ui_view_tree = {
+	.name = "tree", .where = 'T', .key = tree_key, .draw = tree_draw, .find = tree_find, .bar = tree_bar,
+};
+
+/* ---- the filter prompt: / in the tree, applied as it is typed ---- */
+
+static int filter_key(struct ui *u, int action, int key)
+{
+	if (action == ACT_CANCEL) {	/* Esc: no filter */
+		u->filter[0] = '\0';
+		tree_filter(u);
+		u->overlay = UI_OV_NONE;
+		return UI_DRAW_ALL;
+	}
+	if (ui_list_enter(key)) {	/* applied already: keep it */
+		u->overlay = UI_OV_NONE;
+		ui_status(u, UI_ATTR_NORMAL, *u->filter ? "%s: %s (n, N: next, previous)" : "%s%s", "filter",
+			  *u->filter ? u->filter : ": none");
+		return UI_DRAW_ALL;
+	}
+	if (!ui_list_input(u, key))
+		return 0;
+	snprintf(u->filter, sizeof u->filter, "%s", u->input);
+	tree_filter(u);
+	return UI_DRAW_ALL;
+}
+
+static void filter_draw(struct ui *u, int y, int x, int h, int w)
+{
+	(void)h;
+	char line[700];
+	snprintf(line, sizeof line, "filter: %s_", u->input);
+	ui_put(y, x, w, line, ui_attr(u, UI_ATTR_KEY));
+}
+
+static const char *const filter_bar[] = {"type to filter (names, descriptions, patients, UIDs)", "Enter keep",
+					 "Esc no filter", NULL};
+
+const struct ui_view ui_view_filter = {
+	.name = "filter", .where = 0, .prompt = 1, .key = filter_key, .draw = filter_draw, .bar = filter_bar,
+};

@@ -53,7 +53,7 @@ keys Escape Escape
 keys ?
 tmux_like "? opens the help" "Keys \(q or Esc closes\)"
 keys G
-tmux_like "G in the help: its last line is on the screen" "Quit \(closes a window first\)"
+tmux_like "G in the help: its last line is on the screen" "what was read, but with a problem"
 keys q
 
 # missing 1: / finds in the windows too (help, log), n and N move between the hits
