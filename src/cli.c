@@ -13,6 +13,7 @@
 #include "research.h"
 #include "settings.h"
 #include "intern.h"
+#include "preview.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -27,6 +28,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <langinfo.h>
+#include <sys/ioctl.h>
 
 /* Everything the commands print goes through here: each line through termsafe, so that no
  * name, value or server text can drive the terminal (--json output is JSON, escaped by json-c). */
@@ -1452,4 +1455,156 @@ int cli_search(int argc, char **argv)
 	settings_clear(&sc.set);
 	fflush(stdout);
 	return rc;
+}
+
+/* ---- preview: pictures of instances and series on standard output ---- */
+
+struct preview_opts {
+	int cols, rows;		/* the most cells a picture takes */
+	unsigned frame;		/* 0-based */
+	double center, width;	/* width > 0: the window given */
+	int format, colors, ascii;
+};
+
+/* One instance's picture, after a line that names it; 0, or -1 when it could not be shown. */
+static int preview_one(const char *path, const char *label, const struct preview_opts *o)
+{
+	char err[512];
+	struct dicom_image *im = dicom_image_read(path, o->frame, o->center, o->width, err, sizeof err);
+	if (!im) {
+		say(stdout, "%s: error: %s\n", label, err);
+		return -1;
+	}
+	int cols, rows;
+	preview_fit(im->width, im->height, o->cols, o->rows, &cols, &rows);
+	char window[96] = "";
+	if (im->channels == 1)
+		snprintf(window, sizeof window, ", window %g/%g (%s)", im->center, im->width_, im->window);
+	say(stdout, "%s: %ux%u %s, frame %u of %u%s\n", label, im->width, im->height, im->photometric, im->frame + 1,
+	    im->frames, window);
+	char *t = preview_text(im, cols, rows, o->colors, o->format, o->ascii);	/* escapes of our own: not sanitized */
+	dicom_image_free(&im);
+	if (!t) {
+		say(stdout, "%s: error: out of memory\n", label);
+		return -1;
+	}
+	fputs(t, stdout);
+	free(t);
+	return 0;
+}
+
+/* A folder: each series below it, by its middle instance. Returns how many failed. */
+static int preview_folder(const char *dir, const struct preview_opts *o)
+{
+	char err[512];
+	struct dataset_scan_opts so = {.cache_dir = cache_folder()};
+	const char *paths[] = {dir};
+	struct dataset_tree *t = dataset_scan(paths, 1, &so, err, sizeof err);
+	if (!t) {
+		say(stdout, "%s: error: %s\n", dir, err);
+		return 1;
+	}
+	size_t n = 0, bad = 0;
+	const struct dataset_node **series = dataset_collect(t->root, DATASET_SERIES, &n);
+	for (size_t i = 0; i < n; i++) {
+		const struct dataset_node *mid = dataset_middle_instance(t, series[i]);
+		char where[600], file[PATH_MAX], label[PATH_MAX + 700];
+		dataset_where(series[i], where, sizeof where);
+		const char *desc = dataset_tag(t, series[i], DICOM_SERIES_DESCRIPTION);
+		if (!mid || dataset_node_path(mid, file, sizeof file) < 0) {
+			say(stdout, "%s: error: no instance that could be read\n", where);
+			bad++;
+			continue;
+		}
+		snprintf(label, sizeof label, "%s%s%s (%s)", where, desc && *desc ? " " : "", desc ? desc : "", mid->name);
+		bad += preview_one(file, label, o) < 0;
+	}
+	if (!n) {
+		say(stdout, "%s: error: no series with DICOM files here\n", dir);
+		bad++;
+	}
+	free(series);
+	dataset_free(&t);
+	return (int)bad;
+}
+
+static int preview_args(int argc, char **argv, struct preview_opts *o)
+{
+	static const struct option longopts[] = {
+		{"size", required_argument, NULL, 's'}, {"frame", required_argument, NULL, 'f'},
+		{"format", required_argument, NULL, 'F'}, {"window", required_argument, NULL, 'w'}, {NULL, 0, NULL, 0}};
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		char *end = NULL;
+		switch (c) {
+		case 's':
+			if (sscanf(optarg, "%dx%d", &o->cols, &o->rows) != 2 || o->cols < 1 || o->rows < 1 || o->cols > 1000 ||
+			    o->rows > 1000)
+				return usage_error("preview", "--size takes COLSxROWS, each from 1 to 1000"), -1;
+			break;
+		case 'f': {
+			long f = strtol(optarg, &end, 10);
+			if (*end || f < 1 || f > 1000000)
+				return usage_error("preview", "--frame takes a frame number from 1"), -1;
+			o->frame = (unsigned)(f - 1);
+			break;
+		}
+		case 'w':
+			if (sscanf(optarg, "%lf,%lf", &o->center, &o->width) != 2 || !(o->width > 0))
+				return usage_error("preview", "--window takes CENTER,WIDTH (a width above 0)"), -1;
+			break;
+		case 'F':
+			if (!strcmp(optarg, "symbols"))
+				o->format = PREVIEW_SYMBOLS;
+			else if (!strcmp(optarg, "sixel"))
+				o->format = PREVIEW_SIXEL;
+			else if (!strcmp(optarg, "kitty"))
+				o->format = PREVIEW_KITTY;
+			else
+				return usage_error("preview", "--format takes symbols, sixel or kitty"), -1;
+			break;
+		default: {
+			char text[128];
+			snprintf(text, sizeof text, "unknown option '%s'", argv[optind - 1]);
+			return usage_error("preview", text), -1;
+		}
+		}
+	}
+	return optind;
+}
+
+int cli_preview(int argc, char **argv)
+{
+	struct preview_opts o = {.cols = 80, .rows = 24, .colors = preview_colors_of_env()};
+	struct winsize ws;
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 2) {
+		o.cols = ws.ws_col;
+		o.rows = ws.ws_row - 2;	/* room for its line and the prompt */
+	}
+	o.ascii = strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
+	int first = preview_args(argc, argv, &o);
+	if (first < 0)
+		return CLI_EXIT_USAGE;
+	if (first >= argc)
+		return usage_error("preview", "give at least one DICOM file or folder");
+	if (paths_missing("preview", argc, argv, first))
+		return CLI_EXIT_USAGE;
+	char err[512];
+	if (dicom_init(err, sizeof err) != DICOM_OK) {
+		say(stderr, "sdsfhir: %s\n", err);
+		return CLI_EXIT_FATAL;
+	}
+	int bad = 0;
+	for (int i = first; i < argc; i++) {
+		struct stat st;
+		if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode))
+			bad += preview_folder(argv[i], &o);
+		else
+			bad += preview_one(argv[i], argv[i], &o) < 0;
+	}
+	if (fflush(stdout) != 0)
+		return CLI_EXIT_FATAL;
+	return bad ? CLI_EXIT_PARTIAL : CLI_EXIT_OK;
 }

@@ -16,6 +16,7 @@ enum {
 /* argv[0] is the subcommand name. */
 int cli_scan(int argc, char **argv);
 int cli_tags(int argc, char **argv);
+int cli_preview(int argc, char **argv);
 int cli_fhir(int argc, char **argv);
 int cli_patient(int argc, char **argv);
 int cli_push(int argc, char **argv);

@@ -65,6 +65,30 @@ const char *dicom_header_get(const struct dicom_header *h, enum dicom_tag t);
 int dicom_cid4031_count(void);
 int dicom_cid4031_get(int i, char *code, size_t codelen, char *display, size_t displaylen);
 
+/* A frame's pixels, ready for a picture: 8 bits a sample, top row first; grey is windowed
+ * (MONOCHROME1 inverted), colour (RGB, palette, YBR) is RGB. */
+struct dicom_image {
+	unsigned width, height;		/* pixels */
+	unsigned frames;		/* frames in the file */
+	unsigned frame;			/* the frame decoded (0-based) */
+	int channels;			/* 1 grey, 3 RGB */
+	double center, width_;		/* the window used (grey) */
+	char window[24];		/* where it came from: "header", "VOI LUT", "histogram", "given"; "" for colour */
+	char photometric[24];		/* Photometric Interpretation, e.g. "MONOCHROME2" */
+	unsigned char *pixels;		/* width * height * channels bytes */
+};
+
+/* Frames up to this many pixels are decoded (4096 x 4096); a larger one is refused before any
+ * allocation. */
+#define DICOM_IMAGE_PIXELS_MAX (4096u * 4096u)
+
+/* Decode frame (0-based) of path, only that frame (partial access), windowed by center and
+ * width when width > 0, else by the file's window, its VOI LUT or a histogram window. Thread-
+ * safe. NULL on failure, with a one-line reason in err. Caller frees (dicom_image_free). */
+struct dicom_image *dicom_image_read(const char *path, unsigned frame, double center, double width, char *err,
+				     size_t errlen);
+void dicom_image_free(struct dicom_image **im);
+
 #ifdef __cplusplus
 }
 #endif

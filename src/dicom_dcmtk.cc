@@ -1,4 +1,5 @@
-// The only C++ file: DICOM header reading and the CID 4031 body part mapping with dcmtk,
+// The only C++ file: DICOM header reading, pixels for previews (dcmimgle, dcmimage and the
+// JPEG, JPEG-LS and RLE decoders) and the CID 4031 body part mapping with dcmtk,
 // behind the plain C interface of dicom.h. Every entry point catches all exceptions.
 #include "dicom.h"
 #include "charset.h"
@@ -13,6 +14,12 @@
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 #include <dcmtk/dcmsr/cmr/cid4031.h>
+#include <dcmtk/dcmdata/dccodec.h>
+#include <dcmtk/dcmdata/dcrledrg.h>
+#include <dcmtk/dcmimage/diregist.h>
+#include <dcmtk/dcmimgle/dcmimage.h>
+#include <dcmtk/dcmjpeg/djdecode.h>
+#include <dcmtk/dcmjpls/djdecode.h>
 #include <dcmtk/oflog/oflog.h>
 
 #include <algorithm>
@@ -879,4 +886,169 @@ extern "C" int dicom_cid4031_get(int i, char *code, size_t codelen, char *displa
 	} catch (...) {
 		return -1;
 	}
+}
+
+/* ---- pixels for previews ---- */
+
+static pthread_once_t codecs_once = PTHREAD_ONCE_INIT;
+
+static void codecs(void)
+{
+	try {
+		DJDecoderRegistration::registerCodecs();
+		DJLSDecoderRegistration::registerCodecs();
+		DcmRLEDecoderRegistration::registerCodecs();
+	} catch (...) {
+	}
+}
+
+/* The window of a grey image: given, the file's first, its first VOI LUT, else a histogram
+ * window (5 % cut at each end). */
+static void set_window(DicomImage &im, double center, double width, struct dicom_image *out)
+{
+	if (width > 0 && im.setWindow(center, width)) {
+		snprintf(out->window, sizeof out->window, "given");
+	} else if (im.getWindowCount() > 0 && im.setWindow(0)) {
+		snprintf(out->window, sizeof out->window, "header");
+	} else if (im.getVoiLutCount() > 0 && im.setVoiLut(0)) {
+		snprintf(out->window, sizeof out->window, "VOI LUT");
+	} else {
+		im.setHistogramWindow(0.05);
+		snprintf(out->window, sizeof out->window, "histogram");
+	}
+	double c = 0, w = 0;
+	if (im.getWindow(c, w)) {
+		out->center = c;
+		out->width_ = w;
+	}
+}
+
+/* The header's claim of the frame's size, checked before dcmtk allocates anything for it. */
+static int check_size(DcmDataset *ds, unsigned frame, unsigned *frames, char *err, size_t errlen)
+{
+	Uint16 rows = 0, cols = 0, spp = 1, bits = 0;
+	ds->findAndGetUint16(DCM_Rows, rows);
+	ds->findAndGetUint16(DCM_Columns, cols);
+	ds->findAndGetUint16(DCM_SamplesPerPixel, spp);
+	ds->findAndGetUint16(DCM_BitsAllocated, bits);
+	Sint32 nf = 1;
+	if (ds->findAndGetSint32(DCM_NumberOfFrames, nf).bad() || nf < 1)
+		nf = 1;
+	char n[96];
+	if (!ds->tagExists(DCM_PixelData) && !ds->tagExists(DCM_FloatPixelData) && !ds->tagExists(DCM_DoubleFloatPixelData)) {
+		seterr(err, errlen, "no image: the file has no Pixel Data");
+		return -1;
+	}
+	if (!rows || !cols || !bits || !spp) {
+		snprintf(n, sizeof n, "%ux%u, %u bits, %u samples", cols, rows, bits, spp);
+		seterr(err, errlen, "no image: the header's size is %s", n);
+		return -1;
+	}
+	if ((unsigned long)rows * cols > DICOM_IMAGE_PIXELS_MAX || spp > 4 || bits > 32) {
+		snprintf(n, sizeof n, "%ux%u pixels, %u samples of %u bits", cols, rows, spp, bits);
+		seterr(err, errlen, "not shown: the header claims %s (at most 4096x4096 pixels are decoded)", n);
+		return -1;
+	}
+	if (frame >= (unsigned)nf) {
+		snprintf(n, sizeof n, "%u of %d", frame + 1, (int)nf);
+		seterr(err, errlen, "no frame %s", n);
+		return -1;
+	}
+	*frames = (unsigned)nf;
+	return 0;
+}
+
+static struct dicom_image *image_read(const char *path, unsigned frame, double center, double width, char *err,
+				      size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);	/* as read_header: regular files only */
+	struct stat fst;
+	if (fd < 0 || fstat(fd, &fst) != 0) {
+		seterr(err, errlen, "cannot open: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	std::unique_ptr<int, void (*)(int *)> keep(&fd, [](int *f) { close(*f); });
+	if (!S_ISREG(fst.st_mode)) {
+		seterr(err, errlen, "not a regular file: not read");
+		return NULL;
+	}
+	char fdpath[64];
+	snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
+	pthread_once(&proc_once, proc_check);
+	pthread_once(&codecs_once, codecs);
+	DcmFileFormat ff;	/* values over 4 KiB (the pixels) stay in the file until asked for */
+	OFCondition c = ff.loadFile(have_proc ? fdpath : path, EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect);
+	if (c.bad()) {
+		seterr(err, errlen, "cannot read the DICOM file: %s", c.text());
+		return NULL;
+	}
+	DcmDataset *ds = ff.getDataset();
+	unsigned frames = 1;
+	if (check_size(ds, frame, &frames, err, errlen) < 0)
+		return NULL;
+	E_TransferSyntax xfer = ds->getOriginalXfer();
+	DicomImage im(&ff, xfer, CIF_UsePartialAccessToPixelData, frame, 1);
+	if (im.getStatus() != EIS_Normal) {
+		DcmXfer x(xfer);
+		const char *why = DicomImage::getString(im.getStatus());
+		if (!x.isEncapsulated() || DcmCodecList::canChangeCoding(xfer, EXS_LittleEndianExplicit))
+			seterr(err, errlen, "cannot decode the image: %s", why);
+		else	/* JPEG 2000, say: no decoder here */
+			seterr(err, errlen, "no decoder here for its transfer syntax (%s): not shown", x.getXferName());
+		return NULL;
+	}
+	struct dicom_image *out = static_cast<struct dicom_image *>(calloc(1, sizeof *out));
+	if (!out) {
+		seterr(err, errlen, "out of memory");
+		return NULL;
+	}
+	out->width = (unsigned)im.getWidth();
+	out->height = (unsigned)im.getHeight();
+	out->frames = frames;
+	out->frame = frame;
+	out->channels = im.isMonochrome() ? 1 : 3;
+	const char *pi = NULL;
+	if (ds->findAndGetString(DCM_PhotometricInterpretation, pi).good() && pi)
+		snprintf(out->photometric, sizeof out->photometric, "%s", pi);
+	if (out->channels == 1)
+		set_window(im, center, width, out);
+	size_t n = (size_t)out->width * out->height * (size_t)out->channels;
+	const void *data = im.getOutputData(8, 0, 0);	/* the one frame it holds; 8 bits, interleaved */
+	if (!data || n == 0 || im.getOutputDataSize(8) != n) {
+		seterr(err, errlen, "cannot decode the image: %s", DicomImage::getString(im.getStatus()));
+		free(out);
+		return NULL;
+	}
+	out->pixels = static_cast<unsigned char *>(malloc(n));
+	if (!out->pixels) {
+		seterr(err, errlen, "out of memory");
+		free(out);
+		return NULL;
+	}
+	memcpy(out->pixels, data, n);
+	return out;
+}
+
+extern "C" struct dicom_image *dicom_image_read(const char *path, unsigned frame, double center, double width,
+						char *err, size_t errlen)
+{
+	try {
+		return image_read(path, frame, center, width, err, errlen);
+	} catch (const std::bad_alloc &) {
+		seterr(err, errlen, "out of memory decoding the image");
+	} catch (...) {
+		seterr(err, errlen, "internal error decoding the image");
+	}
+	return NULL;
+}
+
+extern "C" void dicom_image_free(struct dicom_image **im)
+{
+	if (!im || !*im)
+		return;
+	free((*im)->pixels);
+	free(*im);
+	*im = NULL;
 }

@@ -25,6 +25,12 @@ static const struct command {
 	 "  -j N          read with N threads (default: one per CPU)\n"
 	 "  --no-cache    read every file again (no scan cache)\n"},
 	{"tags", cli_tags, "[--json] FILE...", "print the DICOM tags sdsfhir reads", "  --json        as JSON\n"},
+	{"preview", cli_preview, "[--size COLSxROWS] [--frame N] [--window C,W] [--format F] PATH...",
+	 "show the image of instances, or of each series of a folder (its middle instance), in the terminal",
+	 "  --size COLSxROWS  the most cells a picture takes (default: the terminal's)\n"
+	 "  --frame N         the frame of a multi-frame instance (default 1)\n"
+	 "  --window C,W      window center and width (default: the file's, its VOI LUT, or a histogram)\n"
+	 "  --format F        symbols (default: any terminal, tmux, SSH), sixel or kitty graphics\n"},
 	{"fhir", cli_fhir, "[--resource R] [--zone Z] [--patient-system URI] [--dicomweb URL] PATH...",
 	 "print the FHIR transaction Bundle a push sends (or its resources)",
 	 "  --resource R  only the resources of one kind, not a Bundle: patient, study,\n"
