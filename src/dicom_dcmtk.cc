@@ -15,6 +15,9 @@
 #include <dcmtk/dcmdata/dcxfer.h>
 #include <dcmtk/dcmsr/cmr/cid4031.h>
 #include <dcmtk/dcmdata/dccodec.h>
+#include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
+#include <dcmtk/dcmdata/dcpxitem.h>
 #include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmimage/diregist.h>
 #include <dcmtk/dcmimgle/dcmimage.h>
@@ -24,6 +27,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <climits>
 #include <cstddef>
 #include <cerrno>
 #include <cstdlib>
@@ -958,6 +962,77 @@ static int check_size(DcmDataset *ds, unsigned frame, unsigned *frames, char *er
 	return 0;
 }
 
+/* The bytes an RLE segment decodes to (PackBits), counted without decoding it; ULONG_MAX when a
+ * run goes past the segment's end. */
+static unsigned long rle_segment_size(const Uint8 *p, unsigned long n)
+{
+	unsigned long out = 0;
+	for (unsigned long i = 0; i < n;) {
+		unsigned c = p[i++];
+		if (c < 128) {	/* c + 1 literal bytes */
+			if (c + 1 > n - i)
+				return ULONG_MAX;
+			out += c + 1;
+			i += c + 1;
+		} else if (c > 128) {	/* the next byte 257 - c times */
+			if (i >= n)
+				return ULONG_MAX;
+			out += 257 - c;
+			i++;
+		}
+	}
+	return out;
+}
+
+/* An RLE frame (PS3.5 G: one fragment, a header of 16 offsets, a segment per byte plane) is
+ * checked before dcmtk decodes it: its segments as the header's size and samples say, in
+ * order inside the fragment, each decoding to no more than Rows x Columns bytes. dcmtk's
+ * decoder reads past a damaged one, and stops at the size and shows a part of one too long. */
+static int check_rle(DcmDataset *ds, unsigned frame, char *err, size_t errlen)
+{
+	DcmElement *el = NULL;
+	DcmPixelSequence *seq = NULL;
+	DcmPixelItem *item = NULL;
+	Uint8 *data = NULL;
+	Uint16 rows = 0, cols = 0, spp = 1, bits = 0;
+	ds->findAndGetUint16(DCM_Rows, rows);
+	ds->findAndGetUint16(DCM_Columns, cols);
+	ds->findAndGetUint16(DCM_SamplesPerPixel, spp);
+	ds->findAndGetUint16(DCM_BitsAllocated, bits);
+	unsigned long len = 0;
+	if (ds->findAndGetElement(DCM_PixelData, el).good() && el &&
+	    OFstatic_cast(DcmPixelData *, el)->getEncapsulatedRepresentation(ds->getOriginalXfer(), NULL, seq).good() &&
+	    seq && seq->getItem(item, frame + 1).good() && item && (len = item->getLength()) >= 64 &&
+	    item->getUint8Array(data).good() && data) {
+		Uint32 off[17];
+		for (int i = 0; i < 16; i++)
+			off[i] = (Uint32)data[4 * i] | (Uint32)data[4 * i + 1] << 8 | (Uint32)data[4 * i + 2] << 16 |
+				 (Uint32)data[4 * i + 3] << 24;
+		Uint32 nseg = off[0];
+		if (nseg < 1 || nseg > 15 || nseg != (Uint32)spp * ((bits + 7u) / 8u) || off[1] != 64) {
+			seterr(err, errlen, "not shown: a damaged %s frame (its segments do not match the header)", "RLE");
+			return -1;
+		}
+		off[nseg + 1] = (Uint32)len;
+		for (Uint32 k = 1; k <= nseg; k++) {
+			unsigned long size = off[k] < off[k + 1] && off[k + 1] <= len
+					     ? rle_segment_size(data + off[k], off[k + 1] - off[k]) : ULONG_MAX;
+			if (size == ULONG_MAX) {
+				seterr(err, errlen, "not shown: a damaged %s frame (a segment runs past its end)", "RLE");
+				return -1;
+			}
+			if (size > (unsigned long)rows * cols + 1) {
+				seterr(err, errlen, "not shown: a compressed frame decodes to more than the header's "
+				       "Rows x Columns (%s)", "RLE");
+				return -1;
+			}
+		}
+		return 0;
+	}
+	seterr(err, errlen, "not shown: the %s frame is missing or damaged", "RLE");
+	return -1;
+}
+
 static struct dicom_image *image_read(const char *path, unsigned frame, double center, double width, char *err,
 				      size_t errlen)
 {
@@ -974,12 +1049,31 @@ static struct dicom_image *image_read(const char *path, unsigned frame, double c
 		seterr(err, errlen, "not a regular file: not read");
 		return NULL;
 	}
+	/* the header reader's guards first: DICOM at all, and no nesting dcmtk would recurse into */
+	long skip;
+	if (sniff(fd, &skip, err, errlen) != DICOM_OK)
+		return NULL;
+	std::unique_ptr<window> win(new (std::nothrow) window);
+	if (!win) {
+		seterr(err, errlen, "out of memory");
+		return NULL;
+	}
+	win->fd = fd, win->size = (long)fst.st_size, win->at = 0, win->len = 0;
+	struct walk wk;
+	int depth = nesting_depth(win.get(), skip, 2 * NESTING_MAX + 2, &wk);
+	if (depth > NESTING_MAX || depth < 0) {
+		seterr(err, errlen, depth < 0 ? "a header of more than %s elements before Pixel Data: not read"
+		       : "sequences nested deeper than %s levels: not read", depth < 0 ? "2,000,000" : "64");
+		return NULL;
+	}
+	win.reset();
 	char fdpath[64];
 	snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
 	pthread_once(&proc_once, proc_check);
 	pthread_once(&codecs_once, codecs);
-	DcmFileFormat ff;	/* values over 4 KiB (the pixels) stay in the file until asked for */
-	OFCondition c = ff.loadFile(have_proc ? fdpath : path, EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect);
+	DcmFileFormat ff;	/* values over 4 KiB (the pixels) stay in the file until asked for; nothing after them is read */
+	OFCondition c = ff.loadFileUntilTag(have_proc ? fdpath : path, EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect,
+					    DcmTagKey(0x7fe0, 0x0011));
 	if (c.bad()) {
 		seterr(err, errlen, "cannot read the DICOM file: %s", c.text());
 		return NULL;
@@ -989,6 +1083,8 @@ static struct dicom_image *image_read(const char *path, unsigned frame, double c
 	if (check_size(ds, frame, &frames, err, errlen) < 0)
 		return NULL;
 	E_TransferSyntax xfer = ds->getOriginalXfer();
+	if (xfer == EXS_RLELossless && check_rle(ds, frame, err, errlen) < 0)
+		return NULL;
 	DicomImage im(&ff, xfer, CIF_UsePartialAccessToPixelData, frame, 1);
 	if (im.getStatus() != EIS_Normal) {
 		DcmXfer x(xfer);

@@ -1,5 +1,7 @@
-/* libFuzzer: the DICOM header reader (the dcmtk shim) on arbitrary file contents. */
+/* libFuzzer: the DICOM header reader and the pixel path (the dcmtk shim's image decoding, then
+ * chafa's picture of it) on arbitrary file contents. */
 #include "dicom.h"
+#include "preview.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -32,6 +34,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	} else if (!err[0]) {
 		abort();	/* every failure has a reason */
+	}
+	err[0] = '\0';
+	struct dicom_image *im = dicom_image_read(path, 0, 0, 0, err, sizeof err);
+	if (!im && !err[0])
+		abort();
+	if (im) {	/* the size it says, within the cap, and a picture of it */
+		if (!im->width || !im->height || (unsigned long)im->width * im->height > DICOM_IMAGE_PIXELS_MAX)
+			abort();
+		struct preview *p = preview_cells(im, 16, 8, PREVIEW_COLORS_256, 0);
+		preview_free(&p);
+		dicom_image_free(&im);
 	}
 	return 0;
 }

@@ -9,11 +9,11 @@ command -v clang >/dev/null || { echo "Bail out! clang is needed (Debian package
 S=$top_srcdir/src
 B=$TMP/fuzz
 mkdir -p "$B"
-CFLAGS="-g -O1 -std=c11 -D_GNU_SOURCE -I$top_builddir -I$S $(pkg-config --cflags json-c libcurl libzip expat 2>/dev/null)"
+CFLAGS="-g -O1 -std=c11 -D_GNU_SOURCE -I$top_builddir -I$S $(pkg-config --cflags json-c libcurl libzip expat chafa 2>/dev/null)"
 SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
-LIBS="-lcmr -ldcmsr -ldcmdata -loflog -lofstd $(pkg-config --libs json-c libcurl libzip expat) -lcsv -lcrypto -lstdc++ -lpthread"
+LIBS="-ldcmjpls -ldcmtkcharls -ldcmjpeg -lijg8 -lijg12 -lijg16 -ldcmimage -ldcmimgle -lcmr -ldcmsr -ldcmdata -loflog -lofstd $(pkg-config --libs json-c libcurl libzip expat chafa) -lcsv -lcrypto -lstdc++ -lpthread"
 ok=1
-for f in intern dataset cache sds_meta fhir bodypart research client jget charset termsafe safefile actions; do
+for f in intern dataset cache sds_meta fhir bodypart research client jget charset termsafe safefile actions preview; do
 	clang $CFLAGS $SAN -c "$S/$f.c" -o "$B/$f.o" 2>"$B/build.log" || ok=0
 done
 clang++ -std=c++17 -g -O1 -I$S $SAN -c "$S/dicom_dcmtk.cc" -o "$B/dicom_dcmtk.o" 2>>"$B/build.log" || ok=0
