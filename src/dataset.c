@@ -222,19 +222,25 @@ static int by_instance_number(const void *a, const void *b)
 	return i != j ? (i < j ? -1 : 1) : dataset_natcmp(x->name, y->name);
 }
 
+const struct dataset_node **dataset_series_instances(const struct dataset_tree *t, const struct dataset_node *series,
+						   size_t *n)
+{
+	*n = 0;
+	const struct dataset_node **all = series ? dataset_collect(series, DATASET_INSTANCE, n) : NULL;
+	if (!all || !*n)
+		return all;
+	pthread_mutex_lock(&order_lock);
+	order_tree = t;
+	qsort(all, *n, sizeof *all, by_instance_number);
+	pthread_mutex_unlock(&order_lock);
+	return all;
+}
+
 const struct dataset_node *dataset_middle_instance(const struct dataset_tree *t, const struct dataset_node *series)
 {
 	size_t n = 0;
-	const struct dataset_node **all = series ? dataset_collect(series, DATASET_INSTANCE, &n) : NULL;
-	if (!all || !n) {
-		free(all);
-		return NULL;
-	}
-	pthread_mutex_lock(&order_lock);
-	order_tree = t;
-	qsort(all, n, sizeof *all, by_instance_number);
-	pthread_mutex_unlock(&order_lock);
-	const struct dataset_node *mid = all[(n - 1) / 2];
+	const struct dataset_node **all = dataset_series_instances(t, series, &n);
+	const struct dataset_node *mid = all && n ? all[(n - 1) / 2] : NULL;
 	free(all);
 	return mid;
 }

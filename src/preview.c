@@ -73,6 +73,8 @@ struct preview *preview_cells(const struct dicom_image *im, int cols, int rows, 
 {
 	if (colors == PREVIEW_COLORS_TRUE)
 		colors = PREVIEW_COLORS_256;	/* cells are for curses: indexed colours */
+	if (im && im->channels == 1 && colors < PREVIEW_COLORS_256)
+		colors = PREVIEW_COLORS_NONE;	/* grey in 8 or 16 colours: shapes in the default colours */
 	ChafaCanvas *cv = canvas_of(im, cols, rows, colors, PREVIEW_SYMBOLS, ascii);
 	struct preview *p = cv ? calloc(1, sizeof *p) : NULL;
 	if (p)

@@ -26,6 +26,8 @@ static void on_signal(int sig)
 	got_signal = sig;
 }
 
+#define PICTURE_CACHE_BYTES ((size_t)32 << 20)	/* rendered pictures kept: cells, not pixels */
+
 static long now_ms(void)
 {
 	struct timespec ts;
@@ -933,7 +935,8 @@ static void draw_status(struct ui *u)
 	char title[512];
 	snprintf(title, sizeof title, " sdsfhir %s | %s | auth: %s%s", PACKAGE_VERSION,
 		 u->client ? client_base(u->client) : "no server", settings_auth_name(&u->set),
-		 u->view == UI_VIEW_TAGS ? " | Tags" : u->view == UI_VIEW_FHIR ? " | FHIR" : " | Server");
+		 u->view == UI_VIEW_TAGS ? " | Tags" : u->view == UI_VIEW_FHIR ? " | FHIR" : u->view == UI_VIEW_IMAGE ? " | Image"
+											       : " | Server");
 	ui_put(0, 0, u->cols, title, ui_attr(u, UI_ATTR_TITLE));
 	if (u->job)
 		draw_progress(u, u->lines - 2);
@@ -1133,12 +1136,12 @@ static int layout_action(struct ui *u, int action)
 		u->split = tree_width(u) + (action == ACT_SPLIT_LEFT ? -4 : 4);
 		u->split = tree_width(u);	/* within the bounds */
 		return UI_DRAW_ALL;
-	case ACT_VIEW_NEXT: case ACT_VIEW_TAGS: case ACT_VIEW_FHIR: case ACT_VIEW_SERVER:
-		u->view = action == ACT_VIEW_NEXT ? (u->view + 1) % 3 : action - ACT_VIEW_TAGS;
+	case ACT_VIEW_NEXT: case ACT_VIEW_TAGS: case ACT_VIEW_FHIR: case ACT_VIEW_SERVER: case ACT_VIEW_IMAGE:
+		u->view = action == ACT_VIEW_NEXT ? (u->view + 1) % UI_VIEW_COUNT : action - ACT_VIEW_TAGS;
 		u->dtop = 0;
 		return UI_DRAW_ALL;
 	default:
-		return -1;
+		return ui_image_key(u, action);
 	}
 }
 
@@ -1270,6 +1273,14 @@ static void wait_job(struct ui *u, int *redraw)
 		nanosleep(&ts, NULL);
 		*redraw |= job_poll(u);
 	}
+	if (!u->pictures || u->view != UI_VIEW_IMAGE)
+		return;
+	draw(u, UI_DRAW_ALL);	/* the pictures this screen asks for, rendered (10 s at most) */
+	for (int i = 0; i < 500 && picture_pending(u->pictures); i++) {
+		struct timespec ts = {0, 20 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	*redraw |= UI_DRAW_ALL;
 }
 
 /* Run the script; returns 1 when it asked to quit. */
@@ -1389,6 +1400,7 @@ static void cleanup(struct ui *u)
 {
 	if (stop_job(u, 1000) < 0)
 		return;	/* a job stuck in a system call: quit anyway, the process ends it */
+	picture_worker_free(&u->pictures);
 	ui_lines_clear(&u->detail);
 	ui_lines_clear(&u->list);
 	ui_lines_clear(&u->log);
@@ -1474,6 +1486,8 @@ static int main_loop(struct ui *u, FILE *tf)
 		if (key != ERR)
 			redraw |= dispatch(u, key);
 		redraw |= job_poll(u);
+		if (u->pictures && picture_ready(u->pictures))
+			redraw |= UI_DRAW_DETAIL;	/* a picture came */
 		if (redraw & UI_EXIT)
 			break;
 		if (redraw) {
@@ -1534,6 +1548,7 @@ int ui_main(int argc, char **argv)
 		return 2;
 	}
 	terminal_setup(&u);
+	u.pictures = picture_worker_new(PICTURE_CACHE_BYTES);	/* NULL (out of memory): no pictures, said */
 	if (!u.client)
 		ui_log(&u, UI_ATTR_ERROR, "no server connection: %s", u.client_err);
 	for (const char *w = u.set.warnings; *w;) {

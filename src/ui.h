@@ -14,6 +14,7 @@
 #include "dataset.h"
 #include "fhir.h"
 #include "settings.h"
+#include "picture.h"
 
 enum {
 	UI_DRAW_TREE = 1,
@@ -33,7 +34,7 @@ enum ui_action {
 	ACT_NONE = -1
 };
 
-enum ui_detail_view { UI_VIEW_TAGS, UI_VIEW_FHIR, UI_VIEW_SERVER };
+enum ui_detail_view { UI_VIEW_TAGS, UI_VIEW_FHIR, UI_VIEW_SERVER, UI_VIEW_IMAGE, UI_VIEW_COUNT };
 
 enum ui_overlay { UI_OV_NONE, UI_OV_HELP, UI_OV_LOG, UI_OV_RESULTS, UI_OV_JSON, UI_OV_PICKER, UI_OV_SEARCH,
 		  UI_OV_CONFIRM, UI_OV_FILTER, UI_OV_FIND, UI_OV_SAVE };
@@ -126,7 +127,7 @@ struct ui {
 	size_t dtop;
 	const struct dataset_node *dnode;	/* node the detail lines are for */
 	int dview;
-	int dwrap[3];			/* per detail view (enum ui_detail_view), 1: long lines wrap; 0: they
+	int dwrap[UI_VIEW_COUNT];			/* per detail view (enum ui_detail_view), 1: long lines wrap; 0: they
 					   scroll sideways */
 	size_t dleft;			/* columns scrolled sideways */
 	int split;			/* tree pane width chosen with < and >; 0: follows the tree */
@@ -173,6 +174,16 @@ struct ui {
 	char status[512];
 	int status_attr;
 	struct ui_lines log;
+
+	/* the Image view */
+	struct picture_worker *pictures;	/* renders off this thread, and keeps the recent ones */
+	const struct dataset_node *img_node;	/* what the settings below are for */
+	int img_step;			/* instances from a series' middle one */
+	unsigned img_frame;		/* of a multi-frame instance, 0-based */
+	double img_center, img_width;	/* the window chosen; width 0: the file's */
+	double img_shown_center, img_shown_width;	/* the window of the picture shown */
+	unsigned img_frames;		/* frames of the instance shown */
+	size_t img_count;		/* instances of the series shown */
 
 	struct ui_job *job;
 	int lines, cols;		/* screen size at last layout */
@@ -229,6 +240,11 @@ int ui_tree_click(struct ui *u, size_t row, int x, int twice);
 
 /* ui_detail.c: the detail pane (and its find prompt) */
 void ui_detail_update(struct ui *u);
+
+/* ui_image.c: the detail pane's Image view */
+void ui_image_lines(struct ui *u, const struct dataset_node *n);	/* its text lines (S, o, y, /) */
+void ui_image_draw(struct ui *u, const struct dataset_node *n, int y, int x, int h, int w);
+int ui_image_key(struct ui *u, int action);	/* [ ] ( ) { } =; -1: not one of them */
 
 /* ui_list.c: what every window shares (tmux's mode-tree) */
 void ui_list_open(struct ui *u, int overlay, const char *title);

@@ -281,6 +281,8 @@ void ui_detail_update(struct ui *u)
 		tags(u, n);
 	else if (u->view == UI_VIEW_FHIR)
 		fhir(u, n);
+	else if (u->view == UI_VIEW_IMAGE)
+		ui_image_lines(u, n);
 	else
 		server(u, n);
 }
@@ -315,6 +317,10 @@ static void json_draw(struct ui *u, int y, int x, int w, const char *s)
 
 static void detail_draw(struct ui *u, int y, int x, int h, int w)
 {
+	if (u->view == UI_VIEW_IMAGE) {
+		ui_image_draw(u, ui_selected(u), y, x, h, w);
+		return;
+	}
 	struct ui_lines *l = &u->detail;
 	if (l->n && u->dtop >= l->n)
 		u->dtop = l->n - 1;
