@@ -56,4 +56,7 @@ printf ':wait\nj 2 3 r\n:wait\ns\n<Enter>\n:wait\n<Enter>\nq q q\n' >"$TMP/scrip
 SDSFHIR_SCRIPT="$TMP/script" vg "the UI, scripted" "$D"
 printf ':wait\n2\ns\n<Down>\n<Up>\n<Enter>\n:wait\n<Enter>\n<Enter>\nq\n' >"$TMP/script"
 SDSFHIR_SCRIPT="$TMP/script" vg "the UI: a dataset's ResearchStudy, its subjects searched, one opened" "$D"
+vg "preview of a subject's series" preview --size 40x20 "$D/sparc_fhir_breast_dataset/primary/sub-Aniyah-breast-1"
+printf ':wait\nj j 4\n:dump %s\nj\n] ] ( { =\n:dump %s\nq\n' "$TMP/img1" "$TMP/img2" >"$TMP/script"
+SDSFHIR_SCRIPT="$TMP/script" vg "the UI: the Image view (a sheet, a series stepped, windows)" "$D"
 done_testing
