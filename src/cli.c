@@ -14,6 +14,7 @@
 #include "settings.h"
 #include "intern.h"
 #include "preview.h"
+#include "upload.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -1145,6 +1146,68 @@ static int widen_to_datasets(struct dataset_tree **t, const struct dataset_node 
 }
 
 /* patient, push and bodysite: scan, connect, run the action, report. */
+static void report_image(void *ctx, const char *file, const char *reason)
+{
+	(void)ctx;
+	say(stdout, "not stored  %s: %s\n", file, reason);
+}
+
+/* push --images: each study's instances to the DICOMweb server first; the studies whose
+ * instances are all there stay in studies[], the others are said and left out (their FHIR
+ * resources are not written, so no Endpoint points at missing images). Returns how many stay. */
+static size_t push_images(struct server_cmd *sc, const struct dataset_tree *t, const struct dataset_node **studies,
+			  size_t n, int *rc)
+{
+	char err[600];
+	struct dicomweb_opts o;
+	struct dicomweb *d = NULL;
+	if (settings_dicomweb_opts(&sc->set, &o, err, sizeof err) == 0) {
+		o.log = sc->verbose ? log_stderr : NULL;
+		d = dicomweb_new(&o, err, sizeof err);
+	}
+	for (const char *w = sc->set.warnings; *w;) {
+		size_t k = strcspn(w, "\n");
+		say(stderr, "sdsfhir: warning: %.*s\n", (int)k, w);
+		w += k + (w[k] == '\n');
+	}
+	if (!d) {
+		say(stderr, "sdsfhir: push --images: %s\n", err);
+		*rc = CLI_EXIT_USAGE;
+		return 0;
+	}
+	size_t kept = 0, said = 0;
+	int dead = 0;
+	for (size_t i = 0; i < n; i++) {
+		char where[600];
+		dataset_where(studies[i], where, sizeof where);
+		struct upload_summary s = {0};
+		if (dead) {	/* the server could not be asked: the rest are not tried */
+			say(stdout, "images      %s: not sent (the DICOMweb server could not be asked): its resources not written\n",
+			    where);
+			continue;
+		}
+		int r = upload_study(d, t, studies[i], report_image, NULL, &s, err, sizeof err);
+		if (r == 1) {
+			studies[kept++] = studies[i];
+			say(stdout, "images      %s: %zu stored, %zu there already (%zu request%s)\n", where, s.stored, s.held,
+			    s.requests, s.requests == 1 ? "" : "s");
+		} else {
+			say(stdout, "images      %s: %zu of %zu not on the DICOMweb server%s%s: its resources not written\n", where,
+			    r < 0 && !s.failed ? s.instances - s.held : s.failed, s.instances, r < 0 ? ": " : "", r < 0 ? err : "");
+			*rc = CLI_EXIT_PARTIAL;
+			dead = r < 0 && !s.sent;
+		}
+		if (*dicomweb_elsewhere(d) && !said++)
+			say(stderr, "sdsfhir: warning: the DICOMweb server names its studies at %s, not under %s: a viewer following "
+			    "the Endpoint may not reach them (Orthanc: set DicomWeb's Host and Ssl in its configuration)\n",
+			    dicomweb_elsewhere(d), sc->set.dicomweb);
+	}
+	say(stdout, "images: %zu of %zu stud%s with all their instances on %s\n", kept, n, n == 1 ? "y" : "ies",
+	    sc->set.dicomweb);
+	dicomweb_free(&d);
+	return kept;
+}
+
 static int run_action(int argc, char **argv, const char *cmd)
 {
 	struct server_cmd sc = {0};
@@ -1194,8 +1257,11 @@ static int run_action(int argc, char **argv, const char *cmd)
 		settings_clear(&sc.set);
 		return CLI_EXIT_USAGE;
 	}
+	size_t found = n;
+	if (n && !strcmp(cmd, "push") && sc.set.images)
+		n = push_images(&sc, t, studies, n, &rc);
 	struct client *c = n ? connect_server(&sc, &rc) : NULL;
-	if (!n) {
+	if (!found) {
 		say(stderr, "sdsfhir: no study found under the given paths\n");
 		rc = CLI_EXIT_PARTIAL;
 	}

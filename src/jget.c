@@ -39,6 +39,14 @@ json_object *jget_idx_obj(json_object *a, size_t i)
 	return json_object_is_type(v, json_type_object) ? v : NULL;
 }
 
+const char *jget_idx_str(json_object *a, size_t i)
+{
+	if (!json_object_is_type(a, json_type_array) || i >= json_object_array_length(a))
+		return NULL;
+	json_object *v = json_object_array_get_idx(a, i);
+	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
 size_t jget_len(json_object *a)
 {
 	return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;

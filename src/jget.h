@@ -18,6 +18,9 @@ const char *jget_str(json_object *o, const char *key);
 /* Element i of array a when it is an object, else NULL. */
 json_object *jget_idx_obj(json_object *a, size_t i);
 
+/* Element i of array a when it is a string, else NULL. */
+const char *jget_idx_str(json_object *a, size_t i);
+
 /* The length of a when it is an array, else 0. */
 size_t jget_len(json_object *a);
 

@@ -2,6 +2,7 @@
 
 #include "fhir.h"
 #include "settings.h"
+#include "dicomweb.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -36,7 +37,7 @@ void settings_clear(struct settings *s)
 {
 	char **all[] = {&s->server, &s->token_file, &s->netrc_file, &s->oauth_token_url, &s->oauth_client_id,
 			&s->oauth_secret_file, &s->cacert, &s->zone, &s->patient_system, &s->dicomweb, &s->config_path,
-			&s->token, &s->oauth_secret};
+			&s->dicomweb_netrc_file, &s->dicomweb_token_file, &s->token, &s->oauth_secret, &s->dicomweb_token};
 	for (size_t i = 0; i < sizeof all / sizeof *all; i++)
 		wipe(all[i]);
 }
@@ -92,6 +93,8 @@ static int settings_set(struct settings *s, const char *key, const char *v, char
 		{"zone", offsetof(struct settings, zone)},
 		{"patient_system", offsetof(struct settings, patient_system)},
 		{"dicomweb", offsetof(struct settings, dicomweb)},
+		{"dicomweb_netrc_file", offsetof(struct settings, dicomweb_netrc_file)},
+		{"dicomweb_token_file", offsetof(struct settings, dicomweb_token_file)},
 	};
 	if (strcmp(key, "patient_system") == 0 && (!*v || !strchr(v, ':') || strpbrk(v, " \t|"))) {
 		snprintf(err, errlen, "patient_system takes a URI, such as urn:example:patient-id: '%s'", v);
@@ -127,6 +130,8 @@ static int settings_set(struct settings *s, const char *key, const char *v, char
 		bad = yes_no(v, &s->netrc);
 	else if (strcmp(key, "insecure") == 0)
 		bad = yes_no(v, &s->insecure);
+	else if (strcmp(key, "images") == 0)
+		bad = yes_no(v, &s->images);
 	else if (strcmp(key, "server_state") == 0 || strcmp(key, "mouse") == 0) {
 		int yes = 1;
 		bad = yes_no(v, &yes);
@@ -225,7 +230,7 @@ static int settings_from_env(struct settings *s, char *err, size_t errlen)
 		{"SDSFHIR_SERVER", "server"}, {"SDSFHIR_TOKEN_FILE", "token_file"}, {"SDSFHIR_ZONE", "zone"},
 		{"SDSFHIR_PATIENT_SYSTEM", "patient_system"}, {"SDSFHIR_OAUTH_TOKEN_URL", "oauth_token_url"},
 		{"SDSFHIR_OAUTH_CLIENT_ID", "oauth_client_id"}, {"SDSFHIR_CACERT", "cacert"},
-		{"SDSFHIR_DICOMWEB", "dicomweb"},
+		{"SDSFHIR_DICOMWEB", "dicomweb"}, {"SDSFHIR_DICOMWEB_TOKEN_FILE", "dicomweb_token_file"},
 	};
 	for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
 		const char *v = getenv(map[i].env);
@@ -444,4 +449,32 @@ int settings_fhir_opts(const struct settings *s, struct fhir_opts *o)
 	o->zone = settings_zone(s);
 	o->zone_given = s->zone && *s->zone;
 	return o->zone ? 0 : -1;
+}
+
+int settings_dicomweb_opts(struct settings *s, struct dicomweb_opts *o, char *err, size_t errlen)
+{
+	memset(o, 0, sizeof *o);
+	if (!s->dicomweb) {
+		snprintf(err, errlen, "no DICOMweb server: --dicomweb URL (or dicomweb in the config file) names it");
+		return -1;
+	}
+	o->url = s->dicomweb;
+	o->netrc_file = s->dicomweb_netrc_file;
+	o->cacert = s->cacert;
+	o->insecure = s->insecure;
+	o->timeout_ms = s->timeout_ms;
+	const char *env = getenv("SDSFHIR_DICOMWEB_TOKEN");
+	if (!s->dicomweb_token && (s->dicomweb_token_file || (env && *env))) {
+		s->dicomweb_token = s->dicomweb_token_file ? read_secret(s, s->dicomweb_token_file, "DICOMweb token", err, errlen)
+							   : strdup(env);
+		if (!s->dicomweb_token)
+			return -1;
+	}
+	o->token = s->dicomweb_token;
+	char scheme[16], host[256], port[16];
+	int userinfo = 0;
+	if ((o->token || o->netrc_file) && client_url_origin(s->dicomweb, scheme, host, port, sizeof host, &userinfo) == 0 &&
+	    !strcmp(scheme, "http") && strcmp(host, "127.0.0.1") && strcmp(host, "localhost") && strcmp(host, "[::1]"))
+		warning(s, "the DICOMweb credentials go over plain http to %s: anyone on the way can read them", host);
+	return 0;
 }

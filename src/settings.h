@@ -23,10 +23,13 @@ struct settings {
 	size_t max_request;		/* push request body limit in bytes; 0: default (1 MiB) */
 	char *zone, *patient_system;
 	char *dicomweb;			/* base URL of the DICOMweb server holding the images, or NULL */
+	char *dicomweb_netrc_file;	/* its HTTP Basic credentials: this netrc file's entry for its host */
+	char *dicomweb_token_file;	/* its bearer token (else SDSFHIR_DICOMWEB_TOKEN) */
+	int images;			/* push: the instances too, by STOW-RS to the DICOMweb server */
 	char *config_path;		/* the config file read, or NULL */
 	char warnings[1024];		/* settings_client_opts: warnings to show, one a line ("" none) */
 	/* secrets loaded by settings_client_opts; wiped by settings_clear */
-	char *token, *oauth_secret;
+	char *token, *oauth_secret, *dicomweb_token;
 };
 
 /* Free what s holds (secrets are wiped first). */
@@ -67,6 +70,12 @@ int settings_fhir_opts(const struct settings *s, struct fhir_opts *o);
  * comes from --token-file/token_file, else SDSFHIR_TOKEN; an OAuth2 secret from
  * SDSFHIR_CLIENT_SECRET or oauth_client_secret_file. 0, or -1 with err (never a secret). */
 int settings_client_opts(struct settings *s, struct client_opts *o, char *err, size_t errlen);
+
+struct dicomweb_opts;
+/* Fill DICOMweb options (pointing into s): the URL, its own credentials (a netrc file, or a
+ * token from dicomweb_token_file, else SDSFHIR_DICOMWEB_TOKEN), and the TLS settings. 0, or -1
+ * with err (no dicomweb URL set, a token file that cannot be read; never a secret). */
+int settings_dicomweb_opts(struct settings *s, struct dicomweb_opts *o, char *err, size_t errlen);
 
 /* A one-line description of the auth mode for status lines: "none", "bearer token (file)". */
 const char *settings_auth_name(const struct settings *s);

@@ -7,8 +7,10 @@ tap_n=0
 tap_failed=0
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/sdsfhir-test.XXXXXX")
 server_pid=""
+orthanc_pid=""
 cleanup() {
 	[ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null
+	[ -z "$orthanc_pid" ] || { kill "$orthanc_pid" 2>/dev/null; wait "$orthanc_pid" 2>/dev/null; }
 	chmod -R u+rwx "$TMP" 2>/dev/null
 	rm -rf "$TMP"
 }
@@ -156,6 +158,42 @@ server_writes_valid() {
 	[ "$n" != 0 ] || return 0
 	is "every resource sdsfhir wrote to the server ($n) passes R4 validation (validate.js)" \
 		"$(printf '%s' "$v" | jq -r '.errors[]' 2>&1 | head -20)" ""
+}
+
+# orthanc_start: a real DICOMweb server, Debian's Orthanc with its DICOMweb plugin, started as
+# a plain process on a free port with authentication on (one user) and nothing but HTTP; it
+# listens on all interfaces (Orthanc 1.10 has no bind address) but refuses remote access, and
+# the tests talk to 127.0.0.1 only. Sets ORTHANC (its REST base), DICOMWEB (its DICOMweb base)
+# and ORTHANC_AUTH (user:password for curl -u), and writes $TMP/dicomweb.netrc for sdsfhir.
+orthanc_start() {
+	command -v Orthanc >/dev/null && [ -f /usr/share/orthanc/plugins/libOrthancDicomWeb.so ] ||
+		{ echo "Bail out! Orthanc and its DICOMweb plugin are needed (Debian packages orthanc, orthanc-dicomweb)"; exit 1; }
+	o=$TMP/orthanc
+	mkdir -p "$o/db"
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	ORTHANC_AUTH="sdsfhir:pw-$$-$port"
+	cat >"$o/orthanc.json" <<JSON
+{"Name": "sdsfhir-test", "StorageDirectory": "$o/db", "IndexDirectory": "$o/db", "HttpPort": $port,
+ "DicomServerEnabled": false, "RemoteAccessAllowed": false, "AuthenticationEnabled": true,
+ "RegisteredUsers": {"sdsfhir": "pw-$$-$port"}, "Plugins": ["/usr/share/orthanc/plugins/libOrthancDicomWeb.so"],
+ "DicomWeb": {"Enable": true, "Root": "/dicom-web/"}, "HttpTimeout": 30}
+JSON
+	Orthanc "$o/orthanc.json" >"$o/log" 2>&1 &
+	orthanc_pid=$!
+	ORTHANC=http://127.0.0.1:$port
+	DICOMWEB=$ORTHANC/dicom-web
+	i=0
+	until curl -s -f -u "$ORTHANC_AUTH" "$ORTHANC/system" >/dev/null 2>&1; do
+		if ! kill -0 "$orthanc_pid" 2>/dev/null || [ $i -gt 300 ]; then
+			sed 's/^/# /' "$o/log" | tail -20
+			echo "Bail out! Orthanc did not start"
+			exit 1
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	printf 'machine 127.0.0.1 login sdsfhir password pw-%s-%s\n' "$$" "$port" >"$TMP/dicomweb.netrc"
+	chmod 600 "$TMP/dicomweb.netrc"
 }
 
 # fhir_post FILE [PATH]: POST a JSON file; sets $status and the body in $TMP/.resp
