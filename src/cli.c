@@ -1152,6 +1152,56 @@ static void report_image(void *ctx, const char *file, const char *reason)
 	say(stdout, "not stored  %s: %s\n", file, reason);
 }
 
+/* The DICOMweb server of the settings, its warnings said; NULL when it cannot be used (said,
+ * *rc a usage error). Caller frees. */
+static struct dicomweb *open_dicomweb(struct server_cmd *sc, const char *cmd, int *rc)
+{
+	char err[600];
+	struct dicomweb_opts o;
+	struct dicomweb *d = NULL;
+	size_t said = strlen(sc->set.warnings);	/* the server's own are said when it is connected */
+	if (settings_dicomweb_opts(&sc->set, &o, err, sizeof err) == 0) {
+		o.log = sc->verbose ? log_stderr : NULL;
+		d = dicomweb_new(&o, err, sizeof err);
+	}
+	for (const char *w = sc->set.warnings + said; *w;) {
+		size_t k = strcspn(w, "\n");
+		say(stderr, "sdsfhir: warning: %.*s\n", (int)k, w);
+		w += k + (w[k] == '\n');
+	}
+	sc->set.warnings[said] = '\0';
+	if (!d) {
+		say(stderr, "sdsfhir: %s --images: %s\n", cmd, err);
+		*rc = CLI_EXIT_USAGE;
+	}
+	return d;
+}
+
+/* status --images: how many of each study's instances the DICOMweb server holds. */
+static void status_images(struct server_cmd *sc, const struct dataset_tree *t, const struct dataset_node **studies,
+			  size_t n, int *rc)
+{
+	char err[600];
+	struct dicomweb *d = open_dicomweb(sc, "status", rc);
+	if (!d)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		char where[600];
+		size_t there, total;
+		dataset_where(studies[i], where, sizeof where);
+		if (upload_count(d, t, studies[i], &there, &total, err, sizeof err) < 0) {
+			say(stdout, "images      %s: %s\n", where, err);
+			*rc = CLI_EXIT_PARTIAL;
+			break;
+		}
+		say(stdout, "images      %s: %zu of %zu instances on the DICOMweb server%s\n", where, there, total,
+		    there == total ? "" : " (push --images sends the rest)");
+		if (there != total && *rc == CLI_EXIT_OK)
+			*rc = CLI_EXIT_PARTIAL;
+	}
+	dicomweb_free(&d);
+}
+
 /* push --images: each study's instances to the DICOMweb server first; the studies whose
  * instances are all there stay in studies[], the others are said and left out (their FHIR
  * resources are not written, so no Endpoint points at missing images). Returns how many stay. */
@@ -1159,22 +1209,9 @@ static size_t push_images(struct server_cmd *sc, const struct dataset_tree *t, c
 			  size_t n, int *rc)
 {
 	char err[600];
-	struct dicomweb_opts o;
-	struct dicomweb *d = NULL;
-	if (settings_dicomweb_opts(&sc->set, &o, err, sizeof err) == 0) {
-		o.log = sc->verbose ? log_stderr : NULL;
-		d = dicomweb_new(&o, err, sizeof err);
-	}
-	for (const char *w = sc->set.warnings; *w;) {
-		size_t k = strcspn(w, "\n");
-		say(stderr, "sdsfhir: warning: %.*s\n", (int)k, w);
-		w += k + (w[k] == '\n');
-	}
-	if (!d) {
-		say(stderr, "sdsfhir: push --images: %s\n", err);
-		*rc = CLI_EXIT_USAGE;
+	struct dicomweb *d = open_dicomweb(sc, "push", rc);
+	if (!d)
 		return 0;
-	}
 	size_t kept = 0, said = 0;
 	int dead = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -1305,6 +1342,8 @@ static int run_action(int argc, char **argv, const char *cmd)
 			rc = CLI_EXIT_PARTIAL;
 		client_free(&c);
 	}
+	if (n && !strcmp(cmd, "status") && sc.set.images)
+		status_images(&sc, t, studies, n, &rc);
 	free(studies);
 	dataset_free(&t);
 	settings_clear(&sc.set);

@@ -136,3 +136,34 @@ int upload_study(struct dicomweb *d, const struct dataset_tree *t, const struct 
 	free(inst);
 	return rc;
 }
+
+int upload_count(struct dicomweb *d, const struct dataset_tree *t, const struct dataset_node *study, size_t *there,
+		 size_t *total, char *err, size_t errlen)
+{
+	*there = *total = 0;
+	char **held = NULL;
+	size_t nheld = 0, n = 0;
+	if (dicomweb_held(d, study->name, &held, &nheld, err, errlen) < 0)
+		return -1;
+	qsort(held, nheld, sizeof *held, by_str);
+	const struct dataset_node **inst = dataset_collect(study, DATASET_INSTANCE, &n);
+	const char **uids = n ? malloc(n * sizeof *uids) : NULL;
+	size_t k = 0;
+	for (size_t i = 0; uids && i < n; i++)
+		if ((uids[k] = dataset_tag(t, inst[i], DICOM_SOP_INSTANCE_UID)))
+			k++;
+	if (uids)
+		qsort(uids, k, sizeof *uids, by_str);
+	for (size_t i = 0; i < k; i++) {
+		if (i && !strcmp(uids[i], uids[i - 1]))
+			continue;	/* one instance, however many files */
+		(*total)++;
+		*there += bsearch(&uids[i], held, nheld, sizeof *held, by_str) != NULL;
+	}
+	free(uids);
+	free(inst);
+	for (size_t i = 0; i < nheld; i++)
+		free(held[i]);
+	free(held);
+	return 0;
+}

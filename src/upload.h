@@ -27,4 +27,9 @@ int upload_study(struct dicomweb *d, const struct dataset_tree *t, const struct 
 		 void (*report)(void *ctx, const char *file, const char *reason), void *ctx, struct upload_summary *s,
 		 char *err, size_t errlen);
 
+/* How many of study's instances (distinct SOP Instance UIDs) the server holds, of how many:
+ * 0, or -1 with err. */
+int upload_count(struct dicomweb *d, const struct dataset_tree *t, const struct dataset_node *study, size_t *there,
+		 size_t *total, char *err, size_t errlen);
+
 #endif

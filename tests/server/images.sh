@@ -42,6 +42,9 @@ ep=$(curl -s "$FHIR/ImagingStudy?identifier=urn:dicom:uid|urn:oid:$study&_includ
 is "the ImagingStudy's Endpoint is the DICOMweb server" "$ep" "$DICOMWEB"
 like "STOW-RS went to the study's URL" "$(cat "$TMP/err")" "POST $DICOMWEB/studies/$study -> 200"
 
+"$SDSFHIR" status $IMG "$D" >"$TMP/st1" 2>&1
+is "status --images: exit 0 (every instance there)" "$?" 0
+is "... each study: all its instances on the DICOMweb server" "$(grep -c 'images .*: \([0-9]*\) of \1 instances on the DICOMweb server$' "$TMP/st1")" 4
 "$SDSFHIR" push -v $IMG "$D" >"$TMP/out2" 2>"$TMP/err2"
 is "a second push: exit 0" "$?" 0
 is "... no instance sent (every study: 0 stored)" "$(grep -c ': 0 stored, [0-9]* there already (0 requests)' "$TMP/out2")" 4
@@ -74,6 +77,9 @@ lstudy=$(dcmdump -q +P 0020,000d "$TMP/bad/sparc_fhir_heart_dataset/primary/sub-
 is "... its ImagingStudy not written (no Endpoint to missing images)" \
 	"$(curl -s "$FHIR/ImagingStudy?identifier=urn:dicom:uid|urn:oid:$lstudy&_summary=count" | jq -r .total)" 0
 is "... Orthanc holds the 14 good files" "$(orthanc_count)" 14
+"$SDSFHIR" status $IMG "$TMP/bad/sparc_fhir_heart_dataset" >"$TMP/st2" 2>&1
+is "status --images: exit 1 (an instance missing)" "$?" 1
+like "... says how many are there" "$(cat "$TMP/st2")" "sub-Linman-heart-1: 8 of 9 instances on the DICOMweb server \(push --images sends the rest\)"
 
 # a server that answers 200 to a store without storing anything (as Orthanc does to a wrong part
 # type): caught, nothing is written to the FHIR server (the FHIR test server plays it)
