@@ -46,13 +46,15 @@ static const struct command {
 	 "  ImagingStudy (and Endpoint first, with --dicomweb)\n"},
 	{"patient", cli_patient, "[SERVER-OPTION]... PATH...",
 	 "create the Patients, ResearchStudies and ResearchSubjects on the server (conditional creates)", ""},
-	{"push", cli_push, "[--batch N] [--max-request BYTES] [--files-win] [--same-person] [SERVER-OPTION]... PATH...",
+	{"push", cli_push, "[--batch N] [--max-request BYTES] [--files-win] [--same-person] [--images] [SERVER-OPTION]... PATH...",
 	 "push studies with their Patients, ResearchStudies and ResearchSubjects (transactions)",
 	 "  --batch N            studies per request (default 4)\n"
 	 "  --max-request BYTES  request body limit (default 1M; k and M allowed)\n"
 	 "  --files-win          the files' bodySite over one set on the server, for this push\n"
 	 "  --same-person        link studies to the Patients of their identifiers even when\n"
 	 "                       name, birth date or sex differ (refused otherwise)\n"
+	 "  --images             the instances too, by STOW-RS to the --dicomweb server, before\n"
+	 "                       the resources (see DICOMWEB in sdsfhir(1))\n"
 	 "  what sdsfhir does not make (a bodySite set on the server, another client's elements)\n"
 	 "  is kept: see THE SERVER OVER TIME in sdsfhir(1)\n"},
 	{"bodysite", cli_bodysite, "[--code CODE [--display TEXT]] [SERVER-OPTION]... PATH...",
@@ -78,7 +80,8 @@ static const char server_options[] =
 	"Server options: --server URL, --token-file FILE (or SDSFHIR_TOKEN), --netrc,\n"
 	"  --netrc-file F, --oauth-token-url URL, --oauth-client-id ID, --oauth-secret-file F\n"
 	"  (or SDSFHIR_CLIENT_SECRET), --cacert F, --insecure, --timeout S,\n"
-	"  --connect-timeout S, --retries N, --dicomweb URL, --config FILE, -v (log requests)\n";
+	"  --connect-timeout S, --retries N, --dicomweb URL, --dicomweb-netrc-file F,\n"
+	"  --dicomweb-token-file F (or SDSFHIR_DICOMWEB_TOKEN), --config FILE, -v (log requests)\n";
 
 static void usage(void)
 {
