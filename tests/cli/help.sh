@@ -5,7 +5,7 @@
 run "$SDSFHIR" --help
 is "--help: exit 0" "$rc" 0
 cmds=$(printf '%s\n' "$out" | sed -n 's/^  \([a-z]*\) .*/\1/p' | grep -v '^$')
-like "--help lists the commands" "$(echo $cmds)" "^scan tags fhir export patient push bodysite status retract search$"
+like "--help lists the commands" "$(echo $cmds)" "^scan tags preview fhir export patient push bodysite status retract search$"
 for c in $cmds; do
 	run "$SDSFHIR" "$c" --help
 	is "$c --help: exit 0" "$rc" 0
