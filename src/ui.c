@@ -6,6 +6,7 @@
 #include "safefile.h"
 #include "jget.h"
 #include "termsafe.h"
+#include "upload.h"
 
 #include <curses.h>
 #include <errno.h>
@@ -506,6 +507,46 @@ struct job_arg {
 	struct ui_job *j;
 };
 
+static void job_image(void *ctx, const char *file, const char *reason)
+{
+	char line[4800];
+	snprintf(line, sizeof line, "not stored  %s: %s", file, reason);
+	job_event(ctx, NULL, 0, -2, line, NULL, NULL, NULL);
+}
+
+/* push with the images: each study's instances to the DICOMweb server first; the studies whose
+ * instances are all there stay in j->studies, the others are said (their resources are not
+ * written). */
+static void job_images(struct ui *u, struct ui_job *j)
+{
+	char err[600], line[1400], where[600];
+	struct dicomweb_opts o;
+	struct dicomweb *d = NULL;
+	if (settings_dicomweb_opts(&u->set, &o, err, sizeof err) == 0) {
+		o.log = job_log;
+		o.ctx = j;
+		o.cancel = &j->cancel;
+		d = dicomweb_new(&o, err, sizeof err);
+	}
+	size_t kept = 0;
+	for (size_t i = 0; i < j->nstudies; i++) {
+		struct upload_summary s = {0};
+		int r = d && !j->cancel ? upload_study(d, u->tree, j->studies[i], job_image, j, &s, err, sizeof err) : -1;
+		dataset_where(j->studies[i], where, sizeof where);
+		if (r == 1) {
+			j->studies[kept++] = j->studies[i];
+			snprintf(line, sizeof line, "images: %s: %zu stored, %zu there already", where, s.stored, s.held);
+		} else {
+			snprintf(line, sizeof line, "images: %s: not all on the DICOMweb server%s%s: not pushed", where,
+				 r < 0 ? ": " : "", r < 0 ? (j->cancel ? "cancelled" : err) : "");
+		}
+		job_event(j, NULL, 0, r == 1 ? -1 : -2, line, NULL, NULL, NULL);
+		job_progress(j, i + 1, j->nstudies);
+	}
+	j->nstudies = kept;
+	dicomweb_free(&d);
+}
+
 static void *job_run(void *arg)
 {
 	struct job_arg *ja = arg;
@@ -541,7 +582,12 @@ static void *job_run(void *arg)
 				.item = job_item, .progress = job_progress, .ctx = j, .cancel = &j->cancel, .series = j->series};
 	switch (j->kind) {
 	case UI_JOB_PATIENT: actions_patients(&a, j->studies, j->nstudies, &j->sum); break;
-	case UI_JOB_PUSH: actions_push(&a, j->studies, j->nstudies, &j->sum); break;
+	case UI_JOB_PUSH:
+		if (j->images)
+			job_images(u, j);
+		if (j->nstudies)
+			actions_push(&a, j->studies, j->nstudies, &j->sum);
+		break;
 	case UI_JOB_BODYSITE: actions_bodysite(&a, j->studies, j->nstudies, j->code, j->display, j->undo, &j->sum); break;
 	case UI_JOB_UNDO: actions_bodysite_undo(&a, j->undo, &j->sum); break;
 	case UI_JOB_RETRACT: actions_retract(&a, j->studies, j->nstudies, &j->sum); break;
@@ -593,6 +639,8 @@ int ui_job_start(struct ui *u, int kind, const struct dataset_node **studies, si
 	j->query = query ? strdup(query) : NULL;
 	j->paths = u->paths;
 	j->npaths = u->npaths;
+	j->images = kind == UI_JOB_PUSH && u->push_images;
+	u->push_images = 0;
 	j->total_found = -1;
 	j->started_ms = now_ms();
 	if (kind == UI_JOB_BODYSITE) {

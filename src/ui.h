@@ -96,6 +96,7 @@ struct ui_job {
 	json_object *undo;		/* bodysite: what to put back (filled); undo: what is put back */
 	const struct dataset_node *series;	/* bodysite: this series only (borrowed); NULL: all */
 	int quiet;			/* compare on start: no status of its own but a note after the scan's */
+	int images;			/* push: the instances first, by STOW-RS to the DICOMweb server */
 };
 
 struct ui_server_copy {		/* what the server had for a study, from the last compare */
@@ -150,6 +151,7 @@ struct ui {
 	size_t lhit;			/* the line of the window it was last found on */
 	size_t input_len;
 	int confirm_job;		/* job a confirmation starts */
+	int push_images;		/* the push started next takes the images too (i in its question) */
 	char pending_code[64], pending_display[256];	/* bodySite the confirmation writes; "": the mapping */
 	const struct dataset_node *bs_series;	/* bodySite: the series under the cursor when nothing is
 						   marked (that one only); NULL: the studies' every series */

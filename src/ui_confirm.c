@@ -41,8 +41,12 @@ int ui_confirm_push(struct ui *u)
 	if (known && same)	/* as last read; the push reads them again and leaves the same ones alone */
 		snprintf(already, sizeof already, " %zu of the %zu stud%s already the same on the server: left alone.",
 			 same, n, n == 1 ? "y is" : same == 1 ? "ies is" : "ies are");
-	snprintf(title, sizeof title, "Push %zu stud%s (%s; %zu instances) to %s?%s y: push, n or Esc: no", n,
-		 n == 1 ? "y" : "ies", names, inst, u->client ? client_base(u->client) : "(no server)", already);
+	char images[1200] = "";
+	if (u->set.dicomweb)	/* a DICOMweb server configured: the images can go too */
+		snprintf(images, sizeof images, ", i: push with their images (to %s)", u->set.dicomweb);
+	snprintf(title, sizeof title, "Push %zu stud%s (%s; %zu instances) to %s?%s y: push%s, n or Esc: no", n,
+		 n == 1 ? "y" : "ies", names, inst, u->client ? client_base(u->client) : "(no server)", already, images);
+	u->push_images = u->set.images && u->set.dicomweb;	/* images = yes: y takes them too */
 	ui_list_open(u, UI_OV_CONFIRM, title);
 	u->confirm_job = UI_JOB_PUSH;
 	return UI_DRAW_ALL;
@@ -72,7 +76,10 @@ static int confirm_key(struct ui *u, int action, int key)
 	(void)action;
 	int job = u->confirm_job;
 	u->overlay = UI_OV_NONE;
-	if (key == 'y' || key == 'Y') {
+	int with_images = (key == 'i' || key == 'I') && job == UI_JOB_PUSH && u->set.dicomweb;
+	if (with_images)
+		u->push_images = 1;
+	if (key == 'y' || key == 'Y' || with_images) {
 		size_t n;
 		const struct dataset_node **s = ui_targets(u, &n);
 		int bs = job == UI_JOB_BODYSITE;
@@ -82,13 +89,14 @@ static int confirm_key(struct ui *u, int action, int key)
 		else
 			free(s);
 	} else {
+		u->push_images = 0;
 		ui_status(u, UI_ATTR_NORMAL, "%s", job == UI_JOB_PUSH ? "not pushed" : job == UI_JOB_RETRACT ?
 			  "nothing removed" : "bodySite not written");
 	}
 	return UI_DRAW_ALL;
 }
 
-static const char *const confirm_bar[] = {"y yes", "n no", "Esc no", NULL};
+static const char *const confirm_bar[] = {"y yes", "n no", "Esc no", "i with the images (push)", NULL};
 
 const struct ui_view ui_view_confirm = {
 	.name = "confirm", .where = 0, .key = confirm_key, .draw = ui_list_draw, .bar = confirm_bar,

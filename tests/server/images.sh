@@ -126,4 +126,18 @@ check "... what was there not sent again, the rest stored (stored, there: $store
 	test "$(echo $stored | awk '{ print $1 + $2 }')" = 600 -a "$(echo $stored | awk '{ print $2 }')" -ge "$part"
 is "... Orthanc holds the 600 instances, each once" "$(orthanc_count)" 600
 is "... one ImagingStudy" "$(fhir_count ImagingStudy)" 1
+
+# the UI: the push question offers the images (i) when a DICOMweb server is configured
+for p in $(curl -s -u "$ORTHANC_AUTH" "$ORTHANC/patients" | jq -r '.[]'); do
+	curl -s -u "$ORTHANC_AUTH" -X DELETE "$ORTHANC/patients/$p" >/dev/null
+done
+curl -s -X POST "$ADMIN/reset" >/dev/null
+printf ':wait\nj\np\n:dump %s\ni\n:wait\nL\n:dump %s\nq q\n' "$TMP/ask" "$TMP/log" >"$TMP/script"
+SDSFHIR_SCRIPT="$TMP/script" SDSFHIR_SIZE=200x40 "$SDSFHIR" --dicomweb "$DICOMWEB" --dicomweb-netrc-file "$TMP/dicomweb.netrc" \
+	"$D/sparc_fhir_breast_dataset" >/dev/null 2>&1
+is "the UI, scripted: exit 0" "$?" 0
+like "the push question offers the images" "$(cat "$TMP/ask")" "i: push with their images \(to $DICOMWEB\)"
+like "i: the images first, said in the log" "$(cat "$TMP/log")" "images: sparc_fhir_breast_dataset/sub-Aniyah-breast-1: 9 stored, 0 there already"
+is "... Orthanc holds its 9 instances" "$(orthanc_count)" 9
+is "... then its ImagingStudy" "$(fhir_count ImagingStudy)" 1
 done_testing
