@@ -165,6 +165,7 @@ server_writes_valid() {
 # listens on all interfaces (Orthanc 1.10 has no bind address) but refuses remote access, and
 # the tests talk to 127.0.0.1 only. Sets ORTHANC (its REST base), DICOMWEB (its DICOMweb base)
 # and ORTHANC_AUTH (user:password for curl -u), and writes $TMP/dicomweb.netrc for sdsfhir.
+# ORTHANC_DICOMWEB_EXTRA: more members of its "DicomWeb" configuration.
 orthanc_start() {
 	command -v Orthanc >/dev/null && [ -f /usr/share/orthanc/plugins/libOrthancDicomWeb.so ] ||
 		{ echo "Bail out! Orthanc and its DICOMweb plugin are needed (Debian packages orthanc, orthanc-dicomweb)"; exit 1; }
@@ -176,7 +177,7 @@ orthanc_start() {
 {"Name": "sdsfhir-test", "StorageDirectory": "$o/db", "IndexDirectory": "$o/db", "HttpPort": $port,
  "DicomServerEnabled": false, "RemoteAccessAllowed": false, "AuthenticationEnabled": true,
  "RegisteredUsers": {"sdsfhir": "pw-$$-$port"}, "Plugins": ["/usr/share/orthanc/plugins/libOrthancDicomWeb.so"],
- "DicomWeb": {"Enable": true, "Root": "/dicom-web/"}, "HttpTimeout": 30}
+ "DicomWeb": {"Enable": true, "Root": "/dicom-web/"${ORTHANC_DICOMWEB_EXTRA:+, $ORTHANC_DICOMWEB_EXTRA}}, "HttpTimeout": 30}
 JSON
 	Orthanc "$o/orthanc.json" >"$o/log" 2>&1 &
 	orthanc_pid=$!

@@ -140,4 +140,13 @@ like "the push question offers the images" "$(cat "$TMP/ask")" "i: push with the
 like "i: the images first, said in the log" "$(cat "$TMP/log")" "images: sparc_fhir_breast_dataset/sub-Aniyah-breast-1: 9 stored, 0 there already"
 is "... Orthanc holds its 9 instances" "$(orthanc_count)" 9
 is "... then its ImagingStudy" "$(fhir_count ImagingStudy)" 1
+
+# Debian's dicomweb.json sets "Host": "localhost": the URLs Orthanc gives drop the port; said
+kill "$orthanc_pid" && wait "$orthanc_pid" 2>/dev/null; rm -rf "$TMP/orthanc"	# a new, empty one
+ORTHANC_DICOMWEB_EXTRA='"Host": "localhost"' orthanc_start
+"$SDSFHIR" push --images --dicomweb "$DICOMWEB" --dicomweb-netrc-file "$TMP/dicomweb.netrc" \
+	"$D/sparc_fhir_breast_dataset/primary/sub-Aniyah-breast-1" >"$TMP/out9" 2>&1
+is "a server that names itself elsewhere: still pushed (exit 0)" "$?" 0
+like "... and said: where it names its studies, and the setting to fix" "$(cat "$TMP/out9")" \
+	"warning: the DICOMweb server names its studies at http://localhost/dicom-web/studies/[0-9.]+, not under $DICOMWEB"
 done_testing
