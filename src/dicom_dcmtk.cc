@@ -646,6 +646,26 @@ static void proc_check(void)
 	have_proc = access("/proc/self/fd", R_OK | X_OK) == 0;
 }
 
+/* The file opened once, without blocking (a FIFO would hang), and only when it is regular; dcmtk
+ * then reads that very file through /proc/self/fd, so it cannot be swapped in between. The
+ * descriptor (Caller closes), or -1 (cannot open) or -2 (not a regular file) with err. */
+static int open_regular(const char *path, struct stat *st, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, st) != 0) {
+		seterr(err, errlen, "cannot open: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		seterr(err, errlen, "not a regular file: ignored");
+		return -2;
+	}
+	return fd;
+}
+
 static int read_header(const char *path, struct dicom_header *out, char *err, size_t errlen)
 {
 	memset(out->off, 0, sizeof out->off);
@@ -653,21 +673,10 @@ static int read_header(const char *path, struct dicom_header *out, char *err, si
 	out->xfer_name[0] = '\0';
 	out->warning[0] = '\0';
 
-	/* the file is opened once, without blocking (a FIFO would hang), and must be regular; dcmtk
-	 * then reads that very file through /proc/self/fd, so it cannot be swapped in between */
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	struct stat fst;
-	if (fd < 0 || fstat(fd, &fst) != 0) {
-		seterr(err, errlen, "cannot open: %s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return DICOM_ERR_IO;
-	}
-	if (!S_ISREG(fst.st_mode)) {
-		close(fd);
-		seterr(err, errlen, "not a regular file: ignored");
-		return DICOM_SKIP_SPECIAL;
-	}
+	int fd = open_regular(path, &fst, err, errlen);
+	if (fd < 0)
+		return fd == -2 ? DICOM_SKIP_SPECIAL : DICOM_ERR_IO;
 	char fdpath[64];
 	snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
 	pthread_once(&proc_once, proc_check);
@@ -1036,19 +1045,11 @@ static int check_rle(DcmDataset *ds, unsigned frame, char *err, size_t errlen)
 static struct dicom_image *image_read(const char *path, unsigned frame, double center, double width, char *err,
 				      size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);	/* as read_header: regular files only */
 	struct stat fst;
-	if (fd < 0 || fstat(fd, &fst) != 0) {
-		seterr(err, errlen, "cannot open: %s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	int fd = open_regular(path, &fst, err, errlen);
+	if (fd < 0)
 		return NULL;
-	}
 	std::unique_ptr<int, void (*)(int *)> keep(&fd, [](int *f) { close(*f); });
-	if (!S_ISREG(fst.st_mode)) {
-		seterr(err, errlen, "not a regular file: not read");
-		return NULL;
-	}
 	/* the header reader's guards first: DICOM at all, and no nesting dcmtk would recurse into */
 	long skip;
 	if (sniff(fd, &skip, err, errlen) != DICOM_OK)

@@ -1012,11 +1012,8 @@ static void draw(struct ui *u, int what)
 	const struct ui_view *v = ui_view_of(u);
 	if (what & UI_DRAW_STATUS || what == UI_DRAW_ALL)
 		draw_status(u);
-	if (u->lfind_typing && u->overlay) {	/* / in a window: typed in the status line */
-		char line[700];
-		snprintf(line, sizeof line, "find in this window: %s_", u->input);
-		ui_put(u->lines - 2, 0, u->cols, line, ui_attr(u, UI_ATTR_KEY));
-	}
+	if (u->lfind_typing && u->overlay)	/* / in a window: typed in the status line */
+		ui_list_prompt(u, u->lines - 2, 0, u->cols, "find in this window: ", "");
 	int under = v->prompt ? (u->overlay == UI_OV_SAVE ? u->save_under : UI_OV_NONE) : u->overlay;
 	if (under) {
 		windows[under]->draw(u, 1, 0, h, u->cols);

@@ -264,6 +264,8 @@ int ui_list_find(struct ui *u, int dir, int include);	/* the find of ui_list_key
 int ui_list_move(struct ui *u, int action);
 int ui_list_input(struct ui *u, int key);	/* edit u->input: 1 if key was text or an edit */
 int ui_list_enter(int key);			/* is key Enter? */
+/* The line being typed (u->input) at (y, x), after label and before after: a prompt. */
+void ui_list_prompt(struct ui *u, int y, int x, int w, const char *label, const char *after);
 
 /* the windows' openers: ui_help.c, ui_log.c, ui_search.c, ui_results.c, ui_picker.c, ui_confirm.c */
 void ui_help_open(struct ui *u);

@@ -495,9 +495,7 @@ static int find_key(struct ui *u, int action, int key)
 static void find_draw(struct ui *u, int y, int x, int h, int w)
 {
 	(void)h;
-	char line[700];
-	snprintf(line, sizeof line, "find: %s_", u->input);
-	ui_put(y, x, w, line, ui_attr(u, UI_ATTR_KEY));
+	ui_list_prompt(u, y, x, w, "find: ", "");
 }
 
 static const char *const find_bar[] = {"type to find", "Enter keep", "Esc close", "then n, N: next, previous", NULL};

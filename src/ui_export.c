@@ -195,11 +195,8 @@ static int save_key(struct ui *u, int action, int key)
 static void save_draw(struct ui *u, int y, int x, int h, int w)
 {
 	(void)h;
-	char line[700];
 	int exists = u->save_replace[0] && !strcmp(u->input, u->save_replace);
-	snprintf(line, sizeof line, "save to: %s_%s", u->input,
-		 exists ? "   it exists: Enter again replaces it, or give another name" : "");
-	ui_put(y, x, w, line, ui_attr(u, UI_ATTR_KEY));
+	ui_list_prompt(u, y, x, w, "save to: ", exists ? "   it exists: Enter again replaces it, or give another name" : "");
 }
 
 static const char *const save_bar[] = {"a file name (not in a dataset folder)", "Enter save", "Ctrl-U clear", "Esc no", NULL};

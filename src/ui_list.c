@@ -197,3 +197,10 @@ int ui_list_key(struct ui *u, int action, int key)
 	}
 	return ui_list_move(u, action);
 }
+
+void ui_list_prompt(struct ui *u, int y, int x, int w, const char *label, const char *after)
+{
+	char line[800];
+	snprintf(line, sizeof line, "%s%s_%s", label, u->input, after);
+	ui_put(y, x, w, line, ui_attr(u, UI_ATTR_KEY));
+}

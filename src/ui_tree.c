@@ -487,9 +487,7 @@ static int filter_key(struct ui *u, int action, int key)
 static void filter_draw(struct ui *u, int y, int x, int h, int w)
 {
 	(void)h;
-	char line[700];
-	snprintf(line, sizeof line, "filter: %s_", u->input);
-	ui_put(y, x, w, line, ui_attr(u, UI_ATTR_KEY));
+	ui_list_prompt(u, y, x, w, "filter: ", "");
 }
 
 static const char *const filter_bar[] = {"type to filter (names, descriptions, patients, UIDs)", "Enter keep",
