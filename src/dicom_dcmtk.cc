@@ -971,31 +971,32 @@ static int check_size(DcmDataset *ds, unsigned frame, unsigned *frames, char *er
 	return 0;
 }
 
-/* The bytes an RLE segment decodes to (PackBits), counted without decoding it; ULONG_MAX when a
- * run goes past the segment's end. */
-static unsigned long rle_segment_size(const Uint8 *p, unsigned long n)
+/* Walk an RLE segment (PackBits) without decoding it, until it has given need bytes: 0 when it
+ * gives them and at most a padding byte is left, 1 when it goes on past them (it holds more than
+ * the header says), -1 when a run goes past the segment's end before. */
+static int rle_segment_check(const Uint8 *p, unsigned long n, unsigned long need)
 {
-	unsigned long out = 0;
-	for (unsigned long i = 0; i < n;) {
+	unsigned long out = 0, i = 0;
+	while (i < n && out < need) {
 		unsigned c = p[i++];
 		if (c < 128) {	/* c + 1 literal bytes */
 			if (c + 1 > n - i)
-				return ULONG_MAX;
+				return -1;
 			out += c + 1;
 			i += c + 1;
 		} else if (c > 128) {	/* the next byte 257 - c times */
 			if (i >= n)
-				return ULONG_MAX;
+				return -1;
 			out += 257 - c;
 			i++;
 		}
 	}
-	return out;
+	return out < need ? -1 : n - i > 1 ? 1 : 0;
 }
 
 /* An RLE frame (PS3.5 G: one fragment, a header of 16 offsets, a segment per byte plane) is
  * checked before dcmtk decodes it: its segments as the header's size and samples say, in
- * order inside the fragment, each decoding to no more than Rows x Columns bytes. dcmtk's
+ * order inside the fragment, each giving Rows x Columns bytes and holding no more. dcmtk's
  * decoder reads past a damaged one, and stops at the size and shows a part of one too long. */
 static int check_rle(DcmDataset *ds, unsigned frame, char *err, size_t errlen)
 {
@@ -1024,13 +1025,13 @@ static int check_rle(DcmDataset *ds, unsigned frame, char *err, size_t errlen)
 		}
 		off[nseg + 1] = (Uint32)len;
 		for (Uint32 k = 1; k <= nseg; k++) {
-			unsigned long size = off[k] < off[k + 1] && off[k + 1] <= len
-					     ? rle_segment_size(data + off[k], off[k + 1] - off[k]) : ULONG_MAX;
-			if (size == ULONG_MAX) {
-				seterr(err, errlen, "not shown: a damaged %s frame (a segment runs past its end)", "RLE");
+			int c = off[k] < off[k + 1] && off[k + 1] <= len
+				? rle_segment_check(data + off[k], off[k + 1] - off[k], (unsigned long)rows * cols) : -1;
+			if (c < 0) {
+				seterr(err, errlen, "not shown: a damaged %s frame (a segment ends before its Rows x Columns bytes)", "RLE");
 				return -1;
 			}
-			if (size > (unsigned long)rows * cols + 1) {
+			if (c > 0) {
 				seterr(err, errlen, "not shown: a compressed frame decodes to more than the header's "
 				       "Rows x Columns (%s)", "RLE");
 				return -1;

@@ -71,6 +71,29 @@ like "--format kitty: kitty graphics" "$(pv --format kitty "$I/grad.dcm" | sed -
 "$SDSFHIR" preview --format png "$I/grad.dcm" >/dev/null 2>"$TMP/err"
 is "--format png: usage error (exit 2)" "$?" 2
 like "... says which formats" "$(cat "$TMP/err")" "symbols, sixel or kitty"
+
+# real files other projects publish in Debian (python3-pydicom's test files): one MR slice in
+# six encodings renders the same cells; colour, lossy JPEG, frames and damage as they come
+P=/usr/lib/python3/dist-packages/pydicom/data/test_files
+if [ -f "$P/MR_small.dcm" ]; then
+	mr=$(pv "$P/MR_small.dcm" | sed 1d)
+	like "pydicom's MR_small.dcm: 64x64 MONOCHROME2, its own window" "$(pv "$P/MR_small.dcm" | head -1)" "64x64 MONOCHROME2, frame 1 of 1, window"
+	for f in MR_small_RLE MR_small_jpeg_ls_lossless MR_small_bigendian MR_small_implicit MR_small_expb; do
+		is "$f.dcm: the same cells as MR_small.dcm" "$(pv "$P/$f.dcm" | sed 1d)" "$mr"
+	done
+	like "MR_small_jp2klossless.dcm (JPEG 2000): no decoder here, said" "$(pv "$P/MR_small_jp2klossless.dcm")" \
+		"no decoder here for its transfer syntax \\(JPEG 2000"
+	like "SC_rgb_rle_2frame.dcm: RGB, 2 frames" "$(pv --frame 2 "$P/SC_rgb_rle_2frame.dcm" | head -1)" "RGB, frame 2 of 2"
+	like "SC_rgb_jpeg_dcmtk.dcm: JPEG colour, in colour" "$(TERM=xterm-256color "$SDSFHIR" preview --size 16x8 "$P/SC_rgb_jpeg_dcmtk.dcm")" \
+		"5;(196|46|21|226)m"
+	like "JPEG-lossy.dcm: decoded" "$(pv "$P/JPEG-lossy.dcm" | head -1)" "JPEG-lossy\\.dcm: [0-9]+x[0-9]+ MONOCHROME2"
+	out=$(pv "$P/MR_truncated.dcm"); rc=$?
+	like "MR_truncated.dcm: an error, no crash" "$out" "MR_truncated\\.dcm: error: "
+	is "... exit 1" "$rc" 1
+else
+	echo "Bail out! pydicom's test files are needed (Debian package python3-pydicom)"
+	exit 1
+fi
 mkfifo "$TMP/fifo"
 like "a FIFO: not read (no hang)" "$(pv "$TMP/fifo")" "not a regular file"
 done_testing

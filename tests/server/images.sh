@@ -42,6 +42,21 @@ ep=$(curl -s "$FHIR/ImagingStudy?identifier=urn:dicom:uid|urn:oid:$study&_includ
 is "the ImagingStudy's Endpoint is the DICOMweb server" "$ep" "$DICOMWEB"
 like "STOW-RS went to the study's URL" "$(cat "$TMP/err")" "POST $DICOMWEB/studies/$study -> 200"
 
+# real files other projects publish in Debian (python3-pydicom's): uploaded and read back as they are
+P=/usr/lib/python3/dist-packages/pydicom/data/test_files
+R=$TMP/real/primary/sub-r
+mkdir -p "$R/sam-ct" "$R/sam-mr" "$R/sam-rgb"
+cp "$P/CT_small.dcm" "$R/sam-ct/" && cp "$P/MR_small.dcm" "$R/sam-mr/" && cp "$P/SC_rgb_jpeg_dcmtk.dcm" "$R/sam-rgb/" || exit 1
+"$SDSFHIR" push $IMG --same-person "$TMP/real" >"$TMP/outr" 2>&1
+is "pydicom's CT, MR and a JPEG colour image: pushed (exit 0)" "$?" 0
+samer=0
+for f in "$R"/*/*.dcm; do
+	uid=$(dcmdump -q +P 0008,0018 "$f" | sed 's/.*\[\(.*\)\].*/\1/')
+	id=$(curl -s -u "$ORTHANC_AUTH" -X POST --data "$uid" "$ORTHANC/tools/lookup" | jq -r '.[0].ID')
+	curl -s -u "$ORTHANC_AUTH" "$ORTHANC/instances/$id/file" -o "$TMP/back.dcm"
+	cmp -s "$f" "$TMP/back.dcm" && samer=$((samer + 1))
+done
+is "... each read back byte for byte" "$samer" 3
 "$SDSFHIR" status $IMG "$D" >"$TMP/st1" 2>&1
 is "status --images: exit 0 (every instance there)" "$?" 0
 is "... each study: all its instances on the DICOMweb server" "$(grep -c 'images .*: \([0-9]*\) of \1 instances on the DICOMweb server$' "$TMP/st1")" 4
@@ -49,7 +64,7 @@ is "... each study: all its instances on the DICOMweb server" "$(grep -c 'images
 is "a second push: exit 0" "$?" 0
 is "... no instance sent (every study: 0 stored)" "$(grep -c ': 0 stored, [0-9]* there already (0 requests)' "$TMP/out2")" 4
 unlike "... no STOW-RS request at all" "$(cat "$TMP/err2")" "POST $DICOMWEB"
-is "... Orthanc holds the same $nfiles" "$(orthanc_count)" "$nfiles"
+is "... Orthanc holds the same, and the 3 real files" "$(orthanc_count)" "$((nfiles + 3))"
 
 # a file Orthanc cannot parse (its pixel data cut short after the header sdsfhir reads): named,
 # the rest of its study stored, the study's FHIR resources not written
