@@ -327,6 +327,7 @@ static void keep_copy(struct ui *u, const struct dataset_node *study, json_objec
 		c = &n[u->ncopies++];
 		memset(c, 0, sizeof *c);
 		c->node = study;
+		c->img_total = -1;
 	}
 	json_object_put(c->resource);
 	free(c->diff);
@@ -547,6 +548,35 @@ static void job_images(struct ui *u, struct ui_job *j)
 	dicomweb_free(&d);
 }
 
+/* refresh with images = yes: how many of each study's instances the DICOMweb server holds. */
+static void job_image_counts(struct ui *u, struct ui_job *j)
+{
+	char err[600], line[1400];
+	struct dicomweb_opts o;
+	struct dicomweb *d = NULL;
+	if (settings_dicomweb_opts(&u->set, &o, err, sizeof err) == 0) {
+		o.log = job_log;
+		o.ctx = j;
+		o.cancel = &j->cancel;
+		d = dicomweb_new(&o, err, sizeof err);
+	}
+	for (size_t i = 0; i < j->nstudies && d && !j->cancel; i++) {
+		size_t there, total;
+		if (upload_count(d, u->tree, j->studies[i], &there, &total, err, sizeof err) < 0) {
+			snprintf(line, sizeof line, "images: %s", err);
+			job_event(j, NULL, 0, -2, line, NULL, NULL, NULL);
+			break;
+		}
+		snprintf(line, sizeof line, "images: %zu of %zu instances on the DICOMweb server", there, total);
+		job_event(j, (struct dataset_node *)j->studies[i], 0, UI_EVENT_IMAGES, line, NULL, NULL, NULL);
+		pthread_mutex_lock(&j->lock);	/* the counts of the event just queued */
+		j->last->there = (long)there;
+		j->last->total = (long)total;
+		pthread_mutex_unlock(&j->lock);
+	}
+	dicomweb_free(&d);
+}
+
 static void *job_run(void *arg)
 {
 	struct job_arg *ja = arg;
@@ -591,7 +621,11 @@ static void *job_run(void *arg)
 	case UI_JOB_BODYSITE: actions_bodysite(&a, j->studies, j->nstudies, j->code, j->display, j->undo, &j->sum); break;
 	case UI_JOB_UNDO: actions_bodysite_undo(&a, j->undo, &j->sum); break;
 	case UI_JOB_RETRACT: actions_retract(&a, j->studies, j->nstudies, &j->sum); break;
-	case UI_JOB_COMPARE: actions_compare(&a, j->studies, j->nstudies, &j->sum); break;
+	case UI_JOB_COMPARE:
+		actions_compare(&a, j->studies, j->nstudies, &j->sum);
+		if (u->set.images && u->set.dicomweb)
+			job_image_counts(u, j);
+		break;
 	case UI_JOB_SEARCH:
 		actions_search(&a, j->query, 0, &j->matches, &j->included, &j->total_found, &j->next, &j->sum);
 		break;
@@ -694,6 +728,16 @@ static int job_event_take(struct ui *u, const struct ui_job *j, struct ui_event 
 		else if (e->resource)	/* the server's answer to a write: its new state */
 			ui_server_keep(u, e->node, e->resource);
 		redraw |= UI_DRAW_TREE | UI_DRAW_DETAIL;
+	}
+	if (e->outcome == UI_EVENT_IMAGES && e->node) {	/* kept with the server's copy of the study */
+		if (!ui_server_copy(u, e->node))
+			keep_copy(u, e->node, NULL, NULL, NULL);
+		struct ui_server_copy *c = (struct ui_server_copy *)ui_server_copy(u, e->node);
+		if (c) {
+			c->img_there = e->there;
+			c->img_total = e->total;
+		}
+		redraw |= UI_DRAW_DETAIL;
 	}
 	if (attr == UI_ATTR_ERROR)
 		ui_status(u, UI_ATTR_ERROR, "%s", e->text);

@@ -66,7 +66,10 @@ struct ui_event {		/* from the job thread to the main loop */
 	char *text;
 	json_object *resource;		/* owned */
 	char *diff, *kept;		/* compare: see struct actions_item; NULL when none (owned) */
+	long there, total;		/* outcome UI_EVENT_IMAGES: the study's instances on the DICOMweb server */
 };
+
+#define UI_EVENT_IMAGES (-3)	/* an event's outcome: how many of a study's instances the DICOMweb server holds */
 
 struct ui_job {
 	int kind;			/* enum ui_job_kind */
@@ -104,6 +107,7 @@ struct ui_server_copy {		/* what the server had for a study, from the last compa
 	json_object *resource;
 	char *diff;			/* its differences, or NULL */
 	char *kept;			/* what of it a push keeps though the files say otherwise, or NULL */
+	long img_there, img_total;	/* its instances on the DICOMweb server, of how many; total -1: not known */
 };
 
 struct ui {

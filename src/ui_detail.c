@@ -217,6 +217,15 @@ static void fhir(struct ui *u, const struct dataset_node *n)
 	json_object_put(s);
 }
 
+/* How many of the study's instances the DICOMweb server holds, when a refresh read it. */
+static void images_line(struct ui_lines *l, const struct ui_server_copy *c)
+{
+	if (c && c->img_total >= 0)
+		ui_lines_add(l, c->img_there == c->img_total ? UI_ATTR_SAME : UI_ATTR_DIFFERENT, NULL,
+			     "Images: %ld of %ld instances on the DICOMweb server%s", c->img_there, c->img_total,
+			     c->img_there == c->img_total ? "" : " (p, then i, sends the rest)");
+}
+
 static void server(struct ui *u, const struct dataset_node *n)
 {
 	const struct dataset_node *st = dataset_study_of(n);
@@ -229,9 +238,11 @@ static void server(struct ui *u, const struct dataset_node *n)
 	switch (st->server) {
 	case DATASET_SERVER_UNKNOWN:
 		ui_lines_add(l, UI_ATTR_DIM, NULL, "Server state not known yet: r reads it.");
+		images_line(l, c);
 		return;
 	case DATASET_SERVER_ABSENT:
 		ui_lines_add(l, UI_ATTR_WARNING, NULL, "Not on the server (p pushes it).");
+		images_line(l, c);
 		return;
 	case DATASET_SERVER_SAME:
 		ui_lines_add(l, UI_ATTR_SAME, NULL, "On the server, the same as generated%s", c && c->kept ? ":" : ".");
@@ -253,6 +264,7 @@ static void server(struct ui *u, const struct dataset_node *n)
 	if (c && c->kept)	/* what the server keeps though the files say otherwise */
 		ui_lines_add(l, UI_ATTR_NORMAL, NULL, "  %s (a push keeps it; push --files-win writes the files' value)",
 			     c->kept);
+	images_line(l, c);
 	if (c && c->resource) {
 		ui_lines_add(l, UI_ATTR_TITLE, NULL, "ImagingStudy on the server");
 		ui_json_lines(l, c->resource);

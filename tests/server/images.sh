@@ -155,6 +155,13 @@ like "the push question offers the images" "$(cat "$TMP/ask")" "i: push with the
 like "i: the images first, said in the log" "$(cat "$TMP/log")" "images: sparc_fhir_breast_dataset/sub-Aniyah-breast-1: 9 stored, 0 there already"
 is "... Orthanc holds its 9 instances" "$(orthanc_count)" 9
 is "... then its ImagingStudy" "$(fhir_count ImagingStudy)" 1
+printf ':wait\n:sleep 300\n:wait\nj 3\n:dump %s\nj j j j\n:dump %s\nq\n' "$TMP/sv1" "$TMP/sv2" >"$TMP/script"
+SDSFHIR_SCRIPT="$TMP/script" SDSFHIR_SIZE=200x40 "$SDSFHIR" --images --dicomweb "$DICOMWEB" \
+	--dicomweb-netrc-file "$TMP/dicomweb.netrc" "$D/sparc_fhir_breast_dataset" >/dev/null 2>&1
+like "the server view (images = yes): a study's instances all on the DICOMweb server" "$(cat "$TMP/sv1")" \
+	"Images: 9 of 9 instances on the DICOMweb server"
+like "... another's none of them, and how to send them" "$(cat "$TMP/sv2")" \
+	"Images: 0 of 6 instances on the DICOMweb server \\(p, then i, sends the rest\\)"
 
 # Debian's dicomweb.json sets "Host": "localhost": the URLs Orthanc gives drop the port; said
 kill "$orthanc_pid" && wait "$orthanc_pid" 2>/dev/null; rm -rf "$TMP/orthanc"	# a new, empty one
