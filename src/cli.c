@@ -1245,6 +1245,34 @@ static size_t push_images(struct server_cmd *sc, const struct dataset_tree *t, c
 	return kept;
 }
 
+/* The last lines of an action: its outcomes, requests and what it wrote; the exit status that
+ * follows from them (rc: the one so far). */
+static int action_summary(const char *cmd, const struct actions_summary *sum, const struct client *c, size_t errors,
+			  int rc)
+{
+	say(stdout, "%s: ", cmd);
+	const char *sep = "";
+	for (int o = 0; o < ACTIONS_NOUTCOMES; o++) {
+		if (sum->count[o]) {
+			say(stdout, "%s%zu %s", sep, sum->count[o], actions_outcome_name(o));
+			sep = ", ";
+		}
+	}
+	say(stdout, "%s%zu request%s to %s\n", *sep ? "; " : "", sum->requests, sum->requests == 1 ? "" : "s", client_base(c));
+	char types[1024];
+	if (!strcmp(cmd, "patient") || !strcmp(cmd, "push"))	/* what was written, by resource type */
+		say(stdout, "%s: %s\n", cmd, *actions_types_text(sum, types, sizeof types) ? types : "nothing written");
+	if (sum->error[0])
+		say(stderr, "sdsfhir: %s\n", sum->error);
+	if (sum->status != CLIENT_OK)
+		return exit_for(sum->status) == CLI_EXIT_SERVER && (sum->count[ACTIONS_CREATED] || sum->count[ACTIONS_UPDATED] ||
+		       sum->count[ACTIONS_EXISTED] || sum->count[ACTIONS_UNCHANGED]) ? CLI_EXIT_PARTIAL : exit_for(sum->status);
+	if (sum->count[ACTIONS_FAILED] || sum->count[ACTIONS_NOT_SENT] || sum->count[ACTIONS_UNKNOWN] ||
+	    sum->count[ACTIONS_NOT_FOUND] || sum->count[ACTIONS_DIFFERENT] || errors)
+		return CLI_EXIT_PARTIAL;
+	return rc;
+}
+
 static int run_action(int argc, char **argv, const char *cmd)
 {
 	struct server_cmd sc = {0};
@@ -1320,26 +1348,7 @@ static int run_action(int argc, char **argv, const char *cmd)
 			actions_retract(&a, studies, n, &sum);
 		else
 			actions_bodysite(&a, studies, n, sc.code ? code : NULL, sc.code ? display : NULL, NULL, &sum);
-		say(stdout, "%s: ", cmd);
-		const char *sep = "";
-		for (int o = 0; o < ACTIONS_NOUTCOMES; o++) {
-			if (sum.count[o]) {
-				say(stdout, "%s%zu %s", sep, sum.count[o], actions_outcome_name(o));
-				sep = ", ";
-			}
-		}
-		say(stdout, "%s%zu request%s to %s\n", *sep ? "; " : "", sum.requests, sum.requests == 1 ? "" : "s", client_base(c));
-		char types[1024];
-		if (!strcmp(cmd, "patient") || !strcmp(cmd, "push"))	/* what was written, by resource type */
-			say(stdout, "%s: %s\n", cmd, *actions_types_text(&sum, types, sizeof types) ? types : "nothing written");
-		if (sum.error[0])
-			say(stderr, "sdsfhir: %s\n", sum.error);
-		if (sum.status != CLIENT_OK)
-			rc = exit_for(sum.status) == CLI_EXIT_SERVER && (sum.count[ACTIONS_CREATED] || sum.count[ACTIONS_UPDATED] ||
-			     sum.count[ACTIONS_EXISTED] || sum.count[ACTIONS_UNCHANGED]) ? CLI_EXIT_PARTIAL : exit_for(sum.status);
-		else if (sum.count[ACTIONS_FAILED] || sum.count[ACTIONS_NOT_SENT] || sum.count[ACTIONS_UNKNOWN] ||
-			 sum.count[ACTIONS_NOT_FOUND] || sum.count[ACTIONS_DIFFERENT] || errors)
-			rc = CLI_EXIT_PARTIAL;
+		rc = action_summary(cmd, &sum, c, errors, rc);
 		client_free(&c);
 	}
 	if (n && !strcmp(cmd, "status") && sc.set.images)

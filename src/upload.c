@@ -35,7 +35,7 @@ static void once(struct item *items, size_t n, struct upload_summary *s)
 	for (size_t i = 0; by && i < n; i++)
 		if (items[i].send)
 			by[k++] = &items[i];
-	if (by)
+	if (by && k)
 		qsort(by, k, sizeof *by, by_uid);
 	for (size_t i = 1; by && i < k; i++)
 		if (!strcmp(by[i]->uid, by[i - 1]->uid)) {
@@ -107,7 +107,8 @@ int upload_study(struct dicomweb *d, const struct dataset_tree *t, const struct 
 	size_t nheld = 0;
 	int rc = dicomweb_held(d, study->name, &held, &nheld, err, errlen);
 	if (rc == 0) {
-		qsort(held, nheld, sizeof *held, by_str);
+		if (nheld)	/* (qsort and bsearch take no NULL, even for nothing) */
+			qsort(held, nheld, sizeof *held, by_str);
 		for (size_t i = 0; i < n; i++) {
 			char path[4096];
 			items[i].uid = dataset_tag(t, inst[i], DICOM_SOP_INSTANCE_UID);
@@ -115,7 +116,7 @@ int upload_study(struct dicomweb *d, const struct dataset_tree *t, const struct 
 			if (!items[i].uid || !items[i].path) {
 				report(ctx, items[i].path ? items[i].path : inst[i]->name, "no SOP Instance UID: not sent");
 				s->failed++;
-			} else if (bsearch(&items[i].uid, held, nheld, sizeof *held, by_str)) {
+			} else if (nheld && bsearch(&items[i].uid, held, nheld, sizeof *held, by_str)) {
 				s->held++;
 			} else {
 				items[i].send = 1;
@@ -145,20 +146,21 @@ int upload_count(struct dicomweb *d, const struct dataset_tree *t, const struct 
 	size_t nheld = 0, n = 0;
 	if (dicomweb_held(d, study->name, &held, &nheld, err, errlen) < 0)
 		return -1;
-	qsort(held, nheld, sizeof *held, by_str);
+	if (nheld)
+		qsort(held, nheld, sizeof *held, by_str);
 	const struct dataset_node **inst = dataset_collect(study, DATASET_INSTANCE, &n);
 	const char **uids = n ? malloc(n * sizeof *uids) : NULL;
 	size_t k = 0;
 	for (size_t i = 0; uids && i < n; i++)
 		if ((uids[k] = dataset_tag(t, inst[i], DICOM_SOP_INSTANCE_UID)))
 			k++;
-	if (uids)
+	if (uids && k)
 		qsort(uids, k, sizeof *uids, by_str);
 	for (size_t i = 0; i < k; i++) {
 		if (i && !strcmp(uids[i], uids[i - 1]))
 			continue;	/* one instance, however many files */
 		(*total)++;
-		*there += bsearch(&uids[i], held, nheld, sizeof *held, by_str) != NULL;
+		*there += nheld && bsearch(&uids[i], held, nheld, sizeof *held, by_str) != NULL;
 	}
 	free(uids);
 	free(inst);
