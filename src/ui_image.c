@@ -22,6 +22,7 @@ static void follow(struct ui *u, const struct dataset_node *n)
 	u->img_node = n;
 	u->img_step = 0;
 	u->img_frame = 0;
+	u->img_frames = 0;
 	u->img_center = u->img_width = 0;
 }
 
@@ -213,5 +214,6 @@ int ui_image_key(struct ui *u, int action)
 	}
 	if (u->view != UI_VIEW_IMAGE)
 		ui_status(u, UI_ATTR_WARNING, "4 shows the Image view, where this key works");
+	ui_lines_clear(&u->detail);	/* its text (S, o, y) names the instance shown now */
 	return UI_DRAW_DETAIL | UI_DRAW_STATUS;
 }
