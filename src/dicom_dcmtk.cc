@@ -685,6 +685,18 @@ static int read_header(const char *path, struct dicom_header *out, char *err, si
 	return st;
 }
 
+/* The walk of the header before dcmtk reads it: 0, or -1 with err when it is nested deeper than
+ * dcmtk may recurse or holds too many elements. */
+static int walk_ok(struct window *w, long skip, struct walk *wk, char *err, size_t errlen)
+{
+	int depth = nesting_depth(w, skip, 2 * NESTING_MAX + 2, wk);
+	if (depth <= NESTING_MAX && depth >= 0)
+		return 0;
+	seterr(err, errlen, depth < 0 ? "a header of more than %s elements before Pixel Data: not read"
+	       : "sequences nested deeper than %s levels: not read", depth < 0 ? "2,000,000" : "64");
+	return -1;
+}
+
 static int read_header_fd(const char *path, int fd, long size, struct dicom_header *out, char *err, size_t errlen)
 {
 	long skip;
@@ -699,12 +711,8 @@ static int read_header_fd(const char *path, int fd, long size, struct dicom_head
 	}
 	w->fd = fd, w->size = size, w->at = 0, w->len = 0;
 	struct walk wk;
-	int depth = nesting_depth(w, skip, 2 * NESTING_MAX + 2, &wk);
-	if (depth > NESTING_MAX || depth < 0) {
-		seterr(err, errlen, depth < 0 ? "a header of more than %s elements before Pixel Data: not read"
-		       : "sequences nested deeper than %s levels: not read", depth < 0 ? "2,000,000" : "64");
+	if (walk_ok(w, skip, &wk, err, errlen) < 0)
 		return DICOM_ERR_PARSE;
-	}
 
 	DcmFileFormat ff;
 	char damage[200] = "";
@@ -1043,6 +1051,37 @@ static int check_rle(DcmDataset *ds, unsigned frame, char *err, size_t errlen)
 	return -1;
 }
 
+/* Load the file open as fd into ff after the header reader's guards (DICOM at all, no nesting
+ * dcmtk would recurse into): values over 4 KiB (the pixels) stay in the file until asked for,
+ * and nothing after them is read. 0, or -1 with err. */
+static int image_load(const char *path, int fd, long size, DcmFileFormat &ff, char *err, size_t errlen)
+{
+	long skip;
+	if (sniff(fd, &skip, err, errlen) != DICOM_OK)
+		return -1;
+	std::unique_ptr<window> win(new (std::nothrow) window);
+	if (!win) {
+		seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	win->fd = fd, win->size = size, win->at = 0, win->len = 0;
+	struct walk wk;
+	if (walk_ok(win.get(), skip, &wk, err, errlen) < 0)
+		return -1;
+	win.reset();
+	char fdpath[64];
+	snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
+	pthread_once(&proc_once, proc_check);
+	pthread_once(&codecs_once, codecs);
+	OFCondition c = ff.loadFileUntilTag(have_proc ? fdpath : path, EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect,
+					    DcmTagKey(0x7fe0, 0x0011));
+	if (c.bad()) {
+		seterr(err, errlen, "cannot read the DICOM file: %s", c.text());
+		return -1;
+	}
+	return 0;
+}
+
 static struct dicom_image *image_read(const char *path, unsigned frame, double center, double width, char *err,
 				      size_t errlen)
 {
@@ -1051,35 +1090,9 @@ static struct dicom_image *image_read(const char *path, unsigned frame, double c
 	if (fd < 0)
 		return NULL;
 	std::unique_ptr<int, void (*)(int *)> keep(&fd, [](int *f) { close(*f); });
-	/* the header reader's guards first: DICOM at all, and no nesting dcmtk would recurse into */
-	long skip;
-	if (sniff(fd, &skip, err, errlen) != DICOM_OK)
+	DcmFileFormat ff;
+	if (image_load(path, fd, (long)fst.st_size, ff, err, errlen) < 0)
 		return NULL;
-	std::unique_ptr<window> win(new (std::nothrow) window);
-	if (!win) {
-		seterr(err, errlen, "out of memory");
-		return NULL;
-	}
-	win->fd = fd, win->size = (long)fst.st_size, win->at = 0, win->len = 0;
-	struct walk wk;
-	int depth = nesting_depth(win.get(), skip, 2 * NESTING_MAX + 2, &wk);
-	if (depth > NESTING_MAX || depth < 0) {
-		seterr(err, errlen, depth < 0 ? "a header of more than %s elements before Pixel Data: not read"
-		       : "sequences nested deeper than %s levels: not read", depth < 0 ? "2,000,000" : "64");
-		return NULL;
-	}
-	win.reset();
-	char fdpath[64];
-	snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
-	pthread_once(&proc_once, proc_check);
-	pthread_once(&codecs_once, codecs);
-	DcmFileFormat ff;	/* values over 4 KiB (the pixels) stay in the file until asked for; nothing after them is read */
-	OFCondition c = ff.loadFileUntilTag(have_proc ? fdpath : path, EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect,
-					    DcmTagKey(0x7fe0, 0x0011));
-	if (c.bad()) {
-		seterr(err, errlen, "cannot read the DICOM file: %s", c.text());
-		return NULL;
-	}
 	DcmDataset *ds = ff.getDataset();
 	unsigned frames = 1;
 	if (check_size(ds, frame, &frames, err, errlen) < 0)
