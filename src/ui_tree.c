@@ -262,6 +262,9 @@ static void tree_draw(struct ui *u, int y, int x, int h, int w)
 							? dataset_study_of(n) : NULL;
 		char text[1024], lab[800];
 		label(u, n, lab, sizeof lab);
+		const struct ui_server_copy *c = st ? ui_server_copy(u, st) : NULL;
+		if (c && c->img_total >= 0)	/* images = yes: its instances on the DICOMweb server */
+			snprintf(lab + strlen(lab), sizeof lab - strlen(lab), " [%ld/%ld images]", c->img_there, c->img_total);
 		int open = n->child && n->kind != DATASET_INSTANCE && n->kind != DATASET_FILE;
 		snprintf(text, sizeof text, "%c%c%c%*s%s %s", (n->flags & DATASET_NODE_MARKED) ? '*' : ' ',
 			 n->nerrors ? '!' : ' ', state_char(st), u->rows[r].depth * 2, "",

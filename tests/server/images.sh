@@ -162,6 +162,8 @@ like "the server view (images = yes): a study's instances all on the DICOMweb se
 	"Images: 9 of 9 instances on the DICOMweb server"
 like "... another's none of them, and how to send them" "$(cat "$TMP/sv2")" \
 	"Images: 0 of 6 instances on the DICOMweb server \\(p, then i, sends the rest\\)"
+like "the tree's rows say it too: all there" "$(cat "$TMP/sv2")" "sub-Aniyah-breast-1 \\(9\\) \\[9/9 images\\]"
+like "... none there" "$(cat "$TMP/sv2")" "sub-Linman-breast-1 \\(6\\) \\[0/6 images\\]"
 
 # Debian's dicomweb.json sets "Host": "localhost": the URLs Orthanc gives drop the port; said
 kill "$orthanc_pid" && wait "$orthanc_pid" 2>/dev/null; rm -rf "$TMP/orthanc"	# a new, empty one
