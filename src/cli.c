@@ -1621,7 +1621,7 @@ static int preview_folder(const char *dir, const struct preview_opts *o)
 	size_t n = 0, bad = 0;
 	const struct dataset_node **series = dataset_collect(t->root, DATASET_SERIES, &n);
 	for (size_t i = 0; i < n; i++) {
-		const struct dataset_node *mid = dataset_middle_instance(t, series[i]);
+		const struct dataset_node *mid = dataset_middle_instance(series[i]);
 		char where[600], file[PATH_MAX], label[PATH_MAX + 700];
 		dataset_where(series[i], where, sizeof where);
 		const char *desc = dataset_tag(t, series[i], DICOM_SERIES_DESCRIPTION);

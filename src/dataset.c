@@ -204,42 +204,10 @@ struct dataset_node *dataset_ancestor(const struct dataset_node *n, enum dataset
 	return NULL;
 }
 
-static const struct dataset_tree *order_tree;	/* for by_instance_number (one thread: qsort has no context) */
-static pthread_mutex_t order_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static long instance_number(const struct dataset_node *n)
+const struct dataset_node *dataset_middle_instance(const struct dataset_node *series)
 {
-	const char *v = dataset_tag(order_tree, n, DICOM_INSTANCE_NUMBER);
-	char *end;
-	long k = v ? strtol(v, &end, 10) : 0;
-	return v && end != v ? k : LONG_MAX;	/* none: after those that have one */
-}
-
-static int by_instance_number(const void *a, const void *b)
-{
-	const struct dataset_node *x = *(const struct dataset_node *const *)a, *y = *(const struct dataset_node *const *)b;
-	long i = instance_number(x), j = instance_number(y);
-	return i != j ? (i < j ? -1 : 1) : dataset_natcmp(x->name, y->name);
-}
-
-const struct dataset_node **dataset_series_instances(const struct dataset_tree *t, const struct dataset_node *series,
-						   size_t *n)
-{
-	*n = 0;
-	const struct dataset_node **all = series ? dataset_collect(series, DATASET_INSTANCE, n) : NULL;
-	if (!all || !*n)
-		return all;
-	pthread_mutex_lock(&order_lock);
-	order_tree = t;
-	qsort(all, *n, sizeof *all, by_instance_number);
-	pthread_mutex_unlock(&order_lock);
-	return all;
-}
-
-const struct dataset_node *dataset_middle_instance(const struct dataset_tree *t, const struct dataset_node *series)
-{
-	size_t n = 0;
-	const struct dataset_node **all = dataset_series_instances(t, series, &n);
+	size_t n = 0;	/* the scan keeps a series' instances in Instance Number order (finish) */
+	const struct dataset_node **all = series ? dataset_collect(series, DATASET_INSTANCE, &n) : NULL;
 	const struct dataset_node *mid = all && n ? all[(n - 1) / 2] : NULL;
 	free(all);
 	return mid;

@@ -113,12 +113,9 @@ int dataset_node_path(const struct dataset_node *n, char *buf, size_t len);
 
 /* The ancestor of n of the given kind, or NULL. Borrowed. */
 struct dataset_node *dataset_ancestor(const struct dataset_node *n, enum dataset_kind kind);
-/* The instances of a series by Instance Number (then by name). Caller frees the array. */
-const struct dataset_node **dataset_series_instances(const struct dataset_tree *t, const struct dataset_node *series,
-						   size_t *n);
-/* The instance a series is shown by: the middle one by Instance Number (then by name), or
- * NULL when it has none (borrowed). */
-const struct dataset_node *dataset_middle_instance(const struct dataset_tree *t, const struct dataset_node *series);
+/* The instance a series is shown by: the middle one of its instances, which the scan keeps in
+ * Instance Number order (then by name); NULL when it has none (borrowed). */
+const struct dataset_node *dataset_middle_instance(const struct dataset_node *series);
 /* The study n is in, or n's only study when n is a subject with one; NULL otherwise (borrowed). */
 const struct dataset_node *dataset_study_of(const struct dataset_node *n);
 

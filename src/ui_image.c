@@ -36,7 +36,7 @@ static const struct dataset_node *shown_instance(struct ui *u, const struct data
 	if (n->kind != DATASET_SERIES)
 		return NULL;
 	size_t count;
-	const struct dataset_node **all = dataset_series_instances(u->tree, n, &count);
+	const struct dataset_node **all = dataset_collect(n, DATASET_INSTANCE, &count);	/* by Instance Number */
 	const struct dataset_node *pick = NULL;
 	size_t mid = count ? (count - 1) / 2 : 0;	/* as dataset_middle_instance */
 	if (all && count) {
@@ -125,7 +125,7 @@ static void sheet(struct ui *u, const struct dataset_node *st, int y, int x, int
 		int row = y + 1 + (int)(i / (size_t)per_row) * (th + 2), col = x + (int)(i % (size_t)per_row) * (tw + 1);
 		if (row + th + 1 > y + h)
 			break;
-		const struct dataset_node *mid = dataset_middle_instance(u->tree, series[i]);
+		const struct dataset_node *mid = dataset_middle_instance(series[i]);
 		char path[4096], label[300];
 		if (mid && dataset_node_path(mid, path, sizeof path) == 0) {
 			struct picture *p = one(u, path, row, col, th, tw, 1);
