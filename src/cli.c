@@ -29,7 +29,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <langinfo.h>
 #include <sys/ioctl.h>
 
 /* Everything the commands print goes through here: each line through termsafe, so that no
@@ -1591,11 +1590,9 @@ static int preview_one(const char *path, const char *label, const struct preview
 	}
 	int cols, rows;
 	preview_fit(im->width, im->height, o->cols, o->rows, &cols, &rows);
-	char window[96] = "";
-	if (im->channels == 1)
-		snprintf(window, sizeof window, ", window %g/%g (%s)", im->center, im->width_, im->window);
-	say(stdout, "%s: %ux%u %s, frame %u of %u%s\n", label, im->width, im->height, im->photometric, im->frame + 1,
-	    im->frames, window);
+	char info[256];
+	preview_info(im, info, sizeof info);
+	say(stdout, "%s: %s\n", label, info);
 	char *t = preview_text(im, cols, rows, o->colors, o->format, o->ascii);	/* escapes of our own: not sanitized */
 	dicom_image_free(&im);
 	if (!t) {
@@ -1697,7 +1694,7 @@ int cli_preview(int argc, char **argv)
 		o.cols = ws.ws_col;
 		o.rows = ws.ws_row - 2;	/* room for its line and the prompt */
 	}
-	o.ascii = strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
+	o.ascii = preview_ascii();
 	int first = preview_args(argc, argv, &o);
 	if (first < 0)
 		return CLI_EXIT_USAGE;

@@ -61,11 +61,7 @@ static void render(const struct picture_req *r, struct picture *p)
 	p->frames = im->frames;
 	p->center = im->center;
 	p->width = im->width_;
-	char window[96] = "";
-	if (im->channels == 1)
-		snprintf(window, sizeof window, ", window %g/%g (%s)", im->center, im->width_, im->window);
-	snprintf(p->info, sizeof p->info, "%ux%u %s, frame %u of %u%s", im->width, im->height, im->photometric,
-		 im->frame + 1, im->frames, window);
+	preview_info(im, p->info, sizeof p->info);
 	p->cells = preview_cells(im, cols, rows, r->colors, r->ascii);
 	if (!p->cells)
 		snprintf(p->error, sizeof p->error, "out of memory");

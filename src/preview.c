@@ -4,6 +4,8 @@
 #include "preview.h"
 
 #include <chafa.h>
+#include <langinfo.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,6 +132,20 @@ char *preview_text(const struct dicom_image *im, int cols, int rows, int colors,
 	}
 	g_string_free(gs, TRUE);
 	return t;
+}
+
+void preview_info(const struct dicom_image *im, char *buf, size_t len)
+{
+	char window[96] = "";
+	if (im->channels == 1)
+		snprintf(window, sizeof window, ", window %g/%g (%s)", im->center, im->width_, im->window);
+	snprintf(buf, len, "%ux%u %s, frame %u of %u%s", im->width, im->height, im->photometric, im->frame + 1, im->frames,
+		 window);
+}
+
+int preview_ascii(void)
+{
+	return strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
 }
 
 int preview_colors_of_env(void)

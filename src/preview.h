@@ -43,6 +43,12 @@ void preview_free(struct preview **p);
  * memory. */
 char *preview_text(const struct dicom_image *im, int cols, int rows, int colors, int format, int ascii);
 
+/* What im is, as a line: "512x512 MONOCHROME2, frame 1 of 3, window 40/400 (header)". */
+void preview_info(const struct dicom_image *im, char *buf, size_t len);
+
+/* Does the locale's character set lack the block characters (not UTF-8)? Pictures are then ASCII. */
+int preview_ascii(void);
+
 /* The colours the terminal of this environment shows: NO_COLOR, TERM and COLORTERM. */
 int preview_colors_of_env(void);
 

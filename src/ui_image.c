@@ -6,7 +6,6 @@
 #include "ui.h"
 
 #include <curses.h>
-#include <langinfo.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,11 +70,6 @@ static int colors_of(const struct ui *u)
 										 : PREVIEW_COLORS_NONE;
 }
 
-static int ascii(void)
-{
-	return strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
-}
-
 /* The cells of p at (y, x), centred in w columns. */
 static void draw_cells(const struct preview *p, int y, int x, int w)
 {
@@ -99,7 +93,7 @@ static void draw_cells(const struct preview *p, int y, int x, int w)
 static struct picture *one(struct ui *u, const char *path, int y, int x, int h, int w, int sheet)
 {
 	struct picture_req req = {.path = path, .frame = sheet ? 0 : u->img_frame, .center = u->img_center,
-				  .width = u->img_width, .cols = w, .rows = h, .colors = colors_of(u), .ascii = ascii()};
+				  .width = u->img_width, .cols = w, .rows = h, .colors = colors_of(u), .ascii = preview_ascii()};
 	struct picture *p = picture_get(u->pictures, &req);
 	if (!p)
 		ui_put(y + h / 2, x, w, "rendering...", ui_attr(u, UI_ATTR_DIM));
