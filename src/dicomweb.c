@@ -118,6 +118,11 @@ const char *dicomweb_elsewhere(const struct dicomweb *d)
 	return d->elsewhere;
 }
 
+static int by_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* Is uid a UID (digits and dots, at most 64): safe in a URL path as it is. */
 static int is_uid(const char *uid)
 {
@@ -245,8 +250,11 @@ int dicomweb_held(struct dicomweb *d, const char *study, char ***uids, size_t *n
 			(*n)++;
 		}
 		json_object_put(page);
-		if (k < PAGE)
+		if (k < PAGE) {
+			if (*n)
+				qsort(*uids, *n, sizeof **uids, by_str);
 			return 0;
+		}
 	}
 fail:
 	for (size_t i = 0; i < *n; i++)

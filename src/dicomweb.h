@@ -32,8 +32,8 @@ struct dicomweb;
 struct dicomweb *dicomweb_new(const struct dicomweb_opts *o, char *err, size_t errlen);
 void dicomweb_free(struct dicomweb **d);
 
-/* The SOP Instance UIDs of study the server holds, into *uids (Caller frees each and the
- * array; none: NULL, 0). 0, or -1 with err. */
+/* The SOP Instance UIDs of study the server holds, sorted (strcmp), into *uids (Caller frees
+ * each and the array; none: NULL, 0). 0, or -1 with err. */
 int dicomweb_held(struct dicomweb *d, const char *study, char ***uids, size_t *n, char *err, size_t errlen);
 
 /* Store parts[0..n) of study in one request; each part's stored and reason filled from the

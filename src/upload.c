@@ -27,6 +27,19 @@ static int by_uid(const void *a, const void *b)
 	return c ? c : x < y ? -1 : x > y;	/* the first file of a UID first */
 }
 
+/* Is uid among held[0..n) (sorted, as dicomweb_held gives them)? */
+static int held_has(char **held, size_t n, const char *uid)
+{
+	return n && bsearch(&uid, held, n, sizeof *held, by_str) != NULL;	/* (bsearch takes no NULL, even for nothing) */
+}
+
+static void held_free(char **held, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(held[i]);
+	free(held);
+}
+
 /* Another file of an instance already to be sent is not sent again (it counts as there). */
 static void once(struct item *items, size_t n, struct upload_summary *s)
 {
@@ -107,8 +120,6 @@ int upload_study(struct dicomweb *d, const struct dataset_tree *t, const struct 
 	size_t nheld = 0;
 	int rc = dicomweb_held(d, study->name, &held, &nheld, err, errlen);
 	if (rc == 0) {
-		if (nheld)	/* (qsort and bsearch take no NULL, even for nothing) */
-			qsort(held, nheld, sizeof *held, by_str);
 		for (size_t i = 0; i < n; i++) {
 			char path[4096];
 			items[i].uid = dataset_tag(t, inst[i], DICOM_SOP_INSTANCE_UID);
@@ -116,7 +127,7 @@ int upload_study(struct dicomweb *d, const struct dataset_tree *t, const struct 
 			if (!items[i].uid || !items[i].path) {
 				report(ctx, items[i].path ? items[i].path : inst[i]->name, "no SOP Instance UID: not sent");
 				s->failed++;
-			} else if (nheld && bsearch(&items[i].uid, held, nheld, sizeof *held, by_str)) {
+			} else if (held_has(held, nheld, items[i].uid)) {
 				s->held++;
 			} else {
 				items[i].send = 1;
@@ -128,9 +139,7 @@ int upload_study(struct dicomweb *d, const struct dataset_tree *t, const struct 
 			k = batch(d, study->name, items, k, n, report, ctx, s, &dead, err, errlen);
 		rc = dead ? -1 : s->failed ? 0 : 1;
 	}
-	for (size_t i = 0; i < nheld; i++)
-		free(held[i]);
-	free(held);
+	held_free(held, nheld);
 	for (size_t i = 0; i < n; i++)
 		free(items[i].path);
 	free(items);
@@ -146,8 +155,6 @@ int upload_count(struct dicomweb *d, const struct dataset_tree *t, const struct 
 	size_t nheld = 0, n = 0;
 	if (dicomweb_held(d, study->name, &held, &nheld, err, errlen) < 0)
 		return -1;
-	if (nheld)
-		qsort(held, nheld, sizeof *held, by_str);
 	const struct dataset_node **inst = dataset_collect(study, DATASET_INSTANCE, &n);
 	const char **uids = n ? malloc(n * sizeof *uids) : NULL;
 	size_t k = 0;
@@ -160,12 +167,10 @@ int upload_count(struct dicomweb *d, const struct dataset_tree *t, const struct 
 		if (i && !strcmp(uids[i], uids[i - 1]))
 			continue;	/* one instance, however many files */
 		(*total)++;
-		*there += nheld && bsearch(&uids[i], held, nheld, sizeof *held, by_str) != NULL;
+		*there += held_has(held, nheld, uids[i]);
 	}
 	free(uids);
 	free(inst);
-	for (size_t i = 0; i < nheld; i++)
-		free(held[i]);
-	free(held);
+	held_free(held, nheld);
 	return 0;
 }
