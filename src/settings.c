@@ -471,10 +471,8 @@ int settings_dicomweb_opts(struct settings *s, struct dicomweb_opts *o, char *er
 			return -1;
 	}
 	o->token = s->dicomweb_token;
-	char scheme[16], host[256], port[16];
-	int userinfo = 0;
-	if ((o->token || o->netrc_file) && client_url_origin(s->dicomweb, scheme, host, port, sizeof host, &userinfo) == 0 &&
-	    !strcmp(scheme, "http") && strcmp(host, "127.0.0.1") && strcmp(host, "localhost") && strcmp(host, "[::1]"))
-		warning(s, "the DICOMweb credentials go over plain http to %s: anyone on the way can read them", host);
+	if ((o->token || o->netrc_file) && strncmp(s->dicomweb, "http://", 7) == 0 && !loopback(s->dicomweb + 7))
+		warning(s, "the DICOMweb credentials go to %s over plain http: anyone on the way can read them (use https)",
+			s->dicomweb);
 	return 0;
 }

@@ -515,20 +515,26 @@ static void job_image(void *ctx, const char *file, const char *reason)
 	job_event(ctx, NULL, 0, -2, line, NULL, NULL, NULL);
 }
 
+/* The DICOMweb server of the settings for job j: its requests in the log, Esc cancels them.
+ * NULL with err when it cannot be used. Caller frees. */
+static struct dicomweb *job_dicomweb(struct ui *u, struct ui_job *j, char *err, size_t errlen)
+{
+	struct dicomweb_opts o;
+	if (settings_dicomweb_opts(&u->set, &o, err, errlen) < 0)
+		return NULL;
+	o.log = job_log;
+	o.ctx = j;
+	o.cancel = &j->cancel;
+	return dicomweb_new(&o, err, errlen);
+}
+
 /* push with the images: each study's instances to the DICOMweb server first; the studies whose
  * instances are all there stay in j->studies, the others are said (their resources are not
  * written). */
 static void job_images(struct ui *u, struct ui_job *j)
 {
 	char err[600], line[1400], where[600];
-	struct dicomweb_opts o;
-	struct dicomweb *d = NULL;
-	if (settings_dicomweb_opts(&u->set, &o, err, sizeof err) == 0) {
-		o.log = job_log;
-		o.ctx = j;
-		o.cancel = &j->cancel;
-		d = dicomweb_new(&o, err, sizeof err);
-	}
+	struct dicomweb *d = job_dicomweb(u, j, err, sizeof err);
 	size_t kept = 0;
 	for (size_t i = 0; i < j->nstudies; i++) {
 		struct upload_summary s = {0};
@@ -552,14 +558,7 @@ static void job_images(struct ui *u, struct ui_job *j)
 static void job_image_counts(struct ui *u, struct ui_job *j)
 {
 	char err[600], line[1400];
-	struct dicomweb_opts o;
-	struct dicomweb *d = NULL;
-	if (settings_dicomweb_opts(&u->set, &o, err, sizeof err) == 0) {
-		o.log = job_log;
-		o.ctx = j;
-		o.cancel = &j->cancel;
-		d = dicomweb_new(&o, err, sizeof err);
-	}
+	struct dicomweb *d = job_dicomweb(u, j, err, sizeof err);
 	for (size_t i = 0; i < j->nstudies && d && !j->cancel; i++) {
 		size_t there, total;
 		if (upload_count(d, u->tree, j->studies[i], &there, &total, err, sizeof err) < 0) {
