@@ -944,8 +944,13 @@ static void set_window(DicomImage &im, double center, double width, struct dicom
 	}
 }
 
-/* The header's claim of the frame's size, checked before dcmtk allocates anything for it. */
-static int check_size(DcmDataset *ds, unsigned frame, unsigned *frames, char *err, size_t errlen)
+struct geometry {	/* what the header says of the pixels */
+	Uint16 rows, cols, spp, bits;
+	unsigned frames;
+};
+
+/* The header's claim of the frame's size into *g, checked before dcmtk allocates anything for it. */
+static int check_size(DcmDataset *ds, unsigned frame, struct geometry *g, char *err, size_t errlen)
 {
 	Uint16 rows = 0, cols = 0, spp = 1, bits = 0;
 	ds->findAndGetUint16(DCM_Rows, rows);
@@ -975,7 +980,7 @@ static int check_size(DcmDataset *ds, unsigned frame, unsigned *frames, char *er
 		seterr(err, errlen, "no frame %s", n);
 		return -1;
 	}
-	*frames = (unsigned)nf;
+	*g = geometry{rows, cols, spp, bits, (unsigned)nf};
 	return 0;
 }
 
@@ -1006,17 +1011,12 @@ static int rle_segment_check(const Uint8 *p, unsigned long n, unsigned long need
  * checked before dcmtk decodes it: its segments as the header's size and samples say, in
  * order inside the fragment, each giving Rows x Columns bytes and holding no more. dcmtk's
  * decoder reads past a damaged one, and stops at the size and shows a part of one too long. */
-static int check_rle(DcmDataset *ds, unsigned frame, char *err, size_t errlen)
+static int check_rle(DcmDataset *ds, unsigned frame, const struct geometry *g, char *err, size_t errlen)
 {
 	DcmElement *el = NULL;
 	DcmPixelSequence *seq = NULL;
 	DcmPixelItem *item = NULL;
 	Uint8 *data = NULL;
-	Uint16 rows = 0, cols = 0, spp = 1, bits = 0;
-	ds->findAndGetUint16(DCM_Rows, rows);
-	ds->findAndGetUint16(DCM_Columns, cols);
-	ds->findAndGetUint16(DCM_SamplesPerPixel, spp);
-	ds->findAndGetUint16(DCM_BitsAllocated, bits);
 	unsigned long len = 0;
 	if (ds->findAndGetElement(DCM_PixelData, el).good() && el &&
 	    OFstatic_cast(DcmPixelData *, el)->getEncapsulatedRepresentation(ds->getOriginalXfer(), NULL, seq).good() &&
@@ -1027,14 +1027,14 @@ static int check_rle(DcmDataset *ds, unsigned frame, char *err, size_t errlen)
 			off[i] = (Uint32)data[4 * i] | (Uint32)data[4 * i + 1] << 8 | (Uint32)data[4 * i + 2] << 16 |
 				 (Uint32)data[4 * i + 3] << 24;
 		Uint32 nseg = off[0];
-		if (nseg < 1 || nseg > 15 || nseg != (Uint32)spp * ((bits + 7u) / 8u) || off[1] != 64) {
+		if (nseg < 1 || nseg > 15 || nseg != (Uint32)g->spp * ((g->bits + 7u) / 8u) || off[1] != 64) {
 			seterr(err, errlen, "not shown: a damaged %s frame (its segments do not match the header)", "RLE");
 			return -1;
 		}
 		off[nseg + 1] = (Uint32)len;
 		for (Uint32 k = 1; k <= nseg; k++) {
 			int c = off[k] < off[k + 1] && off[k + 1] <= len
-				? rle_segment_check(data + off[k], off[k + 1] - off[k], (unsigned long)rows * cols) : -1;
+				? rle_segment_check(data + off[k], off[k + 1] - off[k], (unsigned long)g->rows * g->cols) : -1;
 			if (c < 0) {
 				seterr(err, errlen, "not shown: a damaged %s frame (a segment ends before its Rows x Columns bytes)", "RLE");
 				return -1;
@@ -1094,11 +1094,11 @@ static struct dicom_image *image_read(const char *path, unsigned frame, double c
 	if (image_load(path, fd, (long)fst.st_size, ff, err, errlen) < 0)
 		return NULL;
 	DcmDataset *ds = ff.getDataset();
-	unsigned frames = 1;
-	if (check_size(ds, frame, &frames, err, errlen) < 0)
+	struct geometry g;
+	if (check_size(ds, frame, &g, err, errlen) < 0)
 		return NULL;
 	E_TransferSyntax xfer = ds->getOriginalXfer();
-	if (xfer == EXS_RLELossless && check_rle(ds, frame, err, errlen) < 0)
+	if (xfer == EXS_RLELossless && check_rle(ds, frame, &g, err, errlen) < 0)
 		return NULL;
 	DicomImage im(&ff, xfer, CIF_UsePartialAccessToPixelData, frame, 1);
 	if (im.getStatus() != EIS_Normal) {
@@ -1117,7 +1117,7 @@ static struct dicom_image *image_read(const char *path, unsigned frame, double c
 	}
 	out->width = (unsigned)im.getWidth();
 	out->height = (unsigned)im.getHeight();
-	out->frames = frames;
+	out->frames = g.frames;
 	out->frame = frame;
 	out->channels = im.isMonochrome() ? 1 : 3;
 	const char *pi = NULL;
