@@ -220,6 +220,9 @@ struct ui_view {
 	const char *name;		/* "tree", "log", ... */
 	char where;			/* its letter in keys.def's where column (T, D, W); 0: typed text */
 	int prompt;			/* a line typed on the status line, over the panes or a window */
+	int plain;			/* a window of plain text: its cursor is its top line, no line selected */
+	int input;			/* a window with a line of input under its title */
+	int question;			/* a window whose title is a question, wrapped whole */
 	int (*key)(struct ui *u, int action, int key);	/* a key (action ACT_NONE: none); UI_DRAW_* | UI_EXIT */
 	void (*draw)(struct ui *u, int y, int x, int h, int w);
 	int (*find)(struct ui *u, int dir, int include);	/* n, N: the next (dir 1) or previous hit,

@@ -99,5 +99,5 @@ static int confirm_key(struct ui *u, int action, int key)
 static const char *const confirm_bar[] = {"y yes", "n no", "Esc no", "i with the images (push)", NULL};
 
 const struct ui_view ui_view_confirm = {
-	.name = "confirm", .where = 0, .key = confirm_key, .draw = ui_list_draw, .bar = confirm_bar,
+	.name = "confirm", .where = 0, .plain = 1, .question = 1, .key = confirm_key, .draw = ui_list_draw, .bar = confirm_bar,
 };

@@ -34,5 +34,5 @@ void ui_help_open(struct ui *u)
 static const char *const help_bar[] = {"j/k move", "/ find", "n/N next", "g/G first, last", "q or Esc close", NULL};
 
 const struct ui_view ui_view_help = {
-	.name = "help", .where = 'W', .key = ui_list_key, .draw = ui_list_draw, .find = ui_list_find, .bar = help_bar,
+	.name = "help", .where = 'W', .plain = 1, .key = ui_list_key, .draw = ui_list_draw, .find = ui_list_find, .bar = help_bar,
 };

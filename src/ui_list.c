@@ -39,24 +39,19 @@ static struct ui_lines *items(struct ui *u)
 /* Does the window show plain text (its cursor is its top line)? */
 static int plain_text(const struct ui *u)
 {
-	return u->overlay == UI_OV_HELP || u->overlay == UI_OV_JSON || u->overlay == UI_OV_CONFIRM;
-}
-
-static int has_input(const struct ui *u)
-{
-	return u->overlay == UI_OV_PICKER || u->overlay == UI_OV_SEARCH;
+	return ui_view_of(u)->plain;
 }
 
 void ui_list_frame(struct ui *u, int y, int x, int h, int w, int *row, int *rows)
 {
 	int trows = 1;	/* a question is wrapped whole; other titles take one row */
-	if (u->overlay == UI_OV_CONFIRM)
+	if (ui_view_of(u)->question)
 		trows = ui_put_wrapped(y, x, w, h > 4 ? h / 2 : 1, u->ov_title, ui_attr(u, UI_ATTR_TITLE));
 	else
 		ui_put(y, x, w, u->ov_title, ui_attr(u, UI_ATTR_TITLE));
 	*row = y + trows;
 	*rows = h - trows;
-	if (has_input(u)) {
+	if (ui_view_of(u)->input) {
 		char line[600];
 		snprintf(line, sizeof line, "> %s_", u->input);
 		ui_put((*row)++, x, w, line, ui_attr(u, UI_ATTR_KEY));

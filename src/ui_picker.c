@@ -186,5 +186,5 @@ static int picker_key(struct ui *u, int action, int key)
 static const char *const picker_bar[] = {"type to search", "Up/Down move", "Enter choose", "Ctrl-U clear", "Esc close", NULL};
 
 const struct ui_view ui_view_picker = {
-	.name = "bodySite", .where = 0, .key = picker_key, .draw = ui_list_draw, .bar = picker_bar,
+	.name = "bodySite", .where = 0, .input = 1, .key = picker_key, .draw = ui_list_draw, .bar = picker_bar,
 };

@@ -159,6 +159,6 @@ const struct ui_view ui_view_results = {
 };
 
 const struct ui_view ui_view_json = {
-	.name = "JSON", .where = 'W', .key = json_key, .draw = ui_list_draw, .find = ui_list_find, .text = json_shown,
+	.name = "JSON", .where = 'W', .plain = 1, .key = json_key, .draw = ui_list_draw, .find = ui_list_find, .text = json_shown,
 	.bar = json_bar,
 };

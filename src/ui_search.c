@@ -203,5 +203,5 @@ static int search_key(struct ui *u, int action, int key)
 static const char *const search_bar[] = {"Enter run", "Up/Down earlier and ready queries", "Ctrl-U clear", "Esc close", NULL};
 
 const struct ui_view ui_view_search = {
-	.name = "search", .where = 0, .key = search_key, .draw = search_draw, .bar = search_bar,
+	.name = "search", .where = 0, .input = 1, .key = search_key, .draw = search_draw, .bar = search_bar,
 };
